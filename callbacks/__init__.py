@@ -1,0 +1,1 @@
+"""Callback tasks, the clock process and every periodic job."""

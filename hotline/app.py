@@ -1,0 +1,52 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+
+from hotline.db import Database, utcnow
+from hotline.settings import Settings
+from hotline.telephony.client import build_rest_client
+from hotline.web import EXTENSION_KEY, AppState, close_db_session
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Flask:
+    """Build the application; settings come from the environment when not given."""
+    app = Flask("hotline", instance_relative_config=True)
+    if settings is None:
+        instance = Path(app.instance_path)
+        settings = Settings.from_env(os.environ, instance)
+        if settings.database_url.startswith("sqlite:///" + str(instance.resolve())):
+            instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    resolved_settings = settings
+    app.extensions[EXTENSION_KEY] = AppState(
+        settings=settings,
+        database=database or Database.from_url(settings.database_url),
+        clock=clock or utcnow,
+        rest_client_factory=lambda: build_rest_client(resolved_settings),
+    )
+    app.teardown_appcontext(close_db_session)
+
+    from hotline.views import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        return "ok", 200
+
+    return app

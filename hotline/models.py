@@ -1,0 +1,151 @@
+"""The request log: helplines, the directory of professionals, requests, their events and calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.db import Base, utcnow
+
+DEFAULT_GREETING = "Bonjour, vous êtes bien sur la plateforme d'appui aux professionnels de santé."
+
+
+class Helpline(Base):
+    """A number professionals call; one deployment may serve several programmes."""
+
+    __tablename__ = "helplines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone_number: Mapped[str] = mapped_column(String(20), unique=True)
+    greeting: Mapped[str] = mapped_column(Text, default=DEFAULT_GREETING)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Professional(Base):
+    """A caller from the directory: a GP, a midwife, a pharmacist, a social worker…"""
+
+    __tablename__ = "professionals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str | None] = mapped_column(String(20))
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80))
+    profession: Mapped[str] = mapped_column(String(30), default="gp")
+    organisation: Mapped[str | None] = mapped_column(String(160))
+    territory: Mapped[str | None] = mapped_column(String(80))
+    rpps: Mapped[str | None] = mapped_column(String(11))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    phones: Mapped[list[ProfessionalPhone]] = relationship(
+        back_populates="professional", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """The name as a nurse reads it: title, first name, last name."""
+        return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
+
+class ProfessionalPhone(Base):
+    """One telephone number (E.164) of a professional."""
+
+    __tablename__ = "professional_phones"
+    __table_args__ = (UniqueConstraint("professional_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(ForeignKey("professionals.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20), index=True)
+    label: Mapped[str | None] = mapped_column(String(40))
+
+    professional: Mapped[Professional] = relationship(back_populates="phones")
+
+
+class RequestCounter(Base):
+    """The last reference number given in a year, for references such as 2026-00042."""
+
+    __tablename__ = "request_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Request(Base):
+    """One solicitation of the helpline; never holds a patient's identity."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"))
+    professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id"))
+    caller_number: Mapped[str | None] = mapped_column(String(20))
+    is_caller_withheld: Mapped[bool] = mapped_column(default=False)
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    category: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+    helpline: Mapped[Helpline] = relationship()
+    professional: Mapped[Professional | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="(RequestEvent.at, RequestEvent.id)"
+    )
+
+
+class RequestEvent(Base):
+    """A step in the story of a request; the source of the activity indicators."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (
+        UniqueConstraint("request_id", "dedupe_key"),
+        Index("ix_request_events_request_id_at", "request_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    call_sid: Mapped[str | None] = mapped_column(String(34))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set by events that Twilio may deliver more than once, so they are written once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+
+    request: Mapped[Request] = relationship(back_populates="events")
+
+
+class Call(Base):
+    """One telephone leg, keyed by its Twilio CallSid."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(34), unique=True)
+    parent_sid: Mapped[str | None] = mapped_column(String(34))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    helpline_id: Mapped[int | None] = mapped_column(ForeignKey("helplines.id"))
+    role: Mapped[str] = mapped_column(String(16), default="gp")
+    direction: Mapped[str] = mapped_column(String(16))
+    from_number: Mapped[str | None] = mapped_column(String(64))
+    to_number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    last_sequence_number: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    duration_s: Mapped[int | None]
+    # Twilio reports telephony prices with five decimals (e.g. "-0.01300"); cents would lose them.
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
+    price_unit: Mapped[str | None] = mapped_column(String(3))
+
+    request: Mapped[Request | None] = relationship()

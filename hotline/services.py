@@ -1,0 +1,265 @@
+"""The request log: open a request for a call, write its events, follow each leg's status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.callstate import TERMINAL_STATUSES, LegState, StatusUpdate, merge_status
+from hotline.models import (
+    DEFAULT_GREETING,
+    Call,
+    Helpline,
+    Professional,
+    ProfessionalPhone,
+    Request,
+    RequestCounter,
+    RequestEvent,
+)
+from hotline.phones import mask_for_log, normalise_caller
+from hotline.telephony.parsing import CallStatusCallback, VoiceRequest
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """The request a helpline call belongs to, and who is calling."""
+
+    request: Request
+    helpline: Helpline
+    professional: Professional | None
+    is_new: bool
+
+
+def helpline_for_number(session: Session, number: str, default_number: str) -> Helpline:
+    """The helpline a call to this number reaches; the default one for an unknown number."""
+    helpline = session.scalars(
+        select(Helpline).where(Helpline.phone_number == number, Helpline.is_active)
+    ).first()
+    if helpline is not None:
+        return helpline
+    if number != default_number:
+        logger.warning("call to unconfigured number %s served by the default helpline", number)
+    default = session.scalars(
+        select(Helpline).where(Helpline.phone_number == default_number)
+    ).first()
+    if default is None:
+        default = Helpline(
+            name="Permanence", phone_number=default_number, greeting=DEFAULT_GREETING
+        )
+        session.add(default)
+        session.flush()
+    return default
+
+
+def identify_professional(session: Session, e164: str | None) -> Professional | None:
+    """The active professional with this number, if exactly one has it."""
+    if e164 is None:
+        return None
+    found = session.scalars(
+        select(Professional)
+        .join(ProfessionalPhone)
+        .where(ProfessionalPhone.number == e164, Professional.is_active)
+        .distinct()
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
+def next_reference(session: Session, year: int) -> str:
+    """The next reference of the year, e.g. 2026-00042; safe under concurrent calls."""
+    for _ in range(3):
+        number = session.execute(
+            update(RequestCounter)
+            .where(RequestCounter.year == year)
+            .values(last_number=RequestCounter.last_number + 1)
+            .returning(RequestCounter.last_number)
+        ).scalar_one_or_none()
+        if number is not None:
+            return f"{year}-{number:05d}"
+        try:
+            with session.begin_nested():
+                session.execute(insert(RequestCounter).values(year=year, last_number=1))
+            return f"{year}-{1:05d}"
+        except IntegrityError:
+            continue  # another call opened the year's counter first: increment it
+    raise RuntimeError(f"could not allocate a reference for {year}")
+
+
+def start_request(
+    session: Session, voice: VoiceRequest, now: datetime, default_number: str
+) -> IncomingCall:
+    """Open a request for an incoming call, or find the one a retried webhook already opened."""
+    existing = session.scalars(select(Call).where(Call.sid == voice.call_sid)).first()
+    if existing is not None and existing.request is not None:
+        request = existing.request
+        return IncomingCall(request, request.helpline, request.professional, is_new=False)
+
+    helpline = helpline_for_number(session, voice.to, default_number)
+    caller = normalise_caller(voice.from_)
+    professional = identify_professional(session, caller.e164)
+    local_year = now.astimezone(ZoneInfo(helpline.timezone)).year
+    request = Request(
+        reference=next_reference(session, local_year),
+        helpline=helpline,
+        professional=professional,
+        caller_number=caller.e164,
+        is_caller_withheld=caller.is_withheld,
+        channel="phone",
+        status="open",
+        opened_at=now,
+    )
+    session.add(request)
+    if existing is None:
+        existing = Call(
+            sid=voice.call_sid,
+            direction=voice.direction,
+            status=voice.call_status or "ringing",
+            from_number=voice.from_,
+            to_number=voice.to,
+            role="gp",
+        )
+        session.add(existing)
+    existing.request = request
+    existing.helpline_id = helpline.id
+    session.flush()
+    log_event(
+        session,
+        request,
+        "received",
+        now,
+        call_sid=voice.call_sid,
+        detail={
+            "caller_known": professional is not None,
+            "caller_withheld": caller.is_withheld,
+        },
+        dedupe_key=f"received:{voice.call_sid}",
+    )
+    logger.info(
+        "request %s opened for call %s from %s",
+        request.reference,
+        voice.call_sid,
+        mask_for_log(caller.e164),
+    )
+    return IncomingCall(request, helpline, professional, is_new=True)
+
+
+def request_for_call(session: Session, call_sid: str) -> Request | None:
+    """The request a leg belongs to."""
+    call = session.scalars(select(Call).where(Call.sid == call_sid)).first()
+    return call.request if call is not None else None
+
+
+def log_event(
+    session: Session,
+    request: Request,
+    kind: str,
+    at: datetime,
+    *,
+    call_sid: str | None = None,
+    detail: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> RequestEvent | None:
+    """Write an event of the request; with a dedupe key, only the first delivery is written."""
+    if dedupe_key is not None:
+        already = session.scalars(
+            select(RequestEvent.id).where(
+                RequestEvent.request_id == request.id, RequestEvent.dedupe_key == dedupe_key
+            )
+        ).first()
+        if already is not None:
+            return None
+    event = RequestEvent(
+        request_id=request.id,
+        at=at,
+        kind=kind,
+        call_sid=call_sid,
+        detail=detail or {},
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key is None:
+        session.add(event)
+        session.flush()
+        return event
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        return None  # the same callback, delivered twice at once
+    return event
+
+
+def record_call_status(session: Session, callback: CallStatusCallback, now: datetime) -> Call:
+    """Fold a call-progress callback into its leg; duplicates and reordering change nothing."""
+    call = session.scalars(
+        select(Call).where(Call.sid == callback.call.call_sid).with_for_update()
+    ).first()
+    if call is None:
+        call = _new_leg(session, callback)
+    before = LegState(
+        status=call.status if call.id is not None and call.status else None,
+        answered_at=call.answered_at,
+        ended_at=call.ended_at,
+        duration_s=call.duration_s,
+        last_sequence_number=call.last_sequence_number,
+    )
+    after = merge_status(
+        before,
+        StatusUpdate(
+            status=callback.status,
+            at=callback.timestamp or now,
+            sequence_number=callback.sequence_number,
+            duration_s=callback.duration_s,
+        ),
+    )
+    call.status = after.status or callback.status
+    call.answered_at = after.answered_at
+    call.ended_at = after.ended_at
+    call.duration_s = after.duration_s
+    call.last_sequence_number = after.last_sequence_number
+    session.flush()
+    if call.request is not None and callback.status in TERMINAL_STATUSES:
+        log_event(
+            session,
+            call.request,
+            f"{call.role}_leg_ended",
+            after.ended_at or now,
+            call_sid=call.sid,
+            detail={"status": call.status, "duration_s": call.duration_s},
+            dedupe_key=f"leg-ended:{call.sid}",
+        )
+    return call
+
+
+def _new_leg(session: Session, callback: CallStatusCallback) -> Call:
+    parent = None
+    if callback.call.parent_call_sid:
+        parent = session.scalars(
+            select(Call).where(Call.sid == callback.call.parent_call_sid)
+        ).first()
+    call = Call(
+        sid=callback.call.call_sid,
+        parent_sid=callback.call.parent_call_sid,
+        direction=callback.call.direction,
+        from_number=callback.call.from_,
+        to_number=callback.call.to,
+        status="",
+        role="gp" if callback.call.direction == "inbound" else "other",
+        request=parent.request if parent is not None else None,
+        helpline_id=parent.helpline_id if parent is not None else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(call)
+    except IntegrityError:
+        # A concurrent delivery for the same leg created it first.
+        call = session.scalars(select(Call).where(Call.sid == callback.call.call_sid)).one()
+    return call

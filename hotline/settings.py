@@ -1,0 +1,136 @@
+"""Settings: read once from the environment, validated at start-up, frozen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; its message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    database_url: str
+    secret_key: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    hotline_number: str
+    public_base_url: str
+    twilio_api_base_url: str = TWILIO_DEFAULT_API_BASE_URL
+    timezone: str = "Europe/Paris"
+    fallback_number: str | None = None
+    log_caller_numbers: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
+        """Build and validate settings from environment variables."""
+        default_db = f"sqlite:///{(instance_path / 'hotline.sqlite3').resolve()}"
+        fallback = environ.get("FALLBACK_NUMBER", "").strip()
+        return cls(
+            database_url=with_driver(environ.get("DATABASE_URL", "").strip() or default_db),
+            secret_key=_required(environ, "SECRET_KEY"),
+            twilio_account_sid=_required(environ, "TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=_required(environ, "TWILIO_AUTH_TOKEN"),
+            hotline_number=_required(environ, "HOTLINE_NUMBER"),
+            public_base_url=_required(environ, "PUBLIC_BASE_URL"),
+            twilio_api_base_url=environ.get("TWILIO_API_BASE_URL", "").strip()
+            or TWILIO_DEFAULT_API_BASE_URL,
+            timezone=environ.get("TIMEZONE", "").strip() or "Europe/Paris",
+            fallback_number=fallback or None,
+            log_caller_numbers=_boolean(environ, "LOG_CALLER_NUMBERS"),
+        ).validated()
+
+    def validated(self) -> Settings:
+        """Check every value; raise SettingsError naming the first bad one."""
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError:
+            raise SettingsError(
+                "DATABASE_URL is malformed: expected e.g. postgresql+psycopg://user@host/db"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise SettingsError("DATABASE_URL must point to SQLite or PostgreSQL")
+        if len(self.secret_key) < 16:
+            raise SettingsError("SECRET_KEY is too short: use at least 16 random characters")
+        if not re.fullmatch(r"AC[0-9a-fA-F]{32}", self.twilio_account_sid):
+            raise SettingsError(
+                "TWILIO_ACCOUNT_SID is malformed: expected AC followed by 32 hex digits"
+            )
+        if not re.fullmatch(r"[0-9a-fA-F]{32}", self.twilio_auth_token):
+            raise SettingsError("TWILIO_AUTH_TOKEN is malformed: expected 32 hex digits")
+        _check_e164("HOTLINE_NUMBER", self.hotline_number)
+        if self.fallback_number is not None:
+            _check_e164("FALLBACK_NUMBER", self.fallback_number)
+        _check_base_url("PUBLIC_BASE_URL", self.public_base_url)
+        _check_base_url("TWILIO_API_BASE_URL", self.twilio_api_base_url)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"TIMEZONE is not a known time zone: {self.timezone!r} (e.g. Europe/Paris)"
+            ) from None
+        return self
+
+    @property
+    def public_root(self) -> str:
+        """The public base URL without a trailing slash."""
+        return self.public_base_url.rstrip("/")
+
+
+def with_driver(url: str) -> str:
+    """A PostgreSQL URL as hosting platforms give it, with the psycopg 3 driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is missing: set it in the environment")
+    return value
+
+
+def _boolean(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _check_e164(name: str, value: str) -> None:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if (
+        parsed is None
+        or not phonenumbers.is_valid_number(parsed)
+        or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != value
+    ):
+        raise SettingsError(f"{name} must be a valid number in E.164 form, e.g. +33561000000")
+
+
+def _check_base_url(name: str, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"{name} must be an http(s) address such as https://hotline.example.org"
+        )

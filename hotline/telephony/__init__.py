@@ -1,0 +1,1 @@
+"""The Twilio adapter: REST client, signature check, TwiML builders and webhook parsing."""

@@ -1,0 +1,1 @@
+"""Interpreters and agencies, languages, dispatch, interpreting sessions, contracts and billing."""

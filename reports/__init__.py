@@ -1,0 +1,1 @@
+"""Activity indicators, finance views and exports."""

@@ -1,0 +1,1 @@
+"""Who should take a call now: opening hours, holidays, the rota and the escalation plan."""

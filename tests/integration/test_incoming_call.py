@@ -1,0 +1,137 @@
+"""A professional calls the helpline: a request opens, the caller is greeted and hears the menu."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from hotline.db import Database
+from hotline.models import Call, Professional, ProfessionalPhone, Request
+from hotline.services import next_reference
+from tests.conftest import Clock, call_sid, post_signed, voice_form
+
+
+def make_professional(session: Session, number: str, **fields: str) -> Professional:
+    professional = Professional(
+        title=fields.get("title", "Dr"),
+        first_name=fields.get("first_name", "Claire"),
+        last_name=fields.get("last_name", "Martin"),
+        profession=fields.get("profession", "gp"),
+        phones=[ProfessionalPhone(number=number, label="cabinet")],
+    )
+    session.add(professional)
+    session.commit()
+    return professional
+
+
+def test_known_gp_is_greeted_by_name_and_a_request_is_opened(
+    client: FlaskClient, session: Session
+) -> None:
+    make_professional(session, "+33612345678")
+    response = post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(1), "0612345678"))
+    assert response.status_code == 200
+    root = ET.fromstring(response.data)
+    says = " ".join(s.text or "" for s in root.iter("Say"))
+    assert "Bonjour docteur Martin" in says
+    assert root.find("Gather") is not None
+
+    request = session.scalars(select(Request)).one()
+    assert request.reference == "2026-00001"
+    assert request.caller_number == "+33612345678"
+    assert request.professional is not None
+    assert request.professional.last_name == "Martin"
+    assert [e.kind for e in request.events] == ["received"]
+    call = session.scalars(select(Call).where(Call.sid == call_sid(1))).one()
+    assert call.request_id == request.id
+    assert call.role == "gp"
+
+
+def test_unknown_caller_gets_the_greeting_without_a_name(
+    client: FlaskClient, session: Session
+) -> None:
+    response = post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(2)))
+    says = [s.text for s in ET.fromstring(response.data).iter("Say")]
+    assert not any((text or "").startswith("Bonjour docteur") for text in says)
+    request = session.scalars(select(Request)).one()
+    assert request.professional_id is None
+    assert request.caller_number == "+33612345678"
+
+
+def test_withheld_number_opens_a_request_marked_withheld(
+    client: FlaskClient, session: Session
+) -> None:
+    post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(3), "anonymous"))
+    request = session.scalars(select(Request)).one()
+    assert request.caller_number is None
+    assert request.is_caller_withheld
+
+
+def test_a_retried_incoming_webhook_does_not_open_a_second_request(
+    client: FlaskClient, session: Session
+) -> None:
+    for _ in range(2):
+        response = post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(4)))
+        assert response.status_code == 200
+    assert len(session.scalars(select(Request)).all()) == 1
+
+
+def test_references_count_per_year_in_the_helpline_time_zone(
+    client: FlaskClient, session: Session, clock: Clock
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.at = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # already 1 January in Paris
+    post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(5)))
+    assert session.scalars(select(Request.reference)).one() == "2027-00001"
+
+
+def test_menu_choice_is_logged_and_answered_politely(client: FlaskClient, session: Session) -> None:
+    post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(6)))
+    response = post_signed(
+        client, "/twilio/voice/menu?attempt=1", voice_form(call_sid(6), Digits="3")
+    )
+    assert response.status_code == 200
+    root = ET.fromstring(response.data)
+    assert root.find("Hangup") is not None
+    request = session.scalars(select(Request)).one()
+    kinds = [(e.kind, e.detail) for e in request.events]
+    assert ("menu_choice", {"choice": "callback"}) in kinds
+
+
+def test_a_wrong_key_replays_the_menu(client: FlaskClient, session: Session) -> None:
+    post_signed(client, "/twilio/voice/incoming", voice_form(call_sid(7)))
+    response = post_signed(
+        client, "/twilio/voice/menu?attempt=1", voice_form(call_sid(7), Digits="7")
+    )
+    root = ET.fromstring(response.data)
+    assert "n'est pas valide" in (root.find("Say").text or "")  # type: ignore[union-attr]
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("action", "").endswith("attempt=2")
+
+
+def test_concurrent_first_calls_of_the_year_get_distinct_references(engine: Engine) -> None:
+    database = Database(engine)
+
+    def allocate(_: int) -> str:
+        with database.session() as session:
+            reference = next_reference(session, 2031)
+            session.commit()
+            return reference
+
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            references = list(pool.map(allocate, range(12)))
+        assert sorted(references) == [f"2031-{n:05d}" for n in range(1, 13)]
+    finally:
+        from sqlalchemy import delete
+
+        from hotline.models import RequestCounter
+
+        with database.session() as session:
+            session.execute(delete(RequestCounter).where(RequestCounter.year == 2031))
+            session.commit()
