@@ -16,8 +16,12 @@ from sqlalchemy.exc import ArgumentError
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
 
 
-class SettingsError(Exception):
-    """A missing or malformed setting; its message is one line naming the variable."""
+class SettingsError(SystemExit):
+    """A missing or malformed setting; its message is one line naming the variable.
+
+    A SystemExit, so that start-up under gunicorn or the CLI stops with that line and no
+    traceback.
+    """
 
 
 @dataclass(frozen=True)
