@@ -1,1 +1,20 @@
 """A local stand-in for Twilio: REST API, TwiML executor, signed webhooks and simulated people."""
+
+from hotline.sandbox.clock import ManualClock, RealClock
+from hotline.sandbox.engine import SandboxError
+from hotline.sandbox.model import Answer, Decline, Ignore, Leg, Manual, Person, Said
+from hotline.sandbox.server import Sandbox
+
+__all__ = [
+    "Answer",
+    "Decline",
+    "Ignore",
+    "Leg",
+    "Manual",
+    "ManualClock",
+    "Person",
+    "RealClock",
+    "Said",
+    "Sandbox",
+    "SandboxError",
+]

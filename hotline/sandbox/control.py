@@ -1,0 +1,246 @@
+"""Control API (JSON) and the one-page telephone simulator for driving the sandbox by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from hotline.sandbox.engine import SandboxError
+from hotline.sandbox.model import (
+    Answer,
+    Conference,
+    ConferenceWait,
+    Decline,
+    DialWait,
+    GatherWait,
+    Ignore,
+    Leg,
+    Manual,
+    PauseWait,
+    Person,
+    Policy,
+    RecordWait,
+)
+
+if TYPE_CHECKING:
+    from hotline.sandbox.server import Sandbox
+
+bp = Blueprint("sandbox_control", __name__)
+PAGE_PATH = Path(__file__).parent / "static" / "simulator.html"
+
+WAIT_NAMES = {
+    GatherWait: "gather",
+    RecordWait: "record",
+    DialWait: "dial",
+    ConferenceWait: "conference",
+    PauseWait: "pause",
+}
+
+
+def _sandbox() -> Sandbox:
+    sandbox: Sandbox = current_app.config["SANDBOX"]
+    return sandbox
+
+
+@bp.errorhandler(SandboxError)
+def _refused(exc: SandboxError) -> tuple[Response, int]:
+    return jsonify({"error": exc.message, "code": exc.code}), exc.status
+
+
+@bp.errorhandler(ValueError)
+def _malformed(exc: ValueError) -> tuple[Response, int]:
+    return jsonify({"error": f"valeur invalide : {exc}"}), 400
+
+
+@bp.errorhandler(KeyError)
+def _unknown(exc: KeyError) -> tuple[Response, int]:
+    return jsonify({"error": f"inconnu : {exc.args[0]}"}), 404
+
+
+def policy_json(policy: Policy) -> dict[str, Any]:
+    """A person's ringing policy as JSON."""
+    if isinstance(policy, Answer):
+        return {"kind": "answer", "after_s": policy.after_s, "press": policy.press}
+    return {"kind": type(policy).__name__.lower()}
+
+
+def policy_from_json(data: dict[str, Any]) -> Policy:
+    """Build a ringing policy from {kind: manual|answer|decline|ignore, after_s, press}."""
+    kind = str(data.get("kind", "manual")).lower()
+    if kind == "answer":
+        return Answer(after_s=float(data.get("after_s") or 0), press=data.get("press") or None)
+    policies: dict[str, Policy] = {"manual": Manual(), "decline": Decline(), "ignore": Ignore()}
+    if kind not in policies:
+        raise SandboxError(400, 0, f"unknown policy {kind!r}")
+    return policies[kind]
+
+
+def leg_json(sandbox: Sandbox, leg: Leg) -> dict[str, Any]:
+    """A leg as the page shows it (lock held)."""
+    room = sandbox.conferences.get(leg.conference_sid or "")
+    participant = room.participants.get(leg.sid) if room else None
+    return {
+        "sid": leg.sid,
+        "parent_sid": leg.parent_sid,
+        "from": leg.from_,
+        "to": leg.to,
+        "person": leg.person,
+        "direction": leg.direction,
+        "status": leg.status,
+        "waiting": WAIT_NAMES.get(type(leg.wait)) if leg.wait else None,
+        "conference": room.friendly_name if room else None,
+        "label": participant.label if participant else None,
+        "muted": participant.muted if participant else None,
+        "hold": participant.hold if participant else None,
+        "bridged_with": leg.bridged_with,
+        "heard": list(leg._heard),
+        "said": [
+            {"text": said.text, "voice": said.voice, "language": said.language}
+            for said in leg._said
+        ],
+        "digits_received": list(leg.digits_received),
+        "keys_pressed": "".join(leg.keys_pressed),
+        "rings_person": leg.rings_person,
+        "duration": leg.duration_s,
+    }
+
+
+def person_json(sandbox: Sandbox, person: Person) -> dict[str, Any]:
+    """A simulated phone and its calls (lock held)."""
+    legs = [sandbox.calls_by_sid[sid] for sid in person.leg_sids if sid in sandbox.calls_by_sid]
+    return {
+        "address": person.address,
+        "policy": policy_json(person.policy),
+        "calls": [leg.sid for leg in legs],
+    }
+
+
+def conference_summary(room: Conference) -> dict[str, Any]:
+    """A conference as the page shows it (lock held)."""
+    return {
+        "sid": room.sid,
+        "friendly_name": room.friendly_name,
+        "status": room.status,
+        "reason_ended": room.reason_ended,
+        "participants": [
+            {
+                "call_sid": p.call_sid,
+                "label": p.label,
+                "status": p.status,
+                "muted": p.muted,
+                "hold": p.hold,
+            }
+            for p in [*room.participants.values(), *room.pending.values()]
+        ],
+        "events": list(room.events),
+    }
+
+
+@bp.get("/sandbox/state")
+def state() -> Response:
+    """Everything the page shows, polled every second."""
+    sandbox = _sandbox()
+    with sandbox.lock:
+        return jsonify(
+            {
+                "base_url": sandbox.base_url,
+                "account_sid": sandbox.account_sid,
+                "now": sandbox.clock.now().isoformat(),
+                "manual_clock": bool(getattr(sandbox.clock, "is_manual", False)),
+                "numbers": [
+                    {"phone_number": n.phone_number, "voice_url": n.voice_url}
+                    for n in sandbox.numbers.values()
+                ],
+                "calls": [leg_json(sandbox, leg) for leg in sandbox.calls_by_sid.values()],
+                "people": [person_json(sandbox, p) for p in sandbox.people.values()],
+                "conferences": [conference_summary(c) for c in sandbox.conferences.values()],
+                "webhooks": [
+                    {
+                        "kind": w.kind,
+                        "url": w.url,
+                        "status": w.status_code,
+                        "error": w.error,
+                        "params": w.params,
+                        "duration_ms": round(w.duration_s * 1000),
+                    }
+                    for w in sandbox.webhooks[-40:]
+                ],
+            }
+        )
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if isinstance(data, dict):
+        return data
+    return dict(request.form)
+
+
+@bp.post("/sandbox/calls")
+def place_call() -> tuple[Response, int]:
+    """A simulated professional dials a configured number: {from, to}."""
+    sandbox = _sandbox()
+    data = _body()
+    to = data.get("to") or next(iter(sandbox.numbers), "")
+    if not data.get("from"):
+        raise SandboxError(400, 21603, "from est obligatoire")
+    leg = sandbox.place_call(from_=str(data["from"]), to=str(to))
+    with sandbox.lock:
+        return jsonify(leg_json(sandbox, leg)), 201
+
+
+@bp.post("/sandbox/calls/<sid>/<action>")
+def act(sid: str, action: str) -> Response:
+    """press {digits} | say {text} | speak {seconds} | hangup | answer | decline."""
+    sandbox = _sandbox()
+    data = _body()
+    leg = sandbox.get_leg(sid)
+    if action == "press":
+        leg.press(str(data.get("digits", "")))
+    elif action == "say":
+        leg.say(str(data.get("text", "")))
+    elif action == "speak":
+        leg.speak(float(data.get("seconds", 5)))
+    elif action == "hangup":
+        leg.hang_up()
+    elif action == "answer":
+        leg.answer()
+    elif action == "decline":
+        leg.decline()
+    else:
+        raise SandboxError(404, 0, f"action inconnue : {action}")
+    with sandbox.lock:
+        return jsonify(leg_json(sandbox, leg))
+
+
+@bp.post("/sandbox/people")
+def configure_person() -> tuple[Response, int]:
+    """Declare a simulated phone and its policy: {address, policy: {kind, after_s, press}}."""
+    sandbox = _sandbox()
+    data = _body()
+    address = str(data.get("address") or "")
+    if not address:
+        raise SandboxError(400, 0, "address est obligatoire")
+    policy = data.get("policy")
+    person = sandbox.person(address, policy_from_json(policy) if isinstance(policy, dict) else None)
+    with sandbox.lock:
+        return jsonify(person_json(sandbox, person)), 201
+
+
+@bp.post("/sandbox/clock/advance")
+def advance_clock() -> Response:
+    """Move a manual clock forward: {seconds}."""
+    sandbox = _sandbox()
+    advance = getattr(sandbox.clock, "advance", None)
+    if advance is None:
+        raise SandboxError(409, 0, "l'horloge est réelle")
+    advance(float(_body().get("seconds", 1)))
+    return jsonify({"now": sandbox.clock.now().isoformat()})
+
+
+@bp.get("/")
+def page() -> Response:
+    """The telephone simulator page."""
+    return Response(PAGE_PATH.read_text(encoding="utf-8"), mimetype="text/html")

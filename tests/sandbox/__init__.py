@@ -1,0 +1,1 @@
+"""Tests of the Twilio sandbox: real HTTP on loopback ports, the real twilio client."""

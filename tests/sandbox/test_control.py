@@ -1,0 +1,158 @@
+"""The control JSON API and the simulator page, over HTTP with requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from hotline.sandbox import Answer, RealClock, Sandbox
+from tests.sandbox.conftest import GP, HOTLINE, NURSE, START, World
+
+MENU = (
+    "<Response><Gather numDigits='1' action='/choice'><Say>Tapez 1</Say></Gather>"
+    "<Pause length='30'/></Response>"
+)
+
+
+def post(world: World, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+    return requests.post(world.sandbox.url + path, json=body or {}, timeout=5)
+
+
+def test_root_serves_the_simulator_page_with_a_call_form(world: World) -> None:
+    page = requests.get(world.sandbox.url + "/", timeout=5)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert '<form id="call">' in page.text
+    assert 'name="from"' in page.text
+    assert 'name="to"' in page.text
+    assert "/sandbox/calls" in page.text
+
+
+def test_placing_a_call_rings_the_configured_number(world: World) -> None:
+    world.sandbox.add_number(HOTLINE, world.app.on("/incoming", MENU))
+
+    placed = post(world, "/sandbox/calls", {"from": GP, "to": HOTLINE})
+    world.settle()
+
+    assert placed.status_code == 201
+    leg = placed.json()
+    assert leg["from"] == GP
+    assert leg["to"] == HOTLINE
+    assert leg["direction"] == "inbound"
+    assert world.app.one("/incoming").params["CallSid"] == leg["sid"]
+    assert world.sandbox.get_leg(leg["sid"]).heard == ["Tapez 1"]
+
+
+def test_pressing_keys_reaches_the_gather_action(world: World) -> None:
+    world.app.on("/choice", "<Response><Say>Choix reçu</Say><Pause length='30'/></Response>")
+    world.sandbox.add_number(HOTLINE, world.app.on("/incoming", MENU))
+    sid = post(world, "/sandbox/calls", {"from": GP, "to": HOTLINE}).json()["sid"]
+    world.settle()
+
+    pressed = post(world, f"/sandbox/calls/{sid}/press", {"digits": "1"})
+    world.settle()
+
+    assert pressed.status_code == 200
+    assert pressed.json()["keys_pressed"] == "1"
+    assert world.app.one("/choice").params["Digits"] == "1"
+    state = requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()
+    [call] = [c for c in state["calls"] if c["sid"] == sid]
+    assert call["heard"] == ["Tapez 1", "Choix reçu"]
+    assert call["waiting"] == "pause"
+
+
+def test_hanging_up_ends_the_call(world: World) -> None:
+    world.sandbox.add_number(HOTLINE, world.app.on("/incoming", MENU))
+    sid = post(world, "/sandbox/calls", {"from": GP, "to": HOTLINE}).json()["sid"]
+    world.settle()
+
+    hung_up = post(world, f"/sandbox/calls/{sid}/hangup")
+
+    assert hung_up.status_code == 200
+    assert hung_up.json()["status"] == "completed"
+
+
+def test_configuring_a_person_sets_their_ringing_policy(world: World) -> None:
+    configured = post(
+        world,
+        "/sandbox/people",
+        {"address": NURSE, "policy": {"kind": "answer", "after_s": 2, "press": "1"}},
+    )
+
+    assert configured.status_code == 201
+    assert configured.json()["policy"] == {"kind": "answer", "after_s": 2.0, "press": "1"}
+    assert world.sandbox.person(NURSE).policy == Answer(after_s=2, press="1")
+
+
+def test_unknown_policy_is_refused(world: World) -> None:
+    refused = post(world, "/sandbox/people", {"address": NURSE, "policy": {"kind": "maybe"}})
+
+    assert refused.status_code == 400
+    assert "maybe" in refused.json()["error"]
+
+
+def test_answering_a_ringing_leg_by_hand(world: World) -> None:
+    post(world, "/sandbox/people", {"address": NURSE, "policy": {"kind": "manual"}})
+    sid = world.client.calls.create(to=NURSE, from_=HOTLINE, url=world.app.on("/voice", MENU)).sid
+    world.settle()
+
+    answered = post(world, f"/sandbox/calls/{sid}/answer")
+    again = post(world, f"/sandbox/calls/{sid}/answer")
+    world.settle()
+
+    assert answered.status_code == 200
+    assert answered.json()["status"] == "in-progress"
+    assert again.status_code == 409
+    assert world.app.one("/voice").params["CallSid"] == sid
+
+
+def test_advancing_the_manual_clock_fires_timeouts(world: World) -> None:
+    world.sandbox.add_number(
+        HOTLINE, world.app.on("/incoming", "<Response><Pause length='10'/></Response>")
+    )
+    sid = post(world, "/sandbox/calls", {"from": GP, "to": HOTLINE}).json()["sid"]
+    world.settle()
+
+    moved = post(world, "/sandbox/clock/advance", {"seconds": 10})
+    world.settle()
+
+    assert moved.status_code == 200
+    assert moved.json()["now"] == START.replace(second=10).isoformat()
+    assert world.sandbox.get_leg(sid).status == "completed"
+
+
+def test_advancing_by_a_malformed_or_negative_amount_is_a_400(world: World) -> None:
+    assert post(world, "/sandbox/clock/advance", {"seconds": -5}).status_code == 400
+    assert post(world, "/sandbox/clock/advance", {"seconds": "soon"}).status_code == 400
+    assert world.clock.now() == START
+
+
+def test_unknown_number_and_unknown_leg_are_404s(world: World) -> None:
+    unknown_number = post(world, "/sandbox/calls", {"from": GP, "to": "+33500000000"})
+    unknown_leg = post(world, "/sandbox/calls/CA" + "0" * 32 + "/press", {"digits": "1"})
+
+    assert unknown_number.status_code == 404
+    assert "error" in unknown_number.json()
+    assert unknown_leg.status_code == 404
+
+
+@pytest.fixture
+def real_time_sandbox() -> Iterator[Sandbox]:
+    box = Sandbox(clock=RealClock())
+    box.start()
+    yield box
+    box.stop()
+
+
+def test_advancing_a_real_clock_is_refused(real_time_sandbox: Sandbox) -> None:
+    refused = requests.post(
+        real_time_sandbox.url + "/sandbox/clock/advance", json={"seconds": 1}, timeout=5
+    )
+    state = requests.get(real_time_sandbox.url + "/sandbox/state", timeout=5).json()
+
+    assert refused.status_code == 409
+    assert state["manual_clock"] is False
