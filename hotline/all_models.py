@@ -1,5 +1,7 @@
 """Imports every package's models so the metadata knows all tables (Alembic, tests)."""
 
+from callbacks import models as callbacks_models
 from hotline import models as hotline_models
+from routing import models as routing_models
 
-__all__ = ["hotline_models"]
+__all__ = ["callbacks_models", "hotline_models", "routing_models"]

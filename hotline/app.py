@@ -13,7 +13,7 @@ from flask import Flask
 from hotline.db import Database, utcnow
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
-from hotline.web import EXTENSION_KEY, AppState, close_db_session
+from hotline.web import EXTENSION_KEY, AppState, OutboxSender, close_db_session
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,13 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Callable[[], datetime] | None = None,
+    dispatcher: OutboxSender | None = None,
 ) -> Flask:
-    """Build the application; settings come from the environment when not given."""
+    """Build the application; settings come from the environment when not given.
+
+    ``dispatcher`` replaces the thread pool that sends recorded Twilio intents after each commit
+    (tests that run inside one database transaction pass one that only records them).
+    """
     app = Flask("hotline", instance_relative_config=True)
     if settings is None:
         instance = Path(app.instance_path)
@@ -38,12 +43,15 @@ def create_app(
         database=database or Database.from_url(settings.database_url),
         clock=clock or utcnow,
         rest_client_factory=lambda: build_rest_client(resolved_settings),
+        _dispatcher=dispatcher,
     )
     app.teardown_appcontext(close_db_session)
 
     from hotline.views import bp as voice_bp
+    from routing.views import bp as nurse_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(nurse_bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -38,6 +39,39 @@ def db_upgrade() -> None:
 
     upgrade(app_state().settings.database_url)
     click.echo("Database is up to date.")
+
+
+@cli.command("demo", with_appcontext=False)
+@click.option("--port", default=5000, show_default=True, help="Port of the application.")
+@click.option("--sandbox-port", default=5050, show_default=True, help="Port of the sandbox.")
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("instance"),
+    show_default=True,
+    help="Folder of the demo's SQLite database.",
+)
+@click.option(
+    "--hours",
+    default="mon-sun 00:00-24:00",
+    show_default=True,
+    help='Opening hours of the nurse line, e.g. "mon-fri 09:00-18:00".',
+)
+def demo(port: int, sandbox_port: int, instance: Path, hours: str) -> None:
+    """Run the demo: seeded SQLite database, the app and the Twilio sandbox, on this machine."""
+    from hotline.demo import run_demo
+
+    run_demo(instance, app_port=port, sandbox_port=sandbox_port, hours=hours)
+
+
+def _add_slice_commands() -> None:
+    from routing.cli import COMMANDS as ROUTING_COMMANDS
+
+    for command in ROUTING_COMMANDS:
+        cli.add_command(command)
+
+
+_add_slice_commands()
 
 
 def main() -> None:

@@ -57,6 +57,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+CONNECT_TIMEOUT_S = 3
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each backend needs for concurrent web workers."""
     backend = make_url(url).get_backend_name()
@@ -67,7 +70,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A database that does not answer must fail fast: Twilio waits 15 s for a webhook, and the
+    # fallback TwiML has to reach the caller well before that.
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in make_url(url).query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, utcnow
 
 DEFAULT_GREETING = "Bonjour, vous êtes bien sur la plateforme d'appui aux professionnels de santé."
+DEFAULT_OPENING_HOURS = "mon-fri 09:00-18:00"
 
 
 class Helpline(Base):
@@ -24,8 +25,40 @@ class Helpline(Base):
     phone_number: Mapped[str] = mapped_column(String(20), unique=True)
     greeting: Mapped[str] = mapped_column(Text, default=DEFAULT_GREETING)
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    # Weekly hours in routing.hours' compact form, e.g. "mon-fri 09:00-12:30,13:30-18:00".
+    opening_hours: Mapped[str] = mapped_column(
+        Text, default=DEFAULT_OPENING_HOURS, server_default=DEFAULT_OPENING_HOURS
+    )
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16))
+    is_open_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=false())
+    ring_timeout_s: Mapped[int] = mapped_column(default=20, server_default="20")
+    voicemail_max_s: Mapped[int] = mapped_column(default=120, server_default="120")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A console account: a nurse, a finance officer or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    # Comma-separated roles among nurse, finance, admin.
+    roles: Mapped[str] = mapped_column(String(60), default="nurse")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    browser_identity: Mapped[str | None] = mapped_column(String(60), unique=True)
+    is_available: Mapped[bool] = mapped_column(default=True)
+    is_in_console: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def has_role(self, role: str) -> bool:
+        """Whether the user holds this role."""
+        return role in {r.strip() for r in self.roles.split(",")}
 
 
 class Professional(Base):
@@ -140,6 +173,10 @@ class Call(Base):
     to_number: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     last_sequence_number: Mapped[int | None]
+    # For a leg ringing a nurse: who, and at which step of which routing.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    routing_id: Mapped[int | None] = mapped_column(ForeignKey("nurse_routings.id"), index=True)
+    routing_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -149,3 +186,51 @@ class Call(Base):
     price_unit: Mapped[str | None] = mapped_column(String(3))
 
     request: Mapped[Request | None] = relationship()
+
+
+class Conference(Base):
+    """A Twilio conference room, named after its request (req-<id>)."""
+
+    __tablename__ = "conferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(34), unique=True)
+    friendly_name: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class Participation(Base):
+    """One leg's presence in a conference: the evidence for who talked with whom, and how long."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("conference_sid", "call_sid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_sid: Mapped[str] = mapped_column(String(34))
+    call_sid: Mapped[str] = mapped_column(String(34))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    label: Mapped[str | None] = mapped_column(String(32))
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """An outbound Twilio REST intent, written with the change that needs it, sent after commit."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # pending → sending → sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

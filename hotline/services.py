@@ -16,7 +16,9 @@ from hotline.callstate import TERMINAL_STATUSES, LegState, StatusUpdate, merge_s
 from hotline.models import (
     DEFAULT_GREETING,
     Call,
+    Conference,
     Helpline,
+    Participation,
     Professional,
     ProfessionalPhone,
     Request,
@@ -24,9 +26,11 @@ from hotline.models import (
     RequestEvent,
 )
 from hotline.phones import mask_for_log, normalise_caller
-from hotline.telephony.parsing import CallStatusCallback, VoiceRequest
+from hotline.telephony.parsing import CallStatusCallback, ConferenceEvent, VoiceRequest
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["TERMINAL_STATUSES", "log_event", "record_call_status", "start_request"]
 
 
 @dataclass(frozen=True)
@@ -263,3 +267,84 @@ def _new_leg(session: Session, callback: CallStatusCallback) -> Call:
         # A concurrent delivery for the same leg created it first.
         call = session.scalars(select(Call).where(Call.sid == callback.call.call_sid)).one()
     return call
+
+
+def _room_request_id(friendly_name: str) -> int | None:
+    prefix, _, number = friendly_name.partition("-")
+    return int(number) if prefix == "req" and number.isdigit() else None
+
+
+def record_conference_event(session: Session, event: ConferenceEvent, now: datetime) -> None:
+    """Fold a conference event into the room and its participations; repeats change nothing.
+
+    Join and leave times keep the earliest join and the latest leave seen, so a duplicate or a
+    late delivery cannot shorten or lengthen a presence.
+    """
+    at = event.timestamp or now
+    room = session.scalars(
+        select(Conference).where(Conference.sid == event.conference_sid).with_for_update()
+    ).first()
+    if room is None:
+        request_id = _room_request_id(event.friendly_name)
+        if request_id is not None and session.get(Request, request_id) is None:
+            request_id = None
+        room = Conference(
+            sid=event.conference_sid, friendly_name=event.friendly_name, request_id=request_id
+        )
+        try:
+            with session.begin_nested():
+                session.add(room)
+        except IntegrityError:
+            room = session.scalars(
+                select(Conference).where(Conference.sid == event.conference_sid)
+            ).one()
+    if event.event == "conference-start":
+        room.started_at = min(room.started_at or at, at)
+    elif event.event == "conference-end":
+        room.ended_at = max(room.ended_at or at, at)
+        room.end_reason = event.reason_ended or room.end_reason
+    elif event.event in ("participant-join", "participant-leave") and event.call_sid:
+        presence = _participation(session, room, event)
+        if event.event == "participant-join":
+            presence.joined_at = min(presence.joined_at or at, at)
+        else:
+            presence.left_at = max(presence.left_at or at, at)
+    session.flush()
+    request = session.get(Request, room.request_id) if room.request_id else None
+    if request is not None:
+        log_event(
+            session,
+            request,
+            event.event.replace("-", "_"),
+            at,
+            call_sid=event.call_sid,
+            detail={"label": event.label, "room": room.friendly_name},
+            dedupe_key=f"conf:{room.sid}:{event.event}:{event.call_sid or ''}",
+        )
+
+
+def _participation(session: Session, room: Conference, event: ConferenceEvent) -> Participation:
+    found = session.scalars(
+        select(Participation).where(
+            Participation.conference_sid == room.sid, Participation.call_sid == event.call_sid
+        )
+    ).first()
+    if found is not None:
+        found.label = found.label or event.label
+        return found
+    presence = Participation(
+        conference_sid=room.sid,
+        call_sid=event.call_sid or "",
+        request_id=room.request_id,
+        label=event.label,
+    )
+    try:
+        with session.begin_nested():
+            session.add(presence)
+    except IntegrityError:
+        presence = session.scalars(
+            select(Participation).where(
+                Participation.conference_sid == room.sid, Participation.call_sid == event.call_sid
+            )
+        ).one()
+    return presence

@@ -4,59 +4,41 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
 
 from hotline import services, voice_twiml
-from hotline.models import Professional
+from hotline.models import Request
 from hotline.telephony.parsing import (
-    WebhookFormError,
     parse_call_status,
+    parse_conference_event,
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.signature import is_signed_by_twilio, public_request_url
-from hotline.telephony.twiml import to_xml
-from hotline.web import db_session, now, settings
+from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
+from hotline.web import commit, db_session, now, settings
+from routing import services as routing
+from routing import twiml as nurse_twiml
 
 logger = logging.getLogger(__name__)
 
-bp = Blueprint("voice", __name__, url_prefix="/twilio/voice")
 
-_SPOKEN_TITLES = {"dr": "docteur", "pr": "professeur", "mme": "madame", "m.": "monsieur"}
+def _safe() -> VoiceResponse:
+    return voice_twiml.technical_problem(settings().fallback_number)
+
+
+bp = twilio_blueprint(
+    "voice",
+    __name__,
+    "/twilio/voice",
+    safe_response=_safe,
+    document_endpoints=frozenset({"incoming", "menu"}),
+)
+
 _BRANCH_NAMES = {
     "interpreter": "d'interprétariat",
-    "nurse": "de mise en relation avec l'infirmière",
     "callback": "de rappel",
 }
-
-
-@bp.before_request
-def require_twilio_signature() -> None:
-    """Refuse, before anything is read or written, a request Twilio did not sign."""
-    config = settings()
-    url = public_request_url(
-        config.public_root, request.path, request.query_string.decode("latin-1")
-    )
-    signature = request.headers.get("X-Twilio-Signature")
-    if not is_signed_by_twilio(config.twilio_auth_token, url, request.form, signature):
-        logger.warning("refused an unsigned or forged webhook on %s", request.path)
-        abort(403)
-
-
-@bp.errorhandler(Exception)
-def safe_twiml(error: Exception) -> Response | HTTPException | tuple[str, int]:
-    """A failure never reaches the caller as an HTML error: voice documents get safe TwiML."""
-    if isinstance(error, HTTPException):
-        return error
-    if isinstance(error, WebhookFormError):
-        logger.warning("malformed webhook on %s: %s", request.path, error)
-        return f"malformed webhook: {error}", 400
-    logger.exception("webhook %s failed", request.path)
-    if request.endpoint == "voice.status":
-        return "", 500
-    return twiml(voice_twiml.technical_problem(settings().fallback_number))
 
 
 @bp.post("/incoming")
@@ -65,9 +47,9 @@ def incoming() -> Response:
     voice = parse_voice_request(request.form)
     session = db_session()
     call = services.start_request(session, voice, now(), settings().hotline_number)
-    caller_name = _spoken_name(call.professional)
+    caller_name = voice_twiml.spoken_name(call.professional)
     greeting = call.helpline.greeting
-    session.commit()
+    commit()
     return twiml(voice_twiml.greeting_and_menu(greeting, caller_name, _menu_urls()))
 
 
@@ -116,9 +98,31 @@ def menu() -> Response:
             detail={"choice": branch},
             dedupe_key=f"menu:{voice.call_sid}:{attempt}",
         )
-        response = voice_twiml.not_yet_available(_BRANCH_NAMES[branch], call_request.reference)
-    session.commit()
+        response = _branch(call_request, branch, voice.call_sid)
+    commit()
     return twiml(response)
+
+
+def _branch(call_request: Request, branch: str, call_sid: str) -> VoiceResponse:
+    if branch == "nurse":
+        urls = nurse_twiml.NurseUrls(settings().public_root)
+        route = routing.route_to_nurse(
+            db_session(),
+            call_request,
+            call_sid,
+            now(),
+            urls,
+            voice_twiml.spoken_name(call_request.professional),
+        )
+        if route.kind == "ringing" and route.room:
+            return nurse_twiml.gp_waits_for_nurse(route.room, urls)
+        return nurse_twiml.voicemail(
+            route.intro,
+            route.reason or "no_answer",
+            call_request.helpline.voicemail_max_s,
+            urls,
+        )
+    return voice_twiml.not_yet_available(_BRANCH_NAMES[branch], call_request.reference)
 
 
 @bp.post("/status")
@@ -126,27 +130,21 @@ def status() -> tuple[str, int]:
     """Call-progress events of any leg: folded idempotently into the call log."""
     callback = parse_call_status(request.form)
     session = db_session()
-    services.record_call_status(session, callback, now())
-    session.commit()
+    call = services.record_call_status(session, callback, now())
+    if call.role == "gp" and call.status in services.TERMINAL_STATUSES:
+        routing.gp_left(session, call, now())
+    commit()
     return "", 204
 
 
-def twiml(response: VoiceResponse) -> Response:
-    """A TwiML document as an HTTP response."""
-    return Response(to_xml(response), mimetype="text/xml")
-
-
-def public_url(endpoint: str) -> str:
-    """The absolute public URL of an endpoint, the one Twilio calls and signs."""
-    return settings().public_root + url_for(endpoint)
+@bp.post("/conference")
+def conference() -> tuple[str, int]:
+    """Conference and participant events of every room: who was in it, from when to when."""
+    event = parse_conference_event(request.form)
+    services.record_conference_event(db_session(), event, now())
+    commit()
+    return "", 204
 
 
 def _menu_urls() -> voice_twiml.MenuUrls:
     return voice_twiml.MenuUrls(menu=public_url("voice.menu"))
-
-
-def _spoken_name(professional: Professional | None) -> str | None:
-    if professional is None:
-        return None
-    title = _SPOKEN_TITLES.get((professional.title or "").lower(), professional.title or "")
-    return " ".join(p for p in (title, professional.last_name) if p)

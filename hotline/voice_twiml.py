@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.telephony.twiml import FRENCH, say_fr
+
+if TYPE_CHECKING:
+    from hotline.models import Professional
 
 MENU_PROMPT = (
     "Pour obtenir un interprète, tapez 1. "
@@ -26,6 +30,7 @@ TECHNICAL_PROBLEM_NO_FALLBACK = (
 )
 
 MENU_CHOICES = {"1": "interpreter", "2": "nurse", "3": "callback"}
+_SPOKEN_TITLES = {"dr": "docteur", "pr": "professeur", "mme": "madame", "m.": "monsieur"}
 
 
 @dataclass(frozen=True)
@@ -100,3 +105,11 @@ def spoken_reference(reference: str) -> str:
     """A reference such as 2026-00042 as a voice reads it: "2026, numéro 42"."""
     year, _, number = reference.partition("-")
     return f"{year}, numéro {int(number)}" if number.isdigit() else reference
+
+
+def spoken_name(professional: Professional | None) -> str | None:
+    """How a voice names a professional: "docteur Martin"; None when unknown."""
+    if professional is None:
+        return None
+    title = _SPOKEN_TITLES.get((professional.title or "").lower(), professional.title or "")
+    return " ".join(p for p in (title, professional.last_name) if p) or None

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
+from hotline.outbox import Dispatcher, take_new_ids
 from hotline.settings import Settings
 
 if TYPE_CHECKING:
     from twilio.rest import Client
 
 EXTENSION_KEY = "hotline"
+
+
+class OutboxSender(Protocol):
+    """What sends committed outbox intents: the thread-pool ``Dispatcher`` in production."""
+
+    def submit(self, message_ids: Iterable[int]) -> None:
+        """Send these messages soon."""
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking work."""
 
 
 @dataclass
@@ -28,12 +39,28 @@ class AppState:
     clock: Callable[[], datetime]
     rest_client_factory: Callable[[], Client]
     _rest_client: Client | None = field(default=None, repr=False)
+    _dispatcher: OutboxSender | None = field(default=None, repr=False)
+
+    @property
+    def dispatcher(self) -> OutboxSender:
+        """The outbox dispatcher of this worker, started on first use."""
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(
+                self.database, self.rest_client, self.clock, self.settings.public_root
+            )
+        return self._dispatcher
 
     def rest_client(self) -> Client:
         """The Twilio REST client, built on first use."""
         if self._rest_client is None:
             self._rest_client = self.rest_client_factory()
         return self._rest_client
+
+    def close(self) -> None:
+        """Finish sending what was submitted, then close the database's connections."""
+        if self._dispatcher is not None:
+            self._dispatcher.shutdown()
+        self.database.dispose()
 
 
 def app_state() -> AppState:
@@ -58,6 +85,15 @@ def db_session() -> Session:
         g.db_session = app_state().database.session()
     session: Session = g.db_session
     return session
+
+
+def commit() -> None:
+    """The request's single commit point; intents recorded in it are sent once it holds."""
+    session = db_session()
+    new_ids = take_new_ids(session)
+    session.commit()
+    if new_ids:
+        app_state().dispatcher.submit(new_ids)
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,10 +146,31 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 
 
+class RecordingDispatcher:
+    """Keeps the ids of committed outbox intents instead of sending them (a fake of Dispatcher)."""
+
+    def __init__(self) -> None:
+        self.submitted: list[int] = []
+
+    def submit(self, message_ids: Iterable[int]) -> None:
+        self.submitted.extend(message_ids)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing runs in the background."""
+
+
 @pytest.fixture
-def app(connection: Connection, clock: Clock) -> Flask:
+def dispatched() -> RecordingDispatcher:
+    """What the app handed to its outbox dispatcher."""
+    return RecordingDispatcher()
+
+
+@pytest.fixture
+def app(connection: Connection, clock: Clock, dispatched: RecordingDispatcher) -> Flask:
     """The application on the test's transaction."""
-    return create_app(make_settings(), database=Database(connection), clock=clock)
+    return create_app(
+        make_settings(), database=Database(connection), clock=clock, dispatcher=dispatched
+    )
 
 
 @pytest.fixture

@@ -110,3 +110,55 @@ def _rfc2822(value: str | None) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ConferenceEvent:
+    """A conference status callback: the room's start or end, a participant's join or leave."""
+
+    conference_sid: str
+    friendly_name: str
+    event: str
+    call_sid: str | None
+    label: str | None
+    timestamp: datetime | None
+    sequence_number: int | None
+    reason_ended: str | None
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A finished <Record>: where the message is and how long it lasts."""
+
+    call_sid: str
+    recording_sid: str
+    url: str
+    duration_s: int
+
+
+def parse_conference_event(form: Mapping[str, str]) -> ConferenceEvent:
+    """A conference status callback's parameters."""
+    return ConferenceEvent(
+        conference_sid=_required(form, "ConferenceSid"),
+        friendly_name=form.get("FriendlyName", "").strip(),
+        event=_required(form, "StatusCallbackEvent"),
+        call_sid=form.get("CallSid", "").strip() or None,
+        label=form.get("ParticipantLabel", "").strip() or None,
+        timestamp=_rfc2822(form.get("Timestamp")),
+        sequence_number=_integer(form, "SequenceNumber"),
+        reason_ended=form.get("ReasonConferenceEnded", "").strip() or None,
+    )
+
+
+def parse_recording(form: Mapping[str, str]) -> Recording | None:
+    """The recording of a <Record> action or recording callback; None when nothing was kept."""
+    sid = form.get("RecordingSid", "").strip()
+    url = form.get("RecordingUrl", "").strip()
+    if not sid or not url:
+        return None
+    return Recording(
+        call_sid=_required(form, "CallSid"),
+        recording_sid=sid,
+        url=url,
+        duration_s=_integer(form, "RecordingDuration") or 0,
+    )

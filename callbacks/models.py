@@ -1,0 +1,31 @@
+"""Callback tasks: a promise to call a professional back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, utcnow
+
+
+class CallbackTask(Base):
+    """Somebody must call this professional back, by a due time."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # voicemail, no_answer, out_of_hours, abandoned, requested, follow_up
+    reason: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # pending → done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recording_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    recording_duration_s: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,96 @@
+"""Callback tasks: promise a professional to call back, once, with what they left us."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callbacks.models import CallbackTask
+from hotline.models import Request
+from hotline.services import log_event
+from hotline.telephony.parsing import Recording
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("pending",)
+
+
+def pending_callback(session: Session, request: Request) -> CallbackTask | None:
+    """The request's callback still to be made, if any."""
+    return session.scalars(
+        select(CallbackTask)
+        .where(CallbackTask.request_id == request.id, CallbackTask.status.in_(OPEN_STATUSES))
+        .order_by(CallbackTask.id)
+    ).first()
+
+
+def promise_callback(
+    session: Session,
+    request: Request,
+    reason: str,
+    due_at: datetime,
+    now: datetime,
+    *,
+    assignee_id: int | None = None,
+) -> CallbackTask:
+    """Make sure the request has a pending callback; a second promise adds nothing."""
+    task = pending_callback(session, request)
+    if task is not None:
+        return task
+    task = CallbackTask(
+        request_id=request.id,
+        phone=request.caller_number,
+        reason=reason,
+        due_at=due_at,
+        assignee_id=assignee_id,
+        created_at=now,
+    )
+    session.add(task)
+    session.flush()
+    log_event(
+        session,
+        request,
+        "callback_created",
+        now,
+        detail={"reason": reason, "due_at": due_at.isoformat(), "callback_id": task.id},
+        dedupe_key=f"callback:{task.id}",
+    )
+    logger.info("request %s: callback %s due %s (%s)", request.reference, task.id, due_at, reason)
+    return task
+
+
+def attach_recording(
+    session: Session,
+    request: Request,
+    recording: Recording,
+    due_at: datetime,
+    now: datetime,
+) -> CallbackTask:
+    """Attach a voicemail to the request's callback (made if missing); repeats change nothing."""
+    known = session.scalars(
+        select(CallbackTask).where(CallbackTask.recording_sid == recording.recording_sid)
+    ).first()
+    if known is not None:
+        return known
+    task = promise_callback(session, request, "voicemail", due_at, now)
+    task.recording_sid = recording.recording_sid
+    task.recording_url = recording.url
+    task.recording_duration_s = recording.duration_s
+    session.flush()
+    log_event(
+        session,
+        request,
+        "voicemail_left",
+        now,
+        call_sid=recording.call_sid,
+        detail={
+            "recording_sid": recording.recording_sid,
+            "duration_s": recording.duration_s,
+            "callback_id": task.id,
+        },
+        dedupe_key=f"voicemail:{recording.recording_sid}",
+    )
+    return task

@@ -1,0 +1,221 @@
+"""The demo: a seeded SQLite database, the app and the sandbox on this machine, one command."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from hotline.app import create_app
+from hotline.db import Database
+from hotline.migrate import upgrade
+from hotline.models import Helpline, Professional, ProfessionalPhone
+from hotline.settings import Settings
+from routing.admin import add_nurse, set_hours
+from routing.models import Shift
+
+logger = logging.getLogger(__name__)
+
+DEMO_ACCOUNT_SID = "AC" + "d3e0" * 8
+DEMO_AUTH_TOKEN = "0d3e0d3e" * 4
+DEMO_HOTLINE_NUMBER = "+33561000000"
+DEMO_HELPLINE_NAME = "Plateforme e.CARE (démonstration)"
+DEMO_GREETING = (
+    "Bonjour, vous êtes bien sur la plateforme e.CARE, "
+    "la permanence d'appui aux professionnels de santé."
+)
+
+# (title, first name, last name, profession, organisation, numbers)
+DEMO_PROFESSIONALS = [
+    ("Dr", "Claire", "Martin", "gp", "Cabinet médical des Carmes", ["+33612345678"]),
+    ("Dr", "Karim", "Benali", "gp", "Maison de santé de Bagatelle", ["+33623456789"]),
+    ("Mme", "Sophie", "Laurent", "midwife", "PMI Toulouse Nord", ["+33634567890"]),
+    ("M.", "Julien", "Petit", "pharmacist", "Pharmacie des Minimes", ["+33561223344"]),
+    ("Mme", "Aïcha", "Diallo", "social_worker", "CCAS de Toulouse", ["+33645678901"]),
+]
+
+
+# (email, name, phone, rank): the nurses of the demo rota; their phones ring in the simulator.
+DEMO_NURSES = [
+    ("amelie.roux@demo.e-care.fr", "Amélie Roux", "+33600000001", "on_duty"),
+    ("paul.girard@demo.e-care.fr", "Paul Girard", "+33600000002", "backup"),
+]
+DEMO_HOURS = "mon-sun 00:00-24:00"
+
+
+class ThreadedServer:
+    """A WSGI app on a loopback port in a daemon thread; its URL is known before the app."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._app: Callable[..., Any] | None = None
+        self._server: BaseWSGIServer = make_server(host, port, self._dispatch, threaded=True)
+        self.url = f"http://{host}:{self._server.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self._app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"starting"]
+        return self._app(environ, start_response)
+
+    def serve(self, app: Callable[..., Any]) -> ThreadedServer:
+        """Start serving this app."""
+        self._app = app
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def seed_demo(
+    session: Session,
+    now: datetime,
+    hotline_number: str = DEMO_HOTLINE_NUMBER,
+    hours: str = DEMO_HOURS,
+) -> None:
+    """The demo helpline, professionals, nurses and rota; running it twice adds nothing."""
+    helpline = session.scalars(
+        select(Helpline).where(Helpline.phone_number == hotline_number)
+    ).first()
+    if helpline is None:
+        helpline = Helpline(
+            name=DEMO_HELPLINE_NAME, phone_number=hotline_number, greeting=DEMO_GREETING
+        )
+        session.add(helpline)
+        session.flush()
+    set_hours(session, helpline, hours)
+    for email, name, phone, rank in DEMO_NURSES:
+        nurse = add_nurse(session, email, name, phone)
+        covering = session.scalars(
+            select(Shift).where(
+                Shift.user_id == nurse.id, Shift.starts_at <= now, Shift.ends_at > now
+            )
+        ).first()
+        if covering is None:
+            session.add(
+                Shift(
+                    helpline_id=helpline.id,
+                    user_id=nurse.id,
+                    starts_at=now - timedelta(days=1),
+                    ends_at=now + timedelta(days=30),
+                    rank=rank,
+                )
+            )
+    for title, first, last, profession, organisation, numbers in DEMO_PROFESSIONALS:
+        known = session.scalars(
+            select(ProfessionalPhone).where(ProfessionalPhone.number == numbers[0])
+        ).first()
+        if known is None:
+            session.add(
+                Professional(
+                    title=title,
+                    first_name=first,
+                    last_name=last,
+                    profession=profession,
+                    organisation=organisation,
+                    territory="Toulouse",
+                    phones=[ProfessionalPhone(number=n) for n in numbers],
+                )
+            )
+    session.flush()
+
+
+@dataclass
+class DemoStack:
+    """The running demo: sandbox, app, their servers and the database."""
+
+    app: Flask
+    app_server: ThreadedServer
+    sandbox: Any
+    settings: Settings
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        self.sandbox.stop()
+        self.app_server.stop()
+        self.app.extensions["hotline"].close()
+
+
+def start_stack(
+    database_url: str,
+    *,
+    sandbox_clock: Any = None,
+    app_port: int = 0,
+    sandbox_port: int = 0,
+    seed: bool = True,
+    fallback_number: str | None = "+33561999999",
+    hours: str = DEMO_HOURS,
+) -> DemoStack:
+    """Start the sandbox and the app against each other, as the demo and end-to-end tests do."""
+    from hotline.sandbox import Sandbox
+    from hotline.sandbox.clock import RealClock
+
+    clock = sandbox_clock or RealClock()
+    sandbox = Sandbox(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, clock=clock)
+    sandbox_url = sandbox.start(port=sandbox_port)
+    app_server = ThreadedServer(port=app_port)
+    settings = Settings(
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        twilio_account_sid=DEMO_ACCOUNT_SID,
+        twilio_auth_token=DEMO_AUTH_TOKEN,
+        hotline_number=DEMO_HOTLINE_NUMBER,
+        public_base_url=app_server.url,
+        twilio_api_base_url=sandbox_url,
+        fallback_number=fallback_number,
+    ).validated()
+    upgrade(database_url)
+    database = Database.from_url(database_url)
+    if seed:
+        with database.session() as session:
+            seed_demo(session, clock.now(), settings.hotline_number, hours)
+            session.commit()
+    # One time for both sides: the app reads the sandbox's clock, so tests can move it.
+    app = create_app(settings, database=database, clock=clock.now)
+    app_server.serve(app)
+    sandbox.add_number(
+        settings.hotline_number,
+        voice_url=f"{settings.public_root}/twilio/voice/incoming",
+        status_callback=f"{settings.public_root}/twilio/voice/status",
+    )
+    return DemoStack(app=app, app_server=app_server, sandbox=sandbox, settings=settings)
+
+
+def run_demo(
+    instance_path: Path, app_port: int, sandbox_port: int, hours: str = DEMO_HOURS
+) -> None:
+    """Run the demo until interrupted (Ctrl+C or SIGTERM)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{(instance_path / 'demo.sqlite3').resolve()}"
+    stack = start_stack(url, app_port=app_port, sandbox_port=sandbox_port, hours=hours)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    lines = [
+        f"Simulateur de téléphone (telephone simulator): {stack.sandbox.url}/",
+        f"  Composez le {stack.settings.hotline_number} depuis le 06 12 34 56 78 (Dr Martin).",
+        "  Tapez 2 : le téléphone de l'infirmière de permanence (06 00 00 00 01) sonne ;",
+        "  répondez puis tapez 1 pour la mettre en relation (or decline, or let it ring).",
+        f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",
+        "Ctrl+C pour arrêter (to stop).",
+    ]
+    print("\n".join(lines), flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()

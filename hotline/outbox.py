@@ -1,0 +1,310 @@
+"""The outbox: Twilio REST intents written with the state change that needs them, sent after it.
+
+A service calls ``enqueue`` inside its transaction; the view commits, then hands the new ids to
+the ``Dispatcher``, which sends them from a thread pool so no webhook waits on Twilio. Sending
+claims the row first (``pending`` → ``sending`` by a conditional UPDATE), so a message is sent by
+one worker only. Messages a crashed or stopped worker never sent stay ``pending``; the clock's
+``resend_unsent`` job sends them. A message left in ``sending`` by a worker that died during the
+REST call has an unknown outcome: idempotent kinds are sent again, others are marked failed and
+their failure handler runs (a ring that never happened must not stall a routing).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
+
+from hotline.db import Database
+from hotline.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+CREATE_CALL = "create_call"
+UPDATE_CALL = "update_call"
+KINDS = frozenset({CREATE_CALL, UPDATE_CALL})
+# Sending these twice does no harm: a redirect or a hang-up of the same leg.
+IDEMPOTENT_KINDS = frozenset({UPDATE_CALL})
+SESSION_KEY = "outbox_new_ids"
+FINISH_ATTEMPTS = 3
+# Twilio's answer when a call can no longer be changed: it ended already. Not an error for us.
+CALL_NOT_UPDATABLE = frozenset({20404, 21220})
+
+# Follow-ups by name, given (session, message, now, public_root): "on_sent" after a message was
+# sent (e.g. to note a leg's SID), "on_failure" when it cannot be; they may enqueue more.
+Handler = Callable[[Session, OutboxMessage, datetime, str], None]
+SENT_HANDLERS: dict[str, Handler] = {}
+FAILURE_HANDLERS: dict[str, Handler] = {}
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Record an intent in the current transaction; the same dedupe key is recorded once."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if dedupe_key is not None:
+        existing = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        ).first()
+        if existing is not None:
+            return existing
+    message = OutboxMessage(
+        created_at=now, kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending"
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        # The same intent, recorded at the same moment by a duplicate webhook.
+        found = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        ).one()
+        return found
+    session.info.setdefault(SESSION_KEY, []).append(message.id)
+    return message
+
+
+def take_new_ids(session: Session) -> list[int]:
+    """The ids enqueued in this session since the last call (to dispatch after the commit)."""
+    ids: list[int] = session.info.pop(SESSION_KEY, [])
+    return ids
+
+
+def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Make the REST call an intent describes; return what is worth keeping of the answer."""
+    params = dict(payload.get("params", {}))
+    if kind == CREATE_CALL:
+        call = client.calls.create(**params)
+        return {"sid": call.sid, "status": call.status}
+    if kind == UPDATE_CALL:
+        try:
+            call = client.calls(payload["call_sid"]).update(**params)
+        except TwilioRestException as exc:
+            if exc.code in CALL_NOT_UPDATABLE or exc.status == 404:
+                return {"skipped": f"call no longer updatable ({exc.code})"}
+            raise
+        return {"sid": call.sid, "status": call.status}
+    raise ValueError(f"unknown outbox kind {kind!r}")
+
+
+def _claim(session: Session, message_id: int, now: datetime) -> bool:
+    claimed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What became of one send: whether this worker sent it, and what its handlers enqueued."""
+
+    claimed: bool
+    follow_up: list[int]
+
+
+def send_message(
+    database: Database,
+    client: Client,
+    message_id: int,
+    clock: Callable[[], datetime],
+    public_root: str,
+) -> Sent:
+    """Send one message if it is still pending (claimed by this worker alone)."""
+    with database.session() as session:
+        if not _claim(session, message_id, clock()):
+            session.rollback()
+            return Sent(claimed=False, follow_up=[])
+        session.commit()
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        kind, payload = message.kind, dict(message.payload)
+    try:
+        result = perform(client, kind, payload)
+    except TwilioRestException as exc:
+        logger.warning("outbox %s (%s) refused by Twilio: %s %s", message_id, kind, exc.status, exc)
+        error = f"{exc.status} {exc.code}: {exc.msg}"
+        follow_up = _finish(database, message_id, clock, public_root, error=error)
+        return Sent(claimed=True, follow_up=follow_up)
+    except Exception as exc:
+        # Unknown whether Twilio got it (network): leave it to the clock's retry.
+        logger.warning("outbox %s (%s) not sent: %s", message_id, kind, exc)
+        with database.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+                .values(status="pending", last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            )
+            session.commit()
+        return Sent(claimed=True, follow_up=[])
+    return Sent(
+        claimed=True, follow_up=_finish(database, message_id, clock, public_root, result=result)
+    )
+
+
+def _finish(
+    database: Database,
+    message_id: int,
+    clock: Callable[[], datetime],
+    public_root: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> list[int]:
+    # The REST call is made: its outcome must be written. A deadlock or serialisation failure
+    # with a concurrent webhook is retried rather than left for the stale-row sweep.
+    for attempt in range(1, FINISH_ATTEMPTS + 1):
+        try:
+            return _write_outcome(database, message_id, clock, public_root, result, error)
+        except OperationalError:
+            if attempt == FINISH_ATTEMPTS:
+                raise
+            logger.warning(
+                "outbox %s: outcome not written (attempt %s), retrying", message_id, attempt
+            )
+            time.sleep(0.05 * attempt)
+    return []
+
+
+def _write_outcome(
+    database: Database,
+    message_id: int,
+    clock: Callable[[], datetime],
+    public_root: str,
+    result: dict[str, Any] | None,
+    error: str | None,
+) -> list[int]:
+    with database.session() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        now = clock()
+        if error is None:
+            message.status, message.sent_at, message.result = "sent", now, result
+            handler = SENT_HANDLERS.get(message.payload.get("on_sent", ""))
+        else:
+            message.status, message.last_error = "failed", error[:2000]
+            handler = FAILURE_HANDLERS.get(message.payload.get("on_failure", ""))
+        session.flush()
+        if handler is not None:
+            handler(session, message, now, public_root)
+        new_ids = take_new_ids(session)
+        session.commit()
+    return new_ids
+
+
+def fail_message(
+    session: Session, message: OutboxMessage, now: datetime, error: str, public_root: str
+) -> None:
+    """Mark a message failed (its outcome unknown or refused) and run its failure handler."""
+    message.status, message.last_error = "failed", error[:2000]
+    session.flush()
+    handler = FAILURE_HANDLERS.get(message.payload.get("on_failure", ""))
+    if handler is not None:
+        handler(session, message, now, public_root)
+
+
+class Dispatcher:
+    """Sends committed intents from a small thread pool, following up what they enqueue."""
+
+    def __init__(
+        self,
+        database: Database,
+        client_factory: Callable[[], Client],
+        clock: Callable[[], datetime],
+        public_root: str,
+        max_workers: int = 8,
+    ) -> None:
+        self.database = database
+        self.public_root = public_root
+        self.client_factory = client_factory
+        self.clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="outbox")
+
+    def submit(self, message_ids: Iterable[int]) -> None:
+        """Send these messages soon; if this worker is stopping, the clock will send them."""
+        for message_id in message_ids:
+            try:
+                self._executor.submit(self._send, message_id)
+            except RuntimeError:
+                logger.warning("outbox %s left for the clock: dispatcher stopped", message_id)
+
+    def _send(self, message_id: int) -> None:
+        try:
+            outcome = send_message(
+                self.database, self.client_factory(), message_id, self.clock, self.public_root
+            )
+        except Exception:
+            logger.exception("outbox %s: sending failed", message_id)
+            return
+        self.submit(outcome.follow_up)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking work; with ``wait``, finish what was submitted."""
+        self._executor.shutdown(wait=wait)
+
+
+def resend_unsent(
+    database: Database,
+    client: Client,
+    clock: Callable[[], datetime],
+    public_root: str,
+    *,
+    grace_s: float = 10.0,
+    stale_after_s: float = 120.0,
+) -> int:
+    """The clock's job: send intents a worker left behind; return how many it took.
+
+    ``pending`` rows older than ``grace_s`` (younger ones are still in a live worker's hands)
+    are claimed one by one, so two clocks never send the same row. Rows stuck in ``sending``
+    for ``stale_after_s`` lost their worker mid-call: idempotent kinds go back to ``pending``,
+    the others are failed and their failure handler runs.
+    """
+    now = clock()
+    with database.session() as session:
+        stale = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == "sending",
+                OutboxMessage.claimed_at <= now - timedelta(seconds=stale_after_s),
+            )
+        ).all()
+        for message in stale:
+            if message.kind in IDEMPOTENT_KINDS:
+                message.status = "pending"
+            else:
+                fail_message(session, message, now, "worker lost during the REST call", public_root)
+        session.commit()
+        due = session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.created_at <= now - timedelta(seconds=grace_s),
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
+    claimed = 0
+    queue = list(due)
+    while queue:
+        outcome = send_message(database, client, queue.pop(0), clock, public_root)
+        claimed += outcome.claimed
+        queue.extend(outcome.follow_up)
+    return claimed

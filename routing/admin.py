@@ -1,0 +1,164 @@
+"""Setting up routing: nurses, shifts, opening hours and closures (the CLI now, the console later).
+
+Every function validates its input and raises ``ValueError`` with a message for a person; it
+flushes, never commits. Local times are read in the helpline's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Helpline, User
+from hotline.phones import normalise_caller
+from routing.hours import (
+    Closure,
+    OpeningHours,
+    describe_hours_fr,
+    format_schedule,
+    parse_schedule,
+)
+from routing.models import Closure as ClosureRow
+from routing.models import Shift
+from routing.plan import RANKS
+
+
+def helpline_by_number(session: Session, number: str | None) -> Helpline:
+    """The helpline called on this number (the only one when not given)."""
+    query = select(Helpline).order_by(Helpline.id)
+    if number:
+        e164 = normalise_caller(number).e164
+        query = query.where(Helpline.phone_number == e164)
+    helplines = session.scalars(query).all()
+    if not helplines:
+        raise ValueError(f"no helpline on {number}" if number else "no helpline yet")
+    if len(helplines) > 1 and not number:
+        raise ValueError("several helplines: say which one with --helpline +33…")
+    return helplines[0]
+
+
+def phone_e164(text: str) -> str:
+    """A nurse's phone in E.164, from any French or international form."""
+    caller = normalise_caller(text)
+    if caller.e164 is None:
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return caller.e164
+
+
+def add_nurse(
+    session: Session,
+    email: str,
+    display_name: str,
+    phone: str | None = None,
+    browser_identity: str | None = None,
+) -> User:
+    """Create a nurse account, or update the phone and name of an existing one."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError(f"{email!r} is not an email address")
+    if not display_name.strip():
+        raise ValueError("a nurse needs a name")
+    user = session.scalars(select(User).where(User.email == email)).first()
+    if user is None:
+        user = User(email=email, display_name=display_name.strip(), roles="nurse")
+        session.add(user)
+    user.display_name = display_name.strip()
+    if phone:
+        user.phone = phone_e164(phone)
+    if browser_identity:
+        user.browser_identity = browser_identity.strip()
+    if not user.has_role("nurse"):
+        user.roles = ",".join(filter(None, [user.roles, "nurse"]))
+    session.flush()
+    return user
+
+
+def nurse_by_email(session: Session, email: str) -> User:
+    """The nurse with this email."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise ValueError(f"no user with email {email!r}")
+    return user
+
+
+def parse_local(text: str, tz_name: str) -> datetime:
+    """A local date and time such as "2026-11-23 08:00" (or "2026-11-23T08:00"), as UTC."""
+    try:
+        naive = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r}: expected a local time such as 2026-11-23 08:00") from None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=ZoneInfo(tz_name))
+
+
+def add_shift(
+    session: Session,
+    helpline: Helpline,
+    nurse: User,
+    starts: str,
+    ends: str,
+    rank: str = "on_duty",
+) -> Shift:
+    """Put a nurse on the rota between two local times (a night shift may cross midnight)."""
+    if rank not in RANKS:
+        raise ValueError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}")
+    starts_at = parse_local(starts, helpline.timezone)
+    ends_at = parse_local(ends, helpline.timezone)
+    if ends_at <= starts_at:
+        raise ValueError("a shift must end after it starts")
+    if ends_at - starts_at > timedelta(days=31):
+        raise ValueError("a shift cannot last more than 31 days")
+    shift = Shift(
+        helpline_id=helpline.id, user_id=nurse.id, starts_at=starts_at, ends_at=ends_at, rank=rank
+    )
+    session.add(shift)
+    session.flush()
+    return shift
+
+
+def set_hours(
+    session: Session,
+    helpline: Helpline,
+    schedule_text: str,
+    holiday_subdivision: str | None = None,
+    is_open_on_holidays: bool | None = None,
+) -> str:
+    """Set the weekly schedule; return it as a voice will read it."""
+    schedule = parse_schedule(schedule_text)
+    helpline.opening_hours = format_schedule(schedule)
+    if holiday_subdivision is not None:
+        subdivision = holiday_subdivision.strip() or None
+        try:
+            OpeningHours(schedule, helpline.timezone, holiday_subdiv=subdivision)
+        except (ValueError, NotImplementedError):
+            raise ValueError(
+                f"unknown holiday subdivision {subdivision!r}: 57 (Moselle), 6AE (Alsace), "
+                "971-976 (overseas) or none"
+            ) from None
+        helpline.holiday_subdivision = subdivision
+    if is_open_on_holidays is not None:
+        helpline.is_open_on_holidays = is_open_on_holidays
+    session.flush()
+    return describe_hours_fr(schedule)
+
+
+def add_closure(
+    session: Session, helpline: Helpline, first_day: date, last_day: date, label: str
+) -> ClosureRow:
+    """Close whole local days, first to last inclusive."""
+    if last_day < first_day:
+        raise ValueError("a closure must end on or after its first day")
+    closure = Closure.for_local_days(first_day, last_day, label.strip(), helpline.timezone)
+    row = ClosureRow(
+        helpline_id=helpline.id,
+        starts_at=closure.starts_at,
+        ends_at=closure.ends_at,
+        label=closure.label or "fermeture exceptionnelle",
+    )
+    session.add(row)
+    session.flush()
+    return row

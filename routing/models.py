@@ -1,0 +1,59 @@
+"""Routing data: the rota, exceptional closures and the state of each nurse routing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.db import Base, utcnow
+from hotline.models import User
+
+
+class Shift(Base):
+    """A nurse on the rota: on duty or backup, from one instant to another (UTC)."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    rank: Mapped[str] = mapped_column(String(16), default="on_duty")
+
+    user: Mapped[User] = relationship()
+
+
+class Closure(Base):
+    """An exceptional closure of a helpline (a bank-holiday bridge, a team day...)."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    label: Mapped[str] = mapped_column(String(120), default="fermeture exceptionnelle")
+
+
+class NurseRouting(Base):
+    """A GP waiting for a nurse: the plan being rung, its current step and how it ended."""
+
+    __tablename__ = "nurse_routings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
+    gp_call_sid: Mapped[str] = mapped_column(String(34))
+    conference_name: Mapped[str] = mapped_column(String(64))
+    # Steps of targets: [[{"kind": "phone", "address": "+33…", "user_id": 3, "timeout_s": 20}]].
+    plan: Mapped[list[Any]] = mapped_column(JSON)
+    current_step: Mapped[int] = mapped_column(default=0)
+    # ringing → connected | voicemail | abandoned
+    status: Mapped[str] = mapped_column(String(16), default="ringing")
+    connected_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    connected_call_sid: Mapped[str | None] = mapped_column(String(34))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

@@ -1,0 +1,552 @@
+"""The nurse flow: ring the rota's targets step by step, let one take the call, else voicemail.
+
+The GP waits in the request's room while the plan's targets are rung through the outbox. A leg
+that ends without taking the call counts towards its step; when every leg of the step has ended,
+the next step rings (a conditional update, so two callbacks arriving together advance it once).
+A nurse takes the call by pressing 1 on a screened phone leg or by accepting in the browser: the
+routing is claimed by a conditional update, so exactly one leg wins; the others are cancelled.
+When every step is exhausted the GP is redirected to voicemail and a callback is promised.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callbacks.services import attach_recording, promise_callback
+from hotline import outbox
+from hotline.callstate import TERMINAL_STATUSES
+from hotline.models import Call, Helpline, OutboxMessage, Request, User
+from hotline.services import log_event
+from hotline.telephony.parsing import CallStatusCallback, Recording
+from routing import twiml
+from routing.hours import (
+    Closure,
+    OpeningHours,
+    describe_hours_fr,
+    describe_moment_fr,
+    next_opening,
+    parse_schedule,
+)
+from routing.models import Closure as ClosureRow
+from routing.models import NurseRouting
+from routing.models import Shift as ShiftRow
+from routing.plan import Nurse, RoutingPlan, Shift, build_routing_plan
+
+logger = logging.getLogger(__name__)
+
+RING_SENT = "routing-ring-sent"
+RING_FAILED = "routing-ring-failed"
+RING_STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+def opening_hours(session: Session, helpline: Helpline) -> OpeningHours:
+    """The helpline's hours as routing reads them: weekly schedule, holidays and closures."""
+    closures = session.scalars(
+        select(ClosureRow).where(ClosureRow.helpline_id == helpline.id)
+    ).all()
+    return OpeningHours(
+        schedule=parse_schedule(helpline.opening_hours),
+        tz_name=helpline.timezone,
+        closures=tuple(Closure(c.starts_at, c.ends_at, c.label) for c in closures),
+        holiday_subdiv=helpline.holiday_subdivision,
+        is_open_on_holidays=helpline.is_open_on_holidays,
+    )
+
+
+def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
+    """Who to ring for this helpline at ``now``, from the rota and the nurses' availability."""
+    rows = session.scalars(
+        select(ShiftRow).where(
+            ShiftRow.helpline_id == helpline.id, ShiftRow.starts_at <= now, ShiftRow.ends_at > now
+        )
+    ).all()
+    shifts = [Shift(r.user_id, r.starts_at, r.ends_at, r.rank) for r in rows]  # type: ignore[arg-type]
+    users = session.scalars(
+        select(User).where(User.id.in_({s.user_id for s in shifts}), User.is_active)
+    ).all()
+    nurses = [
+        Nurse(
+            u.id,
+            u.display_name,
+            browser_identity=u.browser_identity,
+            phone=u.phone,
+            is_available=u.is_available,
+            is_in_console=u.is_in_console,
+        )
+        for u in users
+    ]
+    return build_routing_plan(
+        now, opening_hours(session, helpline), shifts, nurses, helpline.ring_timeout_s
+    )
+
+
+@dataclass(frozen=True)
+class NurseRoute:
+    """What the GP's leg does after pressing 2."""
+
+    kind: Literal["ringing", "voicemail"]
+    room: str | None = None
+    reason: str | None = None
+    intro: list[str] = field(default_factory=list)
+
+
+def route_to_nurse(
+    session: Session,
+    request: Request,
+    gp_call_sid: str,
+    now: datetime,
+    urls: twiml.NurseUrls,
+    caller_name: str | None = None,
+) -> NurseRoute:
+    """Start ringing the nurses for a GP who pressed 2, or send him to voicemail when closed."""
+    helpline = request.helpline
+    existing = session.scalars(
+        select(NurseRouting).where(NurseRouting.gp_call_sid == gp_call_sid)
+    ).first()
+    if existing is not None:  # the same key press delivered twice
+        return NurseRoute("ringing", room=existing.conference_name)
+    plan = routing_plan(session, helpline, now)
+    if not plan.is_open:
+        hours = opening_hours(session, helpline)
+        intro = [f"La permanence infirmière est actuellement fermée : {plan.reason}."]
+        intro.append(f"Elle est ouverte {describe_hours_fr(hours.schedule)}.")
+        if plan.opens_at is not None:
+            intro.append(f"Elle rouvrira {describe_moment_fr(plan.opens_at, hours, now)}.")
+        log_event(
+            session,
+            request,
+            "nurse_closed",
+            now,
+            call_sid=gp_call_sid,
+            detail={"reason": plan.reason},
+            dedupe_key=f"nurse-closed:{gp_call_sid}",
+        )
+        promise_callback(session, request, "out_of_hours", plan.opens_at or now, now)
+        return NurseRoute("voicemail", reason="out_of_hours", intro=intro)
+    if not plan.targets:
+        log_event(
+            session,
+            request,
+            "nurse_unreachable",
+            now,
+            call_sid=gp_call_sid,
+            detail={"reason": plan.reason},
+            dedupe_key=f"nurse-unreachable:{gp_call_sid}",
+        )
+        promise_callback(session, request, "no_answer", now, now)
+        return NurseRoute("voicemail", reason="no_answer", intro=[twiml.NO_NURSE])
+    routing = NurseRouting(
+        request_id=request.id,
+        gp_call_sid=gp_call_sid,
+        conference_name=twiml.room_name(request.id),
+        plan=[
+            [
+                {
+                    "kind": t.kind,
+                    "address": t.address,
+                    "user_id": t.nurse_id,
+                    "timeout_s": t.ring_timeout_s,
+                    "rank": t.rank,
+                }
+                for t in step
+            ]
+            for step in plan.steps()
+        ],
+        current_step=0,
+        status="ringing",
+        created_at=now,
+    )
+    session.add(routing)
+    session.flush()
+    ring_step(session, routing, 0, now, urls, caller_name)
+    return NurseRoute("ringing", room=routing.conference_name)
+
+
+def ring_step(
+    session: Session,
+    routing: NurseRouting,
+    step: int,
+    now: datetime,
+    urls: twiml.NurseUrls,
+    caller_name: str | None = None,
+) -> None:
+    """Record the intents that ring every target of a step at once."""
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    helpline = request.helpline
+    for index, target in enumerate(routing.plan[step]):
+        is_browser = target["kind"] == "client"
+        params: dict[str, Any] = {
+            "to": f"client:{target['address']}" if is_browser else target["address"],
+            "from_": (request.caller_number or helpline.phone_number)
+            if is_browser
+            else helpline.phone_number,
+            "url": urls.screen(routing.id, step, target["user_id"], target["kind"]),
+            "method": "POST",
+            "status_callback": urls.leg_status(routing.id, step, target["user_id"]),
+            "status_callback_method": "POST",
+            "status_callback_event": RING_STATUS_EVENTS,
+            "timeout": target["timeout_s"],
+        }
+        outbox.enqueue(
+            session,
+            outbox.CREATE_CALL,
+            {
+                "params": params,
+                "routing_id": routing.id,
+                "step": step,
+                "user_id": target["user_id"],
+                "request_id": request.id,
+                "on_sent": RING_SENT,
+                "on_failure": RING_FAILED,
+            },
+            now,
+            dedupe_key=f"ring:{routing.id}:{step}:{index}",
+        )
+        nurse = session.get(User, target["user_id"])
+        log_event(
+            session,
+            request,
+            "nurse_ringing",
+            now,
+            detail={
+                "step": step,
+                "target": target["kind"],
+                "rank": target["rank"],
+                "user_id": target["user_id"],
+                "nurse": nurse.display_name if nurse else None,
+                "timeout_s": target["timeout_s"],
+            },
+            dedupe_key=f"ringing:{routing.id}:{step}:{index}",
+        )
+    logger.info("request %s: ringing step %s of routing %s", request.reference, step, routing.id)
+
+
+def _locked_routing(session: Session, routing_id: int) -> NurseRouting | None:
+    # The row lock serialises the legs of one routing: each sees the others' final states.
+    return session.scalars(
+        select(NurseRouting).where(NurseRouting.id == routing_id).with_for_update()
+    ).first()
+
+
+def note_leg(
+    session: Session,
+    call: Call,
+    routing: NurseRouting,
+    step: int,
+    user_id: int | None,
+) -> None:
+    """Mark a leg as a nurse leg of this routing's step (whichever of its news came first)."""
+    call.role = "nurse"
+    call.routing_id = routing.id
+    call.routing_step = step
+    call.user_id = user_id
+    call.request_id = routing.request_id
+    session.flush()
+
+
+def leg_status(
+    session: Session,
+    call: Call,
+    callback: CallStatusCallback,
+    routing_id: int,
+    step: int,
+    user_id: int | None,
+    now: datetime,
+    urls: twiml.NurseUrls,
+) -> None:
+    """A ringing leg's progress: when it ended without taking the call, its step may be over."""
+    routing = _locked_routing(session, routing_id)
+    if routing is None:
+        return
+    note_leg(session, call, routing, step, user_id)
+    if callback.status in TERMINAL_STATUSES:
+        step_leg_ended(session, routing, step, now, urls)
+
+
+def step_leg_ended(
+    session: Session, routing: NurseRouting, step: int, now: datetime, urls: twiml.NurseUrls
+) -> None:
+    """When every leg of the routing's current step has ended, ring the next step or voicemail."""
+    if routing.status != "ringing" or routing.current_step != step:
+        return
+    expected = len(routing.plan[step])
+    ended = session.scalar(
+        select(func.count(Call.id)).where(
+            Call.routing_id == routing.id,
+            Call.routing_step == step,
+            Call.status.in_(TERMINAL_STATUSES),
+        )
+    )
+    failed = session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.dedupe_key.like(f"ring:{routing.id}:{step}:%"),
+            OutboxMessage.status == "failed",
+        )
+    )
+    if (ended or 0) + (failed or 0) < expected:
+        return
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    log_event(
+        session,
+        request,
+        "nurse_no_answer",
+        now,
+        detail={"step": step},
+        dedupe_key=f"no-answer:{routing.id}:{step}",
+    )
+    next_step = step + 1
+    if next_step < len(routing.plan):
+        moved = session.execute(
+            update(NurseRouting)
+            .where(
+                NurseRouting.id == routing.id,
+                NurseRouting.status == "ringing",
+                NurseRouting.current_step == step,
+            )
+            .values(current_step=next_step)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(moved, "rowcount", 0) == 1:
+            session.refresh(routing)
+            ring_step(session, routing, next_step, now, urls)
+        return
+    to_voicemail(session, routing, request, now, urls)
+
+
+def to_voicemail(
+    session: Session,
+    routing: NurseRouting,
+    request: Request,
+    now: datetime,
+    urls: twiml.NurseUrls,
+) -> None:
+    """Nobody took the call: redirect the waiting GP to voicemail and promise a callback."""
+    moved = session.execute(
+        update(NurseRouting)
+        .where(NurseRouting.id == routing.id, NurseRouting.status == "ringing")
+        .values(status="voicemail", ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(moved, "rowcount", 0) != 1:
+        return
+    session.refresh(routing)
+    promise_callback(session, request, "no_answer", now, now)
+    log_event(
+        session,
+        request,
+        "nurse_voicemail",
+        now,
+        call_sid=routing.gp_call_sid,
+        dedupe_key=f"to-voicemail:{routing.id}",
+    )
+    outbox.enqueue(
+        session,
+        outbox.UPDATE_CALL,
+        {
+            "call_sid": routing.gp_call_sid,
+            "params": {"url": urls.voicemail("no_answer"), "method": "POST"},
+        },
+        now,
+        dedupe_key=f"gp-voicemail:{routing.id}",
+    )
+
+
+def claim(
+    session: Session, routing_id: int, call_sid: str, user_id: int | None, now: datetime
+) -> bool:
+    """Take the call for this leg; true for exactly one leg of a routing, whatever the timing."""
+    claimed = session.execute(
+        update(NurseRouting)
+        .where(NurseRouting.id == routing_id, NurseRouting.status == "ringing")
+        .values(
+            status="connected",
+            connected_call_sid=call_sid,
+            connected_user_id=user_id,
+            ended_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an answered nurse leg hears next."""
+
+    kind: Literal["screen", "join", "taken"]
+    room: str = ""
+    caller: str | None = None
+    reference: str = ""
+    helpline_name: str = ""
+
+
+def leg_answered(
+    session: Session,
+    routing_id: int,
+    step: int,
+    user_id: int | None,
+    kind: str,
+    call_sid: str,
+    now: datetime,
+    urls: twiml.NurseUrls,
+    caller: str | None,
+) -> Answer:
+    """A rung leg picked up: a browser joins at once; a phone is screened first."""
+    routing = session.get(NurseRouting, routing_id)
+    if routing is None or routing.status != "ringing":
+        return Answer("taken")
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    if kind == "client":
+        return take_call(session, routing, request, step, user_id, call_sid, now, urls, caller)
+    return Answer(
+        "screen",
+        room=routing.conference_name,
+        caller=caller,
+        reference=request.reference,
+        helpline_name=request.helpline.name,
+    )
+
+
+def take_call(
+    session: Session,
+    routing: NurseRouting,
+    request: Request,
+    step: int,
+    user_id: int | None,
+    call_sid: str,
+    now: datetime,
+    urls: twiml.NurseUrls,
+    caller: str | None,
+) -> Answer:
+    """The nurse accepts: claim the routing, log it, cancel the other legs."""
+    if not claim(session, routing.id, call_sid, user_id, now):
+        return Answer("taken")
+    session.refresh(routing)
+    nurse = session.get(User, user_id) if user_id is not None else None
+    log_event(
+        session,
+        request,
+        "nurse_answered",
+        now,
+        call_sid=call_sid,
+        detail={"step": step, "user_id": user_id, "nurse": nurse.display_name if nurse else None},
+        dedupe_key=f"answered:{routing.id}",
+    )
+    request.status = "in_progress"
+    cancel_other_legs(session, routing, call_sid, now)
+    logger.info("request %s: taken by nurse %s on %s", request.reference, user_id, call_sid)
+    return Answer("join", room=routing.conference_name, caller=caller)
+
+
+def cancel_other_legs(
+    session: Session, routing: NurseRouting, keep_sid: str | None, now: datetime
+) -> None:
+    """Stop every other leg of the routing still ringing or screening."""
+    legs = session.scalars(
+        select(Call).where(
+            Call.routing_id == routing.id,
+            Call.sid != (keep_sid or ""),
+            Call.status.not_in(TERMINAL_STATUSES),
+        )
+    ).all()
+    for leg in legs:
+        _cancel_leg(session, leg.sid, leg.status, now)
+
+
+def _cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> None:
+    # Twilio cancels a call that has not been answered, and completes (hangs up) one that has.
+    new_status = "completed" if status == "in-progress" else "canceled"
+    outbox.enqueue(
+        session,
+        outbox.UPDATE_CALL,
+        {"call_sid": call_sid, "params": {"status": new_status}},
+        now,
+        dedupe_key=f"cancel:{call_sid}",
+    )
+
+
+def gp_left(session: Session, call: Call, now: datetime) -> None:
+    """The GP hung up while the nurses were rung: stop ringing, promise a callback."""
+    routing = session.scalars(
+        select(NurseRouting).where(NurseRouting.gp_call_sid == call.sid).with_for_update()
+    ).first()
+    if routing is None or routing.status != "ringing":
+        return
+    routing.status, routing.ended_at = "abandoned", now
+    session.flush()
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    log_event(
+        session,
+        request,
+        "gp_abandoned",
+        now,
+        call_sid=call.sid,
+        detail={"step": routing.current_step},
+        dedupe_key=f"abandoned:{routing.id}",
+    )
+    promise_callback(session, request, "abandoned", now, now)
+    cancel_other_legs(session, routing, None, now)
+
+
+def keep_voicemail(session: Session, request: Request, recording: Recording, now: datetime) -> None:
+    """Attach a GP's message to the request's callback, due when the helpline next opens."""
+    helpline = request.helpline
+    due = next_opening(opening_hours(session, helpline), now) or now
+    attach_recording(session, request, recording, due, now)
+
+
+# --- outbox follow-ups ---------------------------------------------------------------------
+
+
+def _on_ring_sent(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:
+    """Note the new leg's SID; if the call was taken meanwhile, cancel the leg at once."""
+    sid = (message.result or {}).get("sid")
+    if not sid:
+        return
+    # The leg's row first, then the routing's lock: the order of the leg-status webhook, which
+    # may be writing the same leg at this moment (the opposite order can deadlock).
+    call = session.scalars(select(Call).where(Call.sid == sid)).first()
+    if call is None:
+        call = Call(
+            sid=sid,
+            direction="outbound-api",
+            to_number=message.payload["params"]["to"],
+            from_number=message.payload["params"]["from_"],
+            status=(message.result or {}).get("status") or "queued",
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(call)
+        except IntegrityError:
+            call = session.scalars(select(Call).where(Call.sid == sid)).one()
+    routing = _locked_routing(session, int(message.payload["routing_id"]))
+    if routing is None:
+        return
+    note_leg(session, call, routing, int(message.payload["step"]), message.payload["user_id"])
+    still_wanted = routing.status == "ringing" and routing.current_step == message.payload["step"]
+    if not still_wanted and call.status not in TERMINAL_STATUSES:
+        _cancel_leg(session, sid, call.status, now)
+
+
+def _on_ring_failed(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:
+    """A ring Twilio refused counts as a leg that did not answer."""
+    routing = _locked_routing(session, int(message.payload["routing_id"]))
+    if routing is None:
+        return
+    step_leg_ended(session, routing, int(message.payload["step"]), now, twiml.NurseUrls(root))
+
+
+outbox.SENT_HANDLERS[RING_SENT] = _on_ring_sent
+outbox.FAILURE_HANDLERS[RING_FAILED] = _on_ring_failed

@@ -1,0 +1,161 @@
+"""Webhooks of the nurse flow: the GP's wait, the rung legs, the screening and the voicemail."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline import services, voice_twiml
+from hotline.models import Request
+from hotline.telephony.parsing import (
+    WebhookFormError,
+    parse_call_status,
+    parse_gather_input,
+    parse_recording,
+    parse_voice_request,
+)
+from hotline.telephony.webhooks import twilio_blueprint, twiml
+from hotline.web import commit, db_session, now, settings
+from routing import services as routing
+from routing import twiml as nurse_twiml
+from routing.models import NurseRouting
+
+
+def _safe() -> VoiceResponse:
+    return voice_twiml.technical_problem(settings().fallback_number)
+
+
+bp = twilio_blueprint(
+    "nurse",
+    __name__,
+    "/twilio/nurse",
+    safe_response=_safe,
+    document_endpoints=frozenset({"wait", "screen", "accept", "voicemail", "voicemail_done"}),
+)
+
+
+def urls() -> nurse_twiml.NurseUrls:
+    """The nurse flow's public URLs."""
+    return nurse_twiml.NurseUrls(settings().public_root)
+
+
+def _int_arg(name: str) -> int:
+    value = request.args.get(name, type=int)
+    if value is None:
+        raise WebhookFormError(f"missing or malformed query parameter {name}")
+    return value
+
+
+def _caller_of(routing_id: int) -> tuple[str | None, Request | None]:
+    session = db_session()
+    found = session.get(NurseRouting, routing_id)
+    call_request = session.get(Request, found.request_id) if found is not None else None
+    if call_request is None:
+        return None, None
+    return voice_twiml.spoken_name(call_request.professional), call_request
+
+
+@bp.post("/wait")
+def wait() -> Response:
+    """The GP alone in the room: a message and music until the nurse joins."""
+    return twiml(nurse_twiml.hold_music())
+
+
+@bp.post("/screen")
+def screen() -> Response:
+    """A rung leg was answered: a browser joins, a phone hears who calls and must press 1."""
+    voice = parse_voice_request(request.form)
+    routing_id, step = _int_arg("routing"), _int_arg("step")
+    user_id = request.args.get("user", type=int)
+    kind = request.args.get("kind", "phone")
+    caller, _ = _caller_of(routing_id)
+    answer = routing.leg_answered(
+        db_session(), routing_id, step, user_id, kind, voice.call_sid, now(), urls(), caller
+    )
+    commit()
+    if answer.kind == "taken":
+        return twiml(nurse_twiml.already_taken())
+    if answer.kind == "join":
+        return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, urls()))
+    accept_url = urls().accept(routing_id, step, user_id or 0)
+    return twiml(
+        nurse_twiml.screen_nurse(answer.helpline_name, answer.caller, answer.reference, accept_url)
+    )
+
+
+@bp.post("/accept")
+def accept() -> Response:
+    """The screened nurse's key: 1 takes the call if nobody has; anything else declines."""
+    voice = parse_voice_request(request.form)
+    digits = parse_gather_input(request.form).digits
+    routing_id, step = _int_arg("routing"), _int_arg("step")
+    user_id = request.args.get("user", type=int) or None
+    if digits != "1":
+        return twiml(nurse_twiml.not_accepted())
+    session = db_session()
+    caller, call_request = _caller_of(routing_id)
+    found = session.get(NurseRouting, routing_id)
+    if found is None or call_request is None:
+        return twiml(nurse_twiml.already_taken())
+    answer = routing.take_call(
+        session, found, call_request, step, user_id, voice.call_sid, now(), urls(), caller
+    )
+    commit()
+    if answer.kind == "taken":
+        return twiml(nurse_twiml.already_taken())
+    return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, urls()))
+
+
+@bp.post("/leg-status")
+def leg_status() -> tuple[str, int]:
+    """Progress of a rung leg: folded into the call log, and the step moves on when all end."""
+    callback = parse_call_status(request.form)
+    routing_id, step = _int_arg("routing"), _int_arg("step")
+    user_id = request.args.get("user", type=int) or None
+    session = db_session()
+    call = services.record_call_status(session, callback, now())
+    routing.leg_status(session, call, callback, routing_id, step, user_id, now(), urls())
+    commit()
+    return "", 204
+
+
+@bp.post("/voicemail")
+def voicemail() -> Response:
+    """The GP's leg, redirected here when no nurse answered: the prompt and <Record>."""
+    voice = parse_voice_request(request.form)
+    reason = request.args.get("reason", "no_answer")
+    session = db_session()
+    call_request = services.request_for_call(session, voice.call_sid)
+    max_length = call_request.helpline.voicemail_max_s if call_request else 120
+    intro = [nurse_twiml.NO_NURSE] if reason == "no_answer" else []
+    return twiml(nurse_twiml.voicemail(intro, reason, max_length, urls()))
+
+
+@bp.post("/voicemail-done")
+def voicemail_done() -> Response:
+    """The message is recorded: attach it to the callback and say goodbye with the reference."""
+    voice = parse_voice_request(request.form)
+    recording = parse_recording(request.form)
+    session = db_session()
+    call_request = services.request_for_call(session, voice.call_sid)
+    if call_request is None:
+        return twiml(nurse_twiml.not_accepted())
+    if recording is not None:
+        routing.keep_voicemail(session, call_request, recording, now())
+    reference = call_request.reference
+    commit()
+    return twiml(nurse_twiml.message_recorded(reference))
+
+
+@bp.post("/recording")
+def recording_status() -> tuple[str, int]:
+    """The recording's own callback: the same message attached, once."""
+    recording = parse_recording(request.form)
+    if recording is None or request.form.get("RecordingStatus", "completed") != "completed":
+        return "", 204
+    session = db_session()
+    call_request = services.request_for_call(session, recording.call_sid)
+    if call_request is not None:
+        routing.keep_voicemail(session, call_request, recording, now())
+        commit()
+    return "", 204

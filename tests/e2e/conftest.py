@@ -1,0 +1,77 @@
+"""End-to-end fixtures: the app and the sandbox on loopback ports, talking real HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from hotline.demo import DemoStack, start_stack
+from hotline.sandbox.clock import ManualClock
+from tests.conftest import fresh_database_url
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def e2e_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database for this module's end-to-end tests."""
+    return fresh_database_url(backend, tmp_path_factory.mktemp("e2e"))
+
+
+MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+
+
+@pytest.fixture
+def sandbox_clock(request: pytest.FixtureRequest) -> ManualClock:
+    """The clock of the sandbox and the app: timeouts fire only when the test advances it.
+
+    A test may start it elsewhere with ``@pytest.mark.parametrize("sandbox_clock", [when],
+    indirect=True)``.
+    """
+    start: datetime = getattr(request, "param", MONDAY_MORNING)
+    return ManualClock(start)
+
+
+@pytest.fixture
+def stack(e2e_database_url: str, sandbox_clock: ManualClock) -> Iterator[DemoStack]:
+    """The demo stack (seeded app + sandbox) for one test."""
+    running = start_stack(e2e_database_url, sandbox_clock=sandbox_clock)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def db(stack: DemoStack) -> Iterator[Session]:
+    """A session on the stack's database, to read (and set up) what the app sees.
+
+    Its engine is a plain one: the app's SQLite engine takes the write lock when a transaction
+    begins, and a test polling the database must not hold that lock while the app waits on it.
+    """
+    engine = create_engine(stack.settings.database_url)
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    engine.dispose()
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
+    """Poll until ``check`` returns something truthy (real time); fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.01)
+
+
+def repo_root() -> Path:
+    """The repository's top folder."""
+    return Path(__file__).resolve().parents[2]

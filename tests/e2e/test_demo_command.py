@@ -1,0 +1,80 @@
+"""The README's demo: `hotline demo` on an empty folder prints a simulator where a call works."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+HOTLINE = Path(sys.executable).with_name("hotline")
+
+
+def _read_until_address(process: subprocess.Popen[str], deadline: float) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl+C"):
+            return lines
+    raise AssertionError(f"the demo printed no address; output so far: {lines}")
+
+
+def test_the_demo_command_prints_a_simulator_address_where_a_call_can_be_placed(
+    tmp_path: Path,
+) -> None:
+    # A bare environment, as on a fresh clone: no settings at all.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [str(HOTLINE), "demo", "--port", "0", "--sandbox-port", "0", "--instance", "instance"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = _read_until_address(process, time.monotonic() + 60)
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/", lines[0])
+        assert match, lines
+        simulator = match.group(1)
+
+        page = requests.get(f"{simulator}/", timeout=5)
+        assert page.status_code == 200
+        assert "Simulateur" in page.text
+
+        placed = requests.post(
+            f"{simulator}/sandbox/calls",
+            json={"from": "06 12 34 56 78", "to": "+33561000000"},
+            timeout=5,
+        )
+        assert placed.status_code == 201
+        sid = placed.json()["sid"]
+
+        heard = ""
+        for _ in range(100):
+            state = requests.get(f"{simulator}/sandbox/state", timeout=5).json()
+            leg = next(c for c in state["calls"] if c["sid"] == sid)
+            heard = " ".join(leg["heard"])
+            if "tapez 3" in heard:
+                break
+            time.sleep(0.05)
+        assert "Bonjour docteur Martin" in heard
+        assert "Pour obtenir un interprète, tapez 1" in heard
+        assert (tmp_path / "instance" / "demo.sqlite3").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0

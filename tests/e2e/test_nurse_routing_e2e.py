@@ -1,0 +1,277 @@
+"""Press 2: the nurse on duty rings, takes the call by pressing 1, or the GP leaves a message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from callbacks.models import CallbackTask
+from hotline.demo import DEMO_HOURS, DemoStack
+from hotline.models import Call, Helpline, OutboxMessage, Participation, Request
+from hotline.outbox import resend_unsent
+from hotline.sandbox import Leg
+from hotline.telephony.client import build_rest_client
+from routing.admin import add_closure
+from routing.models import Closure, NurseRouting
+from tests.e2e.conftest import eventually
+
+PARIS = ZoneInfo("Europe/Paris")
+NURSE = "+33600000001"
+BACKUP = "+33600000002"
+
+
+def call_and_press_2(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
+    """Dr Martin calls the helpline and asks for the nurse."""
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("2")
+    call = eventually(
+        lambda: db.scalars(select(Call).where(Call.sid == gp.sid)).first(), what="the GP's leg"
+    )
+    request = db.get(Request, call.request_id)
+    assert request is not None
+    return gp, request
+
+
+def routing_of(db: Session, request: Request) -> NurseRouting:
+    db.expire_all()
+    return db.scalars(select(NurseRouting).where(NurseRouting.request_id == request.id)).one()
+
+
+def labels_in_room(stack: DemoStack, request: Request) -> set[str | None]:
+    room = stack.sandbox.conference(f"req-{request.id}")
+    return {p.label for p in room.participants.values()}
+
+
+def test_the_nurse_on_duty_rings_within_a_second_presses_1_and_joins_the_gp(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse = stack.sandbox.person(NURSE)
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+
+    pressed = time.monotonic()
+    gp.press("2")
+    leg = nurse.wait_for_ring(timeout=1.0)
+    assert leg is not None, "the nurse's phone did not ring within one second of the key press"
+    assert time.monotonic() - pressed < 1.0
+    stack.sandbox.settle()
+    assert "Nous appelons l'infirmière de permanence" in gp.heard_text()
+    assert "Merci de patienter" in gp.heard_text()  # the room's waiting message
+
+    leg.answer()
+    stack.sandbox.settle()
+    assert "appel de docteur Martin" in leg.heard_text()
+    assert "tapez 1" in leg.heard_text()
+    leg.press("1")
+    stack.sandbox.settle()
+
+    request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
+    assert request is not None
+    assert labels_in_room(stack, request) == {"gp", "nurse"}
+    assert "Vous êtes en relation avec docteur Martin" in leg.heard_text()
+    routing = routing_of(db, request)
+    assert routing.status == "connected"
+    assert routing.connected_call_sid == leg.sid
+
+    def story() -> list[str] | None:
+        db.expire_all()
+        kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
+        return (
+            kinds if "participant_join" in kinds and kinds.count("participant_join") >= 2 else None
+        )
+
+    kinds = eventually(story, what="both participants' join events")
+    for expected in ("received", "menu_choice", "nurse_ringing", "nurse_answered"):
+        assert expected in kinds
+    assert kinds.index("received") < kinds.index("menu_choice") < kinds.index("nurse_ringing")
+    assert kinds.index("nurse_ringing") < kinds.index("nurse_answered")
+    events = db.get(Request, request.id).events  # type: ignore[union-attr]
+    assert all(e.at.tzinfo is not None for e in events)
+    times = [e.at for e in events]
+    assert times == sorted(times)
+    presences = db.scalars(
+        select(Participation).where(Participation.request_id == request.id)
+    ).all()
+    assert {p.label for p in presences if p.joined_at is not None} == {"gp", "nurse"}
+
+
+def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_exists(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse, backup = stack.sandbox.person(NURSE), stack.sandbox.person(BACKUP)
+    gp, request = call_and_press_2(stack, db)
+    first = nurse.wait_for_ring(timeout=2)
+    assert first is not None
+    assert backup.ringing == []
+
+    stack.sandbox.clock.advance(21)  # the nurse's 20 s ring timeout
+    second = backup.wait_for_ring(timeout=2)
+    assert second is not None
+    stack.sandbox.settle()
+    assert first.status == "no-answer"
+
+    stack.sandbox.clock.advance(21)
+    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail prompt")
+    stack.sandbox.settle()
+    assert "L'infirmière de permanence n'est pas disponible" in gp.heard_text()
+    gp.speak(12)
+    gp.press("#")
+    stack.sandbox.settle()
+    assert "Votre message est enregistré sous la référence" in gp.heard_text()
+
+    def callback() -> CallbackTask | None:
+        db.expire_all()
+        return db.scalars(
+            select(CallbackTask).where(
+                CallbackTask.request_id == request.id, CallbackTask.recording_sid.is_not(None)
+            )
+        ).first()
+
+    task = eventually(callback, what="a callback with the recording")
+    assert task.recording_sid is not None and task.recording_sid.startswith("RE")
+    assert task.recording_url is not None and task.recording_sid in task.recording_url
+    assert task.recording_duration_s == 12
+    assert task.phone == "+33612345678"
+    assert task.status == "pending"
+    assert db.scalars(select(CallbackTask).where(CallbackTask.request_id == request.id)).all() == [
+        task
+    ]
+    kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
+    assert kinds.count("nurse_ringing") == 2
+    assert "nurse_voicemail" in kinds and "voicemail_left" in kinds
+    assert routing_of(db, request).status == "voicemail"
+
+
+def test_a_personal_voicemail_answering_the_nurse_leg_never_connects_the_gp(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse, backup = stack.sandbox.person(NURSE), stack.sandbox.person(BACKUP)
+    gp, request = call_and_press_2(stack, db)
+    leg = nurse.wait_for_ring(timeout=2)
+    assert leg is not None
+    leg.answer()  # her voicemail picks up, and presses nothing
+    stack.sandbox.settle()
+    assert "tapez 1" in leg.heard_text()
+    stack.sandbox.clock.advance(9)  # past the screening's 8 s
+    stack.sandbox.settle()
+    assert "Appel non accepté" in leg.heard_text()
+    assert leg.status == "completed"
+    assert labels_in_room(stack, request) == {"gp"}
+
+    assert backup.wait_for_ring(timeout=2) is not None  # the next target rings instead
+    assert routing_of(db, request).status == "ringing"
+    assert routing_of(db, request).connected_call_sid is None
+    assert gp.status == "in-progress"
+
+
+def test_the_gp_hanging_up_while_the_nurse_rings_stops_the_ring_and_promises_a_callback(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse = stack.sandbox.person(NURSE)
+    gp, request = call_and_press_2(stack, db)
+    leg = nurse.wait_for_ring(timeout=2)
+    assert leg is not None
+    gp.hang_up()
+    eventually(lambda: leg.status == "canceled", what="the nurse's leg cancelled")
+    assert routing_of(db, request).status == "abandoned"
+    task = db.scalars(select(CallbackTask).where(CallbackTask.request_id == request.id)).one()
+    assert task.reason == "abandoned"
+
+
+@pytest.fixture
+def restore_hours(db: Session) -> Iterator[None]:
+    """The module shares one database: put the demo's hours back and drop added closures."""
+    yield
+    db.rollback()
+    db.execute(delete(Closure))
+    db.scalars(select(Helpline)).one().opening_hours = DEMO_HOURS
+    db.commit()
+
+
+SUNDAY = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+BASTILLE_DAY = datetime(2027, 7, 14, 8, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Paris
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("sandbox_clock", "closure", "reason", "reopens"),
+    [
+        (SUNDAY, None, "hors horaires", "demain à 9 heures"),
+        (BASTILLE_DAY, None, "Fête nationale", "demain à 9 heures"),
+        (MONDAY, "journée de formation", "journée de formation", "demain à 9 heures"),
+    ],
+    indirect=["sandbox_clock"],
+    ids=["sunday", "14-july", "closure"],
+)
+@pytest.mark.usefixtures("restore_hours")
+def test_when_closed_the_gp_hears_the_hours_and_the_voicemail_offer(
+    stack: DemoStack, db: Session, closure: str | None, reason: str, reopens: str
+) -> None:
+    helpline = db.scalars(select(Helpline)).one()
+    helpline.opening_hours = "mon-fri 09:00-18:00"
+    if closure:
+        add_closure(db, helpline, date(2026, 11, 23), date(2026, 11, 23), closure)
+    db.commit()
+    nurse = stack.sandbox.person(NURSE)
+
+    gp, request = call_and_press_2(stack, db)
+    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail prompt")
+    heard = gp.heard_text()
+    assert f"La permanence infirmière est actuellement fermée : {reason}" in heard
+    assert "du lundi au vendredi, de 9 heures à 18 heures" in heard
+    assert f"Elle rouvrira {reopens}" in heard
+    assert nurse.legs == []
+    task = db.scalars(select(CallbackTask).where(CallbackTask.request_id == request.id)).one()
+    assert task.reason == "out_of_hours"
+    assert task.due_at > stack.sandbox.clock.now()
+    assert task.due_at.astimezone(PARIS).time() == dt_time(9, 0)  # at the next opening
+
+
+def test_rings_left_unsent_by_a_stopped_worker_are_sent_once_by_the_clock_job(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse = stack.sandbox.person(NURSE)
+    state = stack.app.extensions["hotline"]
+    state.dispatcher.shutdown()  # this worker stops: intents recorded now are not sent by it
+
+    gp, request = call_and_press_2(stack, db)
+    eventually(lambda: "Merci de patienter" in gp.heard_text(), what="the GP in the room")
+    assert nurse.wait_for_ring(timeout=0.5) is None
+    message = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.payload["request_id"].as_integer() == request.id)
+    ).one()
+    assert message.status == "pending"
+
+    stack.sandbox.clock.advance(11)  # older than the live workers' grace period
+    client = build_rest_client(stack.settings)
+    barrier = threading.Barrier(2)
+    taken: list[int] = []
+
+    def clock_process() -> None:
+        barrier.wait()
+        taken.append(resend_unsent(state.database, client, state.clock, stack.settings.public_root))
+
+    clocks = [threading.Thread(target=clock_process) for _ in range(2)]
+    for thread in clocks:
+        thread.start()
+    for thread in clocks:
+        thread.join()
+
+    assert sorted(taken) == [0, 1]
+    assert nurse.wait_for_ring(timeout=2) is not None
+    assert resend_unsent(state.database, client, state.clock, stack.settings.public_root) == 0
+    stack.sandbox.settle()
+    assert len(nurse.legs) == 1
+    db.expire_all()
+    sent = db.get(OutboxMessage, message.id)
+    assert sent is not None and sent.status == "sent" and sent.attempts == 1
+    assert sent.result is not None and sent.result["sid"] == nurse.legs[0].sid
