@@ -2,6 +2,12 @@
 
 from callbacks import models as callbacks_models
 from hotline import models as hotline_models
+from interpreter_pool import models as interpreter_models
 from routing import models as routing_models
 
-__all__ = ["callbacks_models", "hotline_models", "routing_models"]
+__all__ = [
+    "callbacks_models",
+    "hotline_models",
+    "interpreter_models",
+    "routing_models",
+]

@@ -48,10 +48,14 @@ def create_app(
     app.teardown_appcontext(close_db_session)
 
     from hotline.views import bp as voice_bp
+    from interpreter_pool.api import bp as interpreting_api_bp
+    from interpreter_pool.views import bp as interpreting_bp
     from routing.views import bp as nurse_bp
 
     app.register_blueprint(voice_bp)
     app.register_blueprint(nurse_bp)
+    app.register_blueprint(interpreting_bp)
+    app.register_blueprint(interpreting_api_bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

@@ -22,6 +22,7 @@ from hotline.db import Database
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone
 from hotline.settings import Settings
+from interpreter_pool.admin import add_interpreter
 from routing.admin import add_nurse, set_hours
 from routing.models import Shift
 
@@ -52,6 +53,25 @@ DEMO_NURSES = [
     ("paul.girard@demo.e-care.fr", "Paul Girard", "+33600000002", "backup"),
 ]
 DEMO_HOURS = "mon-sun 00:00-24:00"
+# (name, phone, languages, priority): each one's phone rings in the simulator, to be played.
+DEMO_INTERPRETERS = [
+    ("Samira Haddad", "+33610000001", ["ar"], 10),
+    ("Youssef Amrani", "+33610000002", ["ar"], 20),
+    ("Leïla Mansour", "+33610000003", ["ar"], 30),
+    ("Tesfay Gebre", "+33610000004", ["ti"], 10),
+    ("Ahmad Rahimi", "+33610000005", ["prs", "ps", "fa"], 10),
+    ("Olena Kovalenko", "+33610000006", ["uk", "ru"], 10),
+    ("Mariam Diallo", "+33610000007", ["ff", "snk"], 10),
+    ("Jean-Pierre Mbala", "+33610000008", ["ln"], 10),
+    ("Nino Beridze", "+33610000009", ["ka", "ru"], 20),
+    ("Ardit Hoxha", "+33610000010", ["sq"], 10),
+    ("Ioana Popescu", "+33610000011", ["ro"], 10),
+    ("Fadumo Warsame", "+33610000012", ["so"], 10),
+    ("Rose Joseph", "+33610000013", ["ht"], 10),
+]
+# An agency line: access code, then the language's code in its menu.
+DEMO_AGENCY = ("Agence d'interprétariat (démonstration)", "+33140000000", "1234")
+DEMO_AGENCY_CODES = {"ar": "11", "ti": "12", "prs": "13", "ps": "14", "uk": "15", "ru": "16"}
 
 
 class ThreadedServer:
@@ -98,6 +118,20 @@ def seed_demo(
         session.add(helpline)
         session.flush()
     set_hours(session, helpline, hours)
+    for name, phone, languages, priority in DEMO_INTERPRETERS:
+        add_interpreter(session, name, phone, languages, priority=priority)
+    agency_name, agency_phone, access_code = DEMO_AGENCY
+    add_interpreter(
+        session,
+        agency_name,
+        agency_phone,
+        list(DEMO_AGENCY_CODES),
+        kind="agency",
+        priority=100,
+        max_concurrent=20,
+        access_code=access_code,
+        agency_codes=DEMO_AGENCY_CODES,
+    )
     for email, name, phone, rank in DEMO_NURSES:
         nurse = add_nurse(session, email, name, phone)
         covering = session.scalars(
@@ -209,6 +243,8 @@ def run_demo(
         f"  Composez le {stack.settings.hotline_number} depuis le 06 12 34 56 78 (Dr Martin).",
         "  Tapez 2 : le téléphone de l'infirmière de permanence (06 00 00 00 01) sonne ;",
         "  répondez puis tapez 1 pour la mettre en relation (or decline, or let it ring).",
+        "  Tapez 1 puis la touche d'une langue : les interprètes de cette langue sonnent",
+        "  (arabe : 06 10 00 00 01 à 03) ; le premier qui tape 1 est mis en relation.",
         f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",
         "Ctrl+C pour arrêter (to stop).",
     ]

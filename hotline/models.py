@@ -33,6 +33,16 @@ class Helpline(Base):
     is_open_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=false())
     ring_timeout_s: Mapped[int] = mapped_column(default=20, server_default="20")
     voicemail_max_s: Mapped[int] = mapped_column(default=120, server_default="120")
+    # Interpreting: "all" rings every available interpreter at once, "priority" one by one.
+    dispatch_strategy: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
+    interpreter_ring_timeout_s: Mapped[int] = mapped_column(default=25, server_default="25")
+    # Individuals ring this long before the agency line is dialled.
+    agency_delay_s: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Beyond this, the GP is told and offered the nurse or a callback.
+    interpreter_budget_s: Mapped[int] = mapped_column(default=120, server_default="120")
+    language_menu_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # Codes always first in the keypad menu, e.g. "ar,prs"; the rest by recent use.
+    language_menu_pinned: Mapped[str] = mapped_column(String(120), default="", server_default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -177,6 +187,10 @@ class Call(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     routing_id: Mapped[int | None] = mapped_column(ForeignKey("nurse_routings.id"), index=True)
     routing_step: Mapped[int | None]
+    interpreting_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interpreting_sessions.id"), index=True
+    )
+    interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

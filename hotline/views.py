@@ -17,8 +17,10 @@ from hotline.telephony.parsing import (
 )
 from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
+from interpreter_pool import services as interpreting
+from interpreter_pool.views import interpreting_menu
 from routing import services as routing
-from routing import twiml as nurse_twiml
+from routing.views import nurse_response
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,7 @@ bp = twilio_blueprint(
     document_endpoints=frozenset({"incoming", "menu"}),
 )
 
-_BRANCH_NAMES = {
-    "interpreter": "d'interprétariat",
-    "callback": "de rappel",
-}
+_BRANCH_NAMES = {"callback": "de rappel"}
 
 
 @bp.post("/incoming")
@@ -105,23 +104,9 @@ def menu() -> Response:
 
 def _branch(call_request: Request, branch: str, call_sid: str) -> VoiceResponse:
     if branch == "nurse":
-        urls = nurse_twiml.NurseUrls(settings().public_root)
-        route = routing.route_to_nurse(
-            db_session(),
-            call_request,
-            call_sid,
-            now(),
-            urls,
-            voice_twiml.spoken_name(call_request.professional),
-        )
-        if route.kind == "ringing" and route.room:
-            return nurse_twiml.gp_waits_for_nurse(route.room, urls)
-        return nurse_twiml.voicemail(
-            route.intro,
-            route.reason or "no_answer",
-            call_request.helpline.voicemail_max_s,
-            urls,
-        )
+        return nurse_response(call_request, call_sid)
+    if branch == "interpreter":
+        return interpreting_menu(call_request, attempt=1)
     return voice_twiml.not_yet_available(_BRANCH_NAMES[branch], call_request.reference)
 
 
@@ -133,6 +118,7 @@ def status() -> tuple[str, int]:
     call = services.record_call_status(session, callback, now())
     if call.role == "gp" and call.status in services.TERMINAL_STATUSES:
         routing.gp_left(session, call, now())
+        interpreting.gp_left(session, call, now())
     commit()
     return "", 204
 

@@ -14,6 +14,7 @@ from hotline.telephony.parsing import (
     parse_recording,
     parse_voice_request,
 )
+from hotline.telephony.twiml import say_fr
 from hotline.telephony.webhooks import twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
 from routing import services as routing
@@ -159,3 +160,29 @@ def recording_status() -> tuple[str, int]:
         routing.keep_voicemail(session, call_request, recording, now())
         commit()
     return "", 204
+
+
+def nurse_response(call_request: Request, call_sid: str, intro: str | None = None) -> VoiceResponse:
+    """The GP asked for the nurse (from the menu, or when interpreting could not help)."""
+    route = routing.route_to_nurse(
+        db_session(),
+        call_request,
+        call_sid,
+        now(),
+        urls(),
+        voice_twiml.spoken_name(call_request.professional),
+    )
+    if route.kind == "ringing" and route.room:
+        response = nurse_twiml.gp_waits_for_nurse(route.room, urls())
+    else:
+        response = nurse_twiml.voicemail(
+            route.intro,
+            route.reason or "no_answer",
+            call_request.helpline.voicemail_max_s,
+            urls(),
+        )
+    if intro:
+        spoken = VoiceResponse()
+        say_fr(spoken, intro)
+        response.verbs[0:0] = spoken.verbs
+    return response

@@ -1,0 +1,222 @@
+"""Press 1: the right interpreter on the line, by language, the first to press 1 bridged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.demo import DemoStack
+from hotline.models import Call, Helpline, Request, User
+from hotline.sandbox import Leg, Person
+from interpreter_pool.models import InterpretingSession
+from tests.e2e.conftest import eventually
+
+ARABIC = ["+33610000001", "+33610000002", "+33610000003"]
+TIGRINYA = "+33610000004"
+AGENCY = "+33140000000"
+NURSE = "+33600000001"
+
+
+@pytest.fixture(autouse=True)
+def fresh_pool_usage(db: Session) -> Iterator[None]:
+    """The module shares one database: sessions of earlier tests must not reorder the menu."""
+    yield
+    db.rollback()
+    db.execute(update(InterpretingSession).values(status="ended"))
+    db.execute(update(Helpline).values(interpreter_budget_s=120))
+    db.commit()
+
+
+def call_and_press_1(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("1")
+    eventually(lambda: "Quelle langue parle le patient" in gp.heard_text(), what="language menu")
+    stack.sandbox.settle()
+    call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
+    request = db.get(Request, call.request_id)
+    assert request is not None
+    return gp, request
+
+
+def digit_for(heard: str, language: str) -> str:
+    found = re.search(rf"Pour {language}, tapez (\d)", heard)
+    assert found, f"{language} not offered in: {heard}"
+    return found.group(1)
+
+
+def latest_session(db: Session, request: Request) -> InterpretingSession:
+    db.expire_all()
+    return db.scalars(
+        select(InterpretingSession)
+        .where(InterpretingSession.request_id == request.id)
+        .order_by(InterpretingSession.id.desc())
+    ).first()  # type: ignore[return-value]
+
+
+def labels_in_room(stack: DemoStack, request: Request) -> list[str | None]:
+    room = stack.sandbox.conference(f"req-{request.id}")
+    return sorted(p.label or "" for p in room.participants.values())
+
+
+def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_bridged(
+    stack: DemoStack, db: Session
+) -> None:
+    people = [stack.sandbox.person(number) for number in ARABIC]
+    gp, request = call_and_press_1(stack, db)
+    gp.press(digit_for(gp.heard_text(), "l'arabe"))
+
+    legs = [person.wait_for_ring(timeout=2) for person in people]
+    assert all(leg is not None for leg in legs), "the three Arabic interpreters ring at once"
+    stack.sandbox.settle()
+    assert "Nous recherchons un interprète en arabe" in gp.heard_text()
+
+    stack.sandbox.clock.advance(7)
+    second = legs[1]
+    assert second is not None
+    second.answer()
+    stack.sandbox.settle()
+    assert "Interprétariat en arabe pour Plateforme e.CARE" in second.heard_text()
+    second.press("1")
+    stack.sandbox.settle()
+
+    assert labels_in_room(stack, request) == ["gp", "interpreter"]
+    others = [legs[0], legs[2]]
+    eventually(
+        lambda: all(leg is not None and leg.status == "canceled" for leg in others),
+        what="the two other legs cancelled",
+    )
+    session = latest_session(db, request)
+    assert session.status == "connected"
+    assert session.connected_call_sid == second.sid
+    assert session.time_to_connect_s == 7
+    assert session.interpreter is not None and session.interpreter.name == "Youssef Amrani"
+
+
+def test_the_gp_says_tigrigna_and_the_tigrinya_interpreter_rings(
+    stack: DemoStack, db: Session
+) -> None:
+    interpreter = stack.sandbox.person(TIGRINYA)
+    gp, request = call_and_press_1(stack, db)
+    gp.press("9")
+    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    gp.say("tigrigna")
+    eventually(lambda: "interprète en tigrigna" in gp.heard_text(), what="the read-back")
+    gp.press("1")
+    assert interpreter.wait_for_ring(timeout=2) is not None
+    assert latest_session(db, request).language == "ti"
+
+
+def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse = stack.sandbox.person(NURSE)
+    gp, _ = call_and_press_1(stack, db)
+    gp.press("9")
+    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    gp.say("pamplemousse")
+    eventually(lambda: "Je n'ai pas compris la langue" in gp.heard_text(), what="a re-prompt")
+    stack.sandbox.settle()
+    gp.say("bidule machin")
+    assert nurse.wait_for_ring(timeout=2) is not None
+    assert gp.heard_text().count("Je n'ai pas compris la langue") == 2
+    assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
+
+
+def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out(
+    stack: DemoStack, db: Session
+) -> None:
+    people = [stack.sandbox.person(number) for number in ARABIC]
+    agency: Person = stack.sandbox.person(AGENCY)
+    gp, request = call_and_press_1(stack, db)
+    gp.press(digit_for(gp.heard_text(), "l'arabe"))
+    assert all(person.wait_for_ring(timeout=2) is not None for person in people)
+    assert agency.ringing == []
+
+    stack.sandbox.clock.advance(31)  # past the agency delay: the individuals' legs time out
+    line = agency.wait_for_ring(timeout=2)
+    assert line is not None
+    line.answer()
+    stack.sandbox.settle()
+    assert line.digits_received == ["wwww1234#wwww11#"]
+    assert "Interprétariat en arabe" in line.heard_text()
+    stack.sandbox.clock.advance(9)  # the agency's operator never presses 1
+    stack.sandbox.settle()
+
+    eventually(
+        lambda: "Aucun interprète en arabe n'est disponible" in gp.heard_text(),
+        what="the offer of the nurse or a callback",
+    )
+    session = latest_session(db, request)
+    assert session.status == "no_interpreter" and session.outcome == "no_interpreter"
+    db.expire_all()
+    refreshed = db.get(Request, request.id)
+    assert refreshed is not None and refreshed.outcome == "no_interpreter"
+    assert "interpreter_not_found" in [e.kind for e in refreshed.events]
+    gp.press("3")
+    stack.sandbox.settle()
+    assert "nous vous rappellerons" in gp.heard_text()
+
+
+def console_cookie(stack: DemoStack, user_id: int) -> dict[str, str]:
+    """The session cookie the console's sign-in gives this user."""
+    serializer = stack.app.session_interface.get_signing_serializer(stack.app)  # type: ignore[attr-defined]
+    name = stack.app.config["SESSION_COOKIE_NAME"]
+    return {name: serializer.dumps({"user_id": user_id})}
+
+
+def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse = stack.sandbox.person(NURSE)
+    arabic = [stack.sandbox.person(number) for number in ARABIC]
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("2")
+    leg = nurse.wait_for_ring(timeout=2)
+    assert leg is not None
+    leg.answer()
+    stack.sandbox.settle()
+    leg.press("1")
+    stack.sandbox.settle()
+    request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
+    assert request is not None
+    assert labels_in_room(stack, request) == ["gp", "nurse"]
+    nurse_user = db.scalars(select(User).where(User.phone == NURSE)).one()
+
+    api = f"{stack.settings.public_root}/console/api/requests/{request.id}/interpreter"
+    refused = requests.post(api, json={"language": "ar"}, timeout=5)
+    assert refused.status_code == 401
+    other = db.scalars(select(User).where(User.phone == "+33600000002")).one()
+    not_hers = requests.post(
+        api, json={"language": "ar"}, cookies=console_cookie(stack, other.id), timeout=5
+    )
+    assert not_hers.status_code == 403
+    cookies = console_cookie(stack, nurse_user.id)
+    bad = requests.post(api, json={"language": "klingon"}, cookies=cookies, timeout=5)
+    assert bad.status_code == 400 and "klingon" in bad.json()["message"]
+
+    added = requests.post(api, json={"language": "ar"}, cookies=cookies, timeout=5)
+    assert added.status_code == 202, added.text
+    assert added.json()["language_name"] == "arabe"
+    first = arabic[0].wait_for_ring(timeout=2)
+    assert first is not None
+    first.answer()
+    stack.sandbox.settle()
+    first.press("1")
+    stack.sandbox.settle()
+    assert labels_in_room(stack, request) == ["gp", "interpreter", "nurse"]
+
+    removed = requests.delete(api, cookies=cookies, timeout=5)
+    assert removed.status_code == 200
+    eventually(lambda: first.status == "completed", what="the interpreter's leg hung up")
+    stack.sandbox.settle()
+    assert labels_in_room(stack, request) == ["gp", "nurse"]
+    assert gp.status == "in-progress" and leg.status == "in-progress"
+    session = latest_session(db, request)
+    assert session.requested_by == "nurse" and session.outcome == "removed"

@@ -1,0 +1,62 @@
+"""`hotline interpreter …`: the pool from the command line, bad input refused clearly."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hotline.models import Helpline
+from interpreter_pool.models import Interpreter
+from tests.integration.test_routing_cli import database_url, read, run
+
+__all__ = ["database_url"]
+
+
+def test_an_interpreter_an_agency_and_the_dispatch_settings(database_url: str) -> None:
+    code, out = run(
+        database_url,
+        "interpreter", "add", "--name", "Tesfay Gebre", "--phone", "06 10 00 00 04",
+        "--languages", "ti, am",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "tigrigna" in out and "amharique" in out
+    code, out = run(
+        database_url,
+        "interpreter", "add", "--agency", "--name", "Agence", "--phone", "01 40 00 00 00",
+        "--languages", "ar,ti", "--access-code", "1234", "--codes", "ar=11,ti=12",
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = run(
+        database_url, "interpreter", "dispatch", "--strategy", "priority", "--budget", "90",
+        "--pinned", "ar,ti",
+    )  # fmt: skip
+    assert code == 0, out
+    database = read(database_url)
+    with database.session() as session:
+        agency = session.scalars(select(Interpreter).where(Interpreter.kind == "agency")).one()
+        assert agency.phone == "+33140000000" and agency.access_code == "1234"
+        assert {lang.language: lang.agency_code for lang in agency.languages} == {
+            "ar": "11",
+            "ti": "12",
+        }
+        helpline = session.scalars(select(Helpline)).one()
+        assert helpline.dispatch_strategy == "priority"
+        assert helpline.interpreter_budget_s == 90
+        assert helpline.language_menu_pinned == "ar,ti"
+    database.dispose()
+
+
+def test_an_unknown_language_or_a_bad_agency_code_is_refused(database_url: str) -> None:
+    code, out = run(
+        database_url, "interpreter", "add", "--name", "X", "--phone", "0610000004",
+        "--languages", "klingon",
+    )  # fmt: skip
+    assert code != 0 and "'klingon' is not a language code" in out
+    code, out = run(
+        database_url, "interpreter", "add", "--agency", "--name", "A", "--phone", "0140000000",
+        "--languages", "ar", "--codes", "ar:11",
+    )  # fmt: skip
+    assert code != 0 and "expected language=digits" in out
+    database = read(database_url)
+    with database.session() as session:
+        assert session.scalars(select(Interpreter)).all() == []
+    database.dispose()
