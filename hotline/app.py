@@ -47,8 +47,12 @@ def create_app(
     )
     app.teardown_appcontext(close_db_session)
 
+    from hotline import i18n, security
+    from hotline.console import bp as console_bp
+    from hotline.console import nav_items
     from hotline.views import bp as voice_bp
     from interpreter_pool.api import bp as interpreting_api_bp
+    from interpreter_pool.finance_views import bp as finance_bp
     from interpreter_pool.views import bp as interpreting_bp
     from routing.views import bp as nurse_bp
 
@@ -56,6 +60,11 @@ def create_app(
     app.register_blueprint(nurse_bp)
     app.register_blueprint(interpreting_bp)
     app.register_blueprint(interpreting_api_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(finance_bp)
+    i18n.init_app(app)
+    security.init_app(app)
+    app.jinja_env.globals["nav_items"] = nav_items
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

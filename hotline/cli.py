@@ -65,10 +65,11 @@ def demo(port: int, sandbox_port: int, instance: Path, hours: str) -> None:
 
 
 def _add_slice_commands() -> None:
+    from hotline.user_cli import COMMANDS as USER_COMMANDS
     from interpreter_pool.cli import COMMANDS as INTERPRETER_COMMANDS
     from routing.cli import COMMANDS as ROUTING_COMMANDS
 
-    for command in (*ROUTING_COMMANDS, *INTERPRETER_COMMANDS):
+    for command in (*USER_COMMANDS, *ROUTING_COMMANDS, *INTERPRETER_COMMANDS):
         cli.add_command(command)
 
 

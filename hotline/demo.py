@@ -8,7 +8,8 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.migrate import upgrade
-from hotline.models import Helpline, Professional, ProfessionalPhone
+from hotline.models import Helpline, Professional, ProfessionalPhone, User
 from hotline.settings import Settings
-from interpreter_pool.admin import add_interpreter
+from hotline.users import create_user, set_password
+from interpreter_pool.admin import add_budget, add_contract, add_interpreter
+from interpreter_pool.models import Budget, Contract
 from routing.admin import add_nurse, set_hours
 from routing.models import Shift
 
@@ -53,6 +56,16 @@ DEMO_NURSES = [
     ("paul.girard@demo.e-care.fr", "Paul Girard", "+33600000002", "backup"),
 ]
 DEMO_HOURS = "mon-sun 00:00-24:00"
+# Console sign-ins of the demo, printed when it starts (demo only: a real deployment has none).
+DEMO_PASSWORDS = {
+    "amelie.roux@demo.e-care.fr": "infirmiere-demo",
+    "finance@demo.e-care.fr": "finances-demo",
+    "admin@demo.e-care.fr": "admin-demo-2026",
+}
+DEMO_STAFF = [
+    ("finance@demo.e-care.fr", "Nadia Benoît (finances)", "finance"),
+    ("admin@demo.e-care.fr", "Marc Lefèvre (admin)", "admin"),
+]
 # (name, phone, languages, priority): each one's phone rings in the simulator, to be played.
 DEMO_INTERPRETERS = [
     ("Samira Haddad", "+33610000001", ["ar"], 10),
@@ -118,10 +131,28 @@ def seed_demo(
         session.add(helpline)
         session.flush()
     set_hours(session, helpline, hours)
+    since = date(now.year - 1, 1, 1)
     for name, phone, languages, priority in DEMO_INTERPRETERS:
-        add_interpreter(session, name, phone, languages, priority=priority)
+        interpreter = add_interpreter(session, name, phone, languages, priority=priority)
+        if not session.scalars(
+            select(Contract).where(Contract.interpreter_id == interpreter.id)
+        ).first():
+            # 3.50 € a minute, 15 minutes minimum, +25 % at night and at weekends.
+            add_contract(
+                session,
+                interpreter,
+                "Tarif interprète libéral",
+                unit="minute",
+                unit_price=Decimal("3.50"),
+                valid_from=since,
+                minimum_s=900,
+                night_pct=Decimal(25),
+                night_hours="20:00-08:00",
+                saturday_pct=Decimal(25),
+                sunday_pct=Decimal(25),
+            )
     agency_name, agency_phone, access_code = DEMO_AGENCY
-    add_interpreter(
+    agency = add_interpreter(
         session,
         agency_name,
         agency_phone,
@@ -132,8 +163,37 @@ def seed_demo(
         access_code=access_code,
         agency_codes=DEMO_AGENCY_CODES,
     )
+    if not session.scalars(select(Contract).where(Contract.interpreter_id == agency.id)).first():
+        # 15 € per started 10-minute block, 10 minutes minimum, +25 % Sundays and holidays.
+        add_contract(
+            session,
+            agency,
+            "Convention agence",
+            unit="block",
+            unit_price=Decimal(15),
+            valid_from=since,
+            block_s=600,
+            minimum_s=600,
+            sunday_pct=Decimal(25),
+            holiday_pct=Decimal(25),
+        )
+    if session.scalars(select(Budget)).first() is None:
+        add_budget(
+            session,
+            f"Interprétariat {now.year}",
+            date(now.year, 1, 1),
+            date(now.year, 12, 31),
+            Decimal(18000),
+            funder_line="ARS – Fonds d'intervention régional",
+            hours_cap=250,
+        )
+    for email, name, role in DEMO_STAFF:
+        if session.scalars(select(User).where(User.email == email)).first() is None:
+            create_user(session, email, name, role, DEMO_PASSWORDS[email])
     for email, name, phone, rank in DEMO_NURSES:
         nurse = add_nurse(session, email, name, phone)
+        if nurse.password_hash is None and email in DEMO_PASSWORDS:
+            set_password(session, nurse, DEMO_PASSWORDS[email])
         covering = session.scalars(
             select(Shift).where(
                 Shift.user_id == nurse.id, Shift.starts_at <= now, Shift.ends_at > now
@@ -245,6 +305,8 @@ def run_demo(
         "  répondez puis tapez 1 pour la mettre en relation (or decline, or let it ring).",
         "  Tapez 1 puis la touche d'une langue : les interprètes de cette langue sonnent",
         "  (arabe : 06 10 00 00 01 à 03) ; le premier qui tape 1 est mis en relation.",
+        f"Console: {stack.settings.public_root}/console",
+        *(f"  {email} / {password}" for email, password in DEMO_PASSWORDS.items()),
         f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",
         "Ctrl+C pour arrêter (to stop).",
     ]

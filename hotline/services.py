@@ -274,7 +274,9 @@ def _room_request_id(friendly_name: str) -> int | None:
     return int(number) if prefix == "req" and number.isdigit() else None
 
 
-def record_conference_event(session: Session, event: ConferenceEvent, now: datetime) -> None:
+def record_conference_event(
+    session: Session, event: ConferenceEvent, now: datetime
+) -> Participation | None:
     """Fold a conference event into the room and its participations; repeats change nothing.
 
     Join and leave times keep the earliest join and the latest leave seen, so a duplicate or a
@@ -303,7 +305,8 @@ def record_conference_event(session: Session, event: ConferenceEvent, now: datet
     elif event.event == "conference-end":
         room.ended_at = max(room.ended_at or at, at)
         room.end_reason = event.reason_ended or room.end_reason
-    elif event.event in ("participant-join", "participant-leave") and event.call_sid:
+    presence: Participation | None = None
+    if event.event in ("participant-join", "participant-leave") and event.call_sid:
         presence = _participation(session, room, event)
         if event.event == "participant-join":
             presence.joined_at = min(presence.joined_at or at, at)
@@ -321,6 +324,7 @@ def record_conference_event(session: Session, event: ConferenceEvent, now: datet
             detail={"label": event.label, "room": room.friendly_name},
             dedupe_key=f"conf:{room.sid}:{event.event}:{event.call_sid or ''}",
         )
+    return presence
 
 
 def _participation(session: Session, room: Conference, event: ConferenceEvent) -> Participation:

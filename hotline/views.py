@@ -17,6 +17,7 @@ from hotline.telephony.parsing import (
 )
 from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
+from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool.views import interpreting_menu
 from routing import services as routing
@@ -127,7 +128,10 @@ def status() -> tuple[str, int]:
 def conference() -> tuple[str, int]:
     """Conference and participant events of every room: who was in it, from when to when."""
     event = parse_conference_event(request.form)
-    services.record_conference_event(db_session(), event, now())
+    session = db_session()
+    presence = services.record_conference_event(session, event, now())
+    if presence is not None:
+        finance.on_participation(session, presence, now())
     commit()
     return "", 204
 

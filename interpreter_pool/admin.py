@@ -7,14 +7,18 @@ never commit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, time
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline
+from interpreter_pool.budget import parse_thresholds
 from interpreter_pool.dispatch import STRATEGIES
+from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
-from interpreter_pool.models import Interpreter, InterpreterLanguage
+from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterLanguage
 from routing.admin import phone_e164
 from routing.hours import parse_schedule
 
@@ -112,3 +116,115 @@ def set_dispatch(
     if pinned is not None:
         helpline.language_menu_pinned = ",".join(parse_languages(pinned)) if pinned.strip() else ""
     session.flush()
+
+
+def interpreter_by_phone(session: Session, phone: str) -> Interpreter:
+    """The interpreter or agency on this number."""
+    number = phone_e164(phone)
+    found = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
+    if found is None:
+        raise ValueError(f"no interpreter or agency on {number}")
+    return found
+
+
+def add_contract(
+    session: Session,
+    interpreter: Interpreter,
+    name: str,
+    *,
+    unit: str,
+    unit_price: Decimal,
+    valid_from: date,
+    valid_to: date | None = None,
+    block_s: int = 60,
+    increment_s: int | None = None,
+    minimum_s: int = 0,
+    connection_fee: Decimal = Decimal("0.00"),
+    night_pct: Decimal = Decimal(0),
+    night_hours: str | None = None,
+    saturday_pct: Decimal = Decimal(0),
+    sunday_pct: Decimal = Decimal(0),
+    holiday_pct: Decimal = Decimal(0),
+    urgent_pct: Decimal = Decimal(0),
+    surcharge_mode: str = "start",
+    surcharge_rule: str = "highest",
+    language_prices: Mapping[str, Decimal] | None = None,
+) -> Contract:
+    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply."""
+    night_start = night_end = None
+    if night_hours:
+        start_text, sep, end_text = night_hours.partition("-")
+        try:
+            night_start, night_end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+        except ValueError:
+            raise ValueError(f"{night_hours!r}: night hours look like 20:00-08:00") from None
+        if not sep:
+            raise ValueError(f"{night_hours!r}: night hours look like 20:00-08:00")
+    if unit == "minute":
+        block_s = 60
+    row = Contract(
+        interpreter_id=interpreter.id,
+        name=name.strip() or "Contrat",
+        unit=unit,
+        unit_price=unit_price,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        block_s=block_s,
+        increment_s=increment_s or block_s,
+        minimum_s=minimum_s,
+        connection_fee=connection_fee,
+        night_pct=night_pct,
+        night_start=night_start,
+        night_end=night_end,
+        saturday_pct=saturday_pct,
+        sunday_pct=sunday_pct,
+        holiday_pct=holiday_pct,
+        urgent_pct=urgent_pct,
+        surcharge_mode=surcharge_mode,
+        surcharge_rule=surcharge_rule,
+        language_overrides={
+            base_code(code): str(price) for code, price in (language_prices or {}).items()
+        },
+    )
+    to_billing(row)  # the pure rate card refuses what it could not price (ContractError)
+    if surcharge_mode not in ("start", "pro_rata") or surcharge_rule not in ("highest", "sum"):
+        raise ValueError("surcharge mode is start or pro_rata, rule highest or sum")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_budget(
+    session: Session,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    amount: Decimal,
+    *,
+    funder_line: str = "",
+    hours_cap: int | None = None,
+    thresholds: str = "50,80,100",
+    policy: str = "warn",
+) -> Budget:
+    """A funder's grant for interpreting over a period."""
+    if ends_on < starts_on:
+        raise ValueError("a budget must end on or after its first day")
+    if amount <= 0:
+        raise ValueError("a budget's amount must be positive")
+    if policy not in ("warn", "approval"):
+        raise ValueError("policy is warn or approval")
+    if hours_cap is not None and hours_cap <= 0:
+        raise ValueError("the hours cap must be positive")
+    budget = Budget(
+        name=name.strip() or "Budget",
+        funder_line=funder_line.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        amount=amount.quantize(Decimal("0.01")),
+        hours_cap=hours_cap,
+        thresholds=",".join(str(t) for t in parse_thresholds(thresholds)),
+        policy=policy,
+    )
+    session.add(budget)
+    session.flush()
+    return budget

@@ -8,7 +8,9 @@ from flask import Blueprint, Response, abort, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from hotline.models import Request, User
+from hotline.services import log_event
 from hotline.web import commit, db_session, now, settings
+from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name
@@ -59,6 +61,24 @@ def add_interpreter(request_id: int) -> tuple[Response, int]:
     call_request = _request(request_id)
     try:
         [code] = parse_languages(str(body.get("language", "")))[:1]
+    except ValueError as error:
+        abort(400, str(error))
+    exhausted = finance.needs_approval(db_session(), now(), call_request.helpline.timezone)
+    if exhausted is not None:
+        if body.get("approved") is not True:
+            abort(
+                409,
+                f"Budget « {exhausted.name} » épuisé : confirmez pour appeler un interprète "
+                '(budget exhausted: send "approved": true to go ahead).',
+            )
+        log_event(
+            db_session(),
+            call_request,
+            "interpreter_approved",
+            now(),
+            detail={"budget_id": exhausted.id, "user_id": nurse.id, "language": code},
+        )
+    try:
         found = interpreting.add_interpreter(
             db_session(),
             call_request,

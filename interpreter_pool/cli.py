@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreter_pool import admin
+from interpreter_pool import admin, finance
 from interpreter_pool.languages import language_name
-from interpreter_pool.models import Interpreter
+from interpreter_pool.models import Budget, Contract, Interpreter
 from routing import admin as routing_admin
 from routing.cli import _run, helpline_option
 
@@ -105,4 +109,138 @@ def interpreter_dispatch(
     click.echo(_run(set_))
 
 
-COMMANDS = (interpreter,)
+def _money(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ".").replace("€", "").strip())
+    except InvalidOperation:
+        raise ValueError(f"{what}: {text!r} is not an amount such as 3.50") from None
+    if value < 0:
+        raise ValueError(f"{what} cannot be negative")
+    return value
+
+
+@click.group("contract", cls=AppGroup)
+def contract() -> None:
+    """Interpreting contracts (rate cards)."""
+
+
+@contract.command("add")
+@click.option("--phone", required=True, help="The interpreter's or agency's number.")
+@click.option("--name", required=True, help='e.g. "ISM 2026"')
+@click.option("--per-minute", default=None, help="Price per minute, e.g. 3.50")
+@click.option("--per-block", default=None, help="Price per block, e.g. 15")
+@click.option("--block", "block_s", default=600, show_default=True, help="Block length, s.")
+@click.option("--increment", "increment_s", type=int, default=None, help="Billing increment, s.")
+@click.option("--minimum", "minimum_s", default=0, show_default=True, help="Minimum billed, s.")
+@click.option("--fee", default="0", show_default=True, help="Connection fee per session.")
+@click.option("--night", default="0", help="Night surcharge, %.")
+@click.option("--night-hours", default=None, help="e.g. 20:00-08:00")
+@click.option("--saturday", default="0", help="Saturday surcharge, %.")
+@click.option("--sunday", default="0", help="Sunday surcharge, %.")
+@click.option("--holiday", default="0", help="Public holiday surcharge, %.")
+@click.option("--urgent", default="0", help="Urgent surcharge, %.")
+@click.option("--pro-rata", is_flag=True, help="Split sessions across surcharge windows.")
+@click.option("--sum-surcharges", is_flag=True, help="Add surcharges that apply together.")
+@click.option("--language-price", multiple=True, help="e.g. ar=4.00 (repeatable)")
+@click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "valid_to", default=None, type=click.DateTime(["%Y-%m-%d"]))
+def contract_add(**options: Any) -> None:
+    """Add a rate card to an interpreter or agency."""
+
+    def add(session: Session) -> Contract:
+        if bool(options["per_minute"]) == bool(options["per_block"]):
+            raise ValueError("give --per-minute or --per-block")
+        per_minute = options["per_minute"] is not None
+        prices = {}
+        for pair in options["language_price"]:
+            code, sep, amount = pair.partition("=")
+            if not sep:
+                raise ValueError(f"{pair!r}: expected language=price, e.g. ar=4.00")
+            prices[code.strip()] = _money(amount, f"price for {code}")
+        return admin.add_contract(
+            session,
+            admin.interpreter_by_phone(session, options["phone"]),
+            options["name"],
+            unit="minute" if per_minute else "block",
+            unit_price=_money(options["per_minute"] or options["per_block"], "price"),
+            valid_from=options["valid_from"].date(),
+            valid_to=options["valid_to"].date() if options["valid_to"] else None,
+            block_s=options["block_s"],
+            increment_s=options["increment_s"] or (60 if per_minute else None),
+            minimum_s=options["minimum_s"],
+            connection_fee=_money(options["fee"], "fee"),
+            night_pct=_money(options["night"], "night"),
+            night_hours=options["night_hours"],
+            saturday_pct=_money(options["saturday"], "saturday"),
+            sunday_pct=_money(options["sunday"], "sunday"),
+            holiday_pct=_money(options["holiday"], "holiday"),
+            urgent_pct=_money(options["urgent"], "urgent"),
+            surcharge_mode="pro_rata" if options["pro_rata"] else "start",
+            surcharge_rule="sum" if options["sum_surcharges"] else "highest",
+            language_prices=prices,
+        )
+
+    row = _run(add)
+    click.echo(f"Contract {row.id}: {row.name}, {row.unit_price} € per {row.unit}")
+
+
+@click.group("budget", cls=AppGroup)
+def budget() -> None:
+    """Interpreting budgets granted by funders."""
+
+
+@budget.command("add")
+@click.option("--name", required=True)
+@click.option("--funder-line", default="")
+@click.option("--from", "starts_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--amount", required=True, help="In euros, e.g. 18000")
+@click.option("--hours-cap", type=int, default=None)
+@click.option("--thresholds", default="50,80,100", show_default=True)
+@click.option("--policy", type=click.Choice(["warn", "approval"]), default="warn")
+def budget_add(
+    name: str,
+    funder_line: str,
+    starts_on: datetime,
+    ends_on: datetime,
+    amount: str,
+    hours_cap: int | None,
+    thresholds: str,
+    policy: str,
+) -> None:
+    """Add a budget."""
+
+    def add(session: Session) -> Budget:
+        return admin.add_budget(
+            session,
+            name,
+            starts_on.date(),
+            ends_on.date(),
+            _money(amount, "amount"),
+            funder_line=funder_line,
+            hours_cap=hours_cap,
+            thresholds=thresholds,
+            policy=policy,
+        )
+
+    row = _run(add)
+    click.echo(f"Budget {row.id}: {row.name}, {row.amount} € from {row.starts_on} to {row.ends_on}")
+
+
+@budget.command("show")
+def budget_show() -> None:
+    """Every budget: consumed, left, forecast."""
+    from hotline.web import app_state
+
+    state = app_state()
+    with state.database.session() as session:
+        for row in session.scalars(select(Budget).order_by(Budget.starts_on)):
+            status = finance.budget_status(session, row, state.clock(), state.settings.timezone)
+            runs_out = status.forecast.runs_out_on or "—"
+            click.echo(
+                f"{row.name}: {status.consumed} € / {row.amount} € ({status.pct} %), "
+                f"{status.hours_used} h, runs out: {runs_out}"
+            )
+
+
+COMMANDS = (interpreter, contract, budget)

@@ -1,11 +1,12 @@
-"""The interpreter pool: interpreters and agencies, the languages they cover, sessions."""
+"""The interpreter pool: interpreters, agencies, languages, sessions, contracts and the ledger."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base
@@ -78,5 +79,117 @@ class InterpretingSession(Base):
     time_to_connect_s: Mapped[int | None]
     # connected | no_interpreter | gp_hung_up | removed
     outcome: Mapped[str | None] = mapped_column(String(24))
+    # When the charge was checked against the leg's duration and price from Twilio.
+    reconciled_at: Mapped[datetime | None]
 
     interpreter: Mapped[Interpreter | None] = relationship()
+
+
+class Contract(Base):
+    """A rate card of an interpreter or agency, valid between two local dates (EUR)."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreters.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # minute | block
+    unit: Mapped[str] = mapped_column(String(8))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+    block_s: Mapped[int] = mapped_column(default=60)
+    increment_s: Mapped[int] = mapped_column(default=60)
+    minimum_s: Mapped[int] = mapped_column(default=0)
+    connection_fee: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    night_pct: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    night_start: Mapped[time | None]
+    night_end: Mapped[time | None]
+    saturday_pct: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    sunday_pct: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    holiday_pct: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    urgent_pct: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    # start | pro_rata: how a session crossing into a surcharge window is priced
+    surcharge_mode: Mapped[str] = mapped_column(String(16), default="start")
+    # highest | sum: several surcharges at once
+    surcharge_rule: Mapped[str] = mapped_column(String(16), default="highest")
+    # {"ar": "4.00"}: per-language unit prices
+    language_overrides: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    interpreter: Mapped[Interpreter] = relationship()
+
+
+class LedgerEntry(Base):
+    """A posted amount: a session's charge, a later adjustment, an invoice correction.
+
+    Entries are written once and never edited or deleted (``hotline.db`` refuses it); a
+    correction is a new entry. ``dedupe_key`` makes each posting happen once.
+    """
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posted_at: Mapped[datetime]
+    # charge | adjustment | invoice_correction
+    kind: Mapped[str] = mapped_column(String(24))
+    interpreting_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interpreting_sessions.id"), index=True
+    )
+    interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    # When the service happened (the session's join time): what budgets and months count by.
+    service_at: Mapped[datetime] = mapped_column(index=True)
+    duration_s: Mapped[int] = mapped_column(default=0)
+    billable_s: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    label: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class Budget(Base):
+    """The funder's grant for interpreting over a period, with its alert thresholds."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    funder_line: Mapped[str] = mapped_column(String(120), default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    amount: Mapped[Decimal]
+    hours_cap: Mapped[int | None]
+    # Percentages, e.g. "50,80,100"
+    thresholds: Mapped[str] = mapped_column(String(60), default="50,80,100")
+    # warn | approval: once exhausted, dispatch goes on with a warning, or needs the nurse
+    policy: Mapped[str] = mapped_column(String(16), default="warn")
+
+
+class BudgetAlert(Base):
+    """A threshold crossed, once per budget and threshold."""
+
+    __tablename__ = "budget_alerts"
+    __table_args__ = (UniqueConstraint("budget_id", "threshold"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("budgets.id"), index=True)
+    threshold: Mapped[int]
+    fired_at: Mapped[datetime]
+    consumed: Mapped[Decimal]
+    message: Mapped[str] = mapped_column(Text)
+
+
+class LedgerError(RuntimeError):
+    """An attempt to edit or delete a posted ledger entry."""
+
+
+@event.listens_for(LedgerEntry, "before_update")
+def _no_ledger_update(_mapper: Any, _connection: Any, target: LedgerEntry) -> None:
+    raise LedgerError(f"ledger entry {target.id} is posted: post a correction instead")
+
+
+@event.listens_for(LedgerEntry, "before_delete")
+def _no_ledger_delete(_mapper: Any, _connection: Any, target: LedgerEntry) -> None:
+    raise LedgerError(f"ledger entry {target.id} is posted: it is never deleted")

@@ -20,6 +20,10 @@ NOT_UNDERSTOOD = "Je n'ai pas compris la langue."
 TO_NURSE = "Je vous mets en relation avec l'infirmière de permanence."
 ALREADY_TAKEN = "Cet appel a déjà été pris par un autre interprète. Merci, au revoir."
 NOT_ACCEPTED = "Appel non accepté. Au revoir."
+BUDGET_EXHAUSTED = (
+    "Le budget d'interprétariat de la plateforme est épuisé : "
+    "l'infirmière de permanence va valider votre demande."
+)
 
 
 @dataclass(frozen=True)

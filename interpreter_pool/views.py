@@ -16,6 +16,7 @@ from hotline.telephony.parsing import (
 )
 from hotline.telephony.webhooks import twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
+from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool import twiml as interp_twiml
 from interpreter_pool.languages import (
@@ -82,6 +83,18 @@ def interpreting_menu(call_request: Request, attempt: int) -> VoiceResponse:
 
 
 def _dispatch(call_request: Request, code: str, call_sid: str) -> VoiceResponse:
+    exhausted = finance.needs_approval(db_session(), now(), call_request.helpline.timezone)
+    if exhausted is not None:
+        services.log_event(
+            db_session(),
+            call_request,
+            "interpreter_needs_approval",
+            now(),
+            call_sid=call_sid,
+            detail={"language": code, "budget_id": exhausted.id},
+            dedupe_key=f"needs-approval:{call_sid}",
+        )
+        return nurse_response(call_request, call_sid, interp_twiml.BUDGET_EXHAUSTED)
     dispatch = interpreting.request_interpreter(
         db_session(), call_request, code, now(), urls(), gp_call_sid=call_sid
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import requests
@@ -13,9 +14,13 @@ from sqlalchemy.orm import Session
 from hotline.demo import DemoStack
 from hotline.models import Call, Helpline, Request, User
 from hotline.sandbox import Leg, Person
-from interpreter_pool.models import InterpretingSession
+from hotline.telephony.client import build_rest_client
+from interpreter_pool.finance import reconcile
+from interpreter_pool.models import InterpretingSession, LedgerEntry
 from tests.e2e.conftest import eventually
 
+CSRF = "console-csrf-token-of-the-test"
+HEADERS = {"X-CSRF-Token": CSRF}
 ARABIC = ["+33610000001", "+33610000002", "+33610000003"]
 TIGRINYA = "+33610000004"
 AGENCY = "+33140000000"
@@ -167,7 +172,7 @@ def console_cookie(stack: DemoStack, user_id: int) -> dict[str, str]:
     """The session cookie the console's sign-in gives this user."""
     serializer = stack.app.session_interface.get_signing_serializer(stack.app)  # type: ignore[attr-defined]
     name = stack.app.config["SESSION_COOKIE_NAME"]
-    return {name: serializer.dumps({"user_id": user_id})}
+    return {name: serializer.dumps({"user_id": user_id, "csrf_token": CSRF})}
 
 
 def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
@@ -201,7 +206,7 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     bad = requests.post(api, json={"language": "klingon"}, cookies=cookies, timeout=5)
     assert bad.status_code == 400 and "klingon" in bad.json()["message"]
 
-    added = requests.post(api, json={"language": "ar"}, cookies=cookies, timeout=5)
+    added = requests.post(api, json={"language": "ar"}, cookies=cookies, headers=HEADERS, timeout=5)
     assert added.status_code == 202, added.text
     assert added.json()["language_name"] == "arabe"
     first = arabic[0].wait_for_ring(timeout=2)
@@ -212,7 +217,8 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     stack.sandbox.settle()
     assert labels_in_room(stack, request) == ["gp", "interpreter", "nurse"]
 
-    removed = requests.delete(api, cookies=cookies, timeout=5)
+    assert requests.delete(api, cookies=cookies, timeout=5).status_code == 403  # no CSRF token
+    removed = requests.delete(api, cookies=cookies, headers=HEADERS, timeout=5)
     assert removed.status_code == 200
     eventually(lambda: first.status == "completed", what="the interpreter's leg hung up")
     stack.sandbox.settle()
@@ -220,3 +226,53 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert gp.status == "in-progress" and leg.status == "in-progress"
     session = latest_session(db, request)
     assert session.requested_by == "nurse" and session.outcome == "removed"
+
+
+def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_twilio(
+    stack: DemoStack, db: Session
+) -> None:
+    samira = stack.sandbox.person(ARABIC[0])
+    gp, request = call_and_press_1(stack, db)
+    gp.press(digit_for(gp.heard_text(), "l'arabe"))
+    leg = samira.wait_for_ring(timeout=2)
+    assert leg is not None
+    leg.answer()
+    stack.sandbox.settle()
+    stack.sandbox.clock.advance(5)  # she listens to the screening for 5 s before pressing 1
+    leg.press("1")
+    stack.sandbox.settle()
+    for _ in range(16):  # a 16-minute session
+        stack.sandbox.clock.advance(60)
+    leg.hang_up()
+    stack.sandbox.settle()
+
+    session = latest_session(db, request)
+
+    def charge() -> LedgerEntry | None:
+        db.expire_all()
+        return db.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "charge"
+            )
+        ).first()
+
+    posted = eventually(charge, what="the session's charge")
+    assert posted.duration_s == 960
+    assert posted.amount == Decimal("56.00")  # 16 min × 3.50 € (over the 15-minute minimum)
+
+    stack.sandbox.clock.advance(180)
+    state = stack.app.extensions["hotline"]
+    client = build_rest_client(stack.settings)
+    assert reconcile(state.database, client, state.clock) == 1
+    assert reconcile(state.database, client, state.clock) == 0  # once
+    db.expire_all()
+    adjustment = db.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "adjustment"
+        )
+    ).one()
+    # Twilio counts the leg from her answer: 965 s, a 17th minute started.
+    assert adjustment.amount == Decimal("3.50")
+    leg_row = db.scalars(select(Call).where(Call.sid == leg.sid)).one()
+    assert leg_row.duration_s == 965
+    assert leg_row.price is not None and leg_row.price_unit

@@ -1,0 +1,127 @@
+"""The console's front door: sign-in, sign-out, the home page by role, the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hotline import audit
+from hotline.auth import current_user
+from hotline.i18n import LOCALES
+from hotline.i18n import gettext as _
+from hotline.models import User
+from hotline.passwords import check_password
+from hotline.security import is_throttled, record_attempt
+from hotline.web import db_session, now
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+# (endpoint, label, roles): the console's sections, shown to the roles they serve.
+SECTIONS = [
+    ("console.board", "Tableau de bord", ("nurse",)),
+    ("console.callbacks", "Rappels", ("nurse",)),
+    ("finance.overview", "Finances", ("finance", "admin")),
+    ("admin.index", "Administration", ("admin",)),
+]
+
+
+def nav_items() -> list[tuple[str, str, tuple[str, ...]]]:
+    """The sections of the console that this deployment serves."""
+    return [item for item in SECTIONS if item[0] in current_app.view_functions]
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    # Only a path of this site: never an address elsewhere (open redirect).
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after signing in."""
+    for endpoint, _label, roles in nav_items():
+        if any(user.has_role(role) for role in roles):
+            return url_for(endpoint)
+    return url_for("console.index")
+
+
+@bp.get("")
+def index() -> Response | str:
+    """The console's home: the first section the user's roles open."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("console.login"))
+    target = home_for(user)
+    if target != url_for("console.index"):
+        return redirect(target)
+    return render_template("console/index.html", user=user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    """Sign in with email and password; ten failures a minute slow the account and address."""
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("console/login.html", user=None, next_url=next_url, email="")
+    db = db_session()
+    email = request.form.get("email", "").strip().lower()
+    password = request.form.get("password", "")
+    address = request.remote_addr or "?"
+    if is_throttled(db, email, address, now()):
+        record_attempt(db, email, address, now(), succeeded=False)
+        db.commit()
+        message = _("Trop de tentatives : réessayez dans une minute.")
+        return render_template(
+            "console/login.html", user=None, next_url=next_url, email=email, error=message
+        ), 429
+    user = db.scalars(select(User).where(User.email == email, User.is_active)).first()
+    if user is None or not check_password(password, user.password_hash):
+        record_attempt(db, email, address, now(), succeeded=False)
+        db.commit()
+        message = _("Adresse ou mot de passe incorrect.")
+        return render_template(
+            "console/login.html", user=None, next_url=next_url, email=email, error=message
+        ), 401
+    record_attempt(db, email, address, now(), succeeded=True)
+    audit.record(db, user, "sign_in", "user", user.id, now())
+    db.commit()
+    session.clear()
+    session["user_id"] = user.id
+    session["locale"] = user.locale if user.locale in LOCALES else "fr"
+    session.permanent = True
+    return redirect(next_url or home_for(user))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out: the session is forgotten."""
+    user = current_user()
+    if user is not None:
+        audit.record(db_session(), user, "sign_out", "user", user.id, now())
+        db_session().commit()
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "success")
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/language/<locale>")
+def language(locale: str) -> Response:
+    """Switch the console's language for this session."""
+    if locale in LOCALES:
+        session["locale"] = locale
+    return redirect(_safe_next(request.args.get("next")) or url_for("console.index"))

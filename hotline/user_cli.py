@@ -1,0 +1,74 @@
+"""`hotline user …`: console accounts from the command line (the first admin, above all)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import User
+from hotline.users import create_user, set_password
+from hotline.web import app_state
+from routing.cli import _run
+
+
+@click.group("user", cls=AppGroup)
+def user() -> None:
+    """Console accounts."""
+
+
+@user.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.password_option(help="At least 12 characters (asked when not given).")
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create an administrator (the first account of a new deployment)."""
+    made = _run(lambda s: create_user(s, email, display_name, "admin", password))
+    click.echo(f"Admin {made.id}: {made.email}")
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--roles", required=True, help="Among nurse, finance, admin, e.g. nurse")
+@click.option("--phone", default=None, help="A nurse's phone, rung for calls.")
+@click.option("--locale", type=click.Choice(["fr", "en"]), default="fr")
+@click.password_option(help="At least 12 characters (asked when not given).")
+def add(
+    email: str, display_name: str, roles: str, phone: str | None, locale: str, password: str
+) -> None:
+    """Create a console account."""
+    made = _run(
+        lambda s: create_user(s, email, display_name, roles, password, phone=phone, locale=locale)
+    )
+    click.echo(f"User {made.id}: {made.email} ({made.roles})")
+
+
+@user.command("set-password")
+@click.option("--email", required=True)
+@click.password_option(help="At least 12 characters (asked when not given).")
+def change_password(email: str, password: str) -> None:
+    """Set a user's password."""
+
+    def change(session: Session) -> User:
+        found = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        if found is None:
+            raise ValueError(f"no user with email {email!r}")
+        set_password(session, found, password)
+        return found
+
+    changed = _run(change)
+    click.echo(f"Password of {changed.email} changed.")
+
+
+@user.command("list")
+def list_users() -> None:
+    """Every account."""
+    with app_state().database.session() as session:
+        for row in session.scalars(select(User).order_by(User.id)):
+            state = "" if row.is_active else " (inactive)"
+            click.echo(f"{row.id}\t{row.email}\t{row.display_name}\t{row.roles}{state}")
+
+
+COMMANDS = (user,)

@@ -1,0 +1,65 @@
+"""Console accounts: create them, set passwords, change roles (the CLI and the admin pages)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.auth import ROLES
+from hotline.models import User
+from hotline.passwords import hash_password, password_problem
+from routing.admin import phone_e164
+
+
+def parse_roles(text: str) -> str:
+    """ "nurse, admin" → "nurse,admin"; refuses unknown roles."""
+    roles = [r.strip().lower() for r in text.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise ValueError(f"roles are among {', '.join(ROLES)}; not {', '.join(unknown) or 'none'}")
+    return ",".join(dict.fromkeys(roles))
+
+
+def create_user(
+    session: Session,
+    email: str,
+    display_name: str,
+    roles: str,
+    password: str,
+    *,
+    phone: str | None = None,
+    locale: str = "fr",
+) -> User:
+    """A new console account with a password; an email already in use is refused."""
+    email = email.strip().lower()
+    if "@" not in email or " " in email:
+        raise ValueError(f"{email!r} is not an email address")
+    if not display_name.strip():
+        raise ValueError("a user needs a name")
+    if session.scalars(select(User).where(User.email == email)).first() is not None:
+        raise ValueError(f"{email} already has an account")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    if locale not in ("fr", "en"):
+        raise ValueError("locale is fr or en")
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        roles=parse_roles(roles),
+        phone=phone_e164(phone) if phone else None,
+        password_hash=hash_password(password),
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a user's password."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    user.password_hash = hash_password(password)
+    session.flush()
