@@ -21,9 +21,19 @@ class CallbackTask(Base):
     # voicemail, no_answer, out_of_hours, abandoned, requested, follow_up
     reason: Mapped[str] = mapped_column(String(24))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    # pending → done | failed | cancelled
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending → calling (an attempt under way) → done | failed | cancelled; back to pending
+    # with next_attempt_at when an attempt found nobody
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    # The attempt under way: the nurse's leg, then the professional's.
+    nurse_call_sid: Mapped[str | None] = mapped_column(String(34))
+    gp_call_sid: Mapped[str | None] = mapped_column(String(34))
+    calling_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # reached, no_answer, busy, failed (after the last attempt)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    done_at: Mapped[datetime | None]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recording_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     recording_url: Mapped[str | None] = mapped_column(String(500))

@@ -15,7 +15,7 @@ from hotline.telephony.parsing import Recording
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("pending",)
+OPEN_STATUSES = ("pending", "calling")
 
 
 def pending_callback(session: Session, request: Request) -> CallbackTask | None:
@@ -27,6 +27,34 @@ def pending_callback(session: Session, request: Request) -> CallbackTask | None:
     ).first()
 
 
+def due_and_assignee(
+    session: Session, request: Request, wanted_at: datetime, now: datetime
+) -> tuple[datetime, int | None]:
+    """When a callback can happen (in opening hours) and the nurse on duty then."""
+    from routing.hours import next_opening
+    from routing.services import opening_hours
+
+    wanted = max(wanted_at, now)
+    due = next_opening(opening_hours(session, request.helpline), wanted) or wanted
+    return due, nurse_on_duty(session, request.helpline_id, due)
+
+
+def nurse_on_duty(session: Session, helpline_id: int, at: datetime) -> int | None:
+    """The nurse on duty at a moment (else the backup), by the rota."""
+    from routing.models import Shift
+
+    shifts = session.scalars(
+        select(Shift)
+        .where(Shift.helpline_id == helpline_id, Shift.starts_at <= at, Shift.ends_at > at)
+        .order_by(Shift.starts_at, Shift.id)
+    ).all()
+    for rank in ("on_duty", "backup"):
+        for shift in shifts:
+            if shift.rank == rank:
+                return shift.user_id
+    return None
+
+
 def promise_callback(
     session: Session,
     request: Request,
@@ -36,10 +64,13 @@ def promise_callback(
     *,
     assignee_id: int | None = None,
 ) -> CallbackTask:
-    """Make sure the request has a pending callback; a second promise adds nothing."""
+    """Make sure the request has a pending callback, due in opening hours and assigned to the
+    nurse on duty then; a second promise adds nothing."""
     task = pending_callback(session, request)
     if task is not None:
         return task
+    due_at, on_duty = due_and_assignee(session, request, due_at, now)
+    assignee_id = assignee_id or on_duty
     task = CallbackTask(
         request_id=request.id,
         phone=request.caller_number,

@@ -47,7 +47,13 @@ def create_app(
     )
     app.teardown_appcontext(close_db_session)
 
-    from hotline import i18n, security
+    from callbacks.views import bp as callback_bp
+    from hotline import (
+        desk,  # noqa: F401 - the nurse's pages, on the console blueprint
+        i18n,
+        security,
+    )
+    from hotline.admin_views import bp as admin_bp
     from hotline.console import bp as console_bp
     from hotline.console import nav_items
     from hotline.views import bp as voice_bp
@@ -59,9 +65,11 @@ def create_app(
     app.register_blueprint(voice_bp)
     app.register_blueprint(nurse_bp)
     app.register_blueprint(interpreting_bp)
+    app.register_blueprint(callback_bp)
     app.register_blueprint(interpreting_api_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(finance_bp)
+    app.register_blueprint(admin_bp)
     i18n.init_app(app)
     security.init_app(app)
     app.jinja_env.globals["nav_items"] = nav_items

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from hotline import audit
 from hotline.auth import current_user
-from hotline.i18n import LOCALES
+from hotline.i18n import LOCALES, N_
 from hotline.i18n import gettext as _
 from hotline.models import User
 from hotline.passwords import check_password
@@ -30,10 +30,10 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 
 # (endpoint, label, roles): the console's sections, shown to the roles they serve.
 SECTIONS = [
-    ("console.board", "Tableau de bord", ("nurse",)),
-    ("console.callbacks", "Rappels", ("nurse",)),
-    ("finance.overview", "Finances", ("finance", "admin")),
-    ("admin.index", "Administration", ("admin",)),
+    ("console.board", N_("Tableau de bord"), ("nurse",)),
+    ("console.callbacks", N_("Rappels"), ("nurse",)),
+    ("finance.overview", N_("Finances"), ("finance", "admin")),
+    ("admin.index", N_("Administration"), ("admin",)),
 ]
 
 

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 DEMO_ACCOUNT_SID = "AC" + "d3e0" * 8
 DEMO_AUTH_TOKEN = "0d3e0d3e" * 4
 DEMO_HOTLINE_NUMBER = "+33561000000"
+DEMO_API_KEY_SID = "SK" + "d3e0" * 8
+DEMO_API_KEY_SECRET = "demo-api-key-secret-for-the-sandbox-0d3e"  # noqa: S105 - the demo's own, against the sandbox
 DEMO_HELPLINE_NAME = "Plateforme e.CARE (démonstration)"
 DEMO_GREETING = (
     "Bonjour, vous êtes bien sur la plateforme e.CARE, "
@@ -236,9 +238,12 @@ class DemoStack:
     app_server: ThreadedServer
     sandbox: Any
     settings: Settings
+    scheduler: Any = None
 
     def stop(self) -> None:
-        """Stop both servers."""
+        """Stop the clock and both servers."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
         self.sandbox.stop()
         self.app_server.stop()
         self.app.extensions["hotline"].close()
@@ -253,6 +258,7 @@ def start_stack(
     seed: bool = True,
     fallback_number: str | None = "+33561999999",
     hours: str = DEMO_HOURS,
+    run_clock: bool = False,
 ) -> DemoStack:
     """Start the sandbox and the app against each other, as the demo and end-to-end tests do."""
     from hotline.sandbox import Sandbox
@@ -271,6 +277,10 @@ def start_stack(
         public_base_url=app_server.url,
         twilio_api_base_url=sandbox_url,
         fallback_number=fallback_number,
+        # The browser phone: tokens signed with a demo key, the SDK stand-in from the sandbox.
+        twilio_api_key_sid=DEMO_API_KEY_SID,
+        twilio_api_key_secret=DEMO_API_KEY_SECRET,
+        voice_sdk_url=f"{sandbox_url}/device.js",
     ).validated()
     upgrade(database_url)
     database = Database.from_url(database_url)
@@ -286,7 +296,19 @@ def start_stack(
         voice_url=f"{settings.public_root}/twilio/voice/incoming",
         status_callback=f"{settings.public_root}/twilio/voice/status",
     )
-    return DemoStack(app=app, app_server=app_server, sandbox=sandbox, settings=settings)
+    scheduler = None
+    if run_clock:
+        # The demo runs the clock's jobs in its own process (production: the clock: process).
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from callbacks.clock import add_jobs
+
+        scheduler = BackgroundScheduler(timezone="UTC")
+        add_jobs(scheduler, app.extensions["hotline"])
+        scheduler.start()
+    return DemoStack(
+        app=app, app_server=app_server, sandbox=sandbox, settings=settings, scheduler=scheduler
+    )
 
 
 def run_demo(
@@ -295,7 +317,9 @@ def run_demo(
     """Run the demo until interrupted (Ctrl+C or SIGTERM)."""
     instance_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{(instance_path / 'demo.sqlite3').resolve()}"
-    stack = start_stack(url, app_port=app_port, sandbox_port=sandbox_port, hours=hours)
+    stack = start_stack(
+        url, app_port=app_port, sandbox_port=sandbox_port, hours=hours, run_clock=True
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     lines = [

@@ -51,6 +51,11 @@ def gettext(text: str, **values: object) -> str:
     return translated.format(**values) if values else translated
 
 
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+    """Mark a French text for translation where it is defined; ``_()`` translates it when shown."""
+    return text
+
+
 def money(amount: Decimal | int | float | None) -> str:
     """An amount in euros as the locale writes it: "1 234,50 €" or "€1,234.50"."""
     if amount is None:

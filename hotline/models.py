@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,9 @@ class User(Base):
     browser_identity: Mapped[str | None] = mapped_column(String(60), unique=True)
     is_available: Mapped[bool] = mapped_column(default=True)
     is_in_console: Mapped[bool] = mapped_column(default=False)
+    # The console's browser phone last said it was there (it polls): routing rings the browser
+    # only while this is recent.
+    console_seen_at: Mapped[datetime | None]
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -138,6 +141,10 @@ class Request(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(16))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # The nurse's notes: never the patient's identity (the form says so).
+    notes: Mapped[str | None] = mapped_column(Text)
+    follow_up_on: Mapped[date | None]
+    nurse_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     helpline: Mapped[Helpline] = relationship()
     professional: Mapped[Professional | None] = relationship()

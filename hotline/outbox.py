@@ -34,9 +34,10 @@ logger = logging.getLogger(__name__)
 
 CREATE_CALL = "create_call"
 UPDATE_CALL = "update_call"
-KINDS = frozenset({CREATE_CALL, UPDATE_CALL})
-# Sending these twice does no harm: a redirect or a hang-up of the same leg.
-IDEMPOTENT_KINDS = frozenset({UPDATE_CALL})
+UPDATE_PARTICIPANT = "update_participant"
+KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT})
+# Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold.
+IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT})
 SESSION_KEY = "outbox_new_ids"
 FINISH_ATTEMPTS = 3
 # Twilio's answer when a call can no longer be changed: it ended already. Not an error for us.
@@ -102,6 +103,18 @@ def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any
                 return {"skipped": f"call no longer updatable ({exc.code})"}
             raise
         return {"sid": call.sid, "status": call.status}
+    if kind == UPDATE_PARTICIPANT:
+        try:
+            participant = (
+                client.conferences(payload["conference_sid"])
+                .participants(payload["call_sid"])
+                .update(**params)
+            )
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return {"skipped": "participant no longer in the room"}
+            raise
+        return {"call_sid": participant.call_sid, "hold": participant.hold}
     raise ValueError(f"unknown outbox kind {kind!r}")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.models import LoginAttempt
 
 # Webhook blueprints are authenticated by Twilio's signature, not by a console session.
-TWILIO_BLUEPRINTS = frozenset({"voice", "nurse", "interpreting"})
+TWILIO_BLUEPRINTS = frozenset({"voice", "nurse", "interpreting", "callback"})
 THROTTLE_WINDOW = timedelta(minutes=1)
 THROTTLE_LIMIT = 10
 

@@ -38,6 +38,16 @@ class Settings:
     timezone: str = "Europe/Paris"
     fallback_number: str | None = None
     log_caller_numbers: bool = False
+    # The browser phone: an API key to sign access tokens, the TwiML app for outgoing calls,
+    # and where the Voice SDK script is served from (the vendored file, or the sandbox's).
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = None
+    twilio_twiml_app_sid: str | None = None
+    voice_sdk_url: str = "/static/vendor/twilio-voice-sdk-2.18.5.min.js"
+    # Months after which requests lose phone numbers and free text (counts are kept).
+    retention_months: int = 24
+    # How often the clock looks for due callbacks and unsent intents, in seconds.
+    clock_tick_s: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
@@ -56,6 +66,13 @@ class Settings:
             timezone=environ.get("TIMEZONE", "").strip() or "Europe/Paris",
             fallback_number=fallback or None,
             log_caller_numbers=_boolean(environ, "LOG_CALLER_NUMBERS"),
+            twilio_api_key_sid=environ.get("TWILIO_API_KEY_SID", "").strip() or None,
+            twilio_api_key_secret=environ.get("TWILIO_API_KEY_SECRET", "").strip() or None,
+            twilio_twiml_app_sid=environ.get("TWILIO_TWIML_APP_SID", "").strip() or None,
+            voice_sdk_url=environ.get("VOICE_SDK_URL", "").strip()
+            or "/static/vendor/twilio-voice-sdk-2.18.5.min.js",
+            retention_months=_integer(environ, "RETENTION_MONTHS", 24),
+            clock_tick_s=_number(environ, "CLOCK_TICK_S", 5.0),
         ).validated()
 
     def validated(self) -> Settings:
@@ -81,6 +98,22 @@ class Settings:
             _check_e164("FALLBACK_NUMBER", self.fallback_number)
         _check_base_url("PUBLIC_BASE_URL", self.public_base_url)
         _check_base_url("TWILIO_API_BASE_URL", self.twilio_api_base_url)
+        if self.twilio_api_key_sid is not None and not re.fullmatch(
+            r"SK[0-9a-fA-F]{32}", self.twilio_api_key_sid
+        ):
+            raise SettingsError(
+                "TWILIO_API_KEY_SID is malformed: expected SK followed by 32 hex digits"
+            )
+        if (self.twilio_api_key_sid is None) != (self.twilio_api_key_secret is None):
+            raise SettingsError(
+                "TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together: set both or neither"
+            )
+        if self.twilio_twiml_app_sid is not None and not re.fullmatch(
+            r"AP[0-9a-fA-F]{32}", self.twilio_twiml_app_sid
+        ):
+            raise SettingsError(
+                "TWILIO_TWIML_APP_SID is malformed: expected AP followed by 32 hex digits"
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -108,6 +141,28 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     if not value:
         raise SettingsError(f"{name} is missing: set it in the environment")
     return value
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def _number(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0.05 <= number <= 3600:
+        raise SettingsError(f"{name} must be between 0.05 and 3600 seconds, not {value!r}")
+    return number
 
 
 def _boolean(environ: Mapping[str, str], name: str) -> bool:

@@ -7,6 +7,7 @@ import logging
 from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
+from callbacks.views import ask_time as ask_callback_time
 from hotline import services, voice_twiml
 from hotline.models import Request
 from hotline.telephony.parsing import (
@@ -37,8 +38,6 @@ bp = twilio_blueprint(
     safe_response=_safe,
     document_endpoints=frozenset({"incoming", "menu"}),
 )
-
-_BRANCH_NAMES = {"callback": "de rappel"}
 
 
 @bp.post("/incoming")
@@ -108,7 +107,7 @@ def _branch(call_request: Request, branch: str, call_sid: str) -> VoiceResponse:
         return nurse_response(call_request, call_sid)
     if branch == "interpreter":
         return interpreting_menu(call_request, attempt=1)
-    return voice_twiml.not_yet_available(_BRANCH_NAMES[branch], call_request.reference)
+    return ask_callback_time(call_request)
 
 
 @bp.post("/status")

@@ -51,9 +51,14 @@ class NurseRouting(Base):
     # Steps of targets: [[{"kind": "phone", "address": "+33…", "user_id": 3, "timeout_s": 20}]].
     plan: Mapped[list[Any]] = mapped_column(JSON)
     current_step: Mapped[int] = mapped_column(default=0)
-    # ringing → connected | voicemail | abandoned
+    # gp: a GP asked for the nurse; transfer: a nurse hands the call over to a colleague
+    kind: Mapped[str] = mapped_column(String(16), default="gp", server_default="gp")
+    # ringing → connected | voicemail | abandoned | no_answer (a transfer nobody took)
     status: Mapped[str] = mapped_column(String(16), default="ringing")
     connected_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     connected_call_sid: Mapped[str | None] = mapped_column(String(34))
+    # A transfer: the nurse handing over, and her leg (kept in the room until she hangs up).
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_call_sid: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

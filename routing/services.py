@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select, update
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from callbacks.services import attach_recording, promise_callback
 from hotline import outbox
 from hotline.callstate import TERMINAL_STATUSES
-from hotline.models import Call, Helpline, OutboxMessage, Request, User
+from hotline.models import Call, Conference, Helpline, OutboxMessage, Request, User
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback, Recording
 from routing import twiml
@@ -60,6 +60,15 @@ def opening_hours(session: Session, helpline: Helpline) -> OpeningHours:
     )
 
 
+CONSOLE_PRESENCE = timedelta(seconds=30)
+
+
+def _in_console(user: User, now: datetime) -> bool:
+    # The browser phone reports itself while the console is open; a closed tab goes stale.
+    seen = user.console_seen_at
+    return bool(user.is_in_console and seen is not None and now - seen <= CONSOLE_PRESENCE)
+
+
 def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
     """Who to ring for this helpline at ``now``, from the rota and the nurses' availability."""
     rows = session.scalars(
@@ -78,7 +87,7 @@ def routing_plan(session: Session, helpline: Helpline, now: datetime) -> Routing
             browser_identity=u.browser_identity,
             phone=u.phone,
             is_available=u.is_available,
-            is_in_console=u.is_in_console,
+            is_in_console=_in_console(u, now),
         )
         for u in users
     ]
@@ -108,7 +117,9 @@ def route_to_nurse(
     """Start ringing the nurses for a GP who pressed 2, or send him to voicemail when closed."""
     helpline = request.helpline
     existing = session.scalars(
-        select(NurseRouting).where(NurseRouting.gp_call_sid == gp_call_sid)
+        select(NurseRouting).where(
+            NurseRouting.gp_call_sid == gp_call_sid, NurseRouting.kind == "gp"
+        )
     ).first()
     if existing is not None:  # the same key press delivered twice
         return NurseRoute("ringing", room=existing.conference_name)
@@ -295,6 +306,9 @@ def step_leg_ended(
         return
     request = session.get(Request, routing.request_id)
     assert request is not None
+    if routing.kind == "transfer":
+        _transfer_not_taken(session, routing, request, now)
+        return
     log_event(
         session,
         request,
@@ -444,6 +458,8 @@ def take_call(
     )
     request.status = "in_progress"
     cancel_other_legs(session, routing, call_sid, now)
+    if routing.kind == "transfer":
+        _hand_over(session, routing, request, now)
     logger.info("request %s: taken by nurse %s on %s", request.reference, user_id, call_sid)
     return Answer("join", room=routing.conference_name, caller=caller)
 
@@ -478,9 +494,11 @@ def _cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> 
 def gp_left(session: Session, call: Call, now: datetime) -> None:
     """The GP hung up while the nurses were rung: stop ringing, promise a callback."""
     routing = session.scalars(
-        select(NurseRouting).where(NurseRouting.gp_call_sid == call.sid).with_for_update()
+        select(NurseRouting)
+        .where(NurseRouting.gp_call_sid == call.sid, NurseRouting.status == "ringing")
+        .with_for_update()
     ).first()
-    if routing is None or routing.status != "ringing":
+    if routing is None:
         return
     routing.status, routing.ended_at = "abandoned", now
     session.flush()
@@ -504,6 +522,143 @@ def keep_voicemail(session: Session, request: Request, recording: Recording, now
     helpline = request.helpline
     due = next_opening(opening_hours(session, helpline), now) or now
     attach_recording(session, request, recording, due, now)
+
+
+def transfer(
+    session: Session,
+    request: Request,
+    from_nurse_id: int,
+    to_nurse: User,
+    now: datetime,
+    urls: twiml.NurseUrls,
+) -> NurseRouting:
+    """Ring a colleague into the call the nurse holds; once she accepts, the first may hang up."""
+    holding = session.scalars(
+        select(NurseRouting)
+        .where(
+            NurseRouting.request_id == request.id,
+            NurseRouting.status == "connected",
+            NurseRouting.connected_user_id == from_nurse_id,
+        )
+        .order_by(NurseRouting.id.desc())
+    ).first()
+    if holding is None:
+        raise PermissionError("Cet appel n'est pas le vôtre (this call is not held by you).")
+    if to_nurse.id == from_nurse_id or not to_nurse.has_role("nurse") or not to_nurse.is_active:
+        raise ValueError("Choisissez une autre infirmière.")
+    targets = [
+        {
+            "kind": kind,
+            "address": address,
+            "user_id": to_nurse.id,
+            "timeout_s": request.helpline.ring_timeout_s,
+            "rank": "on_duty",
+        }
+        for kind, address in _addresses(to_nurse, now)
+    ]
+    if not targets:
+        raise ValueError(f"{to_nurse.display_name} n'a ni téléphone ni console ouverte.")
+    routing = NurseRouting(
+        request_id=request.id,
+        gp_call_sid=holding.gp_call_sid,
+        conference_name=holding.conference_name,
+        kind="transfer",
+        plan=[targets],
+        current_step=0,
+        status="ringing",
+        from_user_id=from_nurse_id,
+        from_call_sid=holding.connected_call_sid,
+        created_at=now,
+    )
+    session.add(routing)
+    session.flush()
+    log_event(
+        session,
+        request,
+        "transfer_requested",
+        now,
+        detail={"from": from_nurse_id, "to": to_nurse.id, "nurse": to_nurse.display_name},
+        dedupe_key=f"transfer:{routing.id}",
+    )
+    ring_step(session, routing, 0, now, urls)
+    return routing
+
+
+def _addresses(nurse: User, now: datetime) -> list[tuple[str, str]]:
+    from routing.plan import nurse_addresses
+
+    return list(
+        nurse_addresses(
+            Nurse(
+                nurse.id,
+                nurse.display_name,
+                browser_identity=nurse.browser_identity,
+                phone=nurse.phone,
+                is_available=True,
+                is_in_console=_in_console(nurse, now),
+            )
+        )
+    )
+
+
+def _hand_over(session: Session, routing: NurseRouting, request: Request, now: datetime) -> None:
+    """The colleague took the call: the first nurse's leaving must no longer end the room."""
+    session.execute(
+        update(NurseRouting)
+        .where(
+            NurseRouting.request_id == request.id,
+            NurseRouting.id != routing.id,
+            NurseRouting.status == "connected",
+            NurseRouting.connected_user_id == routing.from_user_id,
+        )
+        .values(status="transferred")
+        .execution_options(synchronize_session=False)
+    )
+    room = session.scalars(
+        select(Conference)
+        .where(Conference.request_id == request.id, Conference.ended_at.is_(None))
+        .order_by(Conference.id.desc())
+    ).first()
+    if room is not None and routing.from_call_sid:
+        outbox.enqueue(
+            session,
+            outbox.UPDATE_PARTICIPANT,
+            {
+                "conference_sid": room.sid,
+                "call_sid": routing.from_call_sid,
+                "params": {"end_conference_on_exit": False},
+            },
+            now,
+            dedupe_key=f"hand-over:{routing.id}",
+        )
+    log_event(
+        session,
+        request,
+        "transfer_done",
+        now,
+        detail={"from": routing.from_user_id, "to": routing.connected_user_id},
+        dedupe_key=f"transfer-done:{routing.id}",
+    )
+
+
+def _transfer_not_taken(
+    session: Session, routing: NurseRouting, request: Request, now: datetime
+) -> None:
+    moved = session.execute(
+        update(NurseRouting)
+        .where(NurseRouting.id == routing.id, NurseRouting.status == "ringing")
+        .values(status="no_answer", ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(moved, "rowcount", 0) == 1:
+        log_event(
+            session,
+            request,
+            "transfer_failed",
+            now,
+            detail={"from": routing.from_user_id},
+            dedupe_key=f"transfer-failed:{routing.id}",
+        )
 
 
 # --- outbox follow-ups ---------------------------------------------------------------------

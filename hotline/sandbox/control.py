@@ -244,3 +244,55 @@ def advance_clock() -> Response:
 def page() -> Response:
     """The telephone simulator page."""
     return Response(PAGE_PATH.read_text(encoding="utf-8"), mimetype="text/html")
+
+
+# --- the browser phone's stand-in ---------------------------------------------------------------
+# The console loads the Voice SDK from VOICE_SDK_URL; in the demo and the browser tests that is
+# this sandbox's /device.js, which offers the SDK's Device and Call (the subset the console
+# uses) and drives the simulated `client:<identity>` phone through these endpoints.
+
+DEVICE_PATH = Path(__file__).parent / "static" / "device.js"
+
+
+@bp.after_request
+def allow_console_origin(response: Response) -> Response:
+    """The console runs on another port: let its scripts call the simulated device's API."""
+    if request.path.startswith(("/sandbox/", "/device.js")):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    return response
+
+
+@bp.route("/sandbox/<path:_any>", methods=["OPTIONS"])
+def preflight(_any: str) -> Response:
+    """CORS preflight of the device's JSON calls."""
+    return Response(status=204)
+
+
+@bp.get("/device.js")
+def device_script() -> Response:
+    """The stand-in for Twilio's Voice JavaScript SDK."""
+    return Response(DEVICE_PATH.read_text(encoding="utf-8"), mimetype="text/javascript")
+
+
+@bp.post("/sandbox/devices")
+def register_device() -> tuple[Response, int]:
+    """A browser registers as `client:<identity>`: calls to it ring until answered by hand."""
+    sandbox = _sandbox()
+    identity = str(_body().get("identity", "")).strip()
+    if not identity:
+        raise SandboxError(400, 0, "identity est obligatoire")
+    person = sandbox.person(f"client:{identity}", Manual())
+    with sandbox.lock:
+        return jsonify(person_json(sandbox, person)), 201
+
+
+@bp.get("/sandbox/devices/<identity>")
+def device_calls(identity: str) -> Response:
+    """The legs at this browser: what the device shows (ringing, in progress, ended)."""
+    sandbox = _sandbox()
+    person = sandbox.person(f"client:{identity}")
+    with sandbox.lock:
+        legs = [leg_json(sandbox, leg) for leg in person.legs]
+    return jsonify({"identity": identity, "calls": legs})

@@ -41,6 +41,9 @@ def test_gp_choice_reaches_the_app_and_the_call_ends_in_its_final_state(
     stack.sandbox.settle()
     gp.press("3")
     stack.sandbox.settle()
+    gp.press("1420")
+    stack.sandbox.settle()
+    assert "nous vous rappellerons aujourd'hui à 14 heures 20" in gp.heard_text()
     assert "Au revoir" in gp.heard_text()
 
     call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
@@ -51,6 +54,7 @@ def test_gp_choice_reaches_the_app_and_the_call_ends_in_its_final_state(
     kinds = [e.kind for e in request.events]
     assert kinds[0] == "received"
     assert "menu_choice" in kinds
+    assert "callback_requested" in kinds
     assert "gp_leg_ended" in kinds
 
 

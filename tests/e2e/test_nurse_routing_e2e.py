@@ -10,12 +10,13 @@ from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
-from hotline.models import Call, Helpline, OutboxMessage, Participation, Request
+from hotline.models import Call, Helpline, OutboxMessage, Participation, Request, User
 from hotline.outbox import resend_unsent
 from hotline.sandbox import Leg
 from hotline.telephony.client import build_rest_client
@@ -275,3 +276,54 @@ def test_rings_left_unsent_by_a_stopped_worker_are_sent_once_by_the_clock_job(
     sent = db.get(OutboxMessage, message.id)
     assert sent is not None and sent.status == "sent" and sent.attempts == 1
     assert sent.result is not None and sent.result["sid"] == nurse.legs[0].sid
+
+
+def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_with_her(
+    stack: DemoStack, db: Session
+) -> None:
+    amelie, paul = stack.sandbox.person(NURSE), stack.sandbox.person(BACKUP)
+    gp, request = call_and_press_2(stack, db)
+    first = amelie.wait_for_ring(timeout=2)
+    assert first is not None
+    first.answer()
+    stack.sandbox.settle()
+    first.press("1")
+    stack.sandbox.settle()
+
+    app = stack.app
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    amelie_user = db.scalars(select(User).where(User.phone == NURSE)).one()
+    paul_user = db.scalars(select(User).where(User.phone == BACKUP)).one()
+    cookie = {
+        app.config["SESSION_COOKIE_NAME"]: serializer.dumps(
+            {"user_id": amelie_user.id, "csrf_token": "t"}
+        )
+    }
+    handed = requests.post(
+        f"{stack.settings.public_root}/console/requests/{request.id}/transfer",
+        data={"nurse": str(paul_user.id), "csrf_token": "t"},
+        cookies=cookie,
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert handed.status_code == 302
+    second = paul.wait_for_ring(timeout=2)
+    assert second is not None
+    second.answer()
+    stack.sandbox.settle()
+    assert "tapez 1" in second.heard_text()
+    second.press("1")
+    stack.sandbox.settle()
+    room = stack.sandbox.conference(f"req-{request.id}")
+    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse", "nurse"]
+
+    eventually(
+        lambda: not room.participants[first.sid].options.end_on_exit,
+        what="the first nurse's leaving no longer ends the room",
+    )
+    first.hang_up()
+    stack.sandbox.settle()
+    assert gp.status == "in-progress"
+    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
+    kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
+    assert "transfer_requested" in kinds and "transfer_done" in kinds

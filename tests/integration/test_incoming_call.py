@@ -96,7 +96,9 @@ def test_menu_choice_is_logged_and_answered_politely(client: FlaskClient, sessio
     )
     assert response.status_code == 200
     root = ET.fromstring(response.data)
-    assert root.find("Hangup") is not None
+    gather = root.find("Gather")
+    assert gather is not None and gather.get("numDigits") == "4"  # the time to call back
+    assert "/twilio/callback/time" in gather.get("action", "")
     request = session.scalars(select(Request)).one()
     kinds = [(e.kind, e.detail) for e in request.events]
     assert ("menu_choice", {"choice": "callback"}) in kinds

@@ -61,6 +61,7 @@ def set_up_rota(session: Session, *, browser_too: bool = False) -> tuple[User, U
         "amelie" if browser_too else None,
     )
     amelie.is_in_console = browser_too
+    amelie.console_seen_at = T0 if browser_too else None
     paul = admin.add_nurse(session, "paul@example.org", "Paul Girard", "+33600000002")
     admin.add_shift(session, helpline, amelie, "2026-11-23 08:00", "2026-11-23 20:00")
     admin.add_shift(session, helpline, paul, "2026-11-23 08:00", "2026-11-23 20:00", "backup")

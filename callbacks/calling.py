@@ -1,0 +1,385 @@
+"""Calling back: claim what is due, ring the nurse first, then the professional; retry or fail.
+
+One attempt: the task is claimed (``pending`` → ``calling``, attempts + 1) in the same
+transaction that records the intent ringing the nurse, so a clock killed at any point either
+fired it (the intent is sent by the outbox, now or by the next run) or did not (it is still due).
+The nurse presses 1 (or accepts in her browser): the professional is dialled into the request's
+room with the helpline number as caller ID. Any attempt that reaches nobody is retried after
+``RETRY_AFTER`` (in opening hours) until ``MAX_ATTEMPTS``, then the task is failed for the nurse
+to see.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from callbacks import twiml
+from callbacks.models import CallbackTask
+from callbacks.services import due_and_assignee, nurse_on_duty
+from hotline import outbox
+from hotline.callstate import TERMINAL_STATUSES
+from hotline.models import Call, OutboxMessage, Request, User
+from hotline.services import log_event
+from routing.twiml import room_name
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_AFTER = timedelta(minutes=15)
+NURSE_RING_S = 25
+GP_RING_S = 30
+
+
+def parse_callback_time(digits: str, now: datetime, tz_name: str) -> datetime | None:
+    """ "1420" → the next 14:20 local (today, or tomorrow if past); "0" → now; else None."""
+    if digits == "0":
+        return now
+    if len(digits) != 4 or not digits.isdigit():
+        return None
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        return None
+    tz = ZoneInfo(tz_name)
+    local_now = now.astimezone(tz)
+    wanted = datetime.combine(local_now.date(), time(hours, minutes), tzinfo=tz)
+    if wanted <= local_now:
+        wanted = datetime.combine(
+            local_now.date() + timedelta(days=1), time(hours, minutes), tzinfo=tz
+        )
+    return wanted
+
+
+def claim_due(session: Session, now: datetime, limit: int = 50) -> list[CallbackTask]:
+    """Take due tasks for this worker alone (SKIP LOCKED on PostgreSQL, the lock on SQLite)."""
+    query = (
+        select(CallbackTask)
+        .where(
+            CallbackTask.status == "pending",
+            CallbackTask.due_at <= now,
+            or_(CallbackTask.next_attempt_at.is_(None), CallbackTask.next_attempt_at <= now),
+        )
+        .order_by(CallbackTask.due_at, CallbackTask.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed: list[CallbackTask] = []
+    for task in session.scalars(query).all():
+        taken = session.execute(
+            update(CallbackTask)
+            .where(CallbackTask.id == task.id, CallbackTask.status == "pending")
+            .values(
+                status="calling",
+                claimed_at=now,
+                attempts=CallbackTask.attempts + 1,
+                nurse_call_sid=None,
+                gp_call_sid=None,
+                calling_user_id=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            session.refresh(task)
+            claimed.append(task)
+    return claimed
+
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def recover_stuck(session: Session, now: datetime) -> int:
+    """Attempts whose ring was never sent (a clock killed mid-send, Twilio refusing) are due
+    again at once, uncounted; an attempt whose ring was sent is left to its callbacks.
+
+    A ring cut off by a kill during the REST request itself is failed by ``resend_unsent``
+    after its stale delay, and resumed here: the nurse's phone may then ring twice for it, but
+    the second leg she answers finds the attempt taken, so the professional is called once.
+    """
+    stuck = session.scalars(
+        select(CallbackTask)
+        .where(CallbackTask.status == "calling", CallbackTask.claimed_at < now - STUCK_AFTER)
+        .with_for_update()
+    ).all()
+    recovered = 0
+    for task in stuck:
+        rings = session.scalars(
+            select(OutboxMessage.status).where(
+                OutboxMessage.dedupe_key.like(f"cb-nurse:{task.id}:{task.attempts}:%")
+            )
+        ).all()
+        if any(status != "failed" for status in rings):
+            continue  # rung (its callbacks decide), or still being sent
+        request = session.get(Request, task.request_id)
+        assert request is not None
+        # The attempt never happened: it does not count, and the callback is due again now.
+        task.status, task.attempts = "pending", task.attempts - 1
+        task.next_attempt_at = None
+        task.nurse_call_sid = task.gp_call_sid = None
+        log_event(
+            session,
+            request,
+            "callback_resumed",
+            now,
+            detail={
+                "callback_id": task.id,
+                "claimed_at": task.claimed_at.isoformat() if task.claimed_at else None,
+            },
+        )
+        recovered += 1
+    session.flush()
+    return recovered
+
+
+def _nurse_address(nurse: User, now: datetime) -> tuple[str, str] | None:
+    from routing.services import _in_console
+
+    if nurse.browser_identity and _in_console(nurse, now):
+        return "client", nurse.browser_identity
+    if nurse.phone:
+        return "phone", nurse.phone
+    return None
+
+
+def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.CallbackUrls) -> bool:
+    """Ring the nurse for a claimed attempt; False (and a retry planned) when nobody can."""
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    candidates = [
+        task.calling_user_id,
+        task.assignee_id,
+        nurse_on_duty(session, request.helpline_id, now),
+    ]
+    nurse = None
+    address = None
+    for user_id in candidates:
+        found = session.get(User, user_id) if user_id else None
+        if found is not None and found.is_active and found.is_available:
+            address = _nurse_address(found, now)
+            if address is not None:
+                nurse = found
+                break
+    if nurse is None or address is None:
+        attempt_failed(session, task, request, now, "no_nurse")
+        return False
+    kind, where = address
+    task.calling_user_id = nurse.id
+    outbox.enqueue(
+        session,
+        outbox.CREATE_CALL,
+        {
+            "params": {
+                "to": f"client:{where}" if kind == "client" else where,
+                "from_": request.helpline.phone_number,
+                "url": urls.nurse(task.id, task.attempts, kind),
+                "method": "POST",
+                "status_callback": urls.nurse_status(task.id, task.attempts),
+                "status_callback_method": "POST",
+                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+                "timeout": NURSE_RING_S,
+            },
+            "request_id": request.id,
+        },
+        now,
+        # A resumed attempt (never rung) is claimed again at another moment: a new intent.
+        dedupe_key=f"cb-nurse:{task.id}:{task.attempts}:{(task.claimed_at or now).timestamp():.0f}",
+    )
+    log_event(
+        session,
+        request,
+        "callback_started",
+        now,
+        detail={"callback_id": task.id, "attempt": task.attempts, "nurse": nurse.display_name},
+        dedupe_key=f"cb-started:{task.id}:{task.attempts}",
+    )
+    session.flush()
+    return True
+
+
+def start_now(
+    session: Session, task: CallbackTask, nurse: User, now: datetime, urls: twiml.CallbackUrls
+) -> bool:
+    """The nurse clicked "Rappeler": this attempt is hers, now."""
+    taken = session.execute(
+        update(CallbackTask)
+        .where(CallbackTask.id == task.id, CallbackTask.status == "pending")
+        .values(
+            status="calling",
+            claimed_at=now,
+            attempts=CallbackTask.attempts + 1,
+            calling_user_id=nurse.id,
+            nurse_call_sid=None,
+            gp_call_sid=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) != 1:
+        return False
+    session.refresh(task)
+    return fire(session, task, now, urls)
+
+
+def _current(session: Session, task_id: int, attempt: int) -> CallbackTask | None:
+    task = session.scalars(
+        select(CallbackTask).where(CallbackTask.id == task_id).with_for_update()
+    ).first()
+    if task is None or task.status != "calling" or task.attempts != attempt:
+        return None
+    return task
+
+
+def about(session: Session, task: CallbackTask) -> str:
+    """What the nurse hears before she dials: whom, which request, why."""
+    from hotline.voice_twiml import spoken_name, spoken_reference
+
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    who = spoken_name(request.professional) or "un professionnel"
+    why = {
+        "voicemail": "il a laissé un message",
+        "requested": "rappel demandé",
+        "follow_up": "suivi programmé",
+        "out_of_hours": "appel hors horaires",
+        "no_answer": "appel sans réponse",
+        "abandoned": "appel interrompu",
+    }.get(task.reason, task.reason)
+    if task.recording_sid and task.reason != "voicemail":
+        why += ", il a laissé un message"
+    return f"Rappel de {who}, demande {spoken_reference(request.reference)}, {why}."
+
+
+def nurse_accepts(
+    session: Session,
+    task_id: int,
+    attempt: int,
+    call_sid: str,
+    now: datetime,
+    urls: twiml.CallbackUrls,
+) -> tuple[str, str | None] | None:
+    """The nurse pressed 1 (or accepted in the browser): dial the professional into the room."""
+    from hotline.voice_twiml import spoken_name
+
+    task = _current(session, task_id, attempt)
+    if task is None or task.nurse_call_sid not in (None, call_sid):
+        return None
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    task.nurse_call_sid = call_sid
+    if not task.phone:
+        attempt_failed(session, task, request, now, "no_number")
+        return None
+    outbox.enqueue(
+        session,
+        outbox.CREATE_CALL,
+        {
+            "params": {
+                "to": task.phone,
+                "from_": request.helpline.phone_number,
+                "url": urls.gp(task.id, attempt),
+                "method": "POST",
+                "status_callback": urls.gp_status(task.id, attempt),
+                "status_callback_method": "POST",
+                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
+                "timeout": GP_RING_S,
+            },
+            "request_id": request.id,
+        },
+        now,
+        dedupe_key=f"cb-gp:{task.id}:{attempt}",
+    )
+    log_event(
+        session,
+        request,
+        "callback_dialling",
+        now,
+        call_sid=call_sid,
+        detail={"callback_id": task.id, "attempt": attempt},
+        dedupe_key=f"cb-dialling:{task.id}:{attempt}",
+    )
+    session.flush()
+    return room_name(request.id), spoken_name(request.professional)
+
+
+def leg_ended(
+    session: Session,
+    task_id: int,
+    attempt: int,
+    call: Call,
+    who: str,
+    now: datetime,
+) -> None:
+    """A leg of an attempt ended: the professional reached, nobody, or the nurse never took it."""
+    found = session.get(CallbackTask, task_id)
+    if found is not None:
+        # Every leg of an attempt belongs to the request, whatever happens to the attempt.
+        call.request_id = found.request_id
+        call.role = "nurse" if who == "nurse" else "gp"
+        session.flush()
+    task = _current(session, task_id, attempt)
+    if task is None or call.status not in TERMINAL_STATUSES:
+        return
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    if who == "gp":
+        task.gp_call_sid = call.sid
+        if call.answered_at is not None or (call.duration_s or 0) > 0:
+            task.status, task.outcome, task.done_at = "done", "reached", now
+            log_event(
+                session,
+                request,
+                "callback_reached",
+                now,
+                call_sid=call.sid,
+                detail={"callback_id": task.id, "attempt": attempt, "duration_s": call.duration_s},
+                dedupe_key=f"cb-reached:{task.id}",
+            )
+            session.flush()
+            return
+        if task.nurse_call_sid:
+            outbox.enqueue(
+                session,
+                outbox.UPDATE_CALL,
+                {"call_sid": task.nurse_call_sid, "params": {"status": "completed"}},
+                now,
+                dedupe_key=f"cancel:{task.nurse_call_sid}",
+            )
+        attempt_failed(session, task, request, now, call.status)
+    elif task.nurse_call_sid in (None, call.sid) and task.gp_call_sid is None:
+        if task.nurse_call_sid == call.sid and _gp_leg_started(session, task, attempt):
+            return  # she hung up while the professional's phone rings: his leg decides
+        attempt_failed(session, task, request, now, "nurse_" + call.status)
+
+
+def _gp_leg_started(session: Session, task: CallbackTask, attempt: int) -> bool:
+    from hotline.models import OutboxMessage
+
+    return (
+        session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"cb-gp:{task.id}:{attempt}")
+        ).first()
+        is not None
+    )
+
+
+def attempt_failed(
+    session: Session, task: CallbackTask, request: Request, now: datetime, why: str
+) -> None:
+    """Nobody reached: try again later (in opening hours), or give up after the last attempt."""
+    detail: dict[str, Any] = {"callback_id": task.id, "attempt": task.attempts, "why": why}
+    if task.attempts >= MAX_ATTEMPTS:
+        task.status, task.outcome, task.done_at = "failed", why, now
+        log_event(session, request, "callback_failed", now, detail=detail,
+                  dedupe_key=f"cb-failed:{task.id}")  # fmt: skip
+    else:
+        due, _assignee = due_and_assignee(session, request, now + RETRY_AFTER, now)
+        task.status, task.next_attempt_at = "pending", due
+        task.nurse_call_sid = task.gp_call_sid = None
+        detail["next_attempt_at"] = due.isoformat()
+        log_event(session, request, "callback_retry", now, detail=detail,
+                  dedupe_key=f"cb-retry:{task.id}:{task.attempts}")  # fmt: skip
+    session.flush()

@@ -1,0 +1,143 @@
+"""The clock's jobs: each one a function of (database, REST client, clock), safe to run twice.
+
+Every job works from the database: it claims what it does with a conditional update (and SKIP
+LOCKED on PostgreSQL), commits, then talks to Twilio. Two clocks never do the same work, and a
+clock killed at any point leaves the rest to the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from twilio.base.exceptions import TwilioRestException
+
+from callbacks.calling import claim_due, fire, recover_stuck
+from callbacks.models import CallbackTask
+from callbacks.twiml import CallbackUrls
+from hotline.callstate import TERMINAL_STATUSES
+from hotline.db import Database
+from hotline.models import Call, Request
+from hotline.outbox import send_message, take_new_ids
+from interpreter_pool import finance
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def send_all(database: Database, client: Client, ids: list[int], clock: Clock, root: str) -> None:
+    """Send intents now (and what their handlers enqueue); failures stay for resend_unsent."""
+    queue = list(ids)
+    while queue:
+        message_id = queue.pop(0)
+        try:
+            queue.extend(send_message(database, client, message_id, clock, root).follow_up)
+        except Exception:
+            logger.exception("outbox %s: not sent, left for the next run", message_id)
+
+
+def fire_due_callbacks(
+    database: Database, client: Client, clock: Clock, public_root: str, batch: int = 50
+) -> int:
+    """Ring the nurse for every callback that is due; return how many attempts started."""
+    urls = CallbackUrls(public_root)
+    started = 0
+    with database.session() as session:
+        recover_stuck(session, clock())
+        session.commit()
+    while True:
+        with database.session() as session:
+            tasks = claim_due(session, clock(), batch)
+            for task in tasks:
+                fire(session, task, clock(), urls)
+            new_ids = take_new_ids(session)
+            session.commit()
+        send_all(database, client, new_ids, clock, public_root)
+        started += len(tasks)
+        if len(tasks) < batch:
+            return started
+
+
+def check_budgets(database: Database, clock: Clock, tz_name: str) -> int:
+    """Record thresholds crossed by today's budgets (postings check too; this catches edits)."""
+    now = clock()
+    with database.session() as session:
+        fired = finance.check_budget_alerts(session, now, now, tz_name)
+        session.commit()
+    return len(fired)
+
+
+def purge_old_records(database: Database, clock: Clock, months: int) -> int:
+    """Retention: requests older than ``months`` lose phone numbers, recordings and free text.
+
+    The rows stay (counts, categories, outcomes, languages, durations and amounts are what the
+    reports use); what identifies a person goes.
+    """
+    cutoff = clock() - timedelta(days=round(months * 30.44))
+    with database.session() as session:
+        old = select(Request.id).where(Request.opened_at < cutoff)
+        purged = session.execute(
+            update(Request)
+            .where(
+                Request.opened_at < cutoff,
+                Request.caller_number.is_not(None) | Request.notes.is_not(None),
+            )
+            .values(caller_number=None, notes=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Call)
+            .where(Call.request_id.in_(old))
+            .values(from_number=None, to_number=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(CallbackTask)
+            .where(CallbackTask.request_id.in_(old))
+            .values(phone=None, recording_url=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    count = int(getattr(purged, "rowcount", 0) or 0)
+    if count:
+        logger.info("retention: %s requests older than %s months purged", count, months)
+    return count
+
+
+def sweep_stale_calls(
+    database: Database, client: Client, clock: Clock, older_than: timedelta = timedelta(hours=3)
+) -> int:
+    """Legs left "in progress" by lost callbacks: ask Twilio how they ended."""
+    now = clock()
+    with database.session() as session:
+        stale = session.scalars(
+            select(Call.sid).where(
+                Call.status.not_in(TERMINAL_STATUSES), Call.created_at < now - older_than
+            )
+        ).all()
+    fixed = 0
+    for sid in stale:
+        try:
+            leg = client.calls(sid).fetch()
+            status, duration = str(leg.status), int(leg.duration or 0)
+        except TwilioRestException as error:
+            if error.status != 404:
+                continue
+            status, duration = "failed", 0
+        if status not in TERMINAL_STATUSES:
+            continue
+        with database.session() as session:
+            call = session.scalars(select(Call).where(Call.sid == sid)).first()
+            if call is not None and call.status not in TERMINAL_STATUSES:
+                call.status, call.duration_s = status, duration
+                call.ended_at = call.ended_at or now
+                session.commit()
+                fixed += 1
+    return fixed

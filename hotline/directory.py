@@ -1,0 +1,246 @@
+"""The directory of professionals: create and edit them, their numbers, and likely duplicates.
+
+Rules:
+
+- Numbers are stored in E.164 (what Twilio's ``From`` is matched against) and shown in the
+  national format for French numbers ("06 12 34 56 78").
+- A number already held by another professional is refused: the incoming call could no longer
+  say who is calling.
+- The same first and last name as another professional (compared without case, accents or
+  hyphens) is only a warning: two doctors may share a name.
+
+Functions raise ``ValueError`` with a French message for a person; they flush, never commit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.i18n import N_
+from hotline.models import Professional, ProfessionalPhone
+from hotline.phones import format_for_display, normalise_number
+
+# Code stored → what a person reads.
+PROFESSIONS = {
+    "gp": N_("Médecin généraliste"),
+    "specialist": N_("Médecin spécialiste"),
+    "midwife": N_("Sage-femme"),
+    "nurse": N_("Infirmier ou infirmière"),
+    "pharmacist": N_("Pharmacien ou pharmacienne"),
+    "social_worker": N_("Travailleur ou travailleuse social(e)"),
+    "other": N_("Autre"),
+}
+_RPPS = re.compile(r"\d{11}")
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    """One number typed on the form: E.164, with an optional label ("cabinet", "portable")."""
+
+    number: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfessionalDetails:
+    """What the form says of a professional."""
+
+    last_name: str
+    first_name: str = ""
+    title: str | None = None
+    profession: str = "gp"
+    organisation: str | None = None
+    territory: str | None = None
+    rpps: str | None = None
+    phones: Sequence[PhoneEntry] = ()
+    is_active: bool = True
+
+
+@dataclass
+class SavedProfessional:
+    """A professional just saved, with what a person should double-check."""
+
+    professional: Professional
+    warnings: list[str] = field(default_factory=list)
+
+
+def national(e164: str) -> str:
+    """A stored number as French eyes read it: "06 12 34 56 78"."""
+    return format_for_display(e164)
+
+
+def parse_phones(text: str) -> list[PhoneEntry]:
+    """One number a line (or separated by commas), optionally "label : number"; E.164 out."""
+    entries: dict[str, PhoneEntry] = {}
+    for raw in re.split(r"[\n,;]", text):
+        line = raw.strip()
+        if not line:
+            continue
+        label, sep, number = line.rpartition(":")
+        if not sep:
+            label, number = "", line
+        try:
+            e164 = normalise_number(number)
+        except ValueError:
+            raise ValueError(
+                f"« {number.strip()} » n'est pas un numéro de téléphone valide "
+                "(par exemple 06 12 34 56 78 ou +33 6 12 34 56 78)."
+            ) from None
+        entries.setdefault(e164, PhoneEntry(e164, label.strip() or None))
+    return list(entries.values())
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """A name as compared for duplicates: no case, accents, hyphens or extra spaces."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[-'’.]", " ", text).split())
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _check(details: ProfessionalDetails) -> None:
+    if not details.last_name.strip():
+        raise ValueError("Le nom de famille est obligatoire.")
+    if details.profession not in PROFESSIONS:
+        raise ValueError("Choisissez une profession dans la liste.")
+    rpps = _clean(details.rpps)
+    if rpps is not None and not _RPPS.fullmatch(rpps):
+        raise ValueError("Le numéro RPPS compte 11 chiffres (ou laissez le champ vide).")
+
+
+def _holders(session: Session, numbers: Iterable[str], other_than: int | None) -> dict[str, str]:
+    """Number → display name of another professional already holding it."""
+    query = (
+        select(ProfessionalPhone.number, Professional)
+        .join(Professional, ProfessionalPhone.professional_id == Professional.id)
+        .where(ProfessionalPhone.number.in_(list(numbers)))
+    )
+    if other_than is not None:
+        query = query.where(Professional.id != other_than)
+    return {number: holder.display_name for number, holder in session.execute(query).tuples()}
+
+
+def namesakes(
+    session: Session, first_name: str, last_name: str, other_than: int | None = None
+) -> list[Professional]:
+    """Other professionals with the same first and last name."""
+    key = name_key(first_name, last_name)
+    query = select(Professional).order_by(Professional.id)
+    if other_than is not None:
+        query = query.where(Professional.id != other_than)
+    return [p for p in session.scalars(query) if name_key(p.first_name, p.last_name) == key]
+
+
+def save_professional(
+    session: Session, details: ProfessionalDetails, professional: Professional | None = None
+) -> SavedProfessional:
+    """Create a professional, or update this one; a number held by another one is refused."""
+    _check(details)
+    other_than = professional.id if professional is not None else None
+    taken = _holders(session, (p.number for p in details.phones), other_than)
+    if taken:
+        number, holder = next(iter(taken.items()))
+        raise ValueError(
+            f"Le numéro {national(number)} est déjà celui de {holder} : "
+            "un numéro ne peut appartenir qu'à un seul professionnel."
+        )
+    if professional is None:
+        professional = Professional(last_name=details.last_name.strip())
+        session.add(professional)
+    professional.title = _clean(details.title)
+    professional.first_name = details.first_name.strip()
+    professional.last_name = details.last_name.strip()
+    professional.profession = details.profession
+    professional.organisation = _clean(details.organisation)
+    professional.territory = _clean(details.territory)
+    professional.rpps = _clean(details.rpps)
+    professional.is_active = details.is_active
+    _replace_phones(professional, details.phones)
+    session.flush()
+    warnings = [
+        f"Attention : {other.display_name} (fiche n° {other.id}"
+        f"{', ' + other.organisation if other.organisation else ''}) porte le même nom. "
+        "Vérifiez qu'il ne s'agit pas d'un doublon."
+        for other in namesakes(
+            session, professional.first_name, professional.last_name, professional.id
+        )
+    ]
+    return SavedProfessional(professional, warnings)
+
+
+def _replace_phones(professional: Professional, phones: Sequence[PhoneEntry]) -> None:
+    # Rows kept for numbers still listed: deleting and re-adding one would trip the unique key.
+    wanted = {p.number: p for p in phones}
+    for row in list(professional.phones):
+        if row.number not in wanted:
+            professional.phones.remove(row)
+    present = {row.number: row for row in professional.phones}
+    for number, entry in wanted.items():
+        if number in present:
+            present[number].label = entry.label
+        else:
+            professional.phones.append(ProfessionalPhone(number=number, label=entry.label))
+
+
+def search_professionals(session: Session, text: str = "", limit: int = 200) -> list[Professional]:
+    """Professionals whose name, organisation or number matches, by last then first name."""
+    query = (
+        select(Professional)
+        .options(selectinload(Professional.phones))
+        .order_by(Professional.last_name, Professional.first_name, Professional.id)
+    )
+    text = text.strip()
+    if text:
+        conditions = [
+            Professional.last_name.ilike(f"%{text}%"),
+            Professional.first_name.ilike(f"%{text}%"),
+            Professional.organisation.ilike(f"%{text}%"),
+        ]
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 4:
+            # "06 12 34" and "+33 6 12 34" both find +33612345678: drop the trunk 0 or 33.
+            if digits.startswith("0"):
+                digits = digits[1:]
+            elif digits.startswith("33") and text.lstrip().startswith(("+", "00")):
+                digits = digits[2:]
+            conditions.append(
+                Professional.id.in_(
+                    select(ProfessionalPhone.professional_id).where(
+                        ProfessionalPhone.number.contains(digits)
+                    )
+                )
+            )
+        query = query.where(or_(*conditions))
+    return list(session.scalars(query.limit(limit)))
+
+
+def duplicate_flags(session: Session) -> dict[int, list[str]]:
+    """Professional id → why it looks like a duplicate (shared number, same name)."""
+    flags: dict[int, list[str]] = defaultdict(list)
+    by_name: dict[str, list[Professional]] = defaultdict(list)
+    for professional in session.scalars(select(Professional).order_by(Professional.id)):
+        by_name[name_key(professional.first_name, professional.last_name)].append(professional)
+    for group in by_name.values():
+        for professional in group if len(group) > 1 else ():
+            others = ", ".join(str(p.id) for p in group if p is not professional)
+            flags[professional.id].append(f"même nom que la fiche n° {others}")
+    by_number: dict[str, set[int]] = defaultdict(set)
+    rows = session.execute(select(ProfessionalPhone.number, ProfessionalPhone.professional_id))
+    for number, professional_id in rows.tuples():
+        by_number[number].add(professional_id)
+    for number, holders in by_number.items():
+        if len(holders) > 1:
+            for professional_id in holders:
+                flags[professional_id].append(f"numéro {national(number)} partagé")
+    return dict(flags)

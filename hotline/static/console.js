@@ -1,0 +1,146 @@
+// The nurse's board: polls the calls in progress and runs the browser phone (Voice SDK).
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("console-config").textContent);
+  const labels = config.labels;
+  const tbody = document.querySelector("#calls tbody");
+  const updated = document.getElementById("updated");
+  let currentCall = null;
+  let lastRequestId = null;
+
+  function minutes(seconds) {
+    const m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + String(s).padStart(2, "0");
+  }
+
+  function cell(text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function render(state) {
+    tbody.replaceChildren();
+    if (!state.calls.length) {
+      const tr = document.createElement("tr");
+      tr.appendChild(cell(labels.none, "muted")).colSpan = 6;
+      tbody.appendChild(tr);
+    }
+    for (const call of state.calls) {
+      const tr = document.createElement("tr");
+      tr.dataset.requestId = call.request_id;
+      tr.dataset.state = call.state;
+      tr.appendChild(cell(call.reference));
+      const who = cell(call.caller);
+      if (call.profession) {
+        const small = document.createElement("div");
+        small.className = "muted";
+        small.textContent = call.profession;
+        who.appendChild(small);
+      }
+      tr.appendChild(who);
+      tr.appendChild(cell(call.number));
+      tr.appendChild(cell(minutes(call.waiting_s), "num"));
+      const stateCell = cell(call.state_label);
+      if (call.ringing_me) {
+        const tag = document.createElement("span");
+        tag.className = "tag warn";
+        tag.textContent = " " + labels.ringingMe;
+        stateCell.appendChild(tag);
+      }
+      tr.appendChild(stateCell);
+      const link = document.createElement("a");
+      link.href = config.requestUrl.replace(/0$/, String(call.request_id));
+      link.textContent = labels.open;
+      const td = document.createElement("td");
+      td.appendChild(link);
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+      if (call.ringing_me || call.held_by_me) lastRequestId = call.request_id;
+    }
+    updated.textContent = labels.updated + " " + new Date(state.at).toLocaleTimeString();
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(config.boardUrl, { credentials: "same-origin" });
+      if (response.ok) render(await response.json());
+    } catch (error) {
+      updated.textContent = String(error);
+    }
+  }
+  poll();
+  setInterval(poll, 1000);
+
+  // --- the browser phone ------------------------------------------------------------------
+  const phoneState = document.getElementById("phone-state");
+  const incoming = document.getElementById("incoming");
+  const inCall = document.getElementById("in-call");
+  const muteButton = document.getElementById("mute");
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function token() {
+    const response = await fetch(config.tokenUrl, { credentials: "same-origin" });
+    if (!response.ok) throw new Error("token " + response.status);
+    return (await response.json()).token;
+  }
+
+  function showIdle() {
+    incoming.hidden = true;
+    inCall.hidden = true;
+    currentCall = null;
+  }
+
+  function wire(call) {
+    currentCall = call;
+    incoming.hidden = false;
+    document.getElementById("incoming-from").textContent =
+      labels.incoming + " : " + ((call.parameters && call.parameters.From) || "");
+    call.on("accept", () => {
+      incoming.hidden = true;
+      inCall.hidden = false;
+      const link = document.getElementById("in-call-request");
+      if (lastRequestId) link.href = config.requestUrl.replace(/0$/, String(lastRequestId));
+    });
+    for (const event of ["disconnect", "cancel", "reject"]) call.on(event, showIdle);
+  }
+
+  document.getElementById("accept").addEventListener("click", () => currentCall && currentCall.accept());
+  document.getElementById("reject").addEventListener("click", () => { if (currentCall) currentCall.reject(); showIdle(); });
+  document.getElementById("hangup").addEventListener("click", () => currentCall && currentCall.disconnect());
+  muteButton.addEventListener("click", () => {
+    if (!currentCall) return;
+    const muted = !currentCall.isMuted();
+    currentCall.mute(muted);
+    muteButton.textContent = muted ? labels.unmute : labels.mute;
+  });
+
+  async function startPhone() {
+    if (!config.phoneReady) return;
+    await new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = config.sdkUrl;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error("Voice SDK not loaded"));
+      document.head.appendChild(script);
+    });
+    const device = new window.Twilio.Device(await token(), { closeProtection: true });
+    device.on("registered", () => { phoneState.textContent = labels.ready; post(config.presenceUrl, { registered: true }); });
+    device.on("unregistered", () => { phoneState.textContent = labels.offline; post(config.presenceUrl, { registered: false }); });
+    device.on("error", (error) => { phoneState.textContent = String(error && error.message || error); });
+    device.on("incoming", wire);
+    device.on("tokenWillExpire", async () => device.updateToken(await token()));
+    await device.register();
+    window.addEventListener("beforeunload", () => post(config.presenceUrl, { registered: false }));
+  }
+  startPhone().catch((error) => { phoneState.textContent = labels.offline + " " + error.message; });
+})();

@@ -1,0 +1,114 @@
+"""The console in a real browser: sign in, go on duty, take a GP's call, add an interpreter,
+log the request; a finance user kept out of admin pages."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from hotline.demo import DEMO_PASSWORDS, DemoStack
+from hotline.models import Request
+from tests.browser.conftest import screenshot
+
+NURSE = "amelie.roux@demo.e-care.fr"
+FINANCE = "finance@demo.e-care.fr"
+ARABIC = ["+33610000001", "+33610000002", "+33610000003"]
+
+
+def sign_in(page: Page, stack: DemoStack, email: str, password: str | None = None) -> None:
+    page.goto(f"{stack.settings.public_root}/console/login")
+    page.fill("#email", email)
+    page.fill("#password", password or DEMO_PASSWORDS[email])
+    page.click("button[type=submit]")
+
+
+def test_sign_in_with_a_wrong_password_then_the_right_one_then_sign_out(
+    page: Page, stack: DemoStack
+) -> None:
+    sign_in(page, stack, NURSE, "not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("Adresse ou mot de passe incorrect.")
+    sign_in(page, stack, NURSE)
+    expect(page).to_have_url(re.compile(r"/console/board$"))
+    expect(page.locator("header")).to_contain_text("Amélie Roux")
+    page.click("text=Se déconnecter")
+    expect(page).to_have_url(re.compile(r"/console/login$"))
+    expect(page.locator(".flash")).to_contain_text("Vous êtes déconnecté.")
+
+
+def test_the_nurse_takes_a_gp_call_in_the_browser_adds_an_arabic_interpreter_and_logs_it(
+    page: Page, stack: DemoStack
+) -> None:
+    sign_in(page, stack, NURSE)
+    page.click("#duty-toggle")  # off duty
+    expect(page.locator("#duty-state")).to_have_text("Hors permanence")
+    page.click("#duty-toggle")  # on duty again
+    expect(page.locator("#duty-state")).to_have_text("De permanence")
+    expect(page.locator("#phone-state")).to_have_text("Prêt : les appels sonnent ici.")
+
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    row = page.locator("#calls tbody tr", has_text="Dr Claire Martin")
+    expect(row).to_be_visible(timeout=2000)  # on the board within 2 s
+    expect(row).to_contain_text("Médecin généraliste")
+    expect(row).to_contain_text("06 12 34 56 78")
+    stack.sandbox.settle()
+    gp.press("2")
+    expect(page.locator("#incoming")).to_be_visible(timeout=3000)
+    expect(row).to_contain_text("Sonne chez Amélie Roux")
+    screenshot(page, "board")
+    page.click("#accept")
+    expect(page.locator("#in-call")).to_be_visible()
+    expect(row).to_contain_text("En ligne avec Amélie Roux", timeout=3000)
+    room = stack.sandbox.conference(f"req-{row.get_attribute('data-request-id')}")
+    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
+
+    row.get_by_role("link", name="Ouvrir").click()
+    expect(page.locator("#caller")).to_have_text("Dr Claire Martin")
+    page.select_option("#language", "ar")
+    page.click("#add-interpreter")
+    expect(page.locator(".flash.success")).to_contain_text("Recherche d'un interprète en arabe")
+    arabic = [stack.sandbox.person(n) for n in ARABIC]
+    legs = [person.wait_for_ring(timeout=3) for person in arabic]
+    assert all(leg is not None for leg in legs)
+    first = legs[0]
+    assert first is not None
+    first.answer()
+    stack.sandbox.settle()
+    first.press("1")
+    stack.sandbox.settle()
+    assert sorted(p.label or "" for p in room.participants.values()) == [
+        "gp",
+        "interpreter",
+        "nurse",
+    ]
+
+    page.select_option("#category", "interpreting")
+    page.select_option("#outcome", "interpreter_provided")
+    page.fill("#follow_up_on", "2026-12-07")
+    page.fill("#notes", "Consultation avec interprète arabe ; revoir le suivi social.")
+    expect(page.locator(".warning[role=note]")).to_contain_text("Aucune donnée identifiante")
+    screenshot(page, "request-form")
+    page.click("#save")
+    expect(page.locator(".flash.success")).to_contain_text("enregistrée")
+    with stack.app.extensions["hotline"].database.session() as session:
+        saved = session.scalars(
+            select(Request).where(Request.caller_number == "+33612345678")
+        ).one()
+        assert saved.category == "interpreting"
+        assert saved.outcome == "interpreter_provided"
+        assert saved.follow_up_on is not None and saved.follow_up_on.isoformat() == "2026-12-07"
+        assert "revoir le suivi social" in (saved.notes or "")
+    assert gp.status == "in-progress"
+
+
+def test_a_finance_officer_sees_the_finance_page_and_is_refused_admin_pages(
+    page: Page, stack: DemoStack
+) -> None:
+    sign_in(page, stack, FINANCE)
+    expect(page).to_have_url(re.compile(r"/finance$"))
+    expect(page.locator("h1")).to_have_text("Interprétariat : budget et dépenses")
+    expect(page.locator("section.card h2").first).to_contain_text("Interprétariat 2026")
+    screenshot(page, "finance")
+    response = page.goto(f"{stack.settings.public_root}/admin")
+    assert response is not None and response.status == 403
