@@ -27,6 +27,7 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/ring_latency.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -47,6 +47,7 @@ def create_app(
     )
     app.teardown_appcontext(close_db_session)
 
+    from callbacks import console_views  # noqa: F401 - the callbacks page, on the console
     from callbacks.views import bp as callback_bp
     from hotline import (
         desk,  # noqa: F401 - the nurse's pages, on the console blueprint

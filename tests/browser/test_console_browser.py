@@ -112,3 +112,69 @@ def test_a_finance_officer_sees_the_finance_page_and_is_refused_admin_pages(
     screenshot(page, "finance")
     response = page.goto(f"{stack.settings.public_root}/admin")
     assert response is not None and response.status == 403
+
+
+def test_an_admin_changes_the_rota_and_the_next_call_rings_the_new_nurse(
+    page: Page, stack: DemoStack
+) -> None:
+    sign_in(page, stack, "admin@demo.e-care.fr")
+    page.goto(f"{stack.settings.public_root}/admin/rota?week=2026-W48")
+    monday = page.locator("#day-2026-11-23")
+    expect(monday).to_contain_text("Amélie Roux")
+    monday.locator(".shift", has_text="Amélie Roux").get_by_role("button").click()
+    expect(page.locator("#day-2026-11-23")).not_to_contain_text("Amélie Roux")
+    page.select_option("#user_id", label="Paul Girard")
+    page.select_option("#rank", "on_duty")
+    page.fill("#starts", "2026-11-23T08:00")
+    page.fill("#ends", "2026-11-23T20:00")
+    page.click("text=Ajouter la garde")
+    expect(page.locator("#day-2026-11-23")).to_contain_text("08:00")
+    screenshot(page, "rota")
+
+    amelie, paul = stack.sandbox.person("+33600000001"), stack.sandbox.person("+33600000002")
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("2")
+    assert paul.wait_for_ring(timeout=2) is not None
+    assert amelie.ringing == []
+
+
+def test_the_nurse_listens_to_a_voicemail_and_calls_the_gp_back_from_the_callbacks_page(
+    page: Page, stack: DemoStack
+) -> None:
+    amelie, paul = stack.sandbox.person("+33600000001"), stack.sandbox.person("+33600000002")
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("2")
+    assert amelie.wait_for_ring(timeout=2) is not None
+    stack.sandbox.clock.advance(21)
+    assert paul.wait_for_ring(timeout=2) is not None
+    stack.sandbox.clock.advance(21)
+    for _ in range(100):
+        if "Après le bip" in gp.heard_text():
+            break
+        stack.sandbox.settle()
+    gp.speak(8)
+    gp.press("#")
+    stack.sandbox.settle()
+    gp.hang_up()
+
+    sign_in(page, stack, NURSE)
+    page.goto(f"{stack.settings.public_root}/console/callbacks")
+    row = page.locator("#callbacks tr", has_text="Dr Claire Martin")
+    expect(row).to_contain_text("06 12 34 56 78")
+    expect(row).to_contain_text("8 s")
+    audio = row.locator("audio").get_attribute("src")
+    assert audio is not None
+    listened = page.request.get(f"{stack.settings.public_root}{audio}")
+    assert listened.status == 200 and listened.headers["content-type"] == "audio/wav"
+    screenshot(page, "callbacks")
+    before = len(amelie.legs)
+    row.get_by_role("button", name="Rappeler").click()
+    expect(page.locator(".flash.success")).to_contain_text("Votre téléphone va sonner")
+    leg = amelie.wait_for_ring(timeout=3)
+    assert leg is not None and len(amelie.legs) == before + 1
+    leg.answer()
+    stack.sandbox.settle()
+    leg.press("1")
+    assert stack.sandbox.person("+33612345678").wait_for_ring(timeout=3) is not None

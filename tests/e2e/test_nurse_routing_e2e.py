@@ -327,3 +327,32 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
     kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
     assert "transfer_requested" in kinds and "transfer_done" in kinds
+
+
+def test_the_nurse_puts_the_gp_on_hold_and_takes_him_back(stack: DemoStack, db: Session) -> None:
+    amelie = stack.sandbox.person(NURSE)
+    gp, request = call_and_press_2(stack, db)
+    leg = amelie.wait_for_ring(timeout=2)
+    assert leg is not None
+    leg.answer()
+    stack.sandbox.settle()
+    leg.press("1")
+    stack.sandbox.settle()
+    app = stack.app
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    nurse_user = db.scalars(select(User).where(User.phone == NURSE)).one()
+    cookie = {
+        app.config["SESSION_COOKIE_NAME"]: serializer.dumps(
+            {"user_id": nurse_user.id, "csrf_token": "t"}
+        )
+    }
+    room = stack.sandbox.conference(f"req-{request.id}")
+    url = f"{stack.settings.public_root}/console/requests/{request.id}/hold"
+    held = requests.post(url, data={"hold": "1", "csrf_token": "t"}, cookies=cookie, timeout=5,
+                         allow_redirects=False)  # fmt: skip
+    assert held.status_code == 302
+    eventually(lambda: room.participants[gp.sid].hold, what="the GP on hold")
+    resumed = requests.post(url, data={"hold": "0", "csrf_token": "t"}, cookies=cookie,
+                            timeout=5, allow_redirects=False)  # fmt: skip
+    assert resumed.status_code == 302
+    eventually(lambda: not room.participants[gp.sid].hold, what="the GP back")

@@ -1,0 +1,112 @@
+"""The nurse's callbacks in the console: what is due, the voicemail to listen to, "Rappeler"."""
+
+from __future__ import annotations
+
+import requests
+from flask import Response, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from callbacks import calling
+from callbacks.models import CallbackTask
+from callbacks.twiml import CallbackUrls
+from hotline import audit
+from hotline.auth import current_user, require_roles
+from hotline.board import caller_name, national
+from hotline.console import bp
+from hotline.i18n import N_
+from hotline.i18n import gettext as _
+from hotline.models import Request
+from hotline.web import commit, db_session, now, settings
+
+REASONS = {
+    "voicemail": N_("Message vocal"),
+    "no_answer": N_("Appel sans réponse"),
+    "out_of_hours": N_("Appel hors horaires"),
+    "abandoned": N_("Appel interrompu"),
+    "requested": N_("Rappel demandé"),
+    "follow_up": N_("Suivi"),
+    "no_interpreter": N_("Pas d'interprète trouvé"),
+}
+STATUSES = {
+    "pending": N_("À rappeler"),
+    "calling": N_("Appel en cours"),
+    "done": N_("Fait"),
+    "failed": N_("Échec après plusieurs essais"),
+    "cancelled": N_("Annulé"),
+}
+
+
+@bp.get("/callbacks")
+@require_roles("nurse")
+def callbacks() -> str:
+    """Callbacks to make (and those that failed), the earliest due first."""
+    session = db_session()
+    rows = session.execute(
+        select(CallbackTask, Request)
+        .join(Request, CallbackTask.request_id == Request.id)
+        .where(CallbackTask.status.in_(("pending", "calling", "failed")))
+        .order_by(CallbackTask.due_at)
+        .limit(200)
+    ).tuples()
+    items = [
+        {
+            "task": task,
+            "request": request,
+            "caller": caller_name(request.professional),
+            "number": national(task.phone),
+        }
+        for task, request in rows
+    ]
+    return render_template(
+        "console/callbacks.html",
+        user=current_user(),
+        items=items,
+        reasons=REASONS,
+        statuses=STATUSES,
+        tz=settings().timezone,
+    )
+
+
+@bp.post("/callbacks/<int:task_id>/call")
+@require_roles("nurse")
+def call_back(task_id: int) -> WerkzeugResponse:
+    """ "Rappeler": the nurse's phone (or browser) rings, then the professional's."""
+    me = current_user()
+    assert me is not None
+    session = db_session()
+    task = session.get(CallbackTask, task_id)
+    if task is None:
+        abort(404)
+    if task.status != "pending":
+        flash(_("Ce rappel est déjà en cours ou terminé."), "error")
+        return redirect(url_for("console.callbacks"))
+    started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))
+    audit.record(session, me, "call_back", "request", task.request_id, now(), callback_id=task.id)
+    commit()
+    if started:
+        flash(_("Votre téléphone va sonner : décrochez pour appeler le professionnel."), "success")
+    else:
+        flash(_("Impossible de vous joindre : vérifiez votre téléphone ou votre console."), "error")
+    return redirect(url_for("console.callbacks"))
+
+
+@bp.get("/callbacks/<int:task_id>/recording")
+@require_roles("nurse")
+def recording(task_id: int) -> Response:
+    """The voicemail, fetched from Twilio with the account's credentials (never public)."""
+    me = current_user()
+    task = db_session().get(CallbackTask, task_id)
+    if task is None or not task.recording_url:
+        abort(404)
+    config = settings()
+    fetched = requests.get(
+        task.recording_url + ".wav",
+        auth=(config.twilio_account_sid, config.twilio_auth_token),
+        timeout=10,
+    )
+    if fetched.status_code != 200:
+        abort(502, _("Enregistrement indisponible chez Twilio."))
+    audit.record(db_session(), me, "listen", "request", task.request_id, now(), callback_id=task.id)
+    commit()
+    return Response(fetched.content, mimetype="audio/wav")
