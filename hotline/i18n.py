@@ -39,7 +39,10 @@ def current_locale() -> str:
     """The locale of this request: ?lang=, then the session's choice, then French."""
     if "locale" in g:
         return str(g.locale)
-    chosen = request.args.get("lang") or session.get("locale")
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        session["locale"] = asked  # the switch holds for the pages and scripts that follow
+    chosen = asked or session.get("locale")
     locale = chosen if chosen in LOCALES else DEFAULT_LOCALE
     g.locale = locale
     return locale

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
+from hotline import audit
 from hotline.models import Request, User
 from hotline.services import log_event
 from hotline.web import commit, db_session, now, settings
@@ -91,6 +92,9 @@ def add_interpreter(request_id: int) -> tuple[Response, int]:
         abort(403, str(error))
     except ValueError as error:
         abort(400, str(error))
+    audit.record(
+        db_session(), nurse, "add_interpreter", "request", call_request.id, now(), language=code
+    )
     payload = {
         "session_id": found.id,
         "status": found.status,
@@ -114,6 +118,7 @@ def remove_interpreter(request_id: int) -> tuple[Response, int]:
         abort(403, str(error))
     except ValueError as error:
         abort(409, str(error))
+    audit.record(db_session(), nurse, "remove_interpreter", "request", call_request.id, now())
     payload = {"session_id": found.id, "outcome": found.outcome}
     commit()
     return jsonify(payload), 200

@@ -104,7 +104,7 @@
     currentCall = call;
     incoming.hidden = false;
     document.getElementById("incoming-from").textContent =
-      labels.incoming + " : " + ((call.parameters && call.parameters.From) || "");
+      labels.incoming + " — " + ((call.parameters && call.parameters.From) || "");
     call.on("accept", () => {
       incoming.hidden = true;
       inCall.hidden = false;

@@ -4,11 +4,14 @@ log the request; a finance user kept out of admin pages."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from hotline.demo import DEMO_PASSWORDS, DemoStack
+from hotline import create_app
+from hotline.db import Database
+from hotline.demo import DEMO_PASSWORDS, DemoStack, ThreadedServer
 from hotline.models import Request
 from tests.browser.conftest import screenshot
 
@@ -178,3 +181,49 @@ def test_the_nurse_listens_to_a_voicemail_and_calls_the_gp_back_from_the_callbac
     stack.sandbox.settle()
     leg.press("1")
     assert stack.sandbox.person("+33612345678").wait_for_ring(timeout=3) is not None
+
+
+def test_the_board_served_by_another_web_worker_shows_the_call_within_2_seconds(
+    page: Page, stack: DemoStack
+) -> None:
+    # A second worker: its own app and database engine on the same database, as gunicorn runs.
+    second = ThreadedServer()
+    other_settings = replace(stack.settings, public_base_url=second.url)
+    worker = create_app(
+        other_settings,
+        database=Database.from_url(stack.settings.database_url),
+        clock=stack.app.extensions["hotline"].clock,
+    )
+    second.serve(worker)
+    try:
+        page.goto(f"{second.url}/console/login")
+        page.fill("#email", NURSE)
+        page.fill("#password", DEMO_PASSWORDS[NURSE])
+        page.click("button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/console/board$"))
+        gp = stack.sandbox.place_call(from_="06 23 45 67 89", to=stack.settings.hotline_number)
+        row = page.locator("#calls tbody tr", has_text="Dr Karim Benali")
+        expect(row).to_be_visible(timeout=2000)
+        stack.sandbox.settle()
+        gp.press("2")
+        expect(row).to_contain_text("Sonne chez Amélie Roux", timeout=2000)
+    finally:
+        second.stop()
+        worker.extensions["hotline"].close()
+
+
+def test_the_console_switches_to_english_and_the_board_follows(
+    page: Page, stack: DemoStack
+) -> None:
+    sign_in(page, stack, NURSE)
+    page.goto(f"{stack.settings.public_root}/console/board?lang=en")
+    expect(page.locator("h1")).to_have_text("Live calls")
+    expect(page.locator("header nav")).to_contain_text("Board")
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("2")
+    row = page.locator("#calls tbody tr", has_text="Dr Claire Martin")
+    expect(row).to_contain_text("General practitioner", timeout=2000)
+    expect(row).to_contain_text("Ringing Amélie Roux", timeout=2000)
+    page.goto(f"{stack.settings.public_root}/console/board?lang=fr")
+    expect(page.locator("h1")).to_have_text("Appels en cours")
