@@ -74,6 +74,9 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # Send the cookie only when the session changes: a slow poll answered after a newer
+        # page must not put back the older session (a language switch, a sign-out).
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.before_request(check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
