@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from callbacks import twiml
 from callbacks.models import CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
-from hotline import outbox
+from hotline import legs, outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
+from routing.services import in_console
 from routing.twiml import room_name
 
 logger = logging.getLogger(__name__)
@@ -137,9 +138,7 @@ def recover_stuck(session: Session, now: datetime) -> int:
 
 
 def _nurse_address(nurse: User, now: datetime) -> tuple[str, str] | None:
-    from routing.services import _in_console
-
-    if nurse.browser_identity and _in_console(nurse, now):
+    if nurse.browser_identity and in_console(nurse, now):
         return "client", nurse.browser_identity
     if nurse.phone:
         return "phone", nurse.phone
@@ -340,14 +339,8 @@ def leg_ended(
             )
             session.flush()
             return
-        if task.nurse_call_sid:
-            outbox.enqueue(
-                session,
-                outbox.UPDATE_CALL,
-                {"call_sid": task.nurse_call_sid, "params": {"status": "completed"}},
-                now,
-                dedupe_key=f"cancel:{task.nurse_call_sid}",
-            )
+        if task.nurse_call_sid:  # she waits in the room: hang her up
+            legs.cancel_leg(session, task.nurse_call_sid, "in-progress", now)
         attempt_failed(session, task, request, now, call.status)
     elif task.nurse_call_sid in (None, call.sid) and task.gp_call_sid is None:
         if task.nurse_call_sid == call.sid and _gp_leg_started(session, task, attempt):

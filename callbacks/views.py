@@ -9,7 +9,7 @@ from callbacks import calling
 from callbacks import twiml as cb_twiml
 from callbacks.models import CallbackTask
 from callbacks.services import promise_callback
-from hotline import services, voice_twiml
+from hotline import services
 from hotline.board import national
 from hotline.models import Request
 from hotline.telephony.parsing import (
@@ -18,7 +18,7 @@ from hotline.telephony.parsing import (
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.webhooks import twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
 from routing.hours import describe_moment_fr
 from routing.services import opening_hours
@@ -26,15 +26,10 @@ from routing.services import opening_hours
 MAX_TIME_ATTEMPTS = 2
 
 
-def _safe() -> VoiceResponse:
-    return voice_twiml.technical_problem(settings().fallback_number)
-
-
 bp = twilio_blueprint(
     "callback",
     __name__,
     "/twilio/callback",
-    safe_response=_safe,
     document_endpoints=frozenset({"time", "nurse", "nurse_accept", "gp"}),
 )
 
@@ -42,13 +37,6 @@ bp = twilio_blueprint(
 def urls() -> cb_twiml.CallbackUrls:
     """The callback flow's public URLs."""
     return cb_twiml.CallbackUrls(settings().public_root)
-
-
-def _int_arg(name: str) -> int:
-    value = request.args.get(name, type=int)
-    if value is None:
-        raise WebhookFormError(f"missing or malformed query parameter {name}")
-    return value
 
 
 def ask_time(call_request: Request) -> VoiceResponse:
@@ -94,7 +82,7 @@ def time() -> Response:
 def nurse() -> Response:
     """The nurse picked up: whom she calls back; a browser dials at once, a phone presses 1."""
     voice = parse_voice_request(request.form)
-    task_id, attempt = _int_arg("task"), _int_arg("attempt")
+    task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
     task = session.get(CallbackTask, task_id)
     if task is None or task.status != "calling" or task.attempts != attempt:
@@ -112,7 +100,7 @@ def nurse_accept() -> Response:
     voice = parse_voice_request(request.form)
     if parse_gather_input(request.form).digits != "1":
         return twiml(cb_twiml.stale())
-    return _accept(_int_arg("task"), _int_arg("attempt"), voice.call_sid)
+    return _accept(int_arg("task"), int_arg("attempt"), voice.call_sid)
 
 
 def _accept(task_id: int, attempt: int, call_sid: str) -> Response:
@@ -127,7 +115,7 @@ def _accept(task_id: int, attempt: int, call_sid: str) -> Response:
 @bp.post("/gp")
 def gp() -> Response:
     """The professional picked up: who calls back and why, then the room with the nurse."""
-    task_id, attempt = _int_arg("task"), _int_arg("attempt")
+    task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
     task = session.get(CallbackTask, task_id)
     if task is None or task.status != "calling" or task.attempts != attempt:
@@ -146,7 +134,7 @@ def gp() -> Response:
 
 def _leg_status(who: str) -> tuple[str, int]:
     callback = parse_call_status(request.form)
-    task_id, attempt = _int_arg("task"), _int_arg("attempt")
+    task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
     call = services.record_call_status(session, callback, now())
     calling.leg_ended(session, task_id, attempt, call, who, now())

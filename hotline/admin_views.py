@@ -786,13 +786,6 @@ def _save_interpreter(
     agency_codes = _agency_codes(_text(form, "agency_codes"), languages)
     priority = _int(form, "priority", _("Priorité"), 100)
     max_concurrent = _int(form, "max_concurrent", _("Appels simultanés"), 1, minimum=1)
-    if existing is not None:
-        # add_interpreter finds the interpreter by phone and never drops a language: make both so.
-        existing.phone = phone
-        for entry in list(existing.languages):
-            if entry.language not in languages:
-                existing.languages.remove(entry)
-        session.flush()
     interpreter = add_interpreter(
         session,
         name,
@@ -804,9 +797,9 @@ def _save_interpreter(
         availability=availability,
         access_code=access_code,
         agency_codes=agency_codes,
+        is_active=_checked(form, "is_active"),
+        existing=existing,
     )
-    interpreter.is_active = _checked(form, "is_active")
-    session.flush()
     return interpreter
 
 

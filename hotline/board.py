@@ -62,6 +62,18 @@ EVENT_LABELS = {
     "interpreter_approved": N_("Interprète validé malgré le budget"),
     "charge_posted": N_("Séance facturée"),
     "charge_not_priced": N_("Séance sans contrat applicable"),
+    "transfer_requested": N_("Transfert demandé"),
+    "transfer_done": N_("Transfert effectué"),
+    "transfer_failed": N_("Transfert sans réponse"),
+    "gp_on_hold": N_("Médecin mis en attente"),
+    "gp_resumed": N_("Médecin repris en ligne"),
+    "callback_requested": N_("Rappel demandé par le médecin"),
+    "callback_started": N_("Rappel : l'infirmière sonne"),
+    "callback_dialling": N_("Rappel : appel du médecin"),
+    "callback_reached": N_("Rappel abouti"),
+    "callback_retry": N_("Rappel sans réponse, nouvel essai prévu"),
+    "callback_failed": N_("Rappel en échec"),
+    "callback_resumed": N_("Rappel relancé"),
     "request_logged": N_("Fiche enregistrée"),
 }
 # Calls older than this are no longer "live" even if a lost callback left them open.

@@ -13,13 +13,13 @@ from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
 from callbacks.services import promise_callback
-from hotline import audit, outbox
+from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.board import EVENT_LABELS, PROFESSIONS, board_state, caller_name, national
 from hotline.console import bp
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
-from hotline.models import Conference, Request, User
+from hotline.models import Request, User
 from hotline.services import log_event
 from hotline.web import commit, db_session, now, settings
 from interpreter_pool import finance
@@ -142,17 +142,7 @@ def _request_or_404(request_id: int) -> Request:
 
 
 def _held_by(call_request: Request, user: User) -> NurseRouting | None:
-    return (
-        db_session()
-        .scalars(
-            select(NurseRouting).where(
-                NurseRouting.request_id == call_request.id,
-                NurseRouting.status == "connected",
-                NurseRouting.connected_user_id == user.id,
-            )
-        )
-        .first()
-    )
+    return routing.held_by(db_session(), call_request.id, user.id)
 
 
 def _live_interpreting(call_request: Request) -> InterpretingSession | None:
@@ -389,32 +379,13 @@ def hold(request_id: int) -> Response:
     """Put the GP on hold with music (or take him off hold)."""
     me = _me()
     call_request = _request_or_404(request_id)
-    held = _held_by(call_request, me)
-    room = (
-        db_session()
-        .scalars(
-            select(Conference)
-            .where(Conference.request_id == call_request.id, Conference.ended_at.is_(None))
-            .order_by(Conference.id.desc())
-        )
-        .first()
-    )
-    if held is None or room is None:
+    on_hold = request.form.get("hold") == "1"
+    urls = NurseUrls(settings().public_root)
+    if not routing.hold_gp(db_session(), call_request, me.id, on_hold, now(), urls):
         flash(_("Aucun appel en cours à mettre en attente."), "error")
         return redirect(url_for("console.request_form", request_id=request_id))
-    on_hold = request.form.get("hold") == "1"
-    params: dict[str, object] = {"hold": on_hold}
-    if on_hold:
-        params |= {"hold_url": NurseUrls(settings().public_root).wait(), "hold_method": "POST"}
-    outbox.enqueue(
-        db_session(),
-        outbox.UPDATE_PARTICIPANT,
-        {"conference_sid": room.sid, "call_sid": held.gp_call_sid, "params": params},
-        now(),
-    )
-    audit.record(
-        db_session(), me, "hold" if on_hold else "resume", "request", call_request.id, now()
-    )
+    action = "hold" if on_hold else "resume"
+    audit.record(db_session(), me, action, "request", call_request.id, now())
     commit()
     flash(
         _("Le médecin est en attente.") if on_hold else _("Le médecin est de nouveau en ligne."),

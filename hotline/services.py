@@ -130,6 +130,7 @@ def start_request(
             from_number=voice.from_,
             to_number=voice.to,
             role="gp",
+            created_at=now,
         )
         session.add(existing)
     existing.request = request
@@ -207,7 +208,7 @@ def record_call_status(session: Session, callback: CallStatusCallback, now: date
         select(Call).where(Call.sid == callback.call.call_sid).with_for_update()
     ).first()
     if call is None:
-        call = _new_leg(session, callback)
+        call = _new_leg(session, callback, now)
     before = LegState(
         status=call.status if call.id is not None and call.status else None,
         answered_at=call.answered_at,
@@ -243,7 +244,7 @@ def record_call_status(session: Session, callback: CallStatusCallback, now: date
     return call
 
 
-def _new_leg(session: Session, callback: CallStatusCallback) -> Call:
+def _new_leg(session: Session, callback: CallStatusCallback, now: datetime) -> Call:
     parent = None
     if callback.call.parent_call_sid:
         parent = session.scalars(
@@ -259,6 +260,7 @@ def _new_leg(session: Session, callback: CallStatusCallback) -> Call:
         role="gp" if callback.call.direction == "inbound" else "other",
         request=parent.request if parent is not None else None,
         helpline_id=parent.helpline_id if parent is not None else None,
+        created_at=callback.timestamp or now,
     )
     try:
         with session.begin_nested():

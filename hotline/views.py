@@ -27,15 +27,10 @@ from routing.views import nurse_response
 logger = logging.getLogger(__name__)
 
 
-def _safe() -> VoiceResponse:
-    return voice_twiml.technical_problem(settings().fallback_number)
-
-
 bp = twilio_blueprint(
     "voice",
     __name__,
     "/twilio/voice",
-    safe_response=_safe,
     document_endpoints=frozenset({"incoming", "menu"}),
 )
 

@@ -54,8 +54,15 @@ def add_interpreter(
     availability: str = "",
     access_code: str | None = None,
     agency_codes: Mapping[str, str] | None = None,
+    is_active: bool = True,
+    existing: Interpreter | None = None,
 ) -> Interpreter:
-    """Create an interpreter or agency, or update the one with the same phone."""
+    """Create an interpreter or agency, or update one.
+
+    Without ``existing`` the one with the same phone is updated and languages are added to
+    hers (the CLI). With ``existing`` (an edit form) that one is updated, its languages become
+    exactly ``languages``, and a number another interpreter already has is refused.
+    """
     if kind not in ("individual", "agency"):
         raise ValueError("kind must be individual or agency")
     if not name.strip():
@@ -70,21 +77,29 @@ def add_interpreter(
     for code, digits in agency_codes.items():
         if not digits.isdigit():
             raise ValueError(f"agency code for {code} must be digits, not {digits!r}")
-    interpreter = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
+    holder = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
+    if existing is not None and holder is not None and holder is not existing:
+        raise ValueError(f"{number} is already the number of {holder.name}")
+    interpreter = existing or holder
     if interpreter is None:
         interpreter = Interpreter(phone=number, name=name.strip())
         session.add(interpreter)
+    interpreter.phone, interpreter.is_active = number, is_active
+    if existing is not None:
+        for entry in list(interpreter.languages):
+            if entry.language not in codes:
+                interpreter.languages.remove(entry)
     interpreter.name, interpreter.kind = name.strip(), kind
     interpreter.priority, interpreter.max_concurrent = priority, max_concurrent
     interpreter.availability = availability.strip()
     interpreter.access_code = access_code
     known = {lang.language: lang for lang in interpreter.languages}
     for code in codes:
-        entry = known.get(code)
-        if entry is None:
-            entry = InterpreterLanguage(language=code)
-            interpreter.languages.append(entry)
-        entry.agency_code = agency_codes.get(code)
+        covered = known.get(code)
+        if covered is None:
+            covered = InterpreterLanguage(language=code)
+            interpreter.languages.append(covered)
+        covered.agency_code = agency_codes.get(code)
     session.flush()
     return interpreter
 

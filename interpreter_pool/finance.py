@@ -29,6 +29,7 @@ from hotline.models import Call, Participation, Request
 from hotline.services import log_event
 from interpreter_pool import billing
 from interpreter_pool.budget import Forecast, crossed, forecast, parse_thresholds, percent
+from interpreter_pool.invoices import OurSession
 from interpreter_pool.models import (
     Budget,
     BudgetAlert,
@@ -274,6 +275,47 @@ def reconcile_session(
     if entry is not None:
         check_budget_alerts(session, joined_at, now)
     return entry
+
+
+def priced_sessions(
+    session: Session, interpreter_id: int, month: date, tz_name: str
+) -> list[OurSession]:
+    """A provider's sessions in a local month as we priced them (charge plus adjustments), to
+    check its invoice against."""
+    tz = ZoneInfo(tz_name)
+    start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(
+        (month.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(), tzinfo=tz
+    )
+    rows = session.execute(
+        select(LedgerEntry, InterpretingSession, Request.reference)
+        .join(InterpretingSession, LedgerEntry.interpreting_session_id == InterpretingSession.id)
+        .join(Request, InterpretingSession.request_id == Request.id)
+        .where(
+            LedgerEntry.interpreter_id == interpreter_id,
+            LedgerEntry.service_at >= start,
+            LedgerEntry.service_at < end,
+            LedgerEntry.kind.in_(("charge", "adjustment")),
+        )
+    ).tuples()
+    found: dict[int, dict[str, Any]] = {}
+    for entry, interpreting, reference in rows:
+        item = found.setdefault(
+            interpreting.id,
+            {
+                "reference": reference,
+                "started_at": entry.service_at,
+                "duration_s": 0,
+                "amount": Decimal(0),
+                "language": interpreting.language,
+            },
+        )
+        item["duration_s"] += entry.duration_s
+        item["amount"] += entry.amount
+    return [
+        OurSession(session_id, **values)
+        for session_id, values in sorted(found.items(), key=lambda kv: kv[1]["started_at"])
+    ]
 
 
 # --- budgets -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,16 +17,14 @@ from sqlalchemy.orm import Session
 
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
-from hotline.models import Request
 from hotline.web import db_session, now, settings
 from interpreter_pool import finance
-from interpreter_pool.invoices import OurSession, match_invoice, parse_invoice_csv
+from interpreter_pool.invoices import match_invoice, parse_invoice_csv
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import (
     Budget,
     BudgetAlert,
     Interpreter,
-    InterpretingSession,
     LedgerEntry,
 )
 
@@ -147,44 +145,6 @@ def ledger_csv() -> Response:
     )
 
 
-def our_sessions(session: Session, interpreter_id: int, month: date) -> list[OurSession]:
-    """Our priced sessions of a provider in a local month: start, duration, amount."""
-    tz = _tz()
-    start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=tz)
-    end = datetime.combine(
-        (month.replace(day=28) + timedelta(days=4)).replace(day=1), datetime.min.time(), tzinfo=tz
-    )
-    rows = session.execute(
-        select(LedgerEntry, InterpretingSession, Request.reference)
-        .join(InterpretingSession, LedgerEntry.interpreting_session_id == InterpretingSession.id)
-        .join(Request, InterpretingSession.request_id == Request.id)
-        .where(
-            LedgerEntry.interpreter_id == interpreter_id,
-            LedgerEntry.service_at >= start,
-            LedgerEntry.service_at < end,
-            LedgerEntry.kind.in_(("charge", "adjustment")),
-        )
-    ).tuples()
-    found: dict[int, dict[str, Any]] = {}
-    for entry, interpreting, reference in rows:
-        item = found.setdefault(
-            interpreting.id,
-            {
-                "reference": reference,
-                "started_at": entry.service_at,
-                "duration_s": 0,
-                "amount": Decimal(0),
-                "language": interpreting.language,
-            },
-        )
-        item["duration_s"] += entry.duration_s
-        item["amount"] += entry.amount
-    return [
-        OurSession(session_id, **values)
-        for session_id, values in sorted(found.items(), key=lambda kv: kv[1]["started_at"])
-    ]
-
-
 @bp.route("/invoice-check", methods=["GET", "POST"])
 @require_roles("finance", "admin")
 def invoice_check() -> str:
@@ -216,7 +176,9 @@ def invoice_check() -> str:
             else:
                 text = raw.decode("utf-8-sig", errors="replace")
                 lines, errors = parse_invoice_csv(text, settings().timezone)
-                findings = match_invoice(lines, our_sessions(session, provider.id, month))
+                findings = match_invoice(
+                    lines, finance.priced_sessions(session, provider.id, month, settings().timezone)
+                )
     return render_template(
         "finance/invoice_check.html",
         user=current_user(),

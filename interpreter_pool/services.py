@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline import outbox
+from hotline import legs, outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, Helpline, OutboxMessage, Request
 from hotline.services import log_event
@@ -28,6 +27,7 @@ from interpreter_pool import twiml
 from interpreter_pool.dispatch import Candidate, build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code, keypad_menu, usage_counts
 from interpreter_pool.models import Interpreter, InterpreterLanguage, InterpretingSession
+from routing import services as routing_services
 from routing.hours import OpeningHours, is_open, parse_schedule
 from routing.models import NurseRouting
 from routing.twiml import room_name
@@ -310,20 +310,13 @@ def step_leg_ended(
     """When every leg of the current step has ended: the next step, or no interpreter."""
     if interpreting.status != "dispatching" or interpreting.current_step != step:
         return
-    ended = session.scalar(
-        select(func.count(Call.id)).where(
-            Call.interpreting_session_id == interpreting.id,
-            Call.routing_step == step,
-            Call.status.in_(TERMINAL_STATUSES),
-        )
-    )
-    failed = session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.dedupe_key.like(f"interp-ring:{interpreting.id}:{step}:%"),
-            OutboxMessage.status == "failed",
-        )
-    )
-    if (ended or 0) + (failed or 0) < len(interpreting.plan[step]):
+    if not legs.step_is_over(
+        session,
+        Call.interpreting_session_id == interpreting.id,
+        step,
+        f"interp-ring:{interpreting.id}",
+        len(interpreting.plan[step]),
+    ):
         return
     request = session.get(Request, interpreting.request_id)
     assert request is not None
@@ -457,28 +450,15 @@ def take_call(
 def _cancel_others(
     session: Session, interpreting: InterpretingSession, keep_sid: str | None, now: datetime
 ) -> None:
-    legs = session.scalars(
+    open_legs = session.scalars(
         select(Call).where(
             Call.interpreting_session_id == interpreting.id,
             Call.sid != (keep_sid or ""),
             Call.status.not_in(TERMINAL_STATUSES),
         )
     ).all()
-    for leg in legs:
-        _cancel_leg(session, leg.sid, leg.status, now)
-
-
-def _cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> None:
-    outbox.enqueue(
-        session,
-        outbox.UPDATE_CALL,
-        {
-            "call_sid": call_sid,
-            "params": {"status": "completed" if status == "in-progress" else "canceled"},
-        },
-        now,
-        dedupe_key=f"cancel:{call_sid}",
-    )
+    for leg in open_legs:
+        legs.cancel_leg(session, leg.sid, leg.status, now)
 
 
 def gp_left(session: Session, call: Call, now: datetime) -> None:
@@ -511,13 +491,7 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
 
 def held_by(session: Session, request: Request, nurse_id: int) -> NurseRouting:
     """The routing through which this nurse holds the request's call; PermissionError if not."""
-    routing = session.scalars(
-        select(NurseRouting).where(
-            NurseRouting.request_id == request.id,
-            NurseRouting.status == "connected",
-            NurseRouting.connected_user_id == nurse_id,
-        )
-    ).first()
+    routing = routing_services.held_by(session, request.id, nurse_id)
     if routing is None:
         raise PermissionError("Cet appel n'est pas le vôtre (this call is not held by you).")
     return routing
@@ -576,7 +550,7 @@ def remove_interpreter(session: Session, request: Request, now: datetime) -> Int
         interpreting.outcome = "removed"
         sid = interpreting.connected_call_sid
         if sid:
-            _cancel_leg(session, sid, "in-progress", now)
+            legs.cancel_leg(session, sid, "in-progress", now)
     log_event(
         session,
         request,
@@ -593,24 +567,12 @@ def remove_interpreter(session: Session, request: Request, now: datetime) -> Int
 
 
 def _on_ring_sent(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:
-    sid = (message.result or {}).get("sid")
-    if not sid:
-        return
-    call = session.scalars(select(Call).where(Call.sid == sid)).first()
+    # The leg's row first, then the lock: the order of the leg-status webhook, which may be
+    # writing the same leg at this moment (the opposite order can deadlock).
+    call = legs.leg_of_sent_ring(session, message, now)
     if call is None:
-        call = Call(
-            sid=sid,
-            direction="outbound-api",
-            to_number=message.payload["params"]["to"],
-            from_number=message.payload["params"]["from_"],
-            status=(message.result or {}).get("status") or "queued",
-            created_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(call)
-        except IntegrityError:
-            call = session.scalars(select(Call).where(Call.sid == sid)).one()
+        return
+    sid = call.sid
     interpreting = _locked(session, int(message.payload["interpreting_session_id"]))
     if interpreting is None:
         return
@@ -622,7 +584,7 @@ def _on_ring_sent(session: Session, message: OutboxMessage, now: datetime, root:
         and call.status not in TERMINAL_STATUSES
         and call.sid != (interpreting.connected_call_sid or "")
     ):
-        _cancel_leg(session, sid, call.status, now)
+        legs.cancel_leg(session, sid, call.status, now)
 
 
 def _on_ring_failed(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:

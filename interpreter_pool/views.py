@@ -6,7 +6,7 @@ from flask import Response, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks.services import promise_callback
-from hotline import services, voice_twiml
+from hotline import services
 from hotline.models import Request
 from hotline.telephony.parsing import (
     WebhookFormError,
@@ -14,7 +14,7 @@ from hotline.telephony.parsing import (
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.webhooks import twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
 from interpreter_pool import finance
 from interpreter_pool import services as interpreting
@@ -32,15 +32,10 @@ from routing.views import nurse_response
 MAX_ATTEMPTS = 2
 
 
-def _safe() -> VoiceResponse:
-    return voice_twiml.technical_problem(settings().fallback_number)
-
-
 bp = twilio_blueprint(
     "interpreting",
     __name__,
     "/twilio/interpreting",
-    safe_response=_safe,
     document_endpoints=frozenset(
         {
             "language",
@@ -60,13 +55,6 @@ bp = twilio_blueprint(
 def urls() -> interp_twiml.InterpretingUrls:
     """The interpreting flow's public URLs."""
     return interp_twiml.InterpretingUrls(settings().public_root)
-
-
-def _int_arg(name: str) -> int:
-    value = request.args.get(name, type=int)
-    if value is None:
-        raise WebhookFormError(f"missing or malformed query parameter {name}")
-    return value
 
 
 def _gp_request(call_sid: str) -> Request:
@@ -223,7 +211,7 @@ def wait() -> Response:
 @bp.post("/screen")
 def screen() -> Response:
     """An interpreter picked up: which language, for whom; press 1 to take it."""
-    session_id, step = _int_arg("session"), _int_arg("step")
+    session_id, step = int_arg("session"), int_arg("step")
     interpreter_id = request.args.get("interpreter", type=int) or 0
     found = db_session().get(InterpretingSession, session_id)
     if found is None or found.status != "dispatching":
@@ -243,7 +231,7 @@ def accept() -> Response:
     """1 takes the call if nobody has; the first to press wins, the others hear it is taken."""
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
-    session_id, step = _int_arg("session"), _int_arg("step")
+    session_id, step = int_arg("session"), int_arg("step")
     interpreter_id = request.args.get("interpreter", type=int) or None
     if digits != "1":
         return twiml(interp_twiml.not_accepted())
@@ -260,7 +248,7 @@ def accept() -> Response:
 def leg_status() -> tuple[str, int]:
     """Progress of an interpreter's leg."""
     callback = parse_call_status(request.form)
-    session_id, step = _int_arg("session"), _int_arg("step")
+    session_id, step = int_arg("session"), int_arg("step")
     interpreter_id = request.args.get("interpreter", type=int) or None
     session = db_session()
     call = services.record_call_status(session, callback, now())
@@ -274,7 +262,7 @@ def leg_status() -> tuple[str, int]:
 @bp.post("/none")
 def none_found() -> Response:
     """The GP's leg, redirected when no interpreter answered within the budget."""
-    session_id = _int_arg("session")
+    session_id = int_arg("session")
     found = db_session().get(InterpretingSession, session_id)
     code = found.language if found is not None else ""
     return twiml(interp_twiml.none_found(code, urls(), session_id))

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from callbacks.services import attach_recording, promise_callback
-from hotline import outbox
+from hotline import legs, outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, Conference, Helpline, OutboxMessage, Request, User
 from hotline.services import log_event
@@ -37,7 +36,7 @@ from routing.hours import (
 from routing.models import Closure as ClosureRow
 from routing.models import NurseRouting
 from routing.models import Shift as ShiftRow
-from routing.plan import Nurse, RoutingPlan, Shift, build_routing_plan
+from routing.plan import Nurse, RoutingPlan, Shift, build_routing_plan, nurse_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +62,8 @@ def opening_hours(session: Session, helpline: Helpline) -> OpeningHours:
 CONSOLE_PRESENCE = timedelta(seconds=30)
 
 
-def _in_console(user: User, now: datetime) -> bool:
+def in_console(user: User, now: datetime) -> bool:
+    """Whether the nurse's browser phone is open now (it reports itself while it is)."""
     # The browser phone reports itself while the console is open; a closed tab goes stale.
     seen = user.console_seen_at
     return bool(user.is_in_console and seen is not None and now - seen <= CONSOLE_PRESENCE)
@@ -87,7 +87,7 @@ def routing_plan(session: Session, helpline: Helpline, now: datetime) -> Routing
             browser_identity=u.browser_identity,
             phone=u.phone,
             is_available=u.is_available,
-            is_in_console=_in_console(u, now),
+            is_in_console=in_console(u, now),
         )
         for u in users
     ]
@@ -289,20 +289,9 @@ def step_leg_ended(
     if routing.status != "ringing" or routing.current_step != step:
         return
     expected = len(routing.plan[step])
-    ended = session.scalar(
-        select(func.count(Call.id)).where(
-            Call.routing_id == routing.id,
-            Call.routing_step == step,
-            Call.status.in_(TERMINAL_STATUSES),
-        )
-    )
-    failed = session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.dedupe_key.like(f"ring:{routing.id}:{step}:%"),
-            OutboxMessage.status == "failed",
-        )
-    )
-    if (ended or 0) + (failed or 0) < expected:
+    if not legs.step_is_over(
+        session, Call.routing_id == routing.id, step, f"ring:{routing.id}", expected
+    ):
         return
     request = session.get(Request, routing.request_id)
     assert request is not None
@@ -468,27 +457,15 @@ def cancel_other_legs(
     session: Session, routing: NurseRouting, keep_sid: str | None, now: datetime
 ) -> None:
     """Stop every other leg of the routing still ringing or screening."""
-    legs = session.scalars(
+    open_legs = session.scalars(
         select(Call).where(
             Call.routing_id == routing.id,
             Call.sid != (keep_sid or ""),
             Call.status.not_in(TERMINAL_STATUSES),
         )
     ).all()
-    for leg in legs:
-        _cancel_leg(session, leg.sid, leg.status, now)
-
-
-def _cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> None:
-    # Twilio cancels a call that has not been answered, and completes (hangs up) one that has.
-    new_status = "completed" if status == "in-progress" else "canceled"
-    outbox.enqueue(
-        session,
-        outbox.UPDATE_CALL,
-        {"call_sid": call_sid, "params": {"status": new_status}},
-        now,
-        dedupe_key=f"cancel:{call_sid}",
-    )
+    for leg in open_legs:
+        legs.cancel_leg(session, leg.sid, leg.status, now)
 
 
 def gp_left(session: Session, call: Call, now: datetime) -> None:
@@ -524,6 +501,55 @@ def keep_voicemail(session: Session, request: Request, recording: Recording, now
     attach_recording(session, request, recording, due, now)
 
 
+def held_by(session: Session, request_id: int, nurse_id: int) -> NurseRouting | None:
+    """The routing through which this nurse holds the request's call now, if she does."""
+    return session.scalars(
+        select(NurseRouting)
+        .where(
+            NurseRouting.request_id == request_id,
+            NurseRouting.status == "connected",
+            NurseRouting.connected_user_id == nurse_id,
+        )
+        .order_by(NurseRouting.id.desc())
+    ).first()
+
+
+def open_room(session: Session, request_id: int) -> Conference | None:
+    """The request's conference while it is going on."""
+    return session.scalars(
+        select(Conference)
+        .where(Conference.request_id == request_id, Conference.ended_at.is_(None))
+        .order_by(Conference.id.desc())
+    ).first()
+
+
+def hold_gp(
+    session: Session,
+    request: Request,
+    nurse_id: int,
+    on_hold: bool,
+    now: datetime,
+    urls: twiml.NurseUrls,
+) -> bool:
+    """Put the GP of the nurse's call on hold with the room's music, or back; False if no call."""
+    holding = held_by(session, request.id, nurse_id)
+    room = open_room(session, request.id)
+    if holding is None or room is None:
+        return False
+    params: dict[str, object] = {"hold": on_hold}
+    if on_hold:
+        params |= {"hold_url": urls.wait(), "hold_method": "POST"}
+    outbox.enqueue(
+        session,
+        outbox.UPDATE_PARTICIPANT,
+        {"conference_sid": room.sid, "call_sid": holding.gp_call_sid, "params": params},
+        now,
+    )
+    log_event(session, request, "gp_on_hold" if on_hold else "gp_resumed", now,
+              detail={"user_id": nurse_id})  # fmt: skip
+    return True
+
+
 def transfer(
     session: Session,
     request: Request,
@@ -533,15 +559,7 @@ def transfer(
     urls: twiml.NurseUrls,
 ) -> NurseRouting:
     """Ring a colleague into the call the nurse holds; once she accepts, the first may hang up."""
-    holding = session.scalars(
-        select(NurseRouting)
-        .where(
-            NurseRouting.request_id == request.id,
-            NurseRouting.status == "connected",
-            NurseRouting.connected_user_id == from_nurse_id,
-        )
-        .order_by(NurseRouting.id.desc())
-    ).first()
+    holding = held_by(session, request.id, from_nurse_id)
     if holding is None:
         raise PermissionError("Cet appel n'est pas le vôtre (this call is not held by you).")
     if to_nurse.id == from_nurse_id or not to_nurse.has_role("nurse") or not to_nurse.is_active:
@@ -585,8 +603,6 @@ def transfer(
 
 
 def _addresses(nurse: User, now: datetime) -> list[tuple[str, str]]:
-    from routing.plan import nurse_addresses
-
     return list(
         nurse_addresses(
             Nurse(
@@ -595,7 +611,7 @@ def _addresses(nurse: User, now: datetime) -> list[tuple[str, str]]:
                 browser_identity=nurse.browser_identity,
                 phone=nurse.phone,
                 is_available=True,
-                is_in_console=_in_console(nurse, now),
+                is_in_console=in_console(nurse, now),
             )
         )
     )
@@ -614,11 +630,7 @@ def _hand_over(session: Session, routing: NurseRouting, request: Request, now: d
         .values(status="transferred")
         .execution_options(synchronize_session=False)
     )
-    room = session.scalars(
-        select(Conference)
-        .where(Conference.request_id == request.id, Conference.ended_at.is_(None))
-        .order_by(Conference.id.desc())
-    ).first()
+    room = open_room(session, request.id)
     if room is not None and routing.from_call_sid:
         outbox.enqueue(
             session,
@@ -666,33 +678,19 @@ def _transfer_not_taken(
 
 def _on_ring_sent(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:
     """Note the new leg's SID; if the call was taken meanwhile, cancel the leg at once."""
-    sid = (message.result or {}).get("sid")
-    if not sid:
-        return
-    # The leg's row first, then the routing's lock: the order of the leg-status webhook, which
-    # may be writing the same leg at this moment (the opposite order can deadlock).
-    call = session.scalars(select(Call).where(Call.sid == sid)).first()
+    # The leg's row first, then the lock: the order of the leg-status webhook, which may be
+    # writing the same leg at this moment (the opposite order can deadlock).
+    call = legs.leg_of_sent_ring(session, message, now)
     if call is None:
-        call = Call(
-            sid=sid,
-            direction="outbound-api",
-            to_number=message.payload["params"]["to"],
-            from_number=message.payload["params"]["from_"],
-            status=(message.result or {}).get("status") or "queued",
-            created_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(call)
-        except IntegrityError:
-            call = session.scalars(select(Call).where(Call.sid == sid)).one()
+        return
+    sid = call.sid
     routing = _locked_routing(session, int(message.payload["routing_id"]))
     if routing is None:
         return
     note_leg(session, call, routing, int(message.payload["step"]), message.payload["user_id"])
     still_wanted = routing.status == "ringing" and routing.current_step == message.payload["step"]
     if not still_wanted and call.status not in TERMINAL_STATUSES:
-        _cancel_leg(session, sid, call.status, now)
+        legs.cancel_leg(session, sid, call.status, now)
 
 
 def _on_ring_failed(session: Session, message: OutboxMessage, now: datetime, root: str) -> None:

@@ -8,29 +8,22 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline import services, voice_twiml
 from hotline.models import Request
 from hotline.telephony.parsing import (
-    WebhookFormError,
     parse_call_status,
     parse_gather_input,
     parse_recording,
     parse_voice_request,
 )
 from hotline.telephony.twiml import say_fr
-from hotline.telephony.webhooks import twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
 from routing import services as routing
 from routing import twiml as nurse_twiml
 from routing.models import NurseRouting
 
-
-def _safe() -> VoiceResponse:
-    return voice_twiml.technical_problem(settings().fallback_number)
-
-
 bp = twilio_blueprint(
     "nurse",
     __name__,
     "/twilio/nurse",
-    safe_response=_safe,
     document_endpoints=frozenset({"wait", "screen", "accept", "voicemail", "voicemail_done"}),
 )
 
@@ -38,13 +31,6 @@ bp = twilio_blueprint(
 def urls() -> nurse_twiml.NurseUrls:
     """The nurse flow's public URLs."""
     return nurse_twiml.NurseUrls(settings().public_root)
-
-
-def _int_arg(name: str) -> int:
-    value = request.args.get(name, type=int)
-    if value is None:
-        raise WebhookFormError(f"missing or malformed query parameter {name}")
-    return value
 
 
 def _caller_of(routing_id: int) -> tuple[str | None, Request | None]:
@@ -66,7 +52,7 @@ def wait() -> Response:
 def screen() -> Response:
     """A rung leg was answered: a browser joins, a phone hears who calls and must press 1."""
     voice = parse_voice_request(request.form)
-    routing_id, step = _int_arg("routing"), _int_arg("step")
+    routing_id, step = int_arg("routing"), int_arg("step")
     user_id = request.args.get("user", type=int)
     kind = request.args.get("kind", "phone")
     caller, _ = _caller_of(routing_id)
@@ -89,7 +75,7 @@ def accept() -> Response:
     """The screened nurse's key: 1 takes the call if nobody has; anything else declines."""
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
-    routing_id, step = _int_arg("routing"), _int_arg("step")
+    routing_id, step = int_arg("routing"), int_arg("step")
     user_id = request.args.get("user", type=int) or None
     if digits != "1":
         return twiml(nurse_twiml.not_accepted())
@@ -111,7 +97,7 @@ def accept() -> Response:
 def leg_status() -> tuple[str, int]:
     """Progress of a rung leg: folded into the call log, and the step moves on when all end."""
     callback = parse_call_status(request.form)
-    routing_id, step = _int_arg("routing"), _int_arg("step")
+    routing_id, step = int_arg("routing"), int_arg("step")
     user_id = request.args.get("user", type=int) or None
     session = db_session()
     call = services.record_call_status(session, callback, now())

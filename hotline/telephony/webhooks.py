@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, request, url_for
@@ -13,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.telephony.parsing import WebhookFormError
 from hotline.telephony.signature import is_signed_by_twilio, public_request_url
 from hotline.telephony.twiml import to_xml
+from hotline.voice_twiml import technical_problem
 from hotline.web import settings
 
 logger = logging.getLogger(__name__)
@@ -23,16 +23,15 @@ def twilio_blueprint(
     import_name: str,
     url_prefix: str,
     *,
-    safe_response: Callable[[], VoiceResponse] | None = None,
     document_endpoints: frozenset[str] | None = None,
 ) -> Blueprint:
     """A blueprint whose routes only Twilio can call.
 
     Before anything is read or written, the request's signature is checked against the public
-    URL. A malformed form gets 400; any other failure gets ``safe_response()`` as TwiML on voice
-    document routes, or an empty 500 on callback routes (Twilio retries or ignores it), so a
-    caller never hears Twilio's generic error because of us. ``document_endpoints`` names the
-    routes that answer TwiML; when None, every route does.
+    URL. A malformed form gets 400; any other failure gets TwiML putting the caller through to
+    the fallback number on voice document routes, or an empty 500 on callback routes (Twilio
+    retries or ignores it), so a caller never hears Twilio's generic error because of us.
+    ``document_endpoints`` names the routes that answer TwiML; when None, every route does.
     """
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
 
@@ -57,9 +56,9 @@ def twilio_blueprint(
         logger.exception("webhook %s failed", request.path)
         endpoint = (request.endpoint or "").rpartition(".")[2]
         is_document = document_endpoints is None or endpoint in document_endpoints
-        if safe_response is None or not is_document:
+        if not is_document:
             return "", 500
-        return twiml(safe_response())
+        return twiml(technical_problem(settings().fallback_number))
 
     return bp
 
@@ -67,6 +66,14 @@ def twilio_blueprint(
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML document as an HTTP response."""
     return Response(to_xml(response), mimetype="text/xml")
+
+
+def int_arg(name: str) -> int:
+    """A whole number from the query string the app put in its own webhook URL; 400 if absent."""
+    value = request.args.get(name, type=int)
+    if value is None:
+        raise WebhookFormError(f"missing or malformed query parameter {name}")
+    return value
 
 
 def public_url(endpoint: str, **values: Any) -> str:
