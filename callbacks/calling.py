@@ -27,7 +27,7 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
 from routing.services import in_console
-from routing.twiml import room_name
+from routing.twiml import nurse_label, room_name
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,11 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
         outbox.CREATE_CALL,
         {
             "params": {
-                "to": f"client:{where}" if kind == "client" else where,
+                "to": (
+                    legs.client_address(where, reference=request.reference, caller=task.phone)
+                    if kind == "client"
+                    else where
+                ),
                 "from_": request.helpline.phone_number,
                 "url": urls.nurse(task.id, task.attempts, kind),
                 "method": "POST",
@@ -259,7 +263,7 @@ def nurse_accepts(
     call_sid: str,
     now: datetime,
     urls: twiml.CallbackUrls,
-) -> tuple[str, str | None] | None:
+) -> tuple[str, str | None, str] | None:
     """The nurse pressed 1 (or accepted in the browser): dial the professional into the room."""
     from hotline.voice_twiml import spoken_name
 
@@ -301,7 +305,11 @@ def nurse_accepts(
         dedupe_key=f"cb-dialling:{task.id}:{attempt}",
     )
     session.flush()
-    return room_name(request.id), spoken_name(request.professional)
+    return (
+        room_name(request.id),
+        spoken_name(request.professional),
+        nurse_label(task.calling_user_id, call_sid),
+    )
 
 
 def leg_ended(

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.telephony.twiml import say_fr
+from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 from routing.twiml import CONFERENCE_EVENTS
 
@@ -47,7 +48,7 @@ class CallbackUrls:
 
     def nurse_status(self, task_id: int, attempt: int) -> str:
         """Progress of the nurse's leg."""
-        return self._url("/nurse-status", task=task_id, attempt=attempt)
+        return with_retries(self._url("/nurse-status", task=task_id, attempt=attempt))
 
     def gp(self, task_id: int, attempt: int) -> str:
         """The professional's leg, answered."""
@@ -55,11 +56,11 @@ class CallbackUrls:
 
     def gp_status(self, task_id: int, attempt: int) -> str:
         """Progress of the professional's leg."""
-        return self._url("/gp-status", task=task_id, attempt=attempt)
+        return with_retries(self._url("/gp-status", task=task_id, attempt=attempt))
 
     def conference_events(self) -> str:
         """Conference and participant events of every room."""
-        return f"{self.root}/twilio/voice/conference"
+        return with_retries(f"{self.root}/twilio/voice/conference")
 
 
 def ask_time(urls: CallbackUrls, attempt: int, again: bool = False) -> VoiceResponse:
@@ -124,11 +125,11 @@ def nurse_screen(about: str, accept_url: str) -> VoiceResponse:
     return response
 
 
-def nurse_waits(room: str, caller: str | None, urls: CallbackUrls) -> VoiceResponse:
-    """The nurse in the room while the professional's phone rings."""
+def nurse_waits(room: str, caller: str | None, label: str, urls: CallbackUrls) -> VoiceResponse:
+    """The nurse in the room (under her own label) while the professional's phone rings."""
     response = VoiceResponse()
     say_fr(response, f"Nous appelons {caller or 'le professionnel'}. Restez en ligne.")
-    _room(response, room, "nurse", urls)
+    _room(response, room, label, urls)
     return response
 
 

@@ -108,8 +108,8 @@ def _accept(task_id: int, attempt: int, call_sid: str) -> Response:
     commit()
     if accepted is None:
         return twiml(cb_twiml.stale())
-    room, caller = accepted
-    return twiml(cb_twiml.nurse_waits(room, caller, urls()))
+    room, caller, label = accepted
+    return twiml(cb_twiml.nurse_waits(room, caller, label, urls()))
 
 
 @bp.post("/gp")

@@ -9,6 +9,7 @@ stop a leg that is no longer wanted.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,23 @@ from sqlalchemy.orm import Session
 from hotline import outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage
+
+
+def client_address(identity: str, **parameters: str | None) -> str:
+    """The ``To`` of a call to a browser phone, carrying custom parameters for the Voice SDK.
+
+    Twilio's Call resource: "Custom parameters can be passed to the specified Client ID, SIP
+    endpoint, or TwiML application in the to field using query string notation. For example:
+    client:alice?mycustomparam1=foo&mycustomparam2=bar"; the SDK's incoming Call exposes them
+    as ``customParameters``.
+    """
+    shown = {name: value for name, value in parameters.items() if value}
+    return f"client:{identity}" + (f"?{urlencode(shown)}" if shown else "")
+
+
+def address_of(to: str) -> str:
+    """A called address without the custom parameters of a client address."""
+    return to.partition("?")[0] if to.startswith("client:") else to
 
 
 def leg_of_sent_ring(session: Session, message: OutboxMessage, now: datetime) -> Call | None:
@@ -30,7 +48,7 @@ def leg_of_sent_ring(session: Session, message: OutboxMessage, now: datetime) ->
     call = Call(
         sid=sid,
         direction="outbound-api",
-        to_number=message.payload["params"]["to"],
+        to_number=address_of(message.payload["params"]["to"]),
         from_number=message.payload["params"]["from_"],
         status=(message.result or {}).get("status") or "queued",
         created_at=now,

@@ -125,6 +125,7 @@ def conference() -> tuple[str, int]:
     session = db_session()
     presence = services.record_conference_event(session, event, now())
     if presence is not None:
+        routing.participant_joined(session, presence, now())
         finance.on_participation(session, presence, now())
     commit()
     return "", 204

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 from callbacks.services import attach_recording, promise_callback
 from hotline import legs, outbox
 from hotline.callstate import TERMINAL_STATUSES
-from hotline.models import Call, Conference, Helpline, OutboxMessage, Request, User
+from hotline.models import (
+    Call,
+    Conference,
+    Helpline,
+    OutboxMessage,
+    Participation,
+    Request,
+    User,
+)
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback, Recording
 from routing import twiml
@@ -194,11 +202,19 @@ def ring_step(
     helpline = request.helpline
     for index, target in enumerate(routing.plan[step]):
         is_browser = target["kind"] == "client"
-        params: dict[str, Any] = {
-            "to": f"client:{target['address']}" if is_browser else target["address"],
-            "from_": (request.caller_number or helpline.phone_number)
+        # From is always the helpline's number: CreateCall's From must be one of the account's
+        # numbers or a verified caller ID. The browser phone learns who calls from the custom
+        # parameters of its address instead.
+        to = (
+            legs.client_address(
+                target["address"], reference=request.reference, caller=request.caller_number
+            )
             if is_browser
-            else helpline.phone_number,
+            else target["address"]
+        )
+        params: dict[str, Any] = {
+            "to": to,
+            "from_": helpline.phone_number,
             "url": urls.screen(routing.id, step, target["user_id"], target["kind"]),
             "method": "POST",
             "status_callback": urls.leg_status(routing.id, step, target["user_id"]),
@@ -447,8 +463,8 @@ def take_call(
     )
     request.status = "in_progress"
     cancel_other_legs(session, routing, call_sid, now)
-    if routing.kind == "transfer":
-        _hand_over(session, routing, request, now)
+    # A transfer is handed over only when the colleague is in the room (participant_joined):
+    # until then the first nurse keeps the GP, whatever happens to the colleague's join.
     logger.info("request %s: taken by nurse %s on %s", request.reference, user_id, call_sid)
     return Answer("join", room=routing.conference_name, caller=caller)
 
@@ -617,8 +633,28 @@ def _addresses(nurse: User, now: datetime) -> list[tuple[str, str]]:
     )
 
 
-def _hand_over(session: Session, routing: NurseRouting, request: Request, now: datetime) -> None:
-    """The colleague took the call: the first nurse's leaving must no longer end the room."""
+def participant_joined(session: Session, presence: Participation, now: datetime) -> None:
+    """A nurse entered a room: if she is the colleague of a transfer, hand the call over to her."""
+    if presence.joined_at is None or not twiml.is_nurse_label(presence.label):
+        return
+    routing = session.scalars(
+        select(NurseRouting).where(
+            NurseRouting.kind == "transfer",
+            NurseRouting.status == "connected",
+            NurseRouting.connected_call_sid == presence.call_sid,
+        )
+    ).first()
+    if routing is None:
+        return
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    _hand_over(session, routing, request, presence.conference_sid, now)
+
+
+def _hand_over(
+    session: Session, routing: NurseRouting, request: Request, room_sid: str, now: datetime
+) -> None:
+    """The colleague is in the room: the first nurse's leaving must no longer end it."""
     session.execute(
         update(NurseRouting)
         .where(
@@ -630,13 +666,12 @@ def _hand_over(session: Session, routing: NurseRouting, request: Request, now: d
         .values(status="transferred")
         .execution_options(synchronize_session=False)
     )
-    room = open_room(session, request.id)
-    if room is not None and routing.from_call_sid:
+    if routing.from_call_sid:
         outbox.enqueue(
             session,
             outbox.UPDATE_PARTICIPANT,
             {
-                "conference_sid": room.sid,
+                "conference_sid": room_sid,
                 "call_sid": routing.from_call_sid,
                 "params": {"end_conference_on_exit": False},
             },

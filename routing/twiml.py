@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.telephony.twiml import say_fr
+from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 
 GP_WAITS = "Nous appelons l'infirmière de permanence. Merci de patienter quelques instants."
@@ -47,8 +48,10 @@ class NurseUrls:
         return self._url("/twilio/nurse/accept", routing=routing_id, step=step, user=user_id)
 
     def leg_status(self, routing_id: int, step: int, user_id: int) -> str:
-        """Call-progress callbacks of a ringing leg."""
-        return self._url("/twilio/nurse/leg-status", routing=routing_id, step=step, user=user_id)
+        """Call-progress callbacks of a ringing leg (retried by Twilio on connection failures)."""
+        return with_retries(
+            self._url("/twilio/nurse/leg-status", routing=routing_id, step=step, user=user_id)
+        )
 
     def wait(self) -> str:
         """What the GP hears alone in the room."""
@@ -64,16 +67,34 @@ class NurseUrls:
 
     def recording_status(self) -> str:
         """The recording status callback."""
-        return self._url("/twilio/nurse/recording")
+        return with_retries(self._url("/twilio/nurse/recording"))
 
     def conference_events(self) -> str:
         """Conference and participant events of every room."""
-        return self._url("/twilio/voice/conference")
+        return with_retries(self._url("/twilio/voice/conference"))
 
 
 def room_name(request_id: int) -> str:
     """The conference of a request: its id only, never a name."""
     return f"req-{request_id}"
+
+
+NURSE_LABEL_PREFIX = "nurse-"
+
+
+def nurse_label(user_id: int | None, call_sid: str) -> str:
+    """A nurse's participant label, unique in the room: ``nurse-<user id>``.
+
+    Twilio refuses a second participant with a label already in the conference (error 16025),
+    so two nurses (a transfer) must never share one; a leg without a known nurse is named by
+    its CallSid.
+    """
+    return f"{NURSE_LABEL_PREFIX}{user_id if user_id is not None else call_sid}"
+
+
+def is_nurse_label(label: str | None) -> bool:
+    """Whether a participant label is a nurse's."""
+    return bool(label) and str(label).startswith(NURSE_LABEL_PREFIX)
 
 
 def _join_room(
@@ -129,13 +150,13 @@ def screen_nurse(
     return response
 
 
-def nurse_joins(room: str, caller: str | None, urls: NurseUrls) -> VoiceResponse:
-    """The nurse who took the call enters the room; the conference starts."""
+def nurse_joins(room: str, caller: str | None, label: str, urls: NurseUrls) -> VoiceResponse:
+    """The nurse who took the call enters the room under her own label; the conference starts."""
     response = VoiceResponse()
     say_fr(
         response, f"Vous êtes en relation avec {caller}." if caller else "Vous êtes en relation."
     )
-    _join_room(response, room, "nurse", urls, starts=True)
+    _join_room(response, room, label, urls, starts=True)
     return response
 
 

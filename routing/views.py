@@ -63,7 +63,8 @@ def screen() -> Response:
     if answer.kind == "taken":
         return twiml(nurse_twiml.already_taken())
     if answer.kind == "join":
-        return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, urls()))
+        label = nurse_twiml.nurse_label(user_id, voice.call_sid)
+        return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, label, urls()))
     accept_url = urls().accept(routing_id, step, user_id or 0)
     return twiml(
         nurse_twiml.screen_nurse(answer.helpline_name, answer.caller, answer.reference, accept_url)
@@ -90,7 +91,8 @@ def accept() -> Response:
     commit()
     if answer.kind == "taken":
         return twiml(nurse_twiml.already_taken())
-    return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, urls()))
+    label = nurse_twiml.nurse_label(user_id, voice.call_sid)
+    return twiml(nurse_twiml.nurse_joins(answer.room, answer.caller, label, urls()))
 
 
 @bp.post("/leg-status")

@@ -104,6 +104,7 @@ def leg_json(sandbox: Sandbox, leg: Leg) -> dict[str, Any]:
         "keys_pressed": "".join(leg.keys_pressed),
         "rings_person": leg.rings_person,
         "duration": leg.duration_s,
+        "custom_parameters": dict(leg.custom_params),
     }
 
 

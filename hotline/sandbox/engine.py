@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin
 
 import phonenumbers
 import requests
@@ -1353,7 +1353,11 @@ class Engine:
                     raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
             timeout_s = _form_int(form, "Timeout", 60) or 60
             time_limit_s = _form_int(form, "TimeLimit", None)
+            # "Custom parameters can be passed to the specified Client ID [...] in the to field
+            # using query string notation" (Call resource): the client is rung at its identity.
+            to, custom_params = _client_parameters(to)
             leg = self._new_leg(from_, to, "outbound-api")
+            leg.custom_params = custom_params
             leg.url = url or None
             leg.twiml = None if url else twiml_text
             leg.method = (form.get("Method") or "POST").upper()
@@ -1606,3 +1610,11 @@ class Engine:
             return [
                 leg for leg in self.calls_by_sid.values() if leg.end_time and leg.end_time < moment
             ]
+
+
+def _client_parameters(to: str) -> tuple[str, dict[str, str]]:
+    """A client address split from the custom parameters of its query string."""
+    if not to.startswith("client:") or "?" not in to:
+        return to, {}
+    address, _, query = to.partition("?")
+    return address, dict(parse_qsl(query, keep_blank_values=True))

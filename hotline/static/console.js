@@ -100,11 +100,20 @@
     currentCall = null;
   }
 
+  // The app rings the browser from the helpline's number; who calls, and about which request,
+  // come as the call's custom parameters (the Voice SDK's Call.customParameters, a Map).
+  function whoCalls(call) {
+    const custom = call.customParameters;
+    const get = (name) => (custom && typeof custom.get === "function" ? custom.get(name) : "");
+    const caller = get("caller") || (call.parameters && call.parameters.From) || "";
+    const reference = get("reference");
+    return reference ? caller + " (" + labels.request + " " + reference + ")" : caller;
+  }
+
   function wire(call) {
     currentCall = call;
     incoming.hidden = false;
-    document.getElementById("incoming-from").textContent =
-      labels.incoming + " — " + ((call.parameters && call.parameters.From) || "");
+    document.getElementById("incoming-from").textContent = labels.incoming + " — " + whoCalls(call);
     call.on("accept", () => {
       incoming.hidden = true;
       inCall.hidden = false;

@@ -28,9 +28,11 @@ def twilio_blueprint(
     """A blueprint whose routes only Twilio can call.
 
     Before anything is read or written, the request's signature is checked against the public
-    URL. A malformed form gets 400; any other failure gets TwiML putting the caller through to
-    the fallback number on voice document routes, or an empty 500 on callback routes (Twilio
-    retries or ignores it), so a caller never hears Twilio's generic error because of us.
+    URL. A malformed form gets 400; any other failure is logged, rolled back, and answered with
+    TwiML putting the caller through to the fallback number on voice document routes, or an
+    empty 204 on callback routes: Twilio does not retry a 5xx unless the URL's connection
+    overrides ask it to, so a 5xx would only put an error in Twilio's debugger. A callback lost
+    this way is made up for by the flows' own deadlines (the clock), never awaited.
     ``document_endpoints`` names the routes that answer TwiML; when None, every route does.
     """
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
@@ -57,7 +59,7 @@ def twilio_blueprint(
         endpoint = (request.endpoint or "").rpartition(".")[2]
         is_document = document_endpoints is None or endpoint in document_endpoints
         if not is_document:
-            return "", 500
+            return "", 204
         return twiml(technical_problem(settings().fallback_number))
 
     return bp

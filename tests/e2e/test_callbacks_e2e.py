@@ -104,7 +104,7 @@ def test_a_friday_night_voicemail_is_called_back_on_monday_at_opening_by_mondays
     stack.sandbox.settle()
     assert "Nous vous rappelons au sujet de votre demande" in back.heard_text()
     room = stack.sandbox.conference(f"req-{request_id}")
-    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
+    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", f"nurse-{paul.id}"]
     stack.sandbox.clock.advance(120)
     back.hang_up()
     stack.sandbox.settle()

@@ -77,7 +77,8 @@ def test_the_nurse_on_duty_rings_within_a_second_presses_1_and_joins_the_gp(
 
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
     assert request is not None
-    assert labels_in_room(stack, request) == {"gp", "nurse"}
+    nurse_id = db.scalars(select(User.id).where(User.phone == NURSE)).one()
+    assert labels_in_room(stack, request) == {"gp", f"nurse-{nurse_id}"}
     assert "Vous êtes en relation avec docteur Martin" in leg.heard_text()
     routing = routing_of(db, request)
     assert routing.status == "connected"
@@ -102,7 +103,7 @@ def test_the_nurse_on_duty_rings_within_a_second_presses_1_and_joins_the_gp(
     presences = db.scalars(
         select(Participation).where(Participation.request_id == request.id)
     ).all()
-    assert {p.label for p in presences if p.joined_at is not None} == {"gp", "nurse"}
+    assert {p.label for p in presences if p.joined_at is not None} == {"gp", f"nurse-{nurse_id}"}
 
 
 def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_exists(
@@ -315,7 +316,13 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     second.press("1")
     stack.sandbox.settle()
     room = stack.sandbox.conference(f"req-{request.id}")
-    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse", "nurse"]
+    amelie_label, paul_label = f"nurse-{amelie_user.id}", f"nurse-{paul_user.id}"
+    # Twilio refuses a label already in the room (16025): each nurse's leg has its own.
+    assert {p.label: sid for sid, p in room.participants.items()} == {
+        "gp": gp.sid,
+        amelie_label: first.sid,
+        paul_label: second.sid,
+    }
 
     eventually(
         lambda: not room.participants[first.sid].options.end_on_exit,
@@ -324,9 +331,19 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     first.hang_up()
     stack.sandbox.settle()
     assert gp.status == "in-progress"
-    assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
-    kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
+    assert {p.label: sid for sid, p in room.participants.items()} == {
+        "gp": gp.sid,
+        paul_label: second.sid,
+    }
+    db.expire_all()
+    events = db.get(Request, request.id).events  # type: ignore[union-attr]
+    kinds = [e.kind for e in events]
     assert "transfer_requested" in kinds and "transfer_done" in kinds
+    # The hand-over follows the colleague's arrival in the room, never precedes it.
+    paul_joined = next(
+        i for i, e in enumerate(events) if e.kind == "participant_join" and e.call_sid == second.sid
+    )
+    assert paul_joined < kinds.index("transfer_done")
 
 
 def test_the_nurse_puts_the_gp_on_hold_and_takes_him_back(stack: DemoStack, db: Session) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from callbacks.models import CallbackTask
 from hotline import create_app
 from hotline.db import Database
+from hotline.legs import address_of
 from hotline.models import (
     Call,
     Conference,
@@ -142,6 +143,35 @@ def test_pressing_2_puts_the_gp_in_the_room_and_records_the_ring_with_the_commit
     assert "nurse_ringing" in events
 
 
+def test_the_browser_leg_calls_from_the_helpline_and_carries_the_reference_and_the_caller(
+    client: FlaskClient, session: Session
+) -> None:
+    set_up_rota(session, browser_too=True)
+    press_2(client)
+    request = session.scalars(select(Request)).one()
+    browser, phone = rings(session)
+    params = browser.payload["params"]
+    # CreateCall's From must be a number of the account or a verified caller ID, never the GP's.
+    assert params["from_"] == HOTLINE_NUMBER
+    assert phone.payload["params"]["from_"] == HOTLINE_NUMBER
+    address, _, query = params["to"].partition("?")
+    assert address == "client:amelie"
+    assert parse_qs(query) == {"reference": [request.reference], "caller": ["+33612345678"]}
+
+
+def test_status_callbacks_given_to_twilio_ask_for_retries_of_failed_connections(
+    client: FlaskClient, session: Session
+) -> None:
+    set_up_rota(session)
+    document = press_2(client)
+    [ring] = rings(session)
+    conference = document.find("./Dial/Conference")
+    assert conference is not None
+    for url in (ring.payload["params"]["status_callback"], conference.get("statusCallback")):
+        fragment = parse_qs(urlsplit(url or "").fragment)
+        assert fragment == {"rc": ["3"], "rp": ["ct,rt,5xx"]}, url
+
+
 def test_the_same_key_press_delivered_twice_rings_once(
     client: FlaskClient, session: Session
 ) -> None:
@@ -163,7 +193,10 @@ def test_duplicated_and_shuffled_leg_callbacks_advance_each_step_once(
     set_up_rota(session, browser_too=True)  # step 0: her browser and her phone together
     press_2(client)
     step0 = rings(session)
-    assert [m.payload["params"]["to"] for m in step0] == ["client:amelie", "+33600000001"]
+    assert [address_of(m.payload["params"]["to"]) for m in step0] == [
+        "client:amelie",
+        "+33600000001",
+    ]
 
     deliveries: list[tuple[str, dict[str, str]]] = []
     for n, message in enumerate(step0):
@@ -271,7 +304,8 @@ def test_the_second_leg_to_accept_hears_the_call_is_taken(
         post_signed(client, f"{browser_url.path}?{browser_url.query}", browser_leg).data
     )
     room = joined.find("./Dial/Conference")
-    assert room is not None and room.get("participantLabel") == "nurse"
+    amelie = session.scalars(select(User).where(User.email == "amelie@example.org")).one()
+    assert room is not None and room.get("participantLabel") == f"nurse-{amelie.id}"
 
     late = ET.fromstring(
         post_signed(client, f"{accept.path}?{accept.query}", {**phone_leg, "Digits": "1"}).data

@@ -1,6 +1,6 @@
 // A stand-in for Twilio's Voice JavaScript SDK (Twilio.Device / Call), served by the sandbox.
 // It offers what the console uses: new Device(token), register(), on(event), updateToken(),
-// destroy(); Call.parameters, accept(), reject(), disconnect(), mute(), isMuted(), on(event).
+// destroy(); Call.parameters, Call.customParameters, accept(), reject(), disconnect(), mute(), isMuted(), on(event).
 // The identity is read from the access token; the simulated phone `client:<identity>` is
 // driven through the sandbox's control API (same actions as the simulator page).
 (function () {
@@ -33,6 +33,8 @@
       super();
       this.sid = leg.sid;
       this.parameters = { CallSid: leg.sid, From: leg.from, To: leg.to };
+      // The SDK's Call.customParameters: a Map of the parameters the call carries.
+      this.customParameters = new Map(Object.entries(leg.custom_parameters || {}));
       this._muted = false;
       this._status = "pending";
     }
