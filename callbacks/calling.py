@@ -1,5 +1,10 @@
 """Calling back: claim what is due, ring the nurse first, then the professional; retry or fail.
 
+The professional's leg detects an answering machine (Twilio's AMD, in the background so a
+person hears the nurse at once): a machine is never "reached". Its attempt fails and the retry
+policy runs, after a short message that carries only the request's reference. Every attempt
+has a deadline kept on the task: the clock fails an attempt whose callbacks never came.
+
 One attempt: the task is claimed (``pending`` → ``calling``, attempts + 1) in the same
 transaction that records the intent ringing the nurse, so a clock killed at any point either
 fired it (the intent is sent by the outbox, now or by the next run) or did not (it is still due).
@@ -26,6 +31,7 @@ from hotline import legs, outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
+from hotline.telephony.twiml import to_xml
 from routing.services import in_console
 from routing.twiml import nurse_label, room_name
 
@@ -35,6 +41,14 @@ MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(minutes=15)
 NURSE_RING_S = 25
 GP_RING_S = 30
+# AnsweredBy values (Answering Machine Detection): human, machine_start, machine_end_beep,
+# machine_end_silence, machine_end_other, fax, unknown. "unknown" (the detection could not
+# tell, e.g. a person who says nothing at first) is treated as a person: the nurse is there.
+MACHINE_ANSWERS = frozenset(
+    {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
+)
+# Leave a short message (the request's reference only) on a voicemail before retrying.
+LEAVES_MESSAGE_ON_MACHINE = True
 
 
 def parse_callback_time(digits: str, now: datetime, tz_name: str) -> datetime | None:
@@ -168,6 +182,8 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
         return False
     kind, where = address
     task.calling_user_id = nurse.id
+    task.answered_by = None
+    task.step_deadline_at = legs.step_deadline(now, NURSE_RING_S)
     outbox.enqueue(
         session,
         outbox.CREATE_CALL,
@@ -276,6 +292,7 @@ def nurse_accepts(
     if not task.phone:
         attempt_failed(session, task, request, now, "no_number")
         return None
+    task.step_deadline_at = legs.step_deadline(now, GP_RING_S)
     outbox.enqueue(
         session,
         outbox.CREATE_CALL,
@@ -289,6 +306,13 @@ def nurse_accepts(
                 "status_callback_method": "POST",
                 "status_callback_event": ["initiated", "ringing", "answered", "completed"],
                 "timeout": GP_RING_S,
+                # AsyncAmd: the call's TwiML runs at once (a person hears the nurse without
+                # delay) while the detection goes on; DetectMessageEnd: on a machine the
+                # result comes once its greeting is over, in time to leave a message.
+                "machine_detection": "DetectMessageEnd",
+                "async_amd": "true",
+                "async_amd_status_callback": urls.gp_amd(task.id, attempt),
+                "async_amd_status_callback_method": "POST",
             },
             "request_id": request.id,
         },
@@ -319,6 +343,7 @@ def leg_ended(
     call: Call,
     who: str,
     now: datetime,
+    answered_by: str | None = None,
 ) -> None:
     """A leg of an attempt ended: the professional reached, nobody, or the nurse never took it."""
     found = session.get(CallbackTask, task_id)
@@ -334,6 +359,10 @@ def leg_ended(
     assert request is not None
     if who == "gp":
         task.gp_call_sid = call.sid
+        task.answered_by = task.answered_by or answered_by
+        if task.answered_by in MACHINE_ANSWERS:
+            attempt_failed(session, task, request, now, "machine")
+            return
         if call.answered_at is not None or (call.duration_s or 0) > 0:
             task.status, task.outcome, task.done_at = "done", "reached", now
             log_event(
@@ -356,6 +385,128 @@ def leg_ended(
         attempt_failed(session, task, request, now, "nurse_" + call.status)
 
 
+def gp_answered(
+    session: Session, task_id: int, attempt: int, answered_by: str | None, now: datetime
+) -> bool:
+    """The professional's leg picked up: the attempt's ringing is over; False if it is stale."""
+    task = _current(session, task_id, attempt)
+    if task is None:
+        return False
+    # From here the leg is a conversation (or a machine, which the detection reports).
+    task.step_deadline_at = None
+    if answered_by and not task.answered_by:
+        task.answered_by = answered_by
+    session.flush()
+    return True
+
+
+def machine_detected(
+    session: Session,
+    task_id: int,
+    attempt: int,
+    call_sid: str,
+    answered_by: str,
+    now: datetime,
+) -> None:
+    """The detection's verdict on the professional's leg: a machine fails the attempt."""
+    task = _current(session, task_id, attempt)
+    if task is None:
+        return
+    task.answered_by = answered_by
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    if answered_by not in MACHINE_ANSWERS:
+        session.flush()
+        return
+    log_event(
+        session,
+        request,
+        "callback_machine",
+        now,
+        call_sid=call_sid,
+        detail={"callback_id": task.id, "attempt": attempt, "answered_by": answered_by},
+        dedupe_key=f"cb-machine:{task.id}:{attempt}",
+    )
+    leaves_message = LEAVES_MESSAGE_ON_MACHINE and answered_by != "fax"
+    gp_twiml = twiml.machine_message(request.reference) if leaves_message else twiml.hang_up()
+    outbox.enqueue(
+        session,
+        outbox.UPDATE_CALL,
+        {"call_sid": call_sid, "params": {"twiml": to_xml(gp_twiml)}},
+        now,
+        dedupe_key=f"cb-machine-gp:{task.id}:{attempt}",
+    )
+    if task.nurse_call_sid:
+        outbox.enqueue(
+            session,
+            outbox.UPDATE_CALL,
+            {
+                "call_sid": task.nurse_call_sid,
+                "params": {"twiml": to_xml(twiml.nurse_told_machine())},
+            },
+            now,
+            dedupe_key=f"cb-machine-nurse:{task.id}:{attempt}",
+        )
+    task.gp_call_sid = call_sid
+    attempt_failed(session, task, request, now, "machine")
+
+
+def overdue_attempts(session: Session, now: datetime) -> list[int]:
+    """Attempts still ringing past their deadline."""
+    return list(
+        session.scalars(
+            select(CallbackTask.id).where(
+                CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
+            )
+        ).all()
+    )
+
+
+def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bool:
+    """The clock: an attempt whose legs never reported their end fails; its legs are stopped.
+
+    An attempt whose ring was never sent is left to ``recover_stuck`` (it does not count).
+    """
+    task = session.scalars(
+        select(CallbackTask).where(CallbackTask.id == task_id).with_for_update()
+    ).first()
+    if task is None or task.status != "calling":
+        return False
+    deadline = task.step_deadline_at
+    if deadline is None or deadline > now:
+        return False
+    rings = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like(f"cb-nurse:{task.id}:{task.attempts}:%")
+            | (OutboxMessage.dedupe_key == f"cb-gp:{task.id}:{task.attempts}")
+        )
+    ).all()
+    if not any(message.status == "sent" for message in rings):
+        return False
+    sids = {str((m.result or {}).get("sid")) for m in rings if (m.result or {}).get("sid")}
+    sids |= {sid for sid in (task.nurse_call_sid, task.gp_call_sid) if sid}
+    stopped = []
+    for sid in sorted(sids):
+        call = session.scalars(select(Call).where(Call.sid == sid)).first()
+        if call is not None and call.status in TERMINAL_STATUSES:
+            continue
+        # An unknown state: "completed" hangs up a leg in progress and ends one still ringing.
+        legs.cancel_leg(session, sid, call.status if call is not None else "in-progress", now)
+        stopped.append(sid)
+    request = session.get(Request, task.request_id)
+    assert request is not None
+    log_event(
+        session,
+        request,
+        "callback_step_deadline",
+        now,
+        detail={"callback_id": task.id, "attempt": task.attempts, "stopped": stopped},
+        dedupe_key=f"cb-deadline:{task.id}:{task.attempts}",
+    )
+    attempt_failed(session, task, request, now, "deadline")
+    return True
+
+
 def _gp_leg_started(session: Session, task: CallbackTask, attempt: int) -> bool:
     from hotline.models import OutboxMessage
 
@@ -372,6 +523,7 @@ def attempt_failed(
 ) -> None:
     """Nobody reached: try again later (in opening hours), or give up after the last attempt."""
     detail: dict[str, Any] = {"callback_id": task.id, "attempt": task.attempts, "why": why}
+    task.step_deadline_at = None
     if task.attempts >= MAX_ATTEMPTS:
         task.status, task.outcome, task.done_at = "failed", why, now
         log_event(session, request, "callback_failed", now, detail=detail,

@@ -49,6 +49,9 @@ def add_jobs(scheduler: BaseScheduler, state: AppState) -> None:
 
     every(tick, "fire_due_callbacks",
           lambda: jobs.fire_due_callbacks(database, state.rest_client(), clock, root))  # fmt: skip
+    rest = state.rest_client
+    every(tick, "advance_overdue_steps",
+          lambda: jobs.advance_overdue_steps(database, rest(), clock, root))  # fmt: skip
     every(tick * 2, "resend_unsent",
           lambda: resend_unsent(database, state.rest_client(), clock, root))  # fmt: skip
     every(300, "reconcile", lambda: reconcile(database, state.rest_client(), clock))

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from twilio.base.exceptions import TwilioRestException
 
-from callbacks.calling import claim_due, fire, recover_stuck
+from callbacks.calling import (
+    attempt_deadline_passed,
+    claim_due,
+    fire,
+    overdue_attempts,
+    recover_stuck,
+)
 from callbacks.models import CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline.callstate import TERMINAL_STATUSES
@@ -23,6 +29,10 @@ from hotline.db import Database
 from hotline.models import Call, Request
 from hotline.outbox import send_message, take_new_ids
 from interpreter_pool import finance
+from interpreter_pool import services as interpreting
+from interpreter_pool.twiml import InterpretingUrls
+from routing import services as routing
+from routing.twiml import NurseUrls
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -63,6 +73,47 @@ def fire_due_callbacks(
         started += len(tasks)
         if len(tasks) < batch:
             return started
+
+
+def advance_overdue_steps(
+    database: Database, client: Client, clock: Clock, public_root: str
+) -> int:
+    """Every ringing step past its deadline is over as if its legs had ended; return how many.
+
+    Nurse routing steps, interpreter dispatch steps and callback attempts each keep their
+    deadline in the database; a lost final callback (or a webhook Twilio could not deliver)
+    therefore delays a flow by at most the deadline plus one tick of this job.
+    """
+    now = clock()
+    with database.session() as session:
+        overdue: list[tuple[str, int]] = [
+            *(("routing", i) for i in routing.overdue_routings(session, now)),
+            *(("interpreting", i) for i in interpreting.overdue_sessions(session, now)),
+            *(("callback", i) for i in overdue_attempts(session, now)),
+        ]
+    advanced = 0
+    for kind, owner_id in overdue:
+        with database.session() as session:
+            try:
+                if kind == "routing":
+                    done = routing.step_deadline_passed(
+                        session, owner_id, clock(), NurseUrls(public_root)
+                    )
+                elif kind == "interpreting":
+                    done = interpreting.step_deadline_passed(
+                        session, owner_id, clock(), InterpretingUrls(public_root)
+                    )
+                else:
+                    done = attempt_deadline_passed(session, owner_id, clock())
+                new_ids = take_new_ids(session)
+                session.commit()
+            except Exception:
+                session.rollback()
+                logger.exception("%s %s: overdue step not advanced", kind, owner_id)
+                continue
+        send_all(database, client, new_ids, clock, public_root)
+        advanced += done
+    return advanced
 
 
 def check_budgets(database: Database, clock: Clock, tz_name: str) -> int:

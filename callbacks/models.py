@@ -31,6 +31,10 @@ class CallbackTask(Base):
     nurse_call_sid: Mapped[str | None] = mapped_column(String(34))
     gp_call_sid: Mapped[str | None] = mapped_column(String(34))
     calling_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the ringing part of the attempt is over even if no final callback ever comes.
+    step_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Who or what picked up the professional's leg (Twilio's AnsweredBy): human, machine_start...
+    answered_by: Mapped[str | None] = mapped_column(String(24))
     # reached, no_answer, busy, failed (after the last attempt)
     outcome: Mapped[str | None] = mapped_column(String(24))
     done_at: Mapped[datetime | None]

@@ -54,6 +54,10 @@ class CallbackUrls:
         """The professional's leg, answered."""
         return self._url("/gp", task=task_id, attempt=attempt)
 
+    def gp_amd(self, task_id: int, attempt: int) -> str:
+        """The answering machine detection's verdict on the professional's leg."""
+        return with_retries(self._url("/gp-amd", task=task_id, attempt=attempt))
+
     def gp_status(self, task_id: int, attempt: int) -> str:
         """Progress of the professional's leg."""
         return with_retries(self._url("/gp-status", task=task_id, attempt=attempt))
@@ -149,5 +153,35 @@ def stale() -> VoiceResponse:
     """A leg of an attempt that is over."""
     response = VoiceResponse()
     say_fr(response, STALE)
+    response.hangup()
+    return response
+
+
+MACHINE_MESSAGE = (
+    "Bonjour. Nous avons essayé de vous rappeler au sujet de votre demande {reference}. "
+    "Nous vous rappellerons."
+)
+NURSE_TOLD_MACHINE = "Messagerie du professionnel : un nouvel essai de rappel est prévu. Au revoir."
+
+
+def machine_message(reference: str) -> VoiceResponse:
+    """Left on a professional's voicemail: the request's reference only, never a name."""
+    response = VoiceResponse()
+    say_fr(response, MACHINE_MESSAGE.format(reference=spoken_reference(reference)))
+    response.hangup()
+    return response
+
+
+def nurse_told_machine() -> VoiceResponse:
+    """The nurse waiting in the room: a voicemail answered, the callback will be tried again."""
+    response = VoiceResponse()
+    say_fr(response, NURSE_TOLD_MACHINE)
+    response.hangup()
+    return response
+
+
+def hang_up() -> VoiceResponse:
+    """End a leg without a word (a fax)."""
+    response = VoiceResponse()
     response.hangup()
     return response

@@ -117,11 +117,14 @@ def gp() -> Response:
     """The professional picked up: who calls back and why, then the room with the nurse."""
     task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
-    task = session.get(CallbackTask, task_id)
-    if task is None or task.status != "calling" or task.attempts != attempt:
+    answered_by = request.form.get("AnsweredBy") or None  # synchronous detection only
+    if not calling.gp_answered(session, task_id, attempt, answered_by, now()):
         return twiml(cb_twiml.stale())
+    task = session.get(CallbackTask, task_id)
+    assert task is not None
     call_request = session.get(Request, task.request_id)
     assert call_request is not None
+    commit()
     return twiml(
         cb_twiml.gp_joins(
             call_request.helpline.name,
@@ -137,7 +140,21 @@ def _leg_status(who: str) -> tuple[str, int]:
     task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
     call = services.record_call_status(session, callback, now())
-    calling.leg_ended(session, task_id, attempt, call, who, now())
+    answered_by = request.form.get("AnsweredBy") or None
+    calling.leg_ended(session, task_id, attempt, call, who, now(), answered_by)
+    commit()
+    return "", 204
+
+
+@bp.post("/gp-amd")
+def gp_amd() -> tuple[str, int]:
+    """The answering machine detection's verdict: a machine fails the attempt (and is told)."""
+    voice = parse_voice_request(request.form)
+    answered_by = request.form.get("AnsweredBy", "").strip()
+    if not answered_by:
+        raise WebhookFormError("missing AnsweredBy")
+    task_id, attempt = int_arg("task"), int_arg("attempt")
+    calling.machine_detected(db_session(), task_id, attempt, voice.call_sid, answered_by, now())
     commit()
     return "", 204
 

@@ -8,7 +8,7 @@ stop a leg that is no longer wanted.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, func, select
@@ -18,6 +18,32 @@ from sqlalchemy.orm import Session
 from hotline import outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage
+
+# CreateCall's Timeout: "For some call flows, we will add a 5-second buffer to the timeout value
+# you provide", so a leg may ring that much longer than asked.
+RING_BUFFER_S = 5
+# Past the ring: the intent is sent just after the commit, a phone leg is screened once answered
+# (a prompt, then 8 s for the key), a webhook may be slow. Only a lost callback waits this long.
+DEADLINE_MARGIN_S = 30
+
+
+def step_deadline(now: datetime, ring_timeout_s: int) -> datetime:
+    """When a step rung at ``now`` is over whatever its legs' callbacks say (or never say)."""
+    return now + timedelta(seconds=ring_timeout_s + RING_BUFFER_S + DEADLINE_MARGIN_S)
+
+
+def stop_open_legs(
+    session: Session, of_owner: ColumnElement[bool], step: int, now: datetime
+) -> list[str]:
+    """Stop, through the outbox, every leg of a step not known to have ended; their SIDs."""
+    open_legs = session.scalars(
+        select(Call).where(
+            of_owner, Call.routing_step == step, Call.status.not_in(TERMINAL_STATUSES)
+        )
+    ).all()
+    for leg in open_legs:
+        cancel_leg(session, leg.sid, leg.status, now)
+    return [leg.sid for leg in open_legs]
 
 
 def client_address(identity: str, **parameters: str | None) -> str:

@@ -68,6 +68,8 @@ class InterpretingSession(Base):
     # Steps of targets: [[{"interpreter_id": 3, "address": "+33…", "timeout_s": 25, ...}]]
     plan: Mapped[list[Any]] = mapped_column(JSON)
     current_step: Mapped[int] = mapped_column(default=0)
+    # When the current step is over even if no leg's final callback ever comes (the clock).
+    step_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
     # dispatching → connected → ended | no_interpreter | abandoned
     status: Mapped[str] = mapped_column(String(16), default="dispatching", index=True)
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))

@@ -188,6 +188,9 @@ def ring_step(
         timeout = step_timeout(int(target["timeout_s"]), remaining)
         if timeout is None:
             return False
+        deadline = legs.step_deadline(now, timeout)
+        if interpreting.step_deadline_at is None or interpreting.step_deadline_at < deadline:
+            interpreting.step_deadline_at = deadline
         params: dict[str, Any] = {
             "to": target["address"],
             "from_": request.helpline.phone_number,
@@ -318,6 +321,56 @@ def step_leg_ended(
         len(interpreting.plan[step]),
     ):
         return
+    _step_over(session, interpreting, step, now, urls)
+
+
+def overdue_sessions(session: Session, now: datetime) -> list[int]:
+    """Sessions still ringing a step whose deadline has passed."""
+    return list(
+        session.scalars(
+            select(InterpretingSession.id).where(
+                InterpretingSession.status == "dispatching",
+                InterpretingSession.step_deadline_at <= now,
+            )
+        ).all()
+    )
+
+
+def step_deadline_passed(
+    session: Session, session_id: int, now: datetime, urls: twiml.InterpretingUrls
+) -> bool:
+    """The clock: a step past its deadline is over as if every leg had ended; its legs stop."""
+    interpreting = _locked(session, session_id)
+    if interpreting is None or interpreting.status != "dispatching":
+        return False
+    deadline = interpreting.step_deadline_at
+    if deadline is None or deadline > now:
+        return False
+    step = interpreting.current_step
+    of_session = Call.interpreting_session_id == interpreting.id
+    stopped = legs.stop_open_legs(session, of_session, step, now)
+    request = session.get(Request, interpreting.request_id)
+    assert request is not None
+    log_event(
+        session,
+        request,
+        "interpreter_step_deadline",
+        now,
+        detail={"session_id": interpreting.id, "step": step, "stopped": stopped},
+        dedupe_key=f"interp-step-deadline:{interpreting.id}:{step}",
+    )
+    interpreting.step_deadline_at = None  # the next step (if any) sets its own
+    _step_over(session, interpreting, step, now, urls)
+    return True
+
+
+def _step_over(
+    session: Session,
+    interpreting: InterpretingSession,
+    step: int,
+    now: datetime,
+    urls: twiml.InterpretingUrls,
+) -> None:
     request = session.get(Request, interpreting.request_id)
     assert request is not None
     next_step = step + 1

@@ -51,6 +51,8 @@ class NurseRouting(Base):
     # Steps of targets: [[{"kind": "phone", "address": "+33…", "user_id": 3, "timeout_s": 20}]].
     plan: Mapped[list[Any]] = mapped_column(JSON)
     current_step: Mapped[int] = mapped_column(default=0)
+    # When the current step is over even if no leg's final callback ever comes (the clock).
+    step_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
     # gp: a GP asked for the nurse; transfer: a nurse hands the call over to a colleague
     kind: Mapped[str] = mapped_column(String(16), default="gp", server_default="gp")
     # ringing → connected | voicemail | abandoned | no_answer (a transfer nobody took)

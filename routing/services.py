@@ -200,6 +200,8 @@ def ring_step(
     request = session.get(Request, routing.request_id)
     assert request is not None
     helpline = request.helpline
+    longest = max((int(t["timeout_s"]) for t in routing.plan[step]), default=0)
+    routing.step_deadline_at = legs.step_deadline(now, longest)
     for index, target in enumerate(routing.plan[step]):
         is_browser = target["kind"] == "client"
         # From is always the helpline's number: CreateCall's From must be one of the account's
@@ -309,6 +311,54 @@ def step_leg_ended(
         session, Call.routing_id == routing.id, step, f"ring:{routing.id}", expected
     ):
         return
+    _step_over(session, routing, step, now, urls)
+
+
+def overdue_routings(session: Session, now: datetime) -> list[int]:
+    """Routings still ringing a step whose deadline has passed."""
+    return list(
+        session.scalars(
+            select(NurseRouting.id).where(
+                NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
+            )
+        ).all()
+    )
+
+
+def step_deadline_passed(
+    session: Session, routing_id: int, now: datetime, urls: twiml.NurseUrls
+) -> bool:
+    """The clock: a step past its deadline is over as if every leg had ended; its legs stop.
+
+    A lost or refused final callback must never keep the GP on hold music: the legs Twilio
+    still rings are cancelled, and the next step (or voicemail) follows.
+    """
+    routing = _locked_routing(session, routing_id)
+    if routing is None or routing.status != "ringing":
+        return False
+    deadline = routing.step_deadline_at
+    if deadline is None or deadline > now:
+        return False
+    step = routing.current_step
+    stopped = legs.stop_open_legs(session, Call.routing_id == routing.id, step, now)
+    request = session.get(Request, routing.request_id)
+    assert request is not None
+    log_event(
+        session,
+        request,
+        "nurse_step_deadline",
+        now,
+        detail={"step": step, "deadline_at": deadline.isoformat(), "stopped": stopped},
+        dedupe_key=f"step-deadline:{routing.id}:{step}",
+    )
+    _step_over(session, routing, step, now, urls)
+    return True
+
+
+def _step_over(
+    session: Session, routing: NurseRouting, step: int, now: datetime, urls: twiml.NurseUrls
+) -> None:
+    """Every leg of the step ended without taking the call: the next step, or voicemail."""
     request = session.get(Request, routing.request_id)
     assert request is not None
     if routing.kind == "transfer":

@@ -140,6 +140,8 @@ class Engine:
         self.people: dict[str, Person] = {}
         self.recordings: dict[str, Recording] = {}
         self.webhooks: list[WebhookRecord] = []
+        self.dropped_webhooks: list[WebhookRecord] = []
+        self._drops: list[Callable[[WebhookRecord], bool]] = []
         self._jobs: deque[_HttpJob | Callable[[], None]] = deque()
         self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
         self._counter = itertools.count()
@@ -276,7 +278,26 @@ class Engine:
             call_sid=call_sid,
             at=self.clock.now(),
         )
+        if any(predicate(record) for predicate in self._drops):
+            # Lost on the way: the app never sees it; Twilio sees a failed request.
+            record.error = "dropped by the sandbox's fault hook"
+            self.dropped_webhooks.append(record)
+            if on_done is not None:
+                self._enqueue(lambda: on_done(record))
+            return
         self._enqueue(_HttpJob(record, on_done))
+
+    def drop_webhooks(self, predicate: Callable[[WebhookRecord], bool]) -> Callable[[], None]:
+        """Fault hook: webhooks matching ``predicate`` are lost from now on; returns an undo."""
+        with self.lock:
+            self._drops.append(predicate)
+
+        def undo() -> None:
+            with self.lock:
+                if predicate in self._drops:
+                    self._drops.remove(predicate)
+
+        return undo
 
     # ===== people, numbers ======================================================================
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from callbacks.jobs import advance_overdue_steps
 from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, OutboxMessage, Participation, Request, User
@@ -151,6 +152,54 @@ def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_
     assert kinds.count("nurse_ringing") == 2
     assert "nurse_voicemail" in kinds and "voicemail_left" in kinds
     assert routing_of(db, request).status == "voicemail"
+
+
+def run_deadline_job(stack: DemoStack) -> int:
+    """One run of the clock's job that advances overdue steps, as the clock process runs it."""
+    state = stack.app.extensions["hotline"]
+    return advance_overdue_steps(
+        state.database, build_rest_client(stack.settings), state.clock, stack.settings.public_root
+    )
+
+
+def test_with_every_callback_of_the_ringing_leg_lost_the_gp_reaches_the_backup_by_the_deadline(
+    stack: DemoStack, db: Session
+) -> None:
+    nurse, backup = stack.sandbox.person(NURSE), stack.sandbox.person(BACKUP)
+    sandbox = getattr(stack.sandbox, "engine", stack.sandbox)
+    undo = sandbox.drop_webhooks(
+        lambda record: "/twilio/nurse/leg-status" in record.url and "step=0" in record.url
+    )
+    try:
+        gp, request = call_and_press_2(stack, db)
+        first = nurse.wait_for_ring(timeout=2)
+        assert first is not None
+        routing = routing_of(db, request)
+        deadline = routing.step_deadline_at
+        assert deadline is not None
+        tick = stack.settings.clock_tick_s
+        clock = stack.sandbox.clock
+        while not backup.legs:
+            assert clock.now() <= deadline + timedelta(seconds=tick), "the GP still waits"
+            clock.advance(tick)
+            stack.sandbox.settle()
+            run_deadline_job(stack)
+            stack.sandbox.settle()
+            if clock.now() < deadline:
+                assert backup.legs == [], "the backup rang before the deadline"
+        assert backup.wait_for_ring(timeout=2) is not None
+        assert first.status == "no-answer"  # it rang out, and the app was never told
+        assert sandbox.dropped_webhooks, "no status callback was dropped"
+        db.expire_all()
+        leg = db.scalars(select(Call).where(Call.sid == first.sid)).first()
+        assert leg is None or leg.status not in ("no-answer", "completed", "canceled")
+        routing = routing_of(db, request)
+        assert routing.status == "ringing" and routing.current_step == 1
+        kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
+        assert "nurse_step_deadline" in kinds
+        assert gp.status == "in-progress"
+    finally:
+        undo()
 
 
 def test_a_personal_voicemail_answering_the_nurse_leg_never_connects_the_gp(
