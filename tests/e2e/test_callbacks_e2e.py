@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -15,6 +16,7 @@ from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
 from hotline.telephony.client import build_rest_client
+from hotline.voice_twiml import spoken_reference
 from routing.models import Shift
 from tests.e2e.conftest import eventually
 
@@ -196,3 +198,100 @@ def test_a_professional_who_does_not_answer_is_tried_three_times_then_the_task_f
     assert request is not None
     kinds = [e.kind for e in request.events]
     assert kinds.count("callback_retry") == 2 and kinds.count("callback_failed") == 1
+
+
+def sandbox_party(name: str) -> Any:
+    """A simulated party of the strict sandbox (built by the sandbox's parties work)."""
+    import hotline.sandbox
+
+    party = getattr(hotline.sandbox, name, None)
+    if party is None:
+        pytest.skip(f"hotline.sandbox.{name} is not in this branch yet (sandbox parties)")
+    return party
+
+
+def ask_to_be_called_back_now(stack: DemoStack, db: Session) -> int:
+    gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
+    stack.sandbox.settle()
+    gp.press("3")
+    stack.sandbox.settle()
+    gp.press("0#")  # as soon as possible
+    stack.sandbox.settle()
+    gp.hang_up()
+    stack.sandbox.settle()
+    request_id = db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one()
+    assert request_id is not None
+    return int(request_id)
+
+
+def test_a_callback_answered_by_the_professionals_voicemail_is_not_reached_and_is_retried(
+    stack: DemoStack, db: Session
+) -> None:
+    from hotline.sandbox import Answer
+
+    voicemail = sandbox_party("Voicemail")
+    stack.sandbox.person(AMELIE, Answer(after_s=1, press="1"))
+    dr_martin = stack.sandbox.person(
+        DR_MARTIN, voicemail(after_s=20.0, greeting_s=6.0, max_s=120.0)
+    )
+    request_id = ask_to_be_called_back_now(stack, db)
+    reference = db.get(Request, request_id).reference  # type: ignore[union-attr]
+
+    assert fire(stack) == 1
+    stack.sandbox.clock.advance(2)  # the nurse answers and presses 1
+    back = eventually(lambda: dr_martin.ringing and dr_martin.ringing[0], what="the GP rung")
+    for _ in range(40):  # his voicemail answers at 20 s, greets for 6 s, then beeps
+        stack.sandbox.clock.advance(1)
+        stack.sandbox.settle()
+    task = eventually(
+        lambda: the_task(db, request_id).status != "calling" and the_task(db, request_id),
+        what="the attempt over",
+    )
+    assert task.status == "pending" and task.outcome is None  # not reached: retried
+    assert task.attempts == 1 and task.next_attempt_at is not None
+    assert task.answered_by is not None and task.answered_by.startswith("machine_end")
+    request = db.get(Request, request_id)
+    assert request is not None
+    kinds = [e.kind for e in request.events]
+    assert "callback_machine" in kinds and "callback_retry" in kinds
+    assert "callback_reached" not in kinds
+    # The message left on his voicemail: the request's reference, never a name.
+    stack.sandbox.clock.advance(10)
+    stack.sandbox.settle()
+    message = eventually(lambda: back.voicemail, what="a message on the voicemail")
+    heard = message.heard_text()
+    assert "Nous avons essayé de vous rappeler" in heard
+    assert spoken_reference(reference) in heard
+    assert "Martin" not in heard
+
+    advance_to(stack, task.next_attempt_at)
+    assert fire(stack) == 1  # the retry policy runs: the next attempt rings the nurse again
+
+
+def test_a_callback_answered_by_the_professional_in_person_is_reached(
+    stack: DemoStack, db: Session
+) -> None:
+    from hotline.sandbox import Answer
+
+    sandbox_party("Voicemail")  # the strict sandbox's answering machine detection
+    stack.sandbox.person(AMELIE, Answer(after_s=1, press="1"))
+    dr_martin = stack.sandbox.person(DR_MARTIN, Answer(after_s=4))
+    request_id = ask_to_be_called_back_now(stack, db)
+
+    assert fire(stack) == 1
+    stack.sandbox.clock.advance(2)
+    back = eventually(lambda: dr_martin.ringing and dr_martin.ringing[0], what="the GP rung")
+    for _ in range(10):
+        stack.sandbox.clock.advance(1)
+        stack.sandbox.settle()
+    assert back.status == "in-progress"
+    assert "Je vous passe l'infirmière" in back.heard_text()  # at once, not after the detection
+    eventually(lambda: the_task(db, request_id).answered_by == "human", what="detected a person")
+    stack.sandbox.clock.advance(60)
+    back.hang_up()
+    stack.sandbox.settle()
+    done = eventually(
+        lambda: the_task(db, request_id).status == "done" and the_task(db, request_id),
+        what="the callback done",
+    )
+    assert done.outcome == "reached" and done.attempts == 1
