@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,6 +106,38 @@ def test_the_nurse_on_duty_rings_within_a_second_presses_1_and_joins_the_gp(
         select(Participation).where(Participation.request_id == request.id)
     ).all()
     assert {p.label for p in presences if p.joined_at is not None} == {"gp", f"nurse-{nurse_id}"}
+
+
+def test_the_nurses_browser_is_rung_from_the_helpline_number_with_the_reference_and_caller(
+    stack: DemoStack, db: Session
+) -> None:
+    amelie = db.scalars(select(User).where(User.phone == NURSE)).one()
+    amelie.browser_identity = f"nurse-{amelie.id}"
+    amelie.is_in_console, amelie.console_seen_at = True, stack.sandbox.clock.now()
+    db.commit()
+    browser = stack.sandbox.person(f"client:{amelie.browser_identity}")
+    _gp, request = call_and_press_2(stack, db)
+    leg = browser.wait_for_ring(timeout=2)
+    assert leg is not None
+
+    [create] = [
+        r
+        for r in stack.sandbox.rest_requests
+        if r.method == "POST"
+        and r.path.endswith("/Calls.json")
+        and r.form.get("To", [""])[0].startswith("client:")
+    ]
+    # CreateCall's From: a number of the account (the helpline), never the GP's own number.
+    assert create.form["From"] == [stack.settings.hotline_number]
+    address, _, query = create.form["To"][0].partition("?")
+    assert address == f"client:{amelie.browser_identity}"
+    assert parse_qs(query) == {"reference": [request.reference], "caller": ["+33612345678"]}
+    assert leg.from_ == stack.settings.hotline_number
+    assert leg.custom_params == {"reference": request.reference, "caller": "+33612345678"}
+    db.expire_all()
+    amelie = db.get(User, amelie.id)  # type: ignore[assignment]
+    amelie.browser_identity, amelie.is_in_console = None, False
+    db.commit()
 
 
 def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_exists(
