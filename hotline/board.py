@@ -74,6 +74,10 @@ EVENT_LABELS = {
     "callback_retry": N_("Rappel sans réponse, nouvel essai prévu"),
     "callback_failed": N_("Rappel en échec"),
     "callback_resumed": N_("Rappel relancé"),
+    "nurse_step_deadline": N_("Sonnerie infirmière sans nouvelles : étape suivante"),
+    "interpreter_step_deadline": N_("Sonnerie interprète sans nouvelles : étape suivante"),
+    "callback_step_deadline": N_("Rappel sans nouvelles : essai arrêté"),
+    "callback_machine": N_("Rappel : messagerie du professionnel"),
     "request_logged": N_("Fiche enregistrée"),
 }
 # Calls older than this are no longer "live" even if a lost callback left them open.

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.calling import MAX_ATTEMPTS
-from callbacks.jobs import fire_due_callbacks
+from callbacks.jobs import advance_overdue_steps, fire_due_callbacks
 from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
@@ -308,3 +308,40 @@ def test_a_callback_answered_by_the_professional_in_person_is_reached(
         what="the callback done",
     )
     assert done.outcome == "reached" and done.attempts == 1
+
+
+def test_an_attempt_whose_callbacks_are_all_lost_is_failed_and_retried_by_its_deadline(
+    stack: DemoStack, db: Session
+) -> None:
+    from hotline.sandbox import Answer, Ignore
+
+    stack.sandbox.person(AMELIE, Answer(after_s=1, press="1"))
+    dr_martin = stack.sandbox.person(DR_MARTIN, Ignore())
+    sandbox = getattr(stack.sandbox, "engine", stack.sandbox)
+    undo = sandbox.drop_webhooks(lambda record: "/twilio/callback/gp-status" in record.url)
+    try:
+        request_id = ask_to_be_called_back_now(stack, db)
+        assert fire(stack) == 1
+        back = rung_after_the_nurse(stack, dr_martin)
+        deadline = the_task(db, request_id).step_deadline_at
+        assert deadline is not None
+        tick = timedelta(seconds=stack.settings.clock_tick_s)
+        clock = stack.sandbox.clock
+        state = stack.app.extensions["hotline"]
+        client = build_rest_client(stack.settings)
+        while the_task(db, request_id).status == "calling":
+            assert clock.now() <= deadline + tick, "the attempt still waits"
+            clock.advance(tick.total_seconds())
+            stack.sandbox.settle()
+            advance_overdue_steps(state.database, client, state.clock, stack.settings.public_root)
+            stack.sandbox.settle()
+        assert back.status == "no-answer"  # his phone rang out; the app was never told
+        task = the_task(db, request_id)
+        assert task.status == "pending" and task.attempts == 1
+        assert task.next_attempt_at is not None
+        request = db.get(Request, request_id)
+        assert request is not None
+        kinds = [e.kind for e in request.events]
+        assert "callback_step_deadline" in kinds and "callback_retry" in kinds
+    finally:
+        undo()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from callbacks.jobs import advance_overdue_steps
 from hotline.demo import DemoStack
 from hotline.models import Call, Helpline, Request, User
 from hotline.sandbox import Leg, Person
@@ -166,6 +169,48 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     gp.press("3")
     stack.sandbox.settle()
     assert "nous vous rappellerons" in gp.heard_text()
+
+
+def test_with_the_callbacks_of_the_first_step_lost_the_next_step_rings_by_its_deadline(
+    stack: DemoStack, db: Session
+) -> None:
+    people = [stack.sandbox.person(number) for number in ARABIC]
+    agency: Person = stack.sandbox.person(AGENCY)
+    sandbox = getattr(stack.sandbox, "engine", stack.sandbox)
+    undo = sandbox.drop_webhooks(
+        lambda record: "/twilio/interpreting/leg-status" in record.url and "step=0" in record.url
+    )
+    try:
+        gp, request = call_and_press_1(stack, db)
+        gp.press(digit_for(gp.heard_text(), "l'arabe"))
+        assert all(person.wait_for_ring(timeout=2) is not None for person in people)
+        deadline = latest_session(db, request).step_deadline_at
+        assert deadline is not None
+        tick = timedelta(seconds=stack.settings.clock_tick_s)
+        clock = stack.sandbox.clock
+        state = stack.app.extensions["hotline"]
+        client = build_rest_client(stack.settings)
+        while not agency.legs:
+            assert clock.now() <= deadline + tick, "the GP still waits for the next step"
+            clock.advance(tick.total_seconds())
+            stack.sandbox.settle()
+            advance_overdue_steps(state.database, client, state.clock, stack.settings.public_root)
+            stack.sandbox.settle()
+            if clock.now() < deadline:
+                assert agency.legs == [], "the agency rang before the deadline"
+        assert sandbox.dropped_webhooks, "no status callback was dropped"
+        session = latest_session(db, request)
+        assert session.status == "dispatching" and session.current_step == 1
+        assert "interpreter_step_deadline" in [e.kind for e in session_events(db, request)]
+    finally:
+        undo()
+
+
+def session_events(db: Session, request: Request) -> list[Any]:
+    db.expire_all()
+    found = db.get(Request, request.id)
+    assert found is not None
+    return list(found.events)
 
 
 def console_cookie(stack: DemoStack, user_id: int) -> dict[str, str]:
