@@ -58,6 +58,11 @@ def test_the_nurse_takes_a_gp_call_in_the_browser_adds_an_arabic_interpreter_and
     stack.sandbox.settle()
     gp.press("2")
     expect(page.locator("#incoming")).to_be_visible(timeout=3000)
+    # The leg comes from the helpline's number; who calls comes as its custom parameters.
+    reference = row.locator("td").first.inner_text()
+    expect(page.locator("#incoming-from")).to_have_text(
+        f"Appel entrant — +33612345678 (demande {reference})"
+    )
     expect(row).to_contain_text("Sonne chez Amélie Roux")
     screenshot(page, "board")
     page.click("#accept")
