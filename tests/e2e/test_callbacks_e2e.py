@@ -15,6 +15,7 @@ from callbacks.jobs import advance_overdue_steps, fire_due_callbacks
 from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
+from hotline.sandbox.webhooks import WebhookRecord
 from hotline.telephony.client import build_rest_client
 from hotline.voice_twiml import spoken_reference
 from routing.models import Shift
@@ -318,7 +319,15 @@ def test_an_attempt_whose_callbacks_are_all_lost_is_failed_and_retried_by_its_de
     stack.sandbox.person(AMELIE, Answer(after_s=1, press="1"))
     dr_martin = stack.sandbox.person(DR_MARTIN, Ignore())
     sandbox = getattr(stack.sandbox, "engine", stack.sandbox)
-    undo = sandbox.drop_webhooks(lambda record: "/twilio/callback/gp-status" in record.url)
+    lost: list[WebhookRecord] = []
+
+    def is_lost(record: WebhookRecord) -> bool:
+        if "/twilio/callback/gp-status" in record.url:
+            lost.append(record)
+            return True
+        return False
+
+    undo = sandbox.drop_webhooks(is_lost)
     try:
         request_id = ask_to_be_called_back_now(stack, db)
         assert fire(stack) == 1
@@ -336,6 +345,7 @@ def test_an_attempt_whose_callbacks_are_all_lost_is_failed_and_retried_by_its_de
             advance_overdue_steps(state.database, client, state.clock, stack.settings.public_root)
             stack.sandbox.settle()
         assert back.status == "no-answer"  # his phone rang out; the app was never told
+        assert "no-answer" in {r.params.get("CallStatus") for r in lost}
         task = the_task(db, request_id)
         assert task.status == "pending" and task.attempts == 1
         assert task.next_attempt_at is not None
