@@ -15,6 +15,7 @@ from callbacks.jobs import advance_overdue_steps, fire_due_callbacks
 from callbacks.models import CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
+from hotline.sandbox.model import GatherWait, RecordWait
 from hotline.sandbox.webhooks import WebhookRecord
 from hotline.telephony.client import build_rest_client
 from hotline.voice_twiml import spoken_reference
@@ -211,11 +212,23 @@ def sandbox_party(name: str) -> Any:
     return party
 
 
+def keys_awaited(stack: DemoStack, leg: Any, max_s: float = 120.0) -> None:
+    """Let sandbox time pass until the leg waits for keys (what it hears before takes time)."""
+    waited = 0.0
+    while not isinstance(leg.wait, GatherWait | RecordWait):
+        assert waited < max_s, f"{leg.sid} never waited for keys"
+        stack.sandbox.clock.advance(0.25)
+        stack.sandbox.settle()
+        waited += 0.25
+
+
 def ask_to_be_called_back_now(stack: DemoStack, db: Session) -> int:
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    keys_awaited(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    keys_awaited(stack, gp)
     gp.press("0#")  # as soon as possible
     stack.sandbox.settle()
     gp.hang_up()
