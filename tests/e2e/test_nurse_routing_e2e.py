@@ -117,7 +117,7 @@ def test_the_nurses_browser_is_rung_from_the_helpline_number_with_the_reference_
     amelie.is_in_console, amelie.console_seen_at = True, stack.sandbox.clock.now()
     db.commit()
     browser = stack.sandbox.person(f"client:{amelie.browser_identity}")
-    _gp, request = call_and_press_2(stack, db)
+    gp, request = call_and_press_2(stack, db)
     leg = browser.wait_for_ring(timeout=2)
     assert leg is not None
 
@@ -135,6 +135,8 @@ def test_the_nurses_browser_is_rung_from_the_helpline_number_with_the_reference_
     assert parse_qs(query) == {"reference": [request.reference], "caller": ["+33612345678"]}
     assert leg.from_ == stack.settings.hotline_number
     assert leg.custom_params == {"reference": request.reference, "caller": "+33612345678"}
+    gp.hang_up()  # the flow ends here: its last intents are sent while the stack runs
+    eventually(lambda: leg.status == "canceled", what="the browser leg cancelled")
     db.expire_all()
     amelie = db.get(User, amelie.id)  # type: ignore[assignment]
     amelie.browser_identity, amelie.is_in_console = None, False
@@ -238,6 +240,8 @@ def test_with_every_callback_of_the_ringing_leg_lost_the_gp_reaches_the_backup_b
         kinds = [e.kind for e in db.get(Request, request.id).events]  # type: ignore[union-attr]
         assert "nurse_step_deadline" in kinds
         assert gp.status == "in-progress"
+        gp.hang_up()  # the flow ends here: its last intents are sent while the stack runs
+        eventually(lambda: backup.legs[0].status == "canceled", what="the backup's leg cancelled")
     finally:
         undo()
 
