@@ -26,6 +26,7 @@ import requests
 
 from hotline.sandbox import twiml
 from hotline.sandbox.clock import Clock, RealClock
+from hotline.sandbox.debugger import Debugger, DebuggerEvent
 from hotline.sandbox.model import (
     FINAL_STATUSES,
     RINGING_STATUSES,
@@ -140,6 +141,9 @@ class Engine:
         self.people: dict[str, Person] = {}
         self.recordings: dict[str, Recording] = {}
         self.webhooks: list[WebhookRecord] = []
+        self.debugger = Debugger()
+        self._drops: list[Callable[[WebhookRecord], bool]] = []
+        self._firing_at: datetime | None = None
         self._jobs: deque[_HttpJob | Callable[[], None]] = deque()
         self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
         self._counter = itertools.count()
@@ -189,9 +193,14 @@ class Engine:
                     return
             try:
                 if isinstance(job, _HttpJob):
-                    send_webhook(self._session, job.record, self.auth_token)
+                    if self._is_dropped(job.record):
+                        job.record.dropped = True
+                        job.record.error = "dropped: never delivered (fault injection)"
+                    else:
+                        send_webhook(self._session, job.record, self.auth_token)
                     with self.lock:
                         self.webhooks.append(job.record)
+                        self._debug_http_failure(job.record)
                         if job.on_done is not None:
                             job.on_done(job.record)
                 elif job is not None:
@@ -210,13 +219,71 @@ class Engine:
         return max(0.0, min(0.25, (due - self.clock.now()).total_seconds()))
 
     def _fire_due_timers(self) -> None:
+        # A timer runs at its own due time: what it schedules counts from then, so one jump of a
+        # manual clock plays a whole chain of timed steps (a prompt, then the next, then a pause).
         now = self.clock.now()
         while self._timers and self._timers[0][0] <= now:
-            _, _, callback = heapq.heappop(self._timers)
+            due, _, callback = heapq.heappop(self._timers)
+            self._firing_at = due
             try:
                 callback()
             except Exception:
                 logger.exception("sandbox timer failed")
+            finally:
+                self._firing_at = None
+
+    def now(self) -> datetime:
+        """The engine's present: a firing timer's due time, else the clock's time."""
+        return self._firing_at or self.clock.now()
+
+    # ===== the debugger and fault injection =====================================================
+
+    def record_error(
+        self, code: int, message: str, call_sid: str | None = None, url: str | None = None
+    ) -> DebuggerEvent:
+        """Record a Twilio error or warning the app caused, as Twilio's debugger lists it."""
+        event = DebuggerEvent(at=self.now(), code=code, message=message, call_sid=call_sid, url=url)
+        logger.info("sandbox debugger: %s %s (%s)", code, message, call_sid or "-")
+        return self.debugger.record(event)
+
+    def _debug_http_failure(self, record: WebhookRecord) -> None:
+        if record.ok or record.dropped:  # a lost request leaves no trace at Twilio either
+            return
+        if record.error is not None:
+            reason = "timed out" if "Timeout" in record.error else "could not connect"
+            self.record_error(
+                11205,
+                f"HTTP connection failure: {reason} ({record.error})",
+                record.call_sid,
+                record.url,
+            )
+        else:
+            self.record_error(
+                11200,
+                f"HTTP retrieval failure: the {record.kind} request got HTTP {record.status_code}",
+                record.call_sid,
+                record.url,
+            )
+
+    def drop_webhooks(self, predicate: Callable[[WebhookRecord], bool]) -> Callable[[], None]:
+        """Lose every webhook matching `predicate` (never delivered, logged as dropped).
+
+        Returns an undo function that stops dropping them.
+        """
+        with self.lock:
+            self._drops.append(predicate)
+
+        def undo() -> None:
+            with self.lock:
+                if predicate in self._drops:
+                    self._drops.remove(predicate)
+
+        return undo
+
+    def _is_dropped(self, record: WebhookRecord) -> bool:
+        with self.lock:
+            predicates = list(self._drops)
+        return any(predicate(record) for predicate in predicates)
 
     def is_idle(self) -> bool:
         """True when no job is queued or running and no timer is due."""
@@ -245,7 +312,7 @@ class Engine:
         self._wake.notify_all()
 
     def _schedule(self, delay_s: float, callback: Callable[[], None]) -> None:
-        due = self.clock.now() + timedelta(seconds=max(0.0, delay_s))
+        due = self.now() + timedelta(seconds=max(0.0, delay_s))
         heapq.heappush(self._timers, (due, next(self._counter), callback))
         self._wake.notify_all()
 
@@ -274,7 +341,7 @@ class Engine:
             method=(method or "POST").upper(),
             params=params,
             call_sid=call_sid,
-            at=self.clock.now(),
+            at=self.now(),
         )
         self._enqueue(_HttpJob(record, on_done))
 
@@ -320,7 +387,7 @@ class Engine:
             from_=from_,
             to=to,
             direction=direction,
-            created_at=self.clock.now(),
+            created_at=self.now(),
             parent_sid=parent_sid,
         )
         self.calls_by_sid[leg.sid] = leg
@@ -353,7 +420,7 @@ class Engine:
 
     def _set_status(self, leg: Leg, status: str) -> None:
         leg.status = status
-        leg.updated_at = self.clock.now()
+        leg.updated_at = self.now()
 
     def _call_params(self, leg: Leg) -> dict[str, str]:
         params = {
@@ -386,7 +453,7 @@ class Engine:
         params["CallStatus"] = {"initiated": "initiated", "ringing": "ringing"}.get(
             event, "in-progress" if event == "answered" else leg.status
         )
-        params["Timestamp"] = rfc2822(self.clock.now()) or ""
+        params["Timestamp"] = rfc2822(self.now()) or ""
         params["CallbackSource"] = "call-progress-events"
         params["SequenceNumber"] = str(leg.sequence)
         leg.sequence += 1
@@ -424,7 +491,7 @@ class Engine:
         """The person picked up: the leg is in progress; run what it is for."""
         leg.step += 1
         self._set_status(leg, "in-progress")
-        leg.start_time = self.clock.now()
+        leg.start_time = self.now()
         policy = self.person(leg.person).policy
         leg.auto_press = policy.press if isinstance(policy, Answer) else None
         self._status_callback(leg, "answered")
@@ -449,7 +516,7 @@ class Engine:
         """An inbound leg is answered when its TwiML first does something other than <Reject>."""
         if leg.status == "ringing" and not leg.rings_person:
             self._set_status(leg, "in-progress")
-            leg.start_time = self.clock.now()
+            leg.start_time = self.now()
             self._status_callback(leg, "answered")
 
     def _end_leg(self, leg: Leg, status: str) -> None:
@@ -462,7 +529,7 @@ class Engine:
         leg.step += 1
         wait, leg.wait, leg.frame = leg.wait, None, None
         self._set_status(leg, status)
-        leg.end_time = self.clock.now()
+        leg.end_time = self.now()
         if was_answered and leg.start_time is not None:
             minutes = max(1, math.ceil((leg.end_time - leg.start_time).total_seconds() / 60))
             leg.price = f"-{minutes * PRICE_PER_MINUTE:.5f}"
@@ -743,7 +810,7 @@ class Engine:
             call_sid=leg.sid,
             account_sid=leg.account_sid,
             duration_s=round(wait.seconds),
-            created_at=self.clock.now(),
+            created_at=self.now(),
         )
         self.recordings[recording.sid] = recording
         url = f"{self.base_url}/{API_VERSION}/Accounts/{leg.account_sid}/Recordings/{recording.sid}"
@@ -864,7 +931,7 @@ class Engine:
 
     def _bridge(self, parent: Leg, wait: DialWait, child: Leg) -> None:
         wait.bridged = True
-        wait.bridged_at = self.clock.now()
+        wait.bridged_at = self.now()
         parent.bridged_with = child.sid
         child.bridged_with = parent.sid
         child.frame = None
@@ -908,7 +975,7 @@ class Engine:
         if child_sid:
             result["DialCallSid"] = child_sid
         if wait.bridged and wait.bridged_at is not None:
-            seconds = int((self.clock.now() - wait.bridged_at).total_seconds())
+            seconds = int((self.now() - wait.bridged_at).total_seconds())
             result["DialCallDuration"] = str(seconds)
         else:
             result["DialCallDuration"] = "0"
@@ -966,8 +1033,8 @@ class Engine:
             call_sid=leg.sid,
             conference_sid=room.sid,
             options=options,
-            created_at=self.clock.now(),
-            updated_at=self.clock.now(),
+            created_at=self.now(),
+            updated_at=self.now(),
         )
         leg.step += 1
         self._join_conference(leg, participant, ConferenceWait(action, method, room.sid))
@@ -988,7 +1055,7 @@ class Engine:
         found = self.find_conference(name)
         if found is not None and found.status != "completed":
             return found
-        now = self.clock.now()
+        now = self.now()
         room = Conference(
             sid=new_sid("CF"),
             friendly_name=name,
@@ -1012,7 +1079,7 @@ class Engine:
             "ConferenceSid": room.sid,
             "FriendlyName": room.friendly_name,
             "StatusCallbackEvent": event,
-            "Timestamp": rfc2822(self.clock.now()) or "",
+            "Timestamp": rfc2822(self.now()) or "",
             "SequenceNumber": str(room.sequence),
         }
         if participant is not None:
@@ -1055,7 +1122,7 @@ class Engine:
             room.status_callback = options.status_callback
             room.status_callback_events = frozenset(options.status_callback_events)
             room.status_callback_method = options.status_callback_method
-        now = self.clock.now()
+        now = self.now()
         participant.status = "connected"
         participant.joined_at = now
         participant.updated_at = now
@@ -1127,7 +1194,7 @@ class Engine:
         participant = room.participants.pop(leg.sid, None)
         if participant is None:
             return
-        now = self.clock.now()
+        now = self.now()
         participant.status = "complete"
         participant.left_at = now
         participant.updated_at = now
@@ -1159,7 +1226,7 @@ class Engine:
         room.status = "completed"
         room.reason_ended = reason
         room.call_sid_ending = ending_sid
-        room.updated_at = self.clock.now()
+        room.updated_at = self.now()
         remaining = list(room.participants)
         for sid in remaining:
             leg = self.calls_by_sid[sid]
@@ -1177,7 +1244,7 @@ class Engine:
 
     def _leave_conference_quietly(self, room: Conference, leg: Leg) -> None:
         participant = room.participants.pop(leg.sid)
-        now = self.clock.now()
+        now = self.now()
         participant.status = "complete"
         participant.left_at = now
         leg.conference_sid = None
@@ -1214,7 +1281,7 @@ class Engine:
         if room.status == "init" and not room.participants and not room.pending:
             room.status = "completed"
             room.reason_ended = "last-participant-left"
-            room.updated_at = self.clock.now()
+            room.updated_at = self.now()
 
     def _detach(self, leg: Leg) -> None:
         """Pull a live leg out of whatever it is doing, before new TwiML runs on it."""
@@ -1478,7 +1545,7 @@ class Engine:
             self._configure_status(leg, form)
             leg.timeout_s = timeout_s
             leg.time_limit_s = time_limit_s
-            now = self.clock.now()
+            now = self.now()
             participant = Participant(
                 call_sid=leg.sid,
                 conference_sid=room.sid,
@@ -1516,7 +1583,7 @@ class Engine:
         with self.lock:
             room, participant = self.participant_for_rest(conference_key, key)
             leg = self.calls_by_sid[participant.call_sid]
-            participant.updated_at = self.clock.now()
+            participant.updated_at = self.now()
             if "Muted" in form:
                 muted = parse_bool(form["Muted"], participant.muted)
                 if muted != participant.muted:
