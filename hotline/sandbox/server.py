@@ -12,6 +12,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from hotline.sandbox.clock import Clock
 from hotline.sandbox.control import bp as control_bp
+from hotline.sandbox.debugger_views import bp as debugger_bp
 from hotline.sandbox.engine import API_VERSION, Engine
 from hotline.sandbox.model import Conference, Leg
 from hotline.sandbox.rest import RestRecord, twilio_error
@@ -30,6 +31,7 @@ def create_wsgi_app(sandbox: Sandbox) -> Flask:
     app.register_blueprint(rest_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(debugger_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

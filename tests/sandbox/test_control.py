@@ -156,3 +156,26 @@ def test_advancing_a_real_clock_is_refused(real_time_sandbox: Sandbox) -> None:
 
     assert refused.status_code == 409
     assert state["manual_clock"] is False
+
+
+def test_the_debugger_lists_each_twilio_error_as_json_and_on_a_french_page(
+    world: World,
+) -> None:
+    world.sandbox.add_number(HOTLINE, world.app.on("/incoming", (500, "boom")))
+    gp = world.sandbox.place_call(GP, HOTLINE)
+    world.settle()
+    world.sandbox.record_error(21210, "'From' is not a verified caller ID", url="/Calls.json")
+
+    events = requests.get(world.sandbox.url + "/sandbox/debugger", timeout=5).json()["events"]
+    page = requests.get(world.sandbox.url + "/debugger", timeout=5)
+
+    assert [(e["code"], e["call_sid"]) for e in events] == [(11200, gp.sid), (21210, None)]
+    assert events[0]["url"] == world.app.url("/incoming")
+    assert events[0]["at"] == START.isoformat()
+    assert events[0]["level"] == "ERROR"
+    assert page.status_code == 200
+    assert "Débogueur" in page.text
+    assert "HTTP retrieval failure" in page.text
+    assert gp.sid in page.text
+    assert page.text.index("21210") < page.text.index("11200")  # newest first
+    assert 'href="/debugger"' in requests.get(world.sandbox.url + "/", timeout=5).text
