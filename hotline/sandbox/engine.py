@@ -51,6 +51,7 @@ from hotline.sandbox.model import (
     new_sid,
     rfc2822,
 )
+from hotline.sandbox.validate import validate
 from hotline.sandbox.webhooks import WebhookRecord, send_webhook
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,16 @@ def _form_int(form: dict[str, Any], name: str, default: int | None) -> int | Non
         return int(str(raw))
     except ValueError:
         raise SandboxError(400, 20001, f"Invalid value for {name}: {raw!r}") from None
+
+
+def _check_rest_twiml(text: str) -> None:
+    """A `Twiml` REST parameter that is not valid TwiML is refused (the call is left as it was)."""
+    try:
+        _, issues = validate(twiml.parse(text))
+    except twiml.TwimlError as exc:
+        raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+    if issues:
+        raise SandboxError(400, 21205, f"Invalid Twiml: {issues[0].message}")
 
 
 def _region(address: str) -> str | None:
@@ -580,6 +591,8 @@ class Engine:
             if leg.step != step or leg.status in FINAL_STATUSES:
                 return
             error = self._twiml_error(record)
+            if error in ("12100", "12102"):
+                self._debug_parse_failure(leg, record.response_body, url)
             if error is None:
                 self._run_document(leg, record.response_body, url, method)
                 return
@@ -605,9 +618,15 @@ class Engine:
             return "11200"
         try:
             twiml.parse(record.response_body)
-        except twiml.TwimlError:
-            return "12100"
+        except twiml.TwimlError as exc:
+            return str(exc.code)
         return None
+
+    def _debug_parse_failure(self, leg: Leg, document: str, url: str | None) -> None:
+        try:
+            twiml.parse(document)
+        except twiml.TwimlError as exc:
+            self.record_error(exc.code, str(exc), leg.sid, url)
 
     def _application_error(self, leg: Leg) -> None:
         self._ensure_answered(leg)
@@ -616,10 +635,15 @@ class Engine:
 
     def _run_document(self, leg: Leg, document: str, url: str | None, method: str) -> None:
         try:
-            verbs = twiml.parse(document)
-        except twiml.TwimlError:
+            parsed = twiml.parse(document)
+        except twiml.TwimlError as exc:
+            # 12100: Twilio cannot read the document; the caller hears the application error.
+            self.record_error(exc.code, str(exc), leg.sid, url)
             self._application_error(leg)
             return
+        verbs, issues = validate(parsed)
+        for issue in issues:
+            self.record_error(issue.code, issue.message, leg.sid, url)
         leg.step += 1
         leg.wait = None
         leg.frame = Frame(url=url, method=method, verbs=verbs)
@@ -1414,10 +1438,7 @@ class Engine:
             if not url and not twiml_text and not form.get("ApplicationSid"):
                 raise SandboxError(400, 21205, "Url parameter is required.")
             if twiml_text and not url:
-                try:
-                    twiml.parse(twiml_text)
-                except twiml.TwimlError as exc:
-                    raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+                _check_rest_twiml(twiml_text)
             timeout_s = _form_int(form, "Timeout", 60) or 60
             time_limit_s = _form_int(form, "TimeLimit", None)
             leg = self._new_leg(from_, to, "outbound-api")
@@ -1452,10 +1473,7 @@ class Engine:
             url, twiml_text = form.get("Url"), form.get("Twiml")
             if twiml_text and not url:
                 # Refuse bad TwiML before touching the call: Twilio leaves it as it was.
-                try:
-                    twiml.parse(twiml_text)
-                except twiml.TwimlError as exc:
-                    raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+                _check_rest_twiml(twiml_text)
             if form.get("StatusCallback"):
                 leg.status_callback = form["StatusCallback"]
                 leg.status_callback_method = (form.get("StatusCallbackMethod") or "POST").upper()

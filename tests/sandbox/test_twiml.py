@@ -246,8 +246,8 @@ def test_reject_busy_ends_the_unanswered_call_busy(world: World) -> None:
     assert world.app.one("/status").params["CallStatus"] == "busy"
 
 
-def test_invalid_twiml_ends_the_call_with_an_application_error(world: World) -> None:
-    gp = call_in(world, "<Response><Sya>typo</Sya></Response>")
+def test_twiml_that_is_not_xml_ends_the_call_with_an_application_error(world: World) -> None:
+    gp = call_in(world, "<Response><Say>typo</Sya></Response>")
 
     assert gp.heard == [APPLICATION_ERROR]
     assert gp.status == "completed"
