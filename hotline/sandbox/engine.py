@@ -64,6 +64,19 @@ BUSY_TONE = "[tonalité occupée]"
 PRICE_PER_MINUTE = 0.013
 # Redirect loops inside wait/hold music are cut short: the music would loop forever on Twilio.
 MAX_SIDE_REDIRECTS = 3
+# "We always add a 5-second timeout buffer to outgoing calls, so value of 10 would result in an
+# actual timeout that was closer to 15 seconds" (spec, CreateParticipant.Timeout; CreateCall.Timeout
+# says the same): a leg rings for the timeout given plus these seconds before it is no-answer.
+RING_BUFFER_S = 5
+# ReasonParticipantLeft "Will be one of: conference_ended_via_api moderator_ended_conference
+# participant_updated_via_api participant_hung_up participant_add_failed" (TwiML <Conference>
+# statusCallback parameters). A REST DeleteParticipant is an update of the participant via the
+# API; the conference-end reasons keep Twilio's "-kicked" wording for it.
+LEFT_BECAUSE_CONFERENCE_ENDED = {
+    "conference-ended-via-api": "conference_ended_via_api",
+    "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
+    "participant-with-end-conference-on-exit-kicked": "moderator_ended_conference",
+}
 CONFERENCE_EVENT_CATEGORY = {
     "conference-start": "start",
     "conference-end": "end",
@@ -118,6 +131,22 @@ def _form_int(form: dict[str, Any], name: str, default: int | None) -> int | Non
         raise SandboxError(400, 20001, f"Invalid value for {name}: {raw!r}") from None
 
 
+def _reason_text(reason: str, ending_sid: str | None) -> str:
+    """Conference-end's `Reason`: "A message indicating why the conference ended"."""
+    who = f"Participant {ending_sid}" if ending_sid else "A participant"
+    return {
+        "conference-ended-via-api": "Conference ended via API",
+        "participant-with-end-conference-on-exit-left": (
+            f"{who} with endConferenceOnExit left the conference"
+        ),
+        "participant-with-end-conference-on-exit-kicked": (
+            f"{who} with endConferenceOnExit was removed from the conference"
+        ),
+        "last-participant-left": f"{who}, the last participant, left the conference",
+        "last-participant-kicked": f"{who}, the last participant, was removed from the conference",
+    }.get(reason, reason)
+
+
 def _check_rest_twiml(text: str) -> None:
     """A `Twiml` REST parameter that is not valid TwiML is refused (the call is left as it was)."""
     try:
@@ -126,6 +155,14 @@ def _check_rest_twiml(text: str) -> None:
         raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
     if issues:
         raise SandboxError(400, 21205, f"Invalid Twiml: {issues[0].message}")
+
+
+def _is_call_sid(value: str) -> bool:
+    return (
+        len(value) == 34
+        and value.startswith("CA")
+        and all(c in "0123456789abcdef" for c in value[2:])
+    )
 
 
 def _region(address: str) -> str | None:
@@ -488,7 +525,9 @@ class Engine:
         elif isinstance(policy, Decline):
             self._enqueue(lambda: self._decline_if_ringing(leg))
         if leg.dial_parent is None:
-            self._leg_timer(leg, leg.timeout_s, lambda: self._end_leg(leg, "no-answer"))
+            self._leg_timer(
+                leg, leg.timeout_s + RING_BUFFER_S, lambda: self._end_leg(leg, "no-answer")
+            )
 
     def _answer_if_ringing(self, leg: Leg) -> None:
         if leg.status == "ringing" and leg.rings_person:
@@ -922,7 +961,7 @@ class Engine:
                 }
             wait.children.append(callee.sid)
             self._initiate(callee)
-        self._leg_timer(leg, wait.timeout_s, lambda: self._dial_timeout(leg, wait))
+        self._leg_timer(leg, wait.timeout_s + RING_BUFFER_S, lambda: self._dial_timeout(leg, wait))
         return True
 
     def _dial_timeout(self, parent: Leg, wait: DialWait) -> None:
@@ -1053,6 +1092,18 @@ class Engine:
             max_participants=noun.get_int("maxParticipants", 250),
         )
         room = self.find_or_create_conference(noun.text)
+        if options.label and room.participant(options.label) is not None:
+            # "If a participant with the same label already exists in the conference, 16025 error
+            # notification will be reported ... The call will not be added into the conference
+            # and instead continue to the next TwiML verb." (TwiML <Conference>, participantLabel)
+            self.record_error(
+                16025,
+                f"Participant label {options.label!r} is already in use in conference "
+                f"{room.friendly_name!r}",
+                leg.sid,
+                leg.frame.url if leg.frame else None,
+            )
+            return False
         participant = Participant(
             call_sid=leg.sid,
             conference_sid=room.sid,
@@ -1210,7 +1261,7 @@ class Engine:
 
         self._webhook(kind, url, method, params, leg.sid, done)
 
-    def _leave_conference(self, leg: Leg, reason: str) -> None:
+    def _leave_conference(self, leg: Leg, reason: str, kicked: bool = False) -> None:
         room = self.conferences.get(leg.conference_sid or "")
         leg.conference_sid = None
         if room is None:
@@ -1235,7 +1286,6 @@ class Engine:
                 self.calls_by_sid[other_sid].hear(BEEP)
         if room.status == "completed":
             return
-        kicked = reason == "participant_kicked"
         if participant.options.end_on_exit:
             suffix = "kicked" if kicked else "left"
             self._end_conference(room, f"participant-with-end-conference-on-exit-{suffix}", leg.sid)
@@ -1259,9 +1309,12 @@ class Engine:
             room.pending.pop(sid)
             self._end_leg(self.calls_by_sid[sid], "canceled")
         if was_started or remaining or ending_sid:
-            extra = {"ReasonConferenceEnded": reason}
+            extra = {"ReasonConferenceEnded": reason, "Reason": _reason_text(reason, ending_sid)}
             if ending_sid:
                 extra["CallSidEndingConference"] = ending_sid
+                ending = next((p for p in room.history if p.call_sid == ending_sid), None)
+                if ending is not None and ending.label:
+                    extra["ParticipantLabelEndingConference"] = ending.label
             self._conference_event(room, "conference-end", None, **extra)
         for sid in remaining:
             self._after_conference(self.calls_by_sid[sid])
@@ -1277,7 +1330,9 @@ class Engine:
             "participant-leave",
             participant,
             ParticipantCallStatus=leg.status,
-            ReasonParticipantLeft="conference_ended",
+            ReasonParticipantLeft=LEFT_BECAUSE_CONFERENCE_ENDED.get(
+                room.reason_ended or "", "conference_ended_via_api"
+            ),
         )
 
     def _after_conference(self, leg: Leg) -> None:
@@ -1302,6 +1357,16 @@ class Engine:
         if room is None:
             return
         room.pending.pop(leg.sid, None)
+        if participant.via_rest and leg.status in ("no-answer", "busy", "failed", "canceled"):
+            # The changelog of 2023-10-25: a participant added through the API who "failed to
+            # answer" gets a participant-leave carrying the call's status and the reason.
+            self._conference_event(
+                room,
+                "participant-leave",
+                participant,
+                ParticipantCallStatus=leg.status,
+                ReasonParticipantLeft="participant_add_failed",
+            )
         if room.status == "init" and not room.participants and not room.pending:
             room.status = "completed"
             room.reason_ended = "last-participant-left"
@@ -1535,8 +1600,16 @@ class Engine:
                 raise SandboxError(400, 21603, "A 'From' phone number is required.")
             room = self.conference_for_rest(conference_key, create=True)
             label = form.get("Label") or None
+            if label and (
+                len(label) > 128 or "/" in label or "%2F" in label.upper() or _is_call_sid(label)
+            ):
+                # 16024: "The value must be 128 characters or fewer, it cannot resemble a Call
+                # SID, and it cannot contain /, including %2F."
+                raise SandboxError(400, 16024, f"Invalid participant label {label!r}")
             if label and room.participant(label) is not None:
-                raise SandboxError(400, 16025, f"Participant label {label!r} already in use")
+                # 16026: "The participant label specified in an API call to create a voice
+                # conference participant is already in use by another active participant".
+                raise SandboxError(400, 16026, "Participant label is in use by another participant")
             wait_url = form.get("WaitUrl")
             timeout_s = _form_int(form, "Timeout", 60) or 60
             time_limit_s = _form_int(form, "TimeLimit", None)
@@ -1649,7 +1722,7 @@ class Engine:
             if participant.status != "connected":
                 self._end_leg(leg, "canceled")
                 return
-            self._leave_conference(leg, "participant_kicked")
+            self._leave_conference(leg, "participant_updated_via_api", kicked=True)
             leg.wait = None
             leg.participant_target = None
             self._end_leg(leg, "completed")

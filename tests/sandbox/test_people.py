@@ -59,13 +59,15 @@ def test_decline_policy_ends_the_call_busy(world: World) -> None:
     assert world.app.one("/status").params["CallStatus"] == "busy"
 
 
-def test_ignore_policy_ends_no_answer_at_the_timeout(world: World) -> None:
+def test_ignore_policy_ends_no_answer_at_the_timeout_plus_twilios_5_s_buffer(
+    world: World,
+) -> None:
     world.sandbox.person(NURSE, Ignore())
     sid = world.client.calls.create(
         to=NURSE, from_=HOTLINE, url=world.app.on("/offer", MENU), timeout=25
     ).sid
 
-    world.advance(24, step=4)
+    world.advance(29, step=4)
     assert world.client.calls(sid).fetch().status == "ringing"
     world.advance(1)
 

@@ -273,7 +273,9 @@ def test_dial_number_unanswered_times_out_and_posts_no_answer(world: World) -> N
     nurse = world.sandbox.person(NURSE).legs[0]
     assert nurse.status == "ringing"
 
-    world.advance(10)
+    world.advance(14)
+    assert nurse.status == "ringing"  # timeout=10 plus Twilio's 5 s buffer
+    world.advance(1)
 
     params = world.app.one("/dialed").params
     assert params["DialCallStatus"] == "no-answer"
