@@ -114,13 +114,13 @@ def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_
     assert first is not None
     assert backup.ringing == []
 
-    stack.sandbox.clock.advance(21)  # the nurse's 20 s ring timeout
+    stack.sandbox.clock.advance(26)  # the nurse's 20 s ring timeout + Twilio's 5 s buffer
     second = backup.wait_for_ring(timeout=2)
     assert second is not None
     stack.sandbox.settle()
     assert first.status == "no-answer"
 
-    stack.sandbox.clock.advance(21)
+    stack.sandbox.clock.advance(26)
     eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail prompt")
     stack.sandbox.settle()
     assert "L'infirmière de permanence n'est pas disponible" in gp.heard_text()
