@@ -23,6 +23,7 @@ from hotline.sandbox.model import (
     Policy,
     RecordWait,
 )
+from hotline.sandbox.speech import PromptedGather, SayWait
 
 if TYPE_CHECKING:
     from hotline.sandbox.server import Sandbox
@@ -31,6 +32,8 @@ bp = Blueprint("sandbox_control", __name__)
 PAGE_PATH = Path(__file__).parent / "static" / "simulator.html"
 
 WAIT_NAMES = {
+    SayWait: "say",
+    PromptedGather: "gather",
     GatherWait: "gather",
     RecordWait: "record",
     DialWait: "dial",

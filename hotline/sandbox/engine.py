@@ -51,6 +51,7 @@ from hotline.sandbox.model import (
     new_sid,
     rfc2822,
 )
+from hotline.sandbox.speech import REACTION_S, PromptedGather, SayWait, say_seconds
 from hotline.sandbox.validate import validate
 from hotline.sandbox.webhooks import WebhookRecord, send_webhook
 
@@ -725,12 +726,24 @@ class Engine:
 
     # ----- simple verbs (return True when the leg is now blocked) -------------------------------
 
-    def _verb_say(self, leg: Leg, node: twiml.Node) -> bool:
+    def _hear_say(self, leg: Leg, node: twiml.Node) -> float:
+        """The person starts hearing a <Say>; return how long it lasts."""
         loops = node.get_int("loop", 1)
         said = Said(text=node.text, voice=node.get("voice"), language=node.get("language"))
-        for _ in range(max(1, min(loops, 3))):
+        times = max(1, min(loops, 3))
+        for _ in range(times):
             leg.hear_say(said)
-        return False
+        return say_seconds(node.text, times)
+
+    def _verb_say(self, leg: Leg, node: twiml.Node) -> bool:
+        seconds = self._hear_say(leg, node)
+        if seconds <= 0:
+            return False
+        # The next verb starts once the text has been said.
+        leg.wait = SayWait()
+        leg.step += 1
+        self._leg_timer(leg, seconds, lambda: self._resume(leg))
+        return True
 
     def _verb_play(self, leg: Leg, node: twiml.Node) -> bool:
         digits = node.get("digits")
@@ -794,14 +807,9 @@ class Engine:
     # ----- Gather ------------------------------------------------------------------------------
 
     def _verb_gather(self, leg: Leg, node: twiml.Node) -> bool:
-        for child in node.children:
-            if child.tag == "Say":
-                self._verb_say(leg, child)
-            elif child.tag == "Play":
-                self._verb_play(leg, child)
         inputs = frozenset((node.get("input", "dtmf") or "dtmf").split())
         num_digits = node.get_int("numDigits", 0) or None
-        wait = GatherWait(
+        wait = PromptedGather(
             action=self._resolve(leg, node.get("action")) or (leg.frame.url if leg.frame else None),
             method=(node.get("method", "POST") or "POST").upper(),
             inputs=inputs,
@@ -809,14 +817,33 @@ class Engine:
             finish_on_key=node.get("finishOnKey", "#") or "",
             timeout_s=node.get_int("timeout", 5),
             action_on_empty=node.get_bool("actionOnEmptyResult", False),
+            prompts=list(node.children),
         )
         leg.wait = wait
         leg.step += 1
-        self._arm_gather_timeout(leg, wait)
-        if leg.auto_press and "dtmf" in inputs:
-            keys, leg.auto_press = leg.auto_press, None
-            self._enqueue(lambda: self._press(leg, keys))
+        self._next_prompt(leg, wait)
         return True
+
+    def _next_prompt(self, leg: Leg, wait: PromptedGather) -> None:
+        """Play the Gather's nested verbs in turn; then its timeout starts."""
+        while wait.prompts:
+            child = wait.prompts.pop(0)
+            seconds = 0.0
+            if child.tag == "Say":
+                seconds = self._hear_say(leg, child)
+            elif child.tag == "Play":
+                self._verb_play(leg, child)
+            elif child.tag == "Pause":
+                seconds = child.get_int("length", 1)
+            if seconds > 0:
+                self._leg_timer(leg, seconds, lambda: self._next_prompt(leg, wait))
+                return
+        wait.prompting = False
+        self._arm_gather_timeout(leg, wait)
+        if leg.auto_press and "dtmf" in wait.inputs:
+            # A simulated person presses once the whole prompt is said, after a reaction time.
+            keys, leg.auto_press = leg.auto_press, None
+            self._leg_timer(leg, REACTION_S, lambda: self._press(leg, keys))
 
     def _arm_gather_timeout(self, leg: Leg, wait: GatherWait) -> None:
         self._leg_timer(leg, wait.timeout_s, lambda: self._gather_timeout(leg, wait))
@@ -1249,7 +1276,7 @@ class Engine:
                 return
             for node in verbs:
                 if node.tag == "Say":
-                    self._verb_say(leg, node)
+                    self._hear_say(leg, node)
                 elif node.tag == "Play" and node.text:
                     leg.hear(f"[play {node.text}]")
                 elif node.tag == "Redirect" and node.text:
@@ -1406,8 +1433,17 @@ class Engine:
             leg.keys_pressed.append(key)
             wait = leg.wait
             if isinstance(wait, GatherWait) and "dtmf" in wait.inputs:
+                if isinstance(wait, PromptedGather) and wait.prompting:
+                    # Barge-in: a key stops the prompt; what was not said yet is never heard.
+                    wait.prompting = False
+                    wait.prompts.clear()
                 if wait.finish_on_key and key in wait.finish_on_key:
-                    self._gather_done(leg, wait, {"Digits": wait.digits})
+                    if wait.digits:
+                        self._gather_done(leg, wait, {"Digits": wait.digits})
+                    else:
+                        # "enters # before entering any other digits": as a timeout without
+                        # input, the next verb runs (unless actionOnEmptyResult).
+                        self._gather_timeout(leg, wait)
                     continue
                 wait.digits += key
                 if wait.num_digits and len(wait.digits) >= wait.num_digits:

@@ -62,7 +62,7 @@ def test_pressing_keys_reaches_the_gather_action(world: World) -> None:
     state = requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()
     [call] = [c for c in state["calls"] if c["sid"] == sid]
     assert call["heard"] == ["Tapez 1", "Choix reçu"]
-    assert call["waiting"] == "pause"
+    assert call["waiting"] == "say"  # "Choix reçu" takes its time to be said
 
 
 def test_hanging_up_ends_the_call(world: World) -> None:

@@ -54,6 +54,7 @@ def test_a_twiml_join_with_a_label_already_in_the_room_is_16025_and_runs_the_nex
     join(world, GP, "gp")
     first = join(world, NURSE, "nurse")
     second_sid = join(world, INTERPRETER, "nurse")
+    world.advance(2)  # the next verb, a <Say>, is said
 
     room = world.sandbox.conference(ROOM)
     second = world.sandbox.get_leg(second_sid)
