@@ -13,7 +13,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from hotline.demo import DemoStack, start_stack
+from hotline.sandbox import Leg
 from hotline.sandbox.clock import ManualClock
+from hotline.sandbox.model import GatherWait, RecordWait
 from tests.conftest import fresh_database_url
 
 T = TypeVar("T")
@@ -75,3 +77,62 @@ def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = 
 def repo_root() -> Path:
     """The repository's top folder."""
     return Path(__file__).resolve().parents[2]
+
+
+def _let_time_pass_until(
+    stack: DemoStack, done: Callable[[], bool], what: str, max_s: float, step_s: float
+) -> None:
+    stack.sandbox.settle()
+    waited = 0.0
+    while not done():
+        if waited >= max_s:
+            raise AssertionError(f"{what}: not after {max_s:.0f} s of sandbox time")
+        stack.sandbox.clock.advance(step_s)
+        stack.sandbox.settle()
+        waited += step_s
+
+
+def until_input(stack: DemoStack, leg: Leg, max_s: float = 120.0, step_s: float = 0.25) -> None:
+    """Let sandbox time pass until `leg` waits for keys (a Gather or a Record).
+
+    Speech takes time in the sandbox as on Twilio: a person presses once the menu has begun (a
+    key pressed during a Gather's prompt interrupts it), not while a <Say> before it is said.
+    """
+    _let_time_pass_until(
+        stack,
+        lambda: isinstance(leg.wait, GatherWait | RecordWait),
+        f"{leg.sid} never waited for keys",
+        max_s,
+        step_s,
+    )
+
+
+def listen(
+    stack: DemoStack, leg: Leg, text: str, max_s: float = 120.0, step_s: float = 0.25
+) -> None:
+    """Let sandbox time pass until `leg` has heard `text` (speech takes time)."""
+    _let_time_pass_until(
+        stack, lambda: text in leg.heard_text(), f"{leg.sid} never heard {text!r}", max_s, step_s
+    )
+
+
+def until_ended(stack: DemoStack, leg: Leg, max_s: float = 120.0, step_s: float = 0.25) -> None:
+    """Let sandbox time pass until `leg` has ended (its last words take time to be said)."""
+    _let_time_pass_until(
+        stack,
+        lambda: leg.status in ("completed", "busy", "failed", "no-answer", "canceled"),
+        f"{leg.sid} never ended",
+        max_s,
+        step_s,
+    )
+
+
+def until(
+    stack: DemoStack,
+    check: Callable[[], object],
+    what: str,
+    max_s: float = 120.0,
+    step_s: float = 0.25,
+) -> None:
+    """Let sandbox time pass until `check()` holds (people take time to speak and react)."""
+    _let_time_pass_until(stack, lambda: bool(check()), what, max_s, step_s)

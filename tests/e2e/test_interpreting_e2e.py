@@ -17,7 +17,7 @@ from hotline.sandbox import Leg, Person
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, listen, until_input
 
 CSRF = "console-csrf-token-of-the-test"
 HEADERS = {"X-CSRF-Token": CSRF}
@@ -40,8 +40,9 @@ def fresh_pool_usage(db: Session) -> Iterator[None]:
 def call_and_press_1(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("1")
-    eventually(lambda: "Quelle langue parle le patient" in gp.heard_text(), what="language menu")
+    listen(stack, gp, "Quelle langue parle le patient")
     stack.sandbox.settle()
     call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
     request = db.get(Request, call.request_id)
@@ -74,11 +75,14 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
 ) -> None:
     people = [stack.sandbox.person(number) for number in ARABIC]
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
 
     legs = [person.wait_for_ring(timeout=2) for person in people]
     assert all(leg is not None for leg in legs), "the three Arabic interpreters ring at once"
     stack.sandbox.settle()
+    listen(stack, gp, "Nous recherchons un interprète en arabe")
     assert "Nous recherchons un interprète en arabe" in gp.heard_text()
 
     stack.sandbox.clock.advance(7)
@@ -86,7 +90,9 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
     assert second is not None
     second.answer()
     stack.sandbox.settle()
+    listen(stack, second, "Interprétariat en arabe pour Plateforme e.CARE")
     assert "Interprétariat en arabe pour Plateforme e.CARE" in second.heard_text()
+    until_input(stack, second)
     second.press("1")
     stack.sandbox.settle()
 
@@ -108,10 +114,12 @@ def test_the_gp_says_tigrigna_and_the_tigrinya_interpreter_rings(
 ) -> None:
     interpreter = stack.sandbox.person(TIGRINYA)
     gp, request = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("tigrigna")
-    eventually(lambda: "interprète en tigrigna" in gp.heard_text(), what="the read-back")
+    listen(stack, gp, "interprète en tigrigna")
+    until_input(stack, gp)
     gp.press("1")
     assert interpreter.wait_for_ring(timeout=2) is not None
     assert latest_session(db, request).language == "ti"
@@ -122,14 +130,16 @@ def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
 ) -> None:
     nurse = stack.sandbox.person(NURSE)
     gp, _ = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("pamplemousse")
-    eventually(lambda: "Je n'ai pas compris la langue" in gp.heard_text(), what="a re-prompt")
+    listen(stack, gp, "Je n'ai pas compris la langue")
     stack.sandbox.settle()
     gp.say("bidule machin")
     assert nurse.wait_for_ring(timeout=2) is not None
     assert gp.heard_text().count("Je n'ai pas compris la langue") == 2
+    listen(stack, gp, "Je vous mets en relation avec l'infirmière")
     assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
 
 
@@ -139,6 +149,8 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     people = [stack.sandbox.person(number) for number in ARABIC]
     agency: Person = stack.sandbox.person(AGENCY)
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     assert all(person.wait_for_ring(timeout=2) is not None for person in people)
     assert agency.ringing == []
@@ -149,22 +161,22 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     line.answer()
     stack.sandbox.settle()
     assert line.digits_received == ["wwww1234#wwww11#"]
+    listen(stack, line, "Interprétariat en arabe")
     assert "Interprétariat en arabe" in line.heard_text()
     stack.sandbox.clock.advance(9)  # the agency's operator never presses 1
     stack.sandbox.settle()
 
-    eventually(
-        lambda: "Aucun interprète en arabe n'est disponible" in gp.heard_text(),
-        what="the offer of the nurse or a callback",
-    )
+    listen(stack, gp, "Aucun interprète en arabe n'est disponible")
     session = latest_session(db, request)
     assert session.status == "no_interpreter" and session.outcome == "no_interpreter"
     db.expire_all()
     refreshed = db.get(Request, request.id)
     assert refreshed is not None and refreshed.outcome == "no_interpreter"
     assert "interpreter_not_found" in [e.kind for e in refreshed.events]
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    listen(stack, gp, "nous vous rappellerons")
     assert "nous vous rappellerons" in gp.heard_text()
 
 
@@ -182,11 +194,13 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     arabic = [stack.sandbox.person(number) for number in ARABIC]
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
     leg = nurse.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
@@ -213,6 +227,7 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert first is not None
     first.answer()
     stack.sandbox.settle()
+    until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
     assert labels_in_room(stack, request) == ["gp", "interpreter", "nurse"]
@@ -233,12 +248,15 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
 ) -> None:
     samira = stack.sandbox.person(ARABIC[0])
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     leg = samira.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
     stack.sandbox.clock.advance(5)  # she listens to the screening for 5 s before pressing 1
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
     for _ in range(16):  # a 16-minute session
