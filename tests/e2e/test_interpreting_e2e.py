@@ -17,7 +17,7 @@ from hotline.sandbox import Leg, Person
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.e2e.conftest import eventually, listen, until_input
+from tests.e2e.conftest import eventually, listen, until, until_input
 
 CSRF = "console-csrf-token-of-the-test"
 HEADERS = {"X-CSRF-Token": CSRF}
@@ -95,6 +95,7 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
     until_input(stack, second)
     second.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: second.conference is not None, "the interpreter in the room")
 
     assert labels_in_room(stack, request) == ["gp", "interpreter"]
     others = [legs[0], legs[2]]
@@ -135,9 +136,9 @@ def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
     listen(stack, gp, "Dites le nom de la langue")
     gp.say("pamplemousse")
     listen(stack, gp, "Je n'ai pas compris la langue")
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.say("bidule machin")
-    assert nurse.wait_for_ring(timeout=2) is not None
+    until(stack, lambda: nurse.ringing, "the nurse rung")
     assert gp.heard_text().count("Je n'ai pas compris la langue") == 2
     listen(stack, gp, "Je vous mets en relation avec l'infirmière")
     assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
@@ -203,6 +204,8 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the nurse in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
     assert request is not None
     assert labels_in_room(stack, request) == ["gp", "nurse"]
@@ -230,6 +233,8 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: first.conference is not None, "the interpreter in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     assert labels_in_room(stack, request) == ["gp", "interpreter", "nurse"]
 
     assert requests.delete(api, cookies=cookies, timeout=5).status_code == 403  # no CSRF token
@@ -259,6 +264,7 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
     until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the interpreter in the room", step_s=0.05)
     for _ in range(16):  # a 16-minute session
         stack.sandbox.clock.advance(60)
     leg.hang_up()
@@ -289,8 +295,10 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
             LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "adjustment"
         )
     ).one()
-    # Twilio counts the leg from her answer: 965 s, a 17th minute started.
+    # Twilio counts the leg from her answer: the 5 s screening, the words said before she joins
+    # the room, then 960 s: a 17th minute started.
     assert adjustment.amount == Decimal("3.50")
     leg_row = db.scalars(select(Call).where(Call.sid == leg.sid)).one()
-    assert leg_row.duration_s == 965
+    assert leg_row.duration_s == leg.duration_s
+    assert leg_row.duration_s is not None and 965 <= leg_row.duration_s < 1020
     assert leg_row.price is not None and leg_row.price_unit
