@@ -14,6 +14,7 @@ ERROR_TITLES = {
     12100: "Document parse failure",
     12102: "The root element must be Response",
     12200: "Schema validation warning",
+    13224: "Dial: Twilio does not support calling this number or the number is invalid",
     16025: "Dial->Conference: Participant label is in use by another participant",
     16026: "Participant label is in use by another participant",
 }

@@ -158,6 +158,16 @@ def _check_rest_twiml(text: str) -> None:
         raise SandboxError(400, 21205, f"Invalid Twiml: {issues[0].message}")
 
 
+def _dialable(number: str) -> bool:
+    """A valid E.164 number (Twilio dials nothing else from <Number>)."""
+    if not number.startswith("+"):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _is_call_sid(value: str) -> bool:
     return (
         len(value) == 34
@@ -966,6 +976,7 @@ class Engine:
         leg.wait = wait
         leg.step += 1
         caller_id = node.get("callerId") or leg.from_
+        undialable: list[Leg] = []
         for target, noun in targets:
             callee = self._new_leg(caller_id, target, "outbound-dial", parent_sid=leg.sid)
             callee.dial_parent = leg.sid
@@ -987,8 +998,22 @@ class Engine:
                     if p.tag == "Parameter"
                 }
             wait.children.append(callee.sid)
+            if not target.startswith("client:") and not _dialable(target):
+                undialable.append(callee)
+                continue
             self._initiate(callee)
         self._leg_timer(leg, wait.timeout_s + RING_BUFFER_S, lambda: self._dial_timeout(leg, wait))
+        for callee in undialable:
+            # 13224 "Dial: Twilio does not support calling this number or the number is invalid"
+            # ("when the provided number is not in E.164 format"): that leg fails.
+            self.record_error(
+                13224,
+                f"Twilio does not support calling this number or the number is invalid: "
+                f"{callee.to!r}",
+                leg.sid,
+                leg.frame.url if leg.frame else None,
+            )
+            self._end_leg(callee, "failed")
         return True
 
     def _dial_timeout(self, parent: Leg, wait: DialWait) -> None:

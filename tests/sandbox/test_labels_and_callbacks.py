@@ -182,3 +182,20 @@ def test_a_rest_participant_who_never_answers_leaves_with_participant_add_failed
     assert leave["ParticipantCallStatus"] == "no-answer"
     assert leave["ReasonParticipantLeft"] == "participant_add_failed"
     assert leave["ParticipantLabel"] == "interpreter"
+
+
+def test_dialling_a_number_that_is_not_e164_fails_the_dial_with_13224(world: World) -> None:
+    world.app.on("/dialed", "<Response/>")
+    world.sandbox.add_number(
+        HOTLINE,
+        world.app.on(
+            "/incoming",
+            "<Response><Dial action='/dialed'><Number>06 98 76 54 32</Number></Dial></Response>",
+        ),
+    )
+    gp = world.sandbox.place_call(GP, HOTLINE)
+    world.settle()
+
+    assert world.app.one("/dialed").params["DialCallStatus"] == "failed"
+    [event] = world.sandbox.debugger.events
+    assert (event.code, event.call_sid) == (13224, gp.sid)
