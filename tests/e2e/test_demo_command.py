@@ -60,7 +60,7 @@ def test_the_demo_command_prints_a_simulator_address_where_a_call_can_be_placed(
         sid = placed.json()["sid"]
 
         heard = ""
-        for _ in range(100):
+        for _ in range(600):  # real time: the greeting takes seconds to be said
             state = requests.get(f"{simulator}/sandbox/state", timeout=5).json()
             leg = next(c for c in state["calls"] if c["sid"] == sid)
             heard = " ".join(leg["heard"])
