@@ -1294,7 +1294,8 @@ class Engine:
             if record.ok and record.response_body.lstrip().startswith("<"):
                 try:
                     verbs = twiml.parse(record.response_body)
-                except twiml.TwimlError:
+                except twiml.TwimlError as exc:
+                    self.record_error(exc.code, str(exc), leg.sid, url)
                     return
             else:
                 leg.hear(f"[play {url}]")  # an audio file played as wait music

@@ -151,3 +151,15 @@ def test_the_schema_table_accepts_and_refuses_as_twilios_docs_say(
     else:
         assert [issue.code for issue in issues] == [12200]
         assert problem in issues[0].message
+
+
+def test_a_wait_url_document_that_is_not_xml_is_12100_too(world: World) -> None:
+    world.app.on("/wait", "<Response><Say>Patientez</Response>")
+    gp = call_in(
+        world,
+        "<Response><Dial><Conference waitUrl='/wait' startConferenceOnEnter='false'>r</Conference>"
+        "</Dial></Response>",
+    )
+
+    [event] = world.sandbox.debugger.events
+    assert (event.code, event.call_sid, event.url) == (12100, gp.sid, world.app.url("/wait"))
