@@ -373,7 +373,7 @@ class Leg:
         self.created_at = created_at
         self.updated_at = created_at
         self.start_time: datetime | None = None
-        self.end_time: datetime | None = None
+        self._end_time: datetime | None = None
         self.answered_by: str | None = None
         self.phone_number_sid: str | None = None
         self.price: str | None = None
@@ -464,19 +464,28 @@ class Leg:
         return self.from_ if self.direction == "inbound" else self.to
 
     @property
+    def end_time(self) -> datetime | None:
+        """When the leg ended (None while it is up)."""
+        return self._end_time
+
+    @end_time.setter
+    def end_time(self, moment: datetime | None) -> None:
+        self._end_time = moment
+        message = self._voicemail
+        if moment is not None and message is not None and message.ended_at is None:
+            message.ended_at = moment  # the hang-up ends the voicemail's message
+
+    @property
     def voicemail(self) -> VoicemailMessage | None:
         """The message a simulated voicemail recorded on this leg (None before its beep)."""
         with self._engine.lock:
-            message = self._voicemail
-            if message is not None and message.ended_at is None and self.end_time is not None:
-                message.ended_at = self.end_time
-            return message
+            return self._voicemail
 
     def hear(self, text: str) -> None:
         """Record something the person heard (engine use, lock held)."""
         self._heard.append(text)
         message = self._voicemail
-        if message is not None and message.ended_at is None and self.end_time is None:
+        if message is not None and message.ended_at is None:
             message.heard.append(text)
 
     def hear_say(self, said: Said) -> None:

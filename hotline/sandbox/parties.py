@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from hotline.sandbox.model import (
@@ -258,7 +259,12 @@ def _interpreter_on(engine: Engine, leg: Leg) -> None:
 
 def _start_party(engine: Engine, leg: Leg, policy: Policy) -> None:
     if isinstance(policy, Voicemail):
-        _later(engine, leg, policy.greeting_s + BEEP_S, lambda: _start_recording(engine, leg))
+        # Both moments are fixed at the answer, so that a coarse clock does not shift them.
+        beep_s = policy.greeting_s + BEEP_S
+        started_at = engine.clock.now() + timedelta(seconds=beep_s)
+        message = VoicemailMessage(started_at=started_at, max_s=policy.max_s)
+        _later(engine, leg, beep_s, lambda: _start_recording(leg, message))
+        _later(engine, leg, beep_s + policy.max_s, lambda: _box_full(engine, leg, message))
     elif isinstance(policy, AgencyMenu):
         # Wrong or no digits: the menu gives up and hangs up.
         _later(
@@ -269,15 +275,10 @@ def _start_party(engine: Engine, leg: Leg, policy: Policy) -> None:
         )
 
 
-def _start_recording(engine: Engine, leg: Leg) -> None:
-    policy = engine.person(leg.person).policy
-    max_s = policy.max_s if isinstance(policy, Voicemail) else 120.0
-    leg._voicemail = VoicemailMessage(started_at=engine.clock.now(), max_s=max_s)
+def _start_recording(leg: Leg, message: VoicemailMessage) -> None:
+    leg._voicemail = message
 
-    def box_full() -> None:
-        message = leg._voicemail
-        if message is not None and message.ended_at is None:
-            message.ended_at = engine.clock.now()
-        engine._end_leg(leg, "completed")
 
-    _later(engine, leg, max_s, box_full)
+def _box_full(engine: Engine, leg: Leg, message: VoicemailMessage) -> None:
+    message.ended_at = message.started_at + timedelta(seconds=message.max_s)
+    engine._end_leg(leg, "completed")
