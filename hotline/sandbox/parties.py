@@ -204,7 +204,7 @@ def answered(engine: Engine, leg: Leg, connect: Callable[[], None]) -> None:
 
     def detected() -> None:
         leg.answered_by = answered_by
-        if amd.callback:
+        if amd.is_async and amd.callback:  # synchronous AMD answers through the Url only
             params = {
                 "AccountSid": leg.account_sid,
                 "CallSid": leg.sid,
