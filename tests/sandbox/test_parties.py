@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from hotline.sandbox import AgencyMenu, Answer, Silent, Voicemail
+from hotline.sandbox.model import Amd, Policy
+from hotline.sandbox.parties import detect
 from tests.sandbox.conftest import GP, HOTLINE, NURSE, World
 
 VOICEMAIL = "+33611111111"
@@ -386,3 +390,49 @@ def test_play_digits_in_the_twiml_reach_the_agency_menu(world: World) -> None:
 
     assert leg.keys_received == "1234"
     assert leg.agency_interpreter_on
+
+
+def test_a_silent_person_answers_after_its_delay_and_never_presses_a_key(world: World) -> None:
+    world.sandbox.person(SILENT, Silent(after_s=3))
+    world.app.on("/choice", "<Response><Say>Accepté</Say></Response>")
+    sid = call(
+        world,
+        SILENT,
+        "/offer",
+        "<Response><Gather numDigits='1' action='/choice' timeout='5'>"
+        "<Say>Tapez 1 pour accepter</Say></Gather><Say>Au revoir</Say></Response>",
+    )
+    leg = world.sandbox.get_leg(sid)
+    world.advance(2)
+    assert leg.status == "ringing"
+
+    world.advance(1)
+    assert leg.status == "in-progress"
+    world.advance(5)
+
+    assert world.app.to("/choice") == []
+    assert leg.keys_pressed == []
+    assert leg.heard == ["Tapez 1 pour accepter", "Au revoir"]
+    assert leg.status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("party", "mode", "expected"),
+    [
+        (Answer(), "Enable", ("human", 2.2)),
+        (Answer(), "DetectMessageEnd", ("human", 2.2)),
+        (Voicemail(greeting_s=6), "Enable", ("machine_start", 2.4)),
+        (Voicemail(greeting_s=6), "DetectMessageEnd", ("machine_end_beep", 6.5)),
+        (Voicemail(greeting_s=2), "DetectMessageEnd", ("human", 3.2)),  # a short greeting fools it
+        (Voicemail(greeting_s=45), "DetectMessageEnd", ("machine_end_other", 30.0)),
+        (AgencyMenu(digits="1"), "Enable", ("machine_start", 2.4)),
+        (AgencyMenu(digits="1"), "DetectMessageEnd", ("machine_end_silence", 5.2)),
+        (Silent(), "Enable", ("unknown", 5.0)),
+    ],
+)
+def test_what_detection_reports_for_each_party_with_twilio_s_default_thresholds(
+    party: Policy, mode: str, expected: tuple[str, float]
+) -> None:
+    answered_by, after_s = detect(party, Amd(mode=mode))
+
+    assert (answered_by, round(after_s, 3)) == expected
