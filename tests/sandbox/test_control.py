@@ -226,9 +226,11 @@ def test_the_state_shows_what_a_voicemail_recorded_and_what_amd_said(world: Worl
         machine_detection="DetectMessageEnd",
         url=world.app.on("/vm", "<Response><Say>Rappelez-nous</Say><Pause length='5'/></Response>"),
     ).sid
-    world.advance(10, step=0.5)
+    world.advance(20, step=0.5)
 
     state = requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()
     [leg] = [c for c in state["calls"] if c["sid"] == sid]
+    assert leg["status"] == "completed"
     assert leg["answered_by"] == "machine_end_beep"
-    assert leg["voicemail"] == {"heard": ["Rappelez-nous"], "duration": 5.0}
+    assert leg["voicemail"]["heard"] == ["Rappelez-nous"]
+    assert leg["voicemail"]["duration"] >= 5
