@@ -332,6 +332,11 @@ class Person:
         """Legs in progress on this phone now."""
         return [leg for leg in self.legs if leg.status == "in-progress"]
 
+    @property
+    def messages(self) -> list[VoicemailMessage]:
+        """What this phone's voicemail recorded, one message per call it took, oldest first."""
+        return [leg.voicemail for leg in self.legs if leg.voicemail is not None]
+
     def wait_for_ring(self, timeout: float = 5.0) -> Leg | None:
         """Wait (real time) until a leg rings at this phone; return it, or None."""
         deadline = time.monotonic() + timeout

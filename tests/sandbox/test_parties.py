@@ -57,6 +57,7 @@ def test_voicemail_answers_after_its_delay_and_records_what_is_said_after_its_be
 
     assert leg.status == "completed"
     assert message.heard == ["Bonjour, ici la plateforme, référence 42."]
+    assert world.sandbox.person(VOICEMAIL).messages == [message]
     assert message.duration_s == (leg.end_time - message.started_at).total_seconds()
     assert message.duration_s >= 3
 
