@@ -7,7 +7,16 @@ import logging
 import signal
 import threading
 
-from hotline.sandbox.model import Answer, Decline, Ignore, Manual, Policy
+from hotline.sandbox.model import (
+    AgencyMenu,
+    Answer,
+    Decline,
+    Ignore,
+    Manual,
+    Policy,
+    Silent,
+    Voicemail,
+)
 from hotline.sandbox.server import Sandbox
 
 
@@ -20,6 +29,12 @@ def _policy(text: str) -> Policy:
         return Decline()
     if kind == "ignore":
         return Ignore()
+    if kind == "voicemail":
+        return Voicemail(after_s=float(arg or 20))
+    if kind == "agency" and arg:
+        return AgencyMenu(digits=arg)
+    if kind == "silent":
+        return Silent(after_s=float(arg or 0))
     return Manual()
 
 
@@ -42,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ADDRESS=POLICY",
-        help="a simulated phone: manual | answer:SECONDS[:KEYS] | decline | ignore",
+        help=(
+            "a simulated phone: manual | answer:SECONDS[:KEYS] | decline | ignore"
+            " | voicemail[:SECONDS] | agency:ACCESS_CODE | silent[:SECONDS]"
+        ),
     )
     return parser
 

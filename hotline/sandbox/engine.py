@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 import phonenumbers
 import requests
 
-from hotline.sandbox import twiml
+from hotline.sandbox import parties, twiml
 from hotline.sandbox.clock import Clock, RealClock
 from hotline.sandbox.debugger import Debugger, DebuggerEvent
 from hotline.sandbox.model import (
@@ -528,11 +528,12 @@ class Engine:
         self._set_status(leg, "ringing")
         self._status_callback(leg, "ringing")
         policy = self.person(leg.person).policy
-        if isinstance(policy, Answer):
-            if policy.after_s <= 0:
+        answers_after = parties.answers_after(policy)
+        if answers_after is not None:
+            if answers_after <= 0:
                 self._enqueue(lambda: self._answer_if_ringing(leg))
             else:
-                self._leg_timer(leg, policy.after_s, lambda: self._answer_if_ringing(leg))
+                self._leg_timer(leg, answers_after, lambda: self._answer_if_ringing(leg))
         elif isinstance(policy, Decline):
             self._enqueue(lambda: self._decline_if_ringing(leg))
         if leg.dial_parent is None:
@@ -556,10 +557,13 @@ class Engine:
         policy = self.person(leg.person).policy
         leg.auto_press = policy.press if isinstance(policy, Answer) else None
         self._status_callback(leg, "answered")
-        if leg.send_digits:
-            leg.digits_received.append(leg.send_digits)
         if leg.time_limit_s:
             self._schedule(leg.time_limit_s, lambda: self._end_if_live(leg))
+        # SendDigits, then answering-machine detection, before the leg's TwiML (parties.py).
+        parties.answered(self, leg, lambda: self._connect_answered(leg))
+
+    def _connect_answered(self, leg: Leg) -> None:
+        """Run what an answered leg is for: join its room, its <Dial>, or fetch its TwiML."""
         if leg.participant_target is not None:
             self._join_conference(leg, leg.participant_target, None)
         elif leg.dial_parent is not None:
@@ -758,7 +762,7 @@ class Engine:
     def _verb_play(self, leg: Leg, node: twiml.Node) -> bool:
         digits = node.get("digits")
         if digits:
-            leg.digits_received.append(digits)
+            parties.digits_played(self, leg, digits)
         if node.text:
             leg.hear(f"[play {node.text}]")
         return False
@@ -985,6 +989,7 @@ class Engine:
                 callee.whisper_url = self._resolve(leg, noun.get("url"))
                 callee.whisper_method = (noun.get("method", "POST") or "POST").upper()
                 callee.send_digits = noun.get("sendDigits")
+                callee.amd = parties.amd_from_noun(noun.get)
                 callee.status_callback = self._resolve(leg, noun.get("statusCallback"))
                 callee.status_callback_method = (
                     noun.get("statusCallbackMethod", "POST") or "POST"
@@ -1578,8 +1583,7 @@ class Engine:
             leg.timeout_s = timeout_s
             leg.time_limit_s = time_limit_s
             leg.send_digits = form.get("SendDigits") or None
-            if form.get("MachineDetection") in ("Enable", "DetectMessageEnd"):
-                leg.answered_by = "human"
+            leg.amd = parties.amd_from_form(form)
             self._enqueue(lambda: self._initiate(leg) if leg.status == "queued" else None)
             return leg
 
@@ -1696,6 +1700,7 @@ class Engine:
             )
             leg = self._new_leg(str(form.get("CallerId") or from_), to, "outbound-api")
             self._configure_status(leg, form)
+            leg.amd = parties.amd_from_form(form, participant=True)
             leg.timeout_s = timeout_s
             leg.time_limit_s = time_limit_s
             now = self.now()

@@ -162,6 +162,9 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     line.answer()
     stack.sandbox.settle()
     assert line.digits_received == ["wwww1234#wwww11#"]
+    stack.sandbox.clock.advance(4)  # the digits' eight half-second pauses, then the whisper
+    stack.sandbox.settle()
+    assert line.keys_received == "1234#11#"
     listen(stack, line, "Interprétariat en arabe")
     assert "Interprétariat en arabe" in line.heard_text()
     stack.sandbox.clock.advance(9)  # the agency's operator never presses 1
