@@ -140,6 +140,7 @@ class Engine:
         self.people: dict[str, Person] = {}
         self.recordings: dict[str, Recording] = {}
         self.webhooks: list[WebhookRecord] = []
+        self.errors: list[dict[str, Any]] = []
         self._jobs: deque[_HttpJob | Callable[[], None]] = deque()
         self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
         self._counter = itertools.count()
@@ -277,6 +278,21 @@ class Engine:
             at=self.clock.now(),
         )
         self._enqueue(_HttpJob(record, on_done))
+
+    def record_error(
+        self, code: int, message: str, call_sid: str | None = None, url: str | None = None
+    ) -> None:
+        """Log a Twilio error the app caused, as Twilio's debugger does."""
+        with self.lock:
+            self.errors.append(
+                {
+                    "code": code,
+                    "message": message,
+                    "call_sid": call_sid,
+                    "url": url,
+                    "at": self.clock.now(),
+                }  # fmt: skip
+            )
 
     # ===== people, numbers ======================================================================
 
