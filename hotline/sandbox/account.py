@@ -55,7 +55,7 @@ class ApiKey:
 
 @dataclass
 class CallerId:
-    """A verified outgoing caller ID: a number the account proved it owns, not bought from Twilio."""
+    """A verified outgoing caller ID: a number the account proved it owns (not from Twilio)."""
 
     phone_number: str
     created_at: datetime

@@ -291,7 +291,7 @@ class Engine:
                     "call_sid": call_sid,
                     "url": url,
                     "at": self.clock.now(),
-                }  # fmt: skip
+                }
             )
 
     # ===== people, numbers ======================================================================
