@@ -90,6 +90,14 @@ def form_dict() -> dict[str, Any]:
     return form
 
 
+def _credentials_valid(sandbox: Sandbox, username: str | None, password: str | None) -> bool:
+    """The account SID and auth token, or an API key's SID and secret (as Twilio accepts)."""
+    if username == sandbox.account_sid:
+        return password == sandbox.auth_token
+    key = sandbox.account.keys.get(username or "")
+    return key is not None and password == key.secret
+
+
 @bp.before_request
 def _authenticate() -> tuple[Response, int] | None:
     sandbox = _sandbox()
@@ -101,7 +109,7 @@ def _authenticate() -> tuple[Response, int] | None:
         at=sandbox.clock.now(),
     )
     auth = request.authorization
-    if auth is None or auth.username != sandbox.account_sid or auth.password != sandbox.auth_token:
+    if auth is None or not _credentials_valid(sandbox, auth.username, auth.password):
         return twilio_error(401, 20003, "Authenticate")
     account = (request.view_args or {}).get("account_sid")
     if account != sandbox.account_sid:
