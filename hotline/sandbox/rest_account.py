@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from hotline.sandbox.server import Sandbox
 
 HTTP_METHODS = ("GET", "POST")
+# Twilio's errors for a phone number's configuration: 21402 "Invalid Url" ("You attempted to
+# update the URL handler associated with a phone number, but the URL you specified was not
+# valid"), 21403 "Invalid Method" ("Valid Method values are GET or POST"). TwiML apps get the same.
+INVALID_URL = 21402
+INVALID_METHOD = 21403
 RECORDING_PRICE = "-0.00250"
 
 
@@ -43,7 +48,7 @@ def _method(form: dict[str, Any], name: str, current: str) -> str:
         return current
     method = str(value).upper()
     if method not in HTTP_METHODS:
-        raise SandboxError(400, 21602, f"{name} must be GET or POST, not {value!r}")
+        raise SandboxError(400, INVALID_METHOD, f"{name} must be GET or POST, not {value!r}")
     return method
 
 
@@ -53,7 +58,7 @@ def _url(form: dict[str, Any], name: str, current: str | None) -> str | None:
         return current
     value = str(form[name] or "")
     if value and not re.match(r"https?://", value):
-        raise SandboxError(400, 21502, f"{name} is not a valid URL: {value!r}")
+        raise SandboxError(400, INVALID_URL, f"{name} is not a valid URL: {value!r}")
     return value or None
 
 
@@ -155,15 +160,18 @@ def update_incoming_number(account_sid: str, sid: str) -> Response:
         _stamp(number)
         app_sid = form.get("VoiceApplicationSid", number.voice_application_sid)
         if app_sid and app_sid not in _account().applications:
-            raise SandboxError(400, 21606, f"VoiceApplicationSid {app_sid} is not an application")
-        number.voice_url = _url(form, "VoiceUrl", number.voice_url) or ""
-        number.method = _method(form, "VoiceMethod", number.method)
-        number.fallback_url = _url(form, "VoiceFallbackUrl", number.fallback_url)
-        number.fallback_method = _method(form, "VoiceFallbackMethod", number.fallback_method)
-        number.status_callback = _url(form, "StatusCallback", number.status_callback)
-        number.status_callback_method = _method(
-            form, "StatusCallbackMethod", number.status_callback_method
-        )
+            # No documented code found for this one: Twilio's generic "invalid parameter".
+            raise SandboxError(400, 20001, f"VoiceApplicationSid {app_sid} is not an application")
+        # Everything is validated before anything changes: a refused update changes nothing.
+        voice_url = _url(form, "VoiceUrl", number.voice_url or None)
+        method = _method(form, "VoiceMethod", number.method)
+        fallback_url = _url(form, "VoiceFallbackUrl", number.fallback_url)
+        fallback_method = _method(form, "VoiceFallbackMethod", number.fallback_method)
+        status_callback = _url(form, "StatusCallback", number.status_callback)
+        status_method = _method(form, "StatusCallbackMethod", number.status_callback_method)
+        number.voice_url, number.method = voice_url or "", method
+        number.fallback_url, number.fallback_method = fallback_url, fallback_method
+        number.status_callback, number.status_callback_method = status_callback, status_method
         number.voice_application_sid = app_sid or None
         if "FriendlyName" in form:
             number.friendly_name = form["FriendlyName"] or None
@@ -203,14 +211,18 @@ def application_json(app: Application) -> dict[str, Any]:
 
 
 def _apply_application(app: Application, form: dict[str, Any]) -> None:
+    # Validated first, then applied: a refused update changes nothing.
+    voice_url = _url(form, "VoiceUrl", app.voice_url)
+    voice_method = _method(form, "VoiceMethod", app.voice_method)
+    fallback_url = _url(form, "VoiceFallbackUrl", app.voice_fallback_url)
+    fallback_method = _method(form, "VoiceFallbackMethod", app.voice_fallback_method)
+    status_callback = _url(form, "StatusCallback", app.status_callback)
+    status_method = _method(form, "StatusCallbackMethod", app.status_callback_method)
     if "FriendlyName" in form:
         app.friendly_name = form["FriendlyName"] or None
-    app.voice_url = _url(form, "VoiceUrl", app.voice_url)
-    app.voice_method = _method(form, "VoiceMethod", app.voice_method)
-    app.voice_fallback_url = _url(form, "VoiceFallbackUrl", app.voice_fallback_url)
-    app.voice_fallback_method = _method(form, "VoiceFallbackMethod", app.voice_fallback_method)
-    app.status_callback = _url(form, "StatusCallback", app.status_callback)
-    app.status_callback_method = _method(form, "StatusCallbackMethod", app.status_callback_method)
+    app.voice_url, app.voice_method = voice_url, voice_method
+    app.voice_fallback_url, app.voice_fallback_method = fallback_url, fallback_method
+    app.status_callback, app.status_callback_method = status_callback, status_method
 
 
 @bp.get("/Applications.json")

@@ -238,3 +238,20 @@ def test_send_digits_of_the_documented_characters_are_accepted(world: World, dig
     call = world.client.calls.create(to=NURSE, from_=HOTLINE, url=url, send_digits=digits)
     assert call.status == "queued"
     assert world.sandbox.errors == []
+
+
+def test_a_number_update_with_a_bad_url_or_method_is_refused_and_changes_nothing(
+    world: World,
+) -> None:
+    number = world.sandbox.add_number(HOTLINE, world.app.url("/incoming"))
+    with pytest.raises(TwilioRestException) as bad_url:
+        world.client.incoming_phone_numbers(number.sid).update(voice_url="incoming")
+    assert (bad_url.value.status, bad_url.value.code) == (400, 21402)
+    with pytest.raises(TwilioRestException) as bad_method:
+        world.client.incoming_phone_numbers(number.sid).update(
+            voice_url=world.app.url("/new"), voice_method="PUT"
+        )
+    assert bad_method.value.code == 21403
+    assert world.client.incoming_phone_numbers(number.sid).fetch().voice_url == world.app.url(
+        "/incoming"
+    )
