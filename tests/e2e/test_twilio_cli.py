@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +26,7 @@ from tests.conftest import (
     fresh_database_url,
     make_settings,
 )
+from tests.contract.openapi import validate_request, validate_response
 
 SECOND_HELPLINE = "+33562000000"
 BOUGHT_WITH = "https://demo.twilio.com/welcome/voice/"
@@ -31,13 +34,25 @@ BOUGHT_WITH = "https://demo.twilio.com/welcome/voice/"
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    """The account: the helpline numbers are bought, still on Twilio's welcome URL."""
+    """The account: the helpline numbers are bought, still on Twilio's welcome URL.
+
+    Every request the commands made, and every 2xx answer, is checked on Twilio's spec after.
+    """
     box = Sandbox(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
     box.start()
     box.add_number(HOTLINE_NUMBER, BOUGHT_WITH)
     box.add_number(SECOND_HELPLINE, BOUGHT_WITH)
     yield box
     box.stop()
+    assert box.rest_requests
+    for record in box.rest_requests:
+        if not 200 <= record.status < 300:
+            continue
+        if record.method == "POST":
+            validate_request("POST", record.path, record.form)
+        body = b"" if record.status == 204 else json.dumps(record.body).encode()
+        query = urlencode([(k, v) for k, values in record.query.items() for v in values])
+        validate_response(record.method, record.path, record.status, body, query=query)
 
 
 @pytest.fixture
