@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,7 +100,7 @@ def test_a_recording_twilio_did_not_delete_keeps_its_url_until_a_later_purge_del
 ) -> None:
     task = leave_voicemail(stack, db)
     sid = task.recording_sid
-    refused = Settings(**{**stack.settings.__dict__, "twilio_auth_token": "0" * 32})
+    refused = replace(stack.settings, twilio_auth_token="0" * 32)
 
     purge(stack, TWO_YEARS_LATER, refused)  # Twilio answers 401: nothing deleted
 
