@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="an incoming number and the app's webhooks (repeatable)",
     )
     parser.add_argument(
+        "--caller-id",
+        action="append",
+        default=[],
+        metavar="E164",
+        help="a verified caller ID of the account, allowed as From besides its numbers",
+    )
+    parser.add_argument(
         "--phone",
         action="append",
         default=[],
@@ -69,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run a sandbox until interrupted."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sandbox = Sandbox(account_sid=args.account_sid, auth_token=args.auth_token)
+    sandbox = Sandbox(
+        account_sid=args.account_sid, auth_token=args.auth_token, caller_ids=args.caller_id
+    )
     for spec in args.number:
         number, _, urls = spec.partition("=")
         voice_url, _, status_url = urls.partition(",")

@@ -17,6 +17,11 @@ ERROR_TITLES = {
     13224: "Dial: Twilio does not support calling this number or the number is invalid",
     16025: "Dial->Conference: Participant label is in use by another participant",
     16026: "Participant label is in use by another participant",
+    21205: "Invalid URL",
+    21206: "Invalid SendDigits",
+    21210: "'From' phone number not verified",
+    21402: "Invalid Url",
+    21403: "Invalid Method",
 }
 # 12200 is logged by Twilio at level WARNING; the others listed here are ERRORs.
 WARNING_CODES = frozenset({12200})

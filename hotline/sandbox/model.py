@@ -99,6 +99,10 @@ class Number:
     fallback_url: str | None = None
     fallback_method: str = "POST"
     sid: str = field(default_factory=lambda: new_sid("PN"))
+    friendly_name: str | None = None
+    voice_application_sid: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 # --- what a leg is waiting for while its TwiML is blocked -------------------------------------

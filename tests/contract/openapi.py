@@ -44,6 +44,14 @@ CHECKED_PATHS: tuple[str, ...] = (
     f"{_ACCOUNTS}/Conferences/{{Sid}}.json",
     f"{_ACCOUNTS}/Conferences/{{ConferenceSid}}/Participants.json",
     f"{_ACCOUNTS}/Conferences/{{ConferenceSid}}/Participants/{{CallSid}}.json",
+    f"{_ACCOUNTS}/IncomingPhoneNumbers.json",
+    f"{_ACCOUNTS}/IncomingPhoneNumbers/{{Sid}}.json",
+    f"{_ACCOUNTS}/Applications.json",
+    f"{_ACCOUNTS}/Applications/{{Sid}}.json",
+    f"{_ACCOUNTS}/Keys.json",
+    f"{_ACCOUNTS}/Keys/{{Sid}}.json",
+    f"{_ACCOUNTS}/OutgoingCallerIds.json",
+    f"{_ACCOUNTS}/Recordings/{{Sid}}.json",
 )
 
 
@@ -79,6 +87,16 @@ SPEC_ERRATA: tuple[Erratum, ...] = (
         {"type": "string"},
         "declared a number, but every non-null example (ListCallRecording readFull, "
         "FetchCallRecording fetch) is the string '-0.0025', like Call.price",
+    ),
+    *(
+        Erratum(
+            "api.v2010.account.incoming_phone_number",
+            prop,
+            {"minLength": 0, "pattern": "^(AP[0-9a-fA-F]{32})?$"},
+            "every example of FetchIncomingPhoneNumber, ListIncomingPhoneNumber and "
+            "UpdateIncomingPhoneNumber carries '' for a number without an application",
+        )
+        for prop in ("sms_application_sid", "voice_application_sid")
     ),
 )
 
