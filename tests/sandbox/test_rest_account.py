@@ -178,7 +178,7 @@ def test_a_call_from_a_number_the_account_neither_owns_nor_verified_is_refused_2
         world.client.calls.create(to=NURSE, from_=GP, url=url)
     assert (caught.value.status, caught.value.code) == (400, 21210)
     assert world.sandbox.calls == []
-    assert world.sandbox.engine.debugger.codes() == [21210]
+    assert world.sandbox.debugger.codes() == [21210]
 
 
 def test_a_call_from_an_owned_number_or_a_verified_caller_id_is_placed(world: World) -> None:
@@ -186,7 +186,7 @@ def test_a_call_from_an_owned_number_or_a_verified_caller_id_is_placed(world: Wo
     world.sandbox.add_number(OTHER_NUMBER, world.app.url("/incoming"))
     assert world.client.calls.create(to=NURSE, from_=OTHER_NUMBER, url=url).status == "queued"
     assert world.client.calls.create(to=NURSE, from_=HOTLINE, url=url).status == "queued"
-    assert world.sandbox.engine.debugger.codes() == []
+    assert world.sandbox.debugger.codes() == []
 
 
 def test_a_browser_leg_from_the_caller_gp_number_is_refused(world: World) -> None:
@@ -214,7 +214,7 @@ def test_a_participant_from_an_unverified_number_is_refused_21210(world: World) 
             from_=HOTLINE, to=NURSE, caller_id=GP
         )
     assert by_caller_id.value.code == 21210
-    assert world.sandbox.engine.debugger.codes() == [21210, 21210]
+    assert world.sandbox.debugger.codes() == [21210, 21210]
     ok = world.client.conferences("room-1").participants.create(from_=HOTLINE, to=NURSE)
     assert ok.call_sid.startswith("CA")
 
@@ -228,7 +228,7 @@ def test_send_digits_twilio_does_not_accept_are_refused_21206(world: World, digi
     with pytest.raises(TwilioRestException) as caught:
         world.client.calls.create(to=NURSE, from_=HOTLINE, url=url, send_digits=digits)
     assert (caught.value.status, caught.value.code) == (400, 21206)
-    assert world.sandbox.engine.debugger.codes()[-1] == 21206
+    assert world.sandbox.debugger.codes()[-1] == 21206
 
 
 @pytest.mark.parametrize("digits", ["W1234#", "wwww1234*ABCD", "1" * 32])
@@ -237,7 +237,7 @@ def test_send_digits_of_the_documented_characters_are_accepted(world: World, dig
     url = world.app.on("/voice", SAY)
     call = world.client.calls.create(to=NURSE, from_=HOTLINE, url=url, send_digits=digits)
     assert call.status == "queued"
-    assert world.sandbox.engine.debugger.codes() == []
+    assert world.sandbox.debugger.codes() == []
 
 
 def test_a_number_update_with_a_bad_url_or_method_is_refused_and_changes_nothing(
