@@ -293,3 +293,66 @@ def recording_status(
         "RecordingTrack": "both",
         "RecordingUrl": recording_url(account_sid, recording_sid),
     }
+
+
+def amd_result(
+    *, account_sid: str, call_sid: str, answered_by: str, detection_ms: int
+) -> dict[str, str]:
+    """The asynchronous answering-machine-detection callback (AsyncAmdStatusCallback).
+
+    https://www.twilio.com/docs/voice/answering-machine-detection ("AsyncAmd" callback
+    parameters): CallSid, AccountSid, AnsweredBy (``human``, ``machine_start``,
+    ``machine_end_beep``, ``machine_end_silence``, ``machine_end_other``, ``fax``,
+    ``unknown``) and MachineDetectionDuration in milliseconds. No From, To nor CallStatus.
+    With synchronous detection, AnsweredBy comes with the answered leg's Url request instead
+    (``outbound_answered(..., AnsweredBy="machine_start")``).
+    """
+    return {
+        "AccountSid": account_sid,
+        "AnsweredBy": answered_by,
+        "CallSid": call_sid,
+        "MachineDetectionDuration": str(detection_ms),
+    }
+
+
+def dial_action(
+    base: dict[str, str], status: str, dialed_sid: str | None, duration_s: int | None
+) -> dict[str, str]:
+    """The <Dial> action when the dialled party hangs up or is not reached.
+
+    https://www.twilio.com/docs/voice/twiml/dial#action: the standard request parameters plus
+    DialCallStatus (``completed``, ``answered``, ``busy``, ``no-answer``, ``failed``,
+    ``canceled``), DialCallSid and DialCallDuration (absent when nobody answered), and
+    DialBridged.
+    """
+    form = {**base, "DialCallStatus": status, "DialBridged": str(status == "completed").lower()}
+    if dialed_sid is not None:
+        form["DialCallSid"] = dialed_sid
+    if duration_s is not None:
+        form["DialCallDuration"] = str(duration_s)
+    return form
+
+
+def sdk_outgoing(
+    *, account_sid: str, application_sid: str, call_sid: str, identity: str, **params: str
+) -> dict[str, str]:
+    """A browser (Voice JavaScript SDK) places a call: the request to the TwiML App's Voice URL.
+
+    https://www.twilio.com/docs/voice/sdks/javascript/twiliodevice#deviceconnectconnectoptions:
+    the ``params`` given to ``device.connect()`` arrive as form parameters of their own beside
+    the standard ones; From and Caller are ``client:<identity>``, To is empty unless a ``To``
+    param is passed, and ApplicationSid names the TwiML App. No geography for a client.
+    """
+    return {
+        "AccountSid": account_sid,
+        "ApiVersion": API_VERSION,
+        "ApplicationSid": application_sid,
+        "CallSid": call_sid,
+        "CallStatus": "ringing",
+        "Called": "",
+        "Caller": f"client:{identity}",
+        "Direction": "inbound",
+        "From": f"client:{identity}",
+        "To": "",
+        **params,
+    }

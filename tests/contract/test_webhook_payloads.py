@@ -43,6 +43,62 @@ AMELIE = "+33600000001"  # the demo's nurse on duty
 PAUL = "+33600000002"  # the demo's backup nurse
 GP_SID = tw.sid("CA", "gp-call")
 
+# The Twilio-facing routes each walk must reach; together, every route of the app.
+WALKS: dict[str, frozenset[str]] = {
+    "nurse": frozenset(
+        {
+            "/twilio/voice/incoming",
+            "/twilio/voice/menu",
+            "/twilio/voice/status",
+            "/twilio/voice/conference",
+            "/twilio/nurse/wait",
+            "/twilio/nurse/screen",
+            "/twilio/nurse/accept",
+            "/twilio/nurse/leg-status",
+        }
+    ),
+    "voicemail": frozenset(
+        {"/twilio/nurse/voicemail", "/twilio/nurse/voicemail-done", "/twilio/nurse/recording"}
+    ),
+    "keypad": frozenset(
+        {
+            "/twilio/interpreting/language-choice",
+            "/twilio/interpreting/wait",
+            "/twilio/interpreting/screen",
+            "/twilio/interpreting/accept",
+            "/twilio/interpreting/leg-status",
+        }
+    ),
+    "speech": frozenset(
+        {
+            "/twilio/interpreting/language",
+            "/twilio/interpreting/speech",
+            "/twilio/interpreting/confirm",
+            "/twilio/interpreting/none",
+            "/twilio/interpreting/none-choice",
+        }
+    ),
+    "callback": frozenset(
+        {
+            "/twilio/callback/time",
+            "/twilio/callback/nurse",
+            "/twilio/callback/nurse-accept",
+            "/twilio/callback/gp",
+            "/twilio/callback/nurse-status",
+            "/twilio/callback/gp-status",
+        }
+    ),
+}
+
+
+def test_every_twilio_facing_route_of_the_app_is_walked_with_documented_payloads(
+    app: Flask,
+) -> None:
+    routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/twilio/")}
+    walked = frozenset().union(*WALKS.values())
+    assert routes - walked == set(), "routes Twilio calls that no walk below reaches"
+    assert walked - routes == set(), "walked routes the app no longer has"
+
 
 @pytest.fixture
 def twilio(
@@ -216,16 +272,7 @@ def test_the_nurse_flow_accepts_every_documented_request_twice(
     gp.progress("completed", _at(clock, 300), duration_s=300, sip_response_code="200")
     nurse.progress("completed", _at(clock, 300), duration_s=288, sip_response_code="200")
 
-    assert set(twilio.hits) >= {
-        "/twilio/voice/incoming",
-        "/twilio/voice/menu",
-        "/twilio/voice/status",
-        "/twilio/voice/conference",
-        "/twilio/nurse/wait",
-        "/twilio/nurse/screen",
-        "/twilio/nurse/accept",
-        "/twilio/nurse/leg-status",
-    }
+    assert WALKS["nurse"] <= set(twilio.hits)
     request = session.scalars(select(Request)).one()
     assert request.caller_number == GP
 
@@ -269,11 +316,7 @@ def test_the_voicemail_accepts_the_record_action_and_its_recording_callback_twic
     )
     gp.progress("completed", _at(clock, 130), duration_s=130, sip_response_code="200")
 
-    assert {
-        "/twilio/nurse/voicemail",
-        "/twilio/nurse/voicemail-done",
-        "/twilio/nurse/recording",
-    } <= set(twilio.hits)
+    assert WALKS["voicemail"] <= set(twilio.hits)
     task = session.scalars(select(CallbackTask)).one()
     assert (task.recording_sid, task.recording_duration_s) == (recording_sid, 42)
     assert task.recording_url == tw.recording_url(ACCOUNT_SID, recording_sid)
@@ -323,13 +366,7 @@ def test_interpreting_by_keypad_accepts_every_documented_request_twice(
     )
     interpreter.progress("completed", _at(clock, 900), duration_s=890, sip_response_code="200")
 
-    assert {
-        "/twilio/interpreting/language-choice",
-        "/twilio/interpreting/wait",
-        "/twilio/interpreting/screen",
-        "/twilio/interpreting/accept",
-        "/twilio/interpreting/leg-status",
-    } <= set(twilio.hits)
+    assert WALKS["keypad"] <= set(twilio.hits)
     assert session.scalars(select(InterpretingSession)).one().status != "dispatching"
 
 
@@ -359,13 +396,7 @@ def test_interpreting_by_speech_then_nobody_accepts_every_documented_request_twi
     promised = gp.gather(none, "3")
     assert promised.find("Say") is not None
 
-    assert {
-        "/twilio/interpreting/language",
-        "/twilio/interpreting/speech",
-        "/twilio/interpreting/confirm",
-        "/twilio/interpreting/none",
-        "/twilio/interpreting/none-choice",
-    } <= set(twilio.hits)
+    assert WALKS["speech"] <= set(twilio.hits)
     assert session.scalars(select(CallbackTask)).one().reason == "no_interpreter"
 
 
@@ -403,14 +434,7 @@ def test_a_callback_accepts_every_documented_request_twice(
     back.progress("completed", _at(clock, 400), duration_s=320, sip_response_code="200")
     nurse.progress("completed", _at(clock, 400), duration_s=335, sip_response_code="200")
 
-    assert {
-        "/twilio/callback/time",
-        "/twilio/callback/nurse",
-        "/twilio/callback/nurse-accept",
-        "/twilio/callback/gp",
-        "/twilio/callback/nurse-status",
-        "/twilio/callback/gp-status",
-    } <= set(twilio.hits)
+    assert WALKS["callback"] <= set(twilio.hits)
     assert query_of(gp_leg.status_callback)
 
 
