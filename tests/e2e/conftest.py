@@ -17,6 +17,8 @@ from hotline.sandbox import Leg
 from hotline.sandbox.clock import ManualClock
 from hotline.sandbox.model import GatherWait, RecordWait
 from tests.conftest import fresh_database_url
+from tests.contract.openapi import load_spec
+from tests.contract.rest_conformance import RestConformance
 
 T = TypeVar("T")
 
@@ -41,12 +43,33 @@ def sandbox_clock(request: pytest.FixtureRequest) -> ManualClock:
     return ManualClock(start)
 
 
+@pytest.fixture(scope="session")
+def rest_conformance() -> RestConformance:
+    """Every REST request the app sends to the sandbox in the run, checked on Twilio's spec."""
+    load_spec()  # read once, before any test's clock runs
+    return RestConformance()
+
+
 @pytest.fixture
-def stack(e2e_database_url: str, sandbox_clock: ManualClock) -> Iterator[DemoStack]:
-    """The demo stack (seeded app + sandbox) for one test."""
+def stack(
+    e2e_database_url: str, sandbox_clock: ManualClock, rest_conformance: RestConformance
+) -> Iterator[DemoStack]:
+    """The demo stack (seeded app + sandbox) for one test.
+
+    The test fails if the app sent the sandbox a REST request that Twilio's spec refuses
+    (unknown path or parameter, wrong type, value outside an enum).
+    """
     running = start_stack(e2e_database_url, sandbox_clock=sandbox_clock)
+    wsgi = running.sandbox.wsgi_app
+    wsgi.wsgi_app = rest_conformance.wrap(wsgi.wsgi_app)
+    since = rest_conformance.mark()
     yield running
     running.stop()
+    if rest_conformance.violations(since):
+        pytest.fail(
+            "the app sent REST requests Twilio's spec refuses:\n" + rest_conformance.report(since),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
