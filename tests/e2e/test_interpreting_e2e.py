@@ -21,7 +21,7 @@ from hotline.sandbox.webhooks import WebhookRecord
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, listen, until, until_input
 
 CSRF = "console-csrf-token-of-the-test"
 HEADERS = {"X-CSRF-Token": CSRF}
@@ -44,8 +44,9 @@ def fresh_pool_usage(db: Session) -> Iterator[None]:
 def call_and_press_1(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("1")
-    eventually(lambda: "Quelle langue parle le patient" in gp.heard_text(), what="language menu")
+    listen(stack, gp, "Quelle langue parle le patient")
     stack.sandbox.settle()
     call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
     request = db.get(Request, call.request_id)
@@ -78,11 +79,14 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
 ) -> None:
     people = [stack.sandbox.person(number) for number in ARABIC]
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
 
     legs = [person.wait_for_ring(timeout=2) for person in people]
     assert all(leg is not None for leg in legs), "the three Arabic interpreters ring at once"
     stack.sandbox.settle()
+    listen(stack, gp, "Nous recherchons un interprète en arabe")
     assert "Nous recherchons un interprète en arabe" in gp.heard_text()
 
     stack.sandbox.clock.advance(7)
@@ -90,9 +94,12 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
     assert second is not None
     second.answer()
     stack.sandbox.settle()
+    listen(stack, second, "Interprétariat en arabe pour Plateforme e.CARE")
     assert "Interprétariat en arabe pour Plateforme e.CARE" in second.heard_text()
+    until_input(stack, second)
     second.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: second.conference is not None, "the interpreter in the room")
 
     assert labels_in_room(stack, request) == ["gp", "interpreter"]
     others = [legs[0], legs[2]]
@@ -112,10 +119,12 @@ def test_the_gp_says_tigrigna_and_the_tigrinya_interpreter_rings(
 ) -> None:
     interpreter = stack.sandbox.person(TIGRINYA)
     gp, request = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("tigrigna")
-    eventually(lambda: "interprète en tigrigna" in gp.heard_text(), what="the read-back")
+    listen(stack, gp, "interprète en tigrigna")
+    until_input(stack, gp)
     gp.press("1")
     assert interpreter.wait_for_ring(timeout=2) is not None
     assert latest_session(db, request).language == "ti"
@@ -126,14 +135,16 @@ def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
 ) -> None:
     nurse = stack.sandbox.person(NURSE)
     gp, _ = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("pamplemousse")
-    eventually(lambda: "Je n'ai pas compris la langue" in gp.heard_text(), what="a re-prompt")
-    stack.sandbox.settle()
+    listen(stack, gp, "Je n'ai pas compris la langue")
+    until_input(stack, gp)
     gp.say("bidule machin")
-    assert nurse.wait_for_ring(timeout=2) is not None
+    until(stack, lambda: nurse.ringing, "the nurse rung")
     assert gp.heard_text().count("Je n'ai pas compris la langue") == 2
+    listen(stack, gp, "Je vous mets en relation avec l'infirmière")
     assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
 
 
@@ -143,32 +154,37 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     people = [stack.sandbox.person(number) for number in ARABIC]
     agency: Person = stack.sandbox.person(AGENCY)
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     assert all(person.wait_for_ring(timeout=2) is not None for person in people)
     assert agency.ringing == []
 
-    stack.sandbox.clock.advance(31)  # past the agency delay: the individuals' legs time out
+    stack.sandbox.clock.advance(36)  # the individuals' legs time out (30 s + Twilio's 5 s buffer)
     line = agency.wait_for_ring(timeout=2)
     assert line is not None
     line.answer()
     stack.sandbox.settle()
     assert line.digits_received == ["wwww1234#wwww11#"]
+    stack.sandbox.clock.advance(4)  # the digits' eight half-second pauses, then the whisper
+    stack.sandbox.settle()
+    assert line.keys_received == "1234#11#"
+    listen(stack, line, "Interprétariat en arabe")
     assert "Interprétariat en arabe" in line.heard_text()
     stack.sandbox.clock.advance(9)  # the agency's operator never presses 1
     stack.sandbox.settle()
 
-    eventually(
-        lambda: "Aucun interprète en arabe n'est disponible" in gp.heard_text(),
-        what="the offer of the nurse or a callback",
-    )
+    listen(stack, gp, "Aucun interprète en arabe n'est disponible")
     session = latest_session(db, request)
     assert session.status == "no_interpreter" and session.outcome == "no_interpreter"
     db.expire_all()
     refreshed = db.get(Request, request.id)
     assert refreshed is not None and refreshed.outcome == "no_interpreter"
     assert "interpreter_not_found" in [e.kind for e in refreshed.events]
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    listen(stack, gp, "nous vous rappellerons")
     assert "nous vous rappellerons" in gp.heard_text()
 
 
@@ -234,13 +250,17 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     arabic = [stack.sandbox.person(number) for number in ARABIC]
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
     leg = nurse.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the nurse in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
     assert request is not None
     nurse_user = db.scalars(select(User).where(User.phone == NURSE)).one()
@@ -266,8 +286,11 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert first is not None
     first.answer()
     stack.sandbox.settle()
+    until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: first.conference is not None, "the interpreter in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     assert labels_in_room(stack, request) == ["gp", "interpreter", nurse_label]
 
     assert requests.delete(api, cookies=cookies, timeout=5).status_code == 403  # no CSRF token
@@ -286,14 +309,18 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
 ) -> None:
     samira = stack.sandbox.person(ARABIC[0])
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     leg = samira.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
     stack.sandbox.clock.advance(5)  # she listens to the screening for 5 s before pressing 1
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the interpreter in the room", step_s=0.05)
     for _ in range(16):  # a 16-minute session
         stack.sandbox.clock.advance(60)
     leg.hang_up()
@@ -324,8 +351,10 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
             LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "adjustment"
         )
     ).one()
-    # Twilio counts the leg from her answer: 965 s, a 17th minute started.
+    # Twilio counts the leg from her answer: the 5 s screening, the words said before she joins
+    # the room, then 960 s: a 17th minute started.
     assert adjustment.amount == Decimal("3.50")
     leg_row = db.scalars(select(Call).where(Call.sid == leg.sid)).one()
-    assert leg_row.duration_s == 965
+    assert leg_row.duration_s == leg.duration_s
+    assert leg_row.duration_s is not None and 965 <= leg_row.duration_s < 1020
     assert leg_row.price is not None and leg_row.price_unit
