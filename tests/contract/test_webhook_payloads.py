@@ -78,6 +78,7 @@ WALKS: dict[str, frozenset[str]] = {
             "/twilio/interpreting/none-choice",
         }
     ),
+    "browser": frozenset({"/twilio/voice/browser-outgoing"}),
     "callback": frozenset(
         {
             "/twilio/callback/time",
@@ -442,6 +443,25 @@ def test_a_callback_accepts_every_documented_request_twice(
 
     assert WALKS["callback"] <= set(twilio.hits)
     assert query_of(gp_leg.status_callback)
+
+
+def test_the_browser_phone_placing_a_call_hears_in_french_that_the_console_places_none(
+    twilio: TwilioSide,
+) -> None:
+    """The TwiML app's Voice URL, as a Voice SDK device's connect() reaches it (twice)."""
+    form = tw.sdk_outgoing(
+        account_sid=ACCOUNT_SID,
+        application_sid=tw.sid("AP", "browser-phone"),
+        call_sid=tw.sid("CA", "browser-call"),
+        identity="nurse-1",
+        To="+33612345678",
+    )
+    answer = twilio.post(twilio.public_root + "/twilio/voice/browser-outgoing", form, document=True)
+    assert answer is not None
+    said = " ".join(node.text or "" for node in answer.iter("Say"))
+    assert "console" in said
+    assert [node.tag for node in answer][-1] == "Hangup"
+    assert WALKS["browser"] <= set(twilio.hits)
 
 
 @pytest.mark.xfail(

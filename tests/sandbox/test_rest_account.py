@@ -11,7 +11,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline.sandbox import Answer
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
-from tests.sandbox.conftest import GP, HOTLINE, NURSE, ContractHttpClient, World
+from tests.sandbox.conftest import GP, HOTLINE, NURSE, ContractHttpClient, World, advance
 
 OTHER_NUMBER = "+33562000000"
 SAY = "<Response><Say>Bonjour</Say></Response>"
@@ -65,6 +65,7 @@ def test_updating_the_voice_url_changes_what_a_call_to_the_number_fetches(world:
     world.settle()
     assert world.app.to("/old") == []
     assert len(world.app.to("/new")) == 1
+    advance(world.sandbox, world.clock, 10)  # the greeting is said, the call ends
     assert world.app.to("/status") != []
 
 
