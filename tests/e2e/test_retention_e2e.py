@@ -17,7 +17,7 @@ from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, OutboxMessage
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, listen, until_input
 
 DR_MARTIN = "+33612345678"
 FRIDAY_NIGHT = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # 22:00 in Paris: nurse line closed
@@ -39,10 +39,10 @@ def office_hours(db: Session) -> Iterator[None]:
 def leave_voicemail(stack: DemoStack, db: Session) -> CallbackTask:
     """Dr Martin calls on Friday night, asks for the nurse and leaves a 10 s message."""
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
-    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail offer")
-    stack.sandbox.settle()
+    listen(stack, gp, "Après le bip")
+    until_input(stack, gp)
     gp.speak(10)
     gp.press("#")
     stack.sandbox.settle()
