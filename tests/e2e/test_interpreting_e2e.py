@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from hotline.demo import DemoStack
 from hotline.models import Call, Helpline, Request, User
-from hotline.sandbox import Leg, Person
+from hotline.sandbox import AgencyMenu, Leg, Person
+from hotline.sandbox.engine import PRICE_PER_MINUTE
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
@@ -90,7 +91,8 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
     second.press("1")
     stack.sandbox.settle()
 
-    assert labels_in_room(stack, request) == ["gp", "interpreter"]
+    session = latest_session(db, request)
+    assert labels_in_room(stack, request) == ["gp", f"interpreter-{session.id}"]
     others = [legs[0], legs[2]]
     eventually(
         lambda: all(leg is not None and leg.status == "canceled" for leg in others),
@@ -133,7 +135,48 @@ def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
     assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
 
 
-def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out(
+def test_no_individual_answers_so_the_agency_menu_gets_its_code_and_connects_on_joining(
+    stack: DemoStack, db: Session
+) -> None:
+    people = [stack.sandbox.person(number) for number in ARABIC]
+    menu = AgencyMenu(digits="1234#", interpreter_after_s=20.0, timeout_s=10.0)
+    agency: Person = stack.sandbox.person(AGENCY, menu)
+    gp, request = call_and_press_1(stack, db)
+    gp.press(digit_for(gp.heard_text(), "l'arabe"))
+    assert all(person.wait_for_ring(timeout=2) is not None for person in people)
+    assert agency.legs == []
+
+    stack.sandbox.clock.advance(31)  # past the agency delay: the individuals' legs time out
+    line = eventually(lambda: agency.legs and agency.legs[0], what="the agency's line called")
+    stack.sandbox.settle()
+    # Twilio keys the access code and the language code itself (SendDigits), pauses included.
+    assert line.digits_received == ["wwww1234#wwww11#"]
+    stack.sandbox.clock.advance(5)  # the keys take their pauses; then the leg's TwiML runs
+    stack.sandbox.settle()
+
+    session = eventually(
+        lambda: (found := latest_session(db, request)).status == "connected" and found,
+        what="the session connected when the agency's line joined the room",
+    )
+    assert session.connected_call_sid == line.sid
+    assert session.interpreter is not None and session.interpreter.kind == "agency"
+    assert labels_in_room(stack, request) == ["gp", f"interpreter-{session.id}"]
+    assert "Pour accepter, tapez 1" not in line.heard_text()  # a menu is not screened
+    eventually(
+        lambda: "Nous joignons l'agence d'interprétariat" in gp.heard_text(),
+        what="the GP told the agency is being reached",
+    )
+
+    stack.sandbox.clock.advance(10)  # longer than any screening would wait for a key
+    stack.sandbox.settle()
+    assert line.status == "in-progress"
+    stack.sandbox.clock.advance(10)  # 20 s after its code: the agency's interpreter comes on
+    stack.sandbox.settle()
+    eventually(lambda: "interprète de l'agence" in gp.heard_text(), what="the agency's interpreter")
+    assert latest_session(db, request).status == "connected"
+
+
+def test_the_agency_does_not_answer_either_so_the_gp_is_offered_the_nurse_or_a_callback(
     stack: DemoStack, db: Session
 ) -> None:
     people = [stack.sandbox.person(number) for number in ARABIC]
@@ -141,17 +184,12 @@ def test_no_individual_answers_so_the_agency_is_dialled_then_the_budget_runs_out
     gp, request = call_and_press_1(stack, db)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     assert all(person.wait_for_ring(timeout=2) is not None for person in people)
-    assert agency.ringing == []
 
     stack.sandbox.clock.advance(31)  # past the agency delay: the individuals' legs time out
-    line = agency.wait_for_ring(timeout=2)
-    assert line is not None
-    line.answer()
-    stack.sandbox.settle()
-    assert line.digits_received == ["wwww1234#wwww11#"]
-    assert "Interprétariat en arabe" in line.heard_text()
-    stack.sandbox.clock.advance(9)  # the agency's operator never presses 1
-    stack.sandbox.settle()
+    assert agency.wait_for_ring(timeout=2) is not None
+    for _ in range(12):  # nobody picks up the agency's line until its step times out
+        stack.sandbox.clock.advance(5)
+        stack.sandbox.settle()
 
     eventually(
         lambda: "Aucun interprète en arabe n'est disponible" in gp.heard_text(),
@@ -215,20 +253,24 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     stack.sandbox.settle()
     first.press("1")
     stack.sandbox.settle()
-    assert labels_in_room(stack, request) == ["gp", "interpreter", "nurse"]
+    labels = labels_in_room(stack, request)
+    session = latest_session(db, request)
+    assert labels[:2] == ["gp", f"interpreter-{session.id}"]
+    assert len(labels) == 3 and str(labels[2]).startswith("nurse")
 
     assert requests.delete(api, cookies=cookies, timeout=5).status_code == 403  # no CSRF token
     removed = requests.delete(api, cookies=cookies, headers=HEADERS, timeout=5)
     assert removed.status_code == 200
     eventually(lambda: first.status == "completed", what="the interpreter's leg hung up")
     stack.sandbox.settle()
-    assert labels_in_room(stack, request) == ["gp", "nurse"]
+    labels = labels_in_room(stack, request)
+    assert len(labels) == 2 and labels[0] == "gp" and str(labels[1]).startswith("nurse")
     assert gp.status == "in-progress" and leg.status == "in-progress"
     session = latest_session(db, request)
     assert session.requested_by == "nurse" and session.outcome == "removed"
 
 
-def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_twilio(
+def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_long_prompt(
     stack: DemoStack, db: Session
 ) -> None:
     samira = stack.sandbox.person(ARABIC[0])
@@ -238,7 +280,7 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
-    stack.sandbox.clock.advance(5)  # she listens to the screening for 5 s before pressing 1
+    stack.sandbox.clock.advance(50)  # she listens to the screening for 50 s before pressing 1
     leg.press("1")
     stack.sandbox.settle()
     for _ in range(16):  # a 16-minute session
@@ -266,13 +308,16 @@ def test_a_session_is_charged_when_the_interpreter_leaves_and_reconciled_with_tw
     assert reconcile(state.database, client, state.clock) == 1
     assert reconcile(state.database, client, state.clock) == 0  # once
     db.expire_all()
-    adjustment = db.scalars(
+    # Twilio counts the leg from her answer (1,010 s, a 17th minute started) but the room from
+    # her join: the charge and its reconciliation agree.
+    adjustments = db.scalars(
         select(LedgerEntry).where(
             LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "adjustment"
         )
-    ).one()
-    # Twilio counts the leg from her answer: 965 s, a 17th minute started.
-    assert adjustment.amount == Decimal("3.50")
+    ).all()
+    assert adjustments == []
     leg_row = db.scalars(select(Call).where(Call.sid == leg.sid)).one()
-    assert leg_row.duration_s == 965
-    assert leg_row.price is not None and leg_row.price_unit
+    assert leg_row.duration_s == 1010
+    # Twilio's own price of the leg, kept as telephony cost (a charge: negative).
+    assert leg_row.price == -Decimal(str(PRICE_PER_MINUTE)) * 17
+    assert leg_row.price_unit == "USD" and leg_row.priced_at is not None
