@@ -4,8 +4,8 @@ A charge is posted when both the interpreter's join and leave times are known (w
 arrives last), keyed by the session, so duplicates and reordering post it once: interpreting is
 priced from presence in the room. Reconciliation later reads the leg from Twilio's REST API,
 prices the time in the room by Twilio's clock and posts any difference as an adjustment; it
-records each interpreter leg's own Twilio price, the telephony cost, a figure kept apart from
-the interpreting cost. Entries are never edited. Each posting checks the budgets covering its
+records each leg's own Twilio price, the telephony cost, a figure kept apart from the
+interpreting cost. Entries are never edited. Each posting checks the budgets covering its
 service date and records each threshold crossed, once.
 """
 
@@ -202,7 +202,7 @@ def reconcile(
     database: Database, client: Client, clock: Callable[[], datetime], limit: int = 100
 ) -> int:
     """The clock's job: check posted charges against Twilio's legs, and record what Twilio
-    charged for each interpreter leg; return how many charges were checked."""
+    charged for each leg; return how many charges were checked."""
     now = clock()
     with database.session() as session:
         due = session.execute(
@@ -273,13 +273,13 @@ def record_leg_price(call: Call, leg: Any, now: datetime) -> None:
 def price_legs(
     database: Database, client: Client, clock: Callable[[], datetime], limit: int = 100
 ) -> int:
-    """Read Twilio's price of ended interpreter legs not priced yet; return how many were."""
+    """Read Twilio's price of ended legs not priced yet (every leg the helpline made or took:
+    the GP's, the nurses', the interpreters'); return how many were."""
     now = clock()
     with database.session() as session:
         sids = session.scalars(
             select(Call.sid)
             .where(
-                Call.interpreting_session_id.is_not(None),
                 Call.priced_at.is_(None),
                 Call.status.in_(TERMINAL_STATUSES),
                 Call.ended_at <= now - RECONCILE_AFTER,
@@ -416,36 +416,45 @@ def priced_sessions(
 
 @dataclass(frozen=True)
 class TelephonyCost:
-    """What Twilio charged for the interpreter legs of a local month, in one currency."""
+    """What Twilio charged for the helpline's legs of a local month, in one currency, and the
+    part of it for the calls to interpreters."""
 
     month: str
     currency: str
     amount: Decimal
+    interpreters: Decimal
     legs: int
 
 
 def telephony_costs(session: Session, tz_name: str) -> list[TelephonyCost]:
-    """Twilio's own price of the interpreter legs, by local month and currency, newest first.
+    """Twilio's own price of the legs, by local month and currency, newest first.
 
     Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. It is
     the telephony cost, apart from the interpreting cost (the ledger, in euros).
     """
     tz = ZoneInfo(tz_name)
     rows = session.execute(
-        select(Call.ended_at, Call.created_at, Call.price, Call.price_unit).where(
-            Call.interpreting_session_id.is_not(None), Call.price.is_not(None)
-        )
+        select(
+            Call.ended_at,
+            Call.created_at,
+            Call.price,
+            Call.price_unit,
+            Call.interpreting_session_id,
+        ).where(Call.price.is_not(None))
     ).tuples()
     amounts: dict[tuple[str, str], Decimal] = {}
+    interpreters: dict[tuple[str, str], Decimal] = {}
     counts: dict[tuple[str, str], int] = {}
-    for ended_at, created_at, leg_price, unit in rows:
+    for ended_at, created_at, leg_price, unit, session_id in rows:
         month = (ended_at or created_at).astimezone(tz).strftime("%Y-%m")
         key = (month, (unit or "USD").upper())
-        amounts[key] = amounts.get(key, Decimal(0)) - Decimal(leg_price or 0)
+        cost = -Decimal(leg_price or 0)
+        amounts[key] = amounts.get(key, Decimal(0)) + cost
+        interpreters[key] = interpreters.get(key, Decimal(0)) + (cost if session_id else 0)
         counts[key] = counts.get(key, 0) + 1
     return [
-        TelephonyCost(month, currency, amounts[(month, currency)], counts[(month, currency)])
-        for month, currency in sorted(amounts, key=lambda k: (k[0], k[1]), reverse=True)
+        TelephonyCost(key[0], key[1], amounts[key], interpreters[key], counts[key])
+        for key in sorted(amounts, reverse=True)
     ]
 
 

@@ -321,3 +321,7 @@ def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_lo
     # Twilio's own price of the leg, kept as telephony cost (a charge: negative).
     assert leg_row.price == -Decimal(str(PRICE_PER_MINUTE)) * 17
     assert leg_row.price_unit == "USD" and leg_row.priced_at is not None
+    rung = db.scalars(select(Call).where(Call.interpreting_session_id == session.id)).all()
+    assert len(rung) == 3  # the two legs cancelled when she pressed 1 are priced too (nothing)
+    assert all(c.priced_at is not None for c in rung)
+    assert sorted(c.price for c in rung if c.sid != leg.sid) == [Decimal(0), Decimal(0)]

@@ -4,6 +4,7 @@ as telephony cost and shown apart from the interpreting cost."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -126,6 +127,18 @@ def test_the_finance_page_shows_the_telephony_cost_apart_from_the_interpreting_c
 ) -> None:
     interpreting, leg = session_in_room(session, screening_s=10, in_room_s=960)
     reconcile_session(session, interpreting, leg, T0 + timedelta(hours=1))
+    gp_leg = Call(
+        sid="CA" + "7" * 32,
+        direction="inbound",
+        status="completed",
+        request_id=interpreting.request_id,
+        created_at=T0,
+        ended_at=T0 + timedelta(minutes=20),
+        price=Decimal("-0.17000"),
+        price_unit="USD",
+        priced_at=T0 + timedelta(hours=1),
+    )
+    session.add(gp_leg)
     finance = make_user(session, "finance")
     session.commit()
     assert sign_in(client, finance.email) == 302
@@ -133,8 +146,10 @@ def test_the_finance_page_shows_the_telephony_cost_apart_from_the_interpreting_c
     page = html.unescape(client.get("/finance").get_data(as_text=True))
     section = page[page.index("Coût d'interprétariat et coût téléphonique") :]
     row = section[section.index("<td>2026-11</td>") :].split("</tr>")[0]
-    assert "56,00\u00a0€" in row  # the interpreting cost, in the ledger
-    assert "0,22\u00a0$US" in row  # Twilio's price of the leg, a separate figure
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    # The interpreting cost (the ledger); Twilio's price of the helpline's legs, a separate
+    # figure, and the part of it for the interpreter's leg; two legs.
+    assert cells == ["56,00\u00a0€", "0,39\u00a0$US", "0,22\u00a0$US", "2"]
 
     english = client.get("/finance?lang=en").get_data(as_text=True)
     assert "Interpreting cost and telephony cost" in english
