@@ -153,6 +153,7 @@ def test_no_individual_answers_so_the_agency_menu_gets_its_code_and_connects_on_
     assert line.digits_received == ["wwww1234#wwww11#"]
     stack.sandbox.clock.advance(5)  # the keys take their pauses; then the leg's TwiML runs
     stack.sandbox.settle()
+    assert line.keys_received == "1234#11#"
 
     session = eventually(
         lambda: (found := latest_session(db, request)).status == "connected" and found,
