@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline, OutboxMessage, Request
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.dispatch import send_digits_for
-from interpreter_pool.models import InterpretingSession
-from interpreter_pool.services import ring_step
+from interpreter_pool.models import Interpreter, InterpretingSession
+from interpreter_pool.services import candidates, ring_step
 from interpreter_pool.twiml import InterpretingUrls
 from tests.conftest import (
     ACCOUNT_SID,
@@ -167,3 +167,12 @@ def test_an_agency_line_joining_after_the_gp_hung_up_is_hung_up(
         voice_form(AGENCY_LEG, CallStatus="in-progress", Direction="outbound-api"),
     )
     assert ET.fromstring(answered.data).find("./Hangup") is not None
+
+
+def test_an_agency_whose_stored_code_twilio_would_refuse_is_not_rung(session: Session) -> None:
+    agency_session(session)
+    agency = session.scalars(select(Interpreter).where(Interpreter.kind == "agency")).one()
+    assert [c.id for c in candidates(session, "ar", T0, "Europe/Paris")] == [agency.id]
+    agency.access_code = "12-34"  # stored before codes were checked where they are entered
+    session.flush()
+    assert candidates(session, "ar", T0, "Europe/Paris") == []
