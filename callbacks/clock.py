@@ -57,7 +57,10 @@ def add_jobs(scheduler: BaseScheduler, state: AppState) -> None:
           lambda: jobs.sweep_stale_calls(database, state.rest_client(), clock))  # fmt: skip
     scheduler.add_job(
         _guarded(
-            "retention", lambda: jobs.purge_old_records(database, clock, settings.retention_months)
+            "retention",
+            lambda: jobs.purge_old_records(
+                database, clock, settings.retention_months, state.rest_client(), root
+            ),
         ),
         "cron",
         hour=3,

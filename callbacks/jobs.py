@@ -17,6 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from callbacks.calling import claim_due, fire, recover_stuck
 from callbacks.models import CallbackTask
+from callbacks.retention import delete_recordings
 from callbacks.twiml import CallbackUrls
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import Database
@@ -74,11 +75,19 @@ def check_budgets(database: Database, clock: Clock, tz_name: str) -> int:
     return len(fired)
 
 
-def purge_old_records(database: Database, clock: Clock, months: int) -> int:
+def purge_old_records(
+    database: Database,
+    clock: Clock,
+    months: int,
+    client: Client | None = None,
+    public_root: str = "",
+) -> int:
     """Retention: requests older than ``months`` lose phone numbers, recordings and free text.
 
     The rows stay (counts, categories, outcomes, languages, durations and amounts are what the
-    reports use); what identifies a person goes.
+    reports use); what identifies a person goes. A voicemail is deleted at Twilio first, through
+    the outbox (sent now with ``client``, else by the clock's resend): its URL is cleared when
+    Twilio confirms.
     """
     cutoff = clock() - timedelta(days=round(months * 30.44))
     with database.session() as session:
@@ -101,10 +110,14 @@ def purge_old_records(database: Database, clock: Clock, months: int) -> int:
         session.execute(
             update(CallbackTask)
             .where(CallbackTask.request_id.in_(old))
-            .values(phone=None, recording_url=None)
+            .values(phone=None)
             .execution_options(synchronize_session=False)
         )
+        delete_recordings(session, old, clock())
+        new_ids = take_new_ids(session)
         session.commit()
+    if client is not None:
+        send_all(database, client, new_ids, clock, public_root)
     count = int(getattr(purged, "rowcount", 0) or 0)
     if count:
         logger.info("retention: %s requests older than %s months purged", count, months)

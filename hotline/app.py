@@ -47,7 +47,10 @@ def create_app(
     )
     app.teardown_appcontext(close_db_session)
 
-    from callbacks import console_views  # noqa: F401 - the callbacks page, on the console
+    from callbacks import (
+        console_views,  # noqa: F401 - the callbacks page, on the console
+        retention,  # noqa: F401 - its outbox handler (recording deleted)
+    )
     from callbacks.views import bp as callback_bp
     from hotline import (
         desk,  # noqa: F401 - the nurse's pages, on the console blueprint

@@ -87,6 +87,8 @@ DEMO_INTERPRETERS = [
 # An agency line: access code, then the language's code in its menu.
 DEMO_AGENCY = ("Agence d'interprétariat (démonstration)", "+33140000000", "1234")
 DEMO_AGENCY_CODES = {"ar": "11", "ti": "12", "prs": "13", "ps": "14", "uk": "15", "ru": "16"}
+# Dr Benali's mobile goes to his voicemail after 20 s (a call back to him reaches a recorder).
+DEMO_VOICEMAIL = "+33623456789"
 
 
 class ThreadedServer:
@@ -230,6 +232,15 @@ def seed_demo(
     session.flush()
 
 
+def seed_parties(sandbox: Any) -> None:
+    """The demo's simulated parties that are machines: the agency's phone menu, a voicemail."""
+    from hotline.sandbox import AgencyMenu, Voicemail
+
+    _, agency_phone, access_code = DEMO_AGENCY
+    sandbox.person(agency_phone, AgencyMenu(digits=access_code))
+    sandbox.person(DEMO_VOICEMAIL, Voicemail(after_s=20))
+
+
 @dataclass
 class DemoStack:
     """The running demo: sandbox, app, their servers and the database."""
@@ -259,8 +270,12 @@ def start_stack(
     fallback_number: str | None = "+33561999999",
     hours: str = DEMO_HOURS,
     run_clock: bool = False,
+    parties: bool = False,
 ) -> DemoStack:
-    """Start the sandbox and the app against each other, as the demo and end-to-end tests do."""
+    """Start the sandbox and the app against each other, as the demo and end-to-end tests do.
+
+    With `parties`, the sandbox's phones that are machines are set up as the demo shows them.
+    """
     from hotline.sandbox import Sandbox
     from hotline.sandbox.clock import RealClock
 
@@ -296,6 +311,8 @@ def start_stack(
         voice_url=f"{settings.public_root}/twilio/voice/incoming",
         status_callback=f"{settings.public_root}/twilio/voice/status",
     )
+    if parties:
+        seed_parties(sandbox)
     scheduler = None
     if run_clock:
         # The demo runs the clock's jobs in its own process (production: the clock: process).
@@ -318,7 +335,12 @@ def run_demo(
     instance_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{(instance_path / 'demo.sqlite3').resolve()}"
     stack = start_stack(
-        url, app_port=app_port, sandbox_port=sandbox_port, hours=hours, run_clock=True
+        url,
+        app_port=app_port,
+        sandbox_port=sandbox_port,
+        hours=hours,
+        run_clock=True,
+        parties=True,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -329,6 +351,9 @@ def run_demo(
         "  répondez puis tapez 1 pour la mettre en relation (or decline, or let it ring).",
         "  Tapez 1 puis la touche d'une langue : les interprètes de cette langue sonnent",
         "  (arabe : 06 10 00 00 01 à 03) ; le premier qui tape 1 est mis en relation.",
+        "  Le standard de l'agence (01 40 00 00 00, code d'accès 1234) et la messagerie du",
+        "  Dr Benali (06 23 45 67 89) sont des machines ; ajoutez d'autres correspondants",
+        "  (messagerie, standard d'agence, personne muette) sur la page du simulateur.",
         f"Console: {stack.settings.public_root}/console",
         *(f"  {email} / {password}" for email, password in DEMO_PASSWORDS.items()),
         f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",

@@ -35,9 +35,10 @@ logger = logging.getLogger(__name__)
 CREATE_CALL = "create_call"
 UPDATE_CALL = "update_call"
 UPDATE_PARTICIPANT = "update_participant"
-KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT})
-# Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold.
-IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT})
+DELETE_RECORDING = "delete_recording"
+KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
+# Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold, a deletion.
+IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
 SESSION_KEY = "outbox_new_ids"
 FINISH_ATTEMPTS = 3
 # Twilio's answer when a call can no longer be changed: it ended already. Not an error for us.
@@ -115,6 +116,15 @@ def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any
                 return {"skipped": "participant no longer in the room"}
             raise
         return {"call_sid": participant.call_sid, "hold": participant.hold}
+    if kind == DELETE_RECORDING:
+        try:
+            client.recordings(payload["recording_sid"]).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                # Gone already (deleted by an earlier attempt or by hand): what we wanted.
+                return {"deleted": payload["recording_sid"], "already_gone": True}
+            raise
+        return {"deleted": payload["recording_sid"]}
     raise ValueError(f"unknown outbox kind {kind!r}")
 
 

@@ -32,7 +32,7 @@ bp = twilio_blueprint(
     "voice",
     __name__,
     "/twilio/voice",
-    document_endpoints=frozenset({"incoming", "menu"}),
+    document_endpoints=frozenset({"incoming", "menu", "browser_outgoing"}),
 )
 
 
@@ -104,6 +104,12 @@ def _branch(call_request: Request, branch: str, call_sid: str) -> VoiceResponse:
     if branch == "interpreter":
         return interpreting_menu(call_request, attempt=1)
     return ask_callback_time(call_request)
+
+
+@bp.post("/browser-outgoing")
+def browser_outgoing() -> Response:
+    """Voice URL of the browser phone's TwiML app (`hotline twilio setup` points it here)."""
+    return twiml(voice_twiml.browser_outgoing_unavailable())
 
 
 @bp.post("/status")

@@ -29,6 +29,9 @@ TECHNICAL_PROBLEM_NO_FALLBACK = (
     "Nous rencontrons un problème technique. Merci de rappeler dans quelques minutes. Au revoir."
 )
 
+BROWSER_OUTGOING_UNAVAILABLE = (
+    "Le téléphone de la console reçoit les appels mais n'en passe pas. Au revoir."
+)
 MENU_CHOICES = {"1": "interpreter", "2": "nurse", "3": "callback"}
 _SPOKEN_TITLES = {"dr": "docteur", "pr": "professeur", "mme": "madame", "m.": "monsieur"}
 
@@ -98,6 +101,14 @@ def technical_problem(fallback_number: str | None) -> VoiceResponse:
     else:
         say_fr(response, TECHNICAL_PROBLEM_NO_FALLBACK)
         response.hangup()
+    return response
+
+
+def browser_outgoing_unavailable() -> VoiceResponse:
+    """The browser phone's TwiML app: the console places no call of its own, so say so."""
+    response = VoiceResponse()
+    say_fr(response, BROWSER_OUTGOING_UNAVAILABLE)
+    response.hangup()
     return response
 
 

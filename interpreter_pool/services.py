@@ -433,6 +433,12 @@ def take_call(
 ) -> InterpretingSession | None:
     """The interpreter pressed 1: claim, record time-to-connect, cancel the other legs."""
     if not claim(session, session_id, call_sid, interpreter_id, now):
+        found = session.get(InterpretingSession, session_id)
+        if found is not None:
+            session.refresh(found)
+            if found.connected_call_sid == call_sid:
+                # Twilio delivered this leg's key press again (a retry): it has the session.
+                return found
         return None
     interpreting = session.get(InterpretingSession, session_id)
     assert interpreting is not None

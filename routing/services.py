@@ -433,6 +433,10 @@ def take_call(
 ) -> Answer:
     """The nurse accepts: claim the routing, log it, cancel the other legs."""
     if not claim(session, routing.id, call_sid, user_id, now):
+        session.refresh(routing)
+        if routing.connected_call_sid == call_sid:
+            # Twilio delivered this leg's key press again (a retry): she already has the call.
+            return Answer("join", room=routing.conference_name, caller=caller)
         return Answer("taken")
     session.refresh(routing)
     nurse = session.get(User, user_id) if user_id is not None else None

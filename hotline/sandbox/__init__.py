@@ -2,10 +2,23 @@
 
 from hotline.sandbox.clock import ManualClock, RealClock
 from hotline.sandbox.engine import SandboxError
-from hotline.sandbox.model import Answer, Decline, Ignore, Leg, Manual, Person, Said
+from hotline.sandbox.model import (
+    AgencyMenu,
+    Answer,
+    Decline,
+    Ignore,
+    Leg,
+    Manual,
+    Person,
+    Said,
+    Silent,
+    Voicemail,
+    VoicemailMessage,
+)
 from hotline.sandbox.server import Sandbox
 
 __all__ = [
+    "AgencyMenu",
     "Answer",
     "Decline",
     "Ignore",
@@ -17,4 +30,7 @@ __all__ = [
     "Said",
     "Sandbox",
     "SandboxError",
+    "Silent",
+    "Voicemail",
+    "VoicemailMessage",
 ]

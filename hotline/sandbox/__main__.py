@@ -7,7 +7,16 @@ import logging
 import signal
 import threading
 
-from hotline.sandbox.model import Answer, Decline, Ignore, Manual, Policy
+from hotline.sandbox.model import (
+    AgencyMenu,
+    Answer,
+    Decline,
+    Ignore,
+    Manual,
+    Policy,
+    Silent,
+    Voicemail,
+)
 from hotline.sandbox.server import Sandbox
 
 
@@ -20,6 +29,12 @@ def _policy(text: str) -> Policy:
         return Decline()
     if kind == "ignore":
         return Ignore()
+    if kind == "voicemail":
+        return Voicemail(after_s=float(arg or 20))
+    if kind == "agency" and arg:
+        return AgencyMenu(digits=arg)
+    if kind == "silent":
+        return Silent(after_s=float(arg or 0))
     return Manual()
 
 
@@ -38,11 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="an incoming number and the app's webhooks (repeatable)",
     )
     parser.add_argument(
+        "--caller-id",
+        action="append",
+        default=[],
+        metavar="E164",
+        help="a verified caller ID of the account, allowed as From besides its numbers",
+    )
+    parser.add_argument(
         "--phone",
         action="append",
         default=[],
         metavar="ADDRESS=POLICY",
-        help="a simulated phone: manual | answer:SECONDS[:KEYS] | decline | ignore",
+        help=(
+            "a simulated phone: manual | answer:SECONDS[:KEYS] | decline | ignore"
+            " | voicemail[:SECONDS] | agency:ACCESS_CODE | silent[:SECONDS]"
+        ),
     )
     return parser
 
@@ -51,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run a sandbox until interrupted."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sandbox = Sandbox(account_sid=args.account_sid, auth_token=args.auth_token)
+    sandbox = Sandbox(
+        account_sid=args.account_sid, auth_token=args.auth_token, caller_ids=args.caller_id
+    )
     for spec in args.number:
         number, _, urls = spec.partition("=")
         voice_url, _, status_url = urls.partition(",")

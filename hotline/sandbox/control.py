@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from hotline.sandbox.engine import SandboxError
 from hotline.sandbox.model import (
+    AgencyMenu,
     Answer,
     Conference,
     ConferenceWait,
@@ -22,7 +25,10 @@ from hotline.sandbox.model import (
     Person,
     Policy,
     RecordWait,
+    Silent,
+    Voicemail,
 )
+from hotline.sandbox.speech import PromptedGather, SayWait
 
 if TYPE_CHECKING:
     from hotline.sandbox.server import Sandbox
@@ -31,6 +37,8 @@ bp = Blueprint("sandbox_control", __name__)
 PAGE_PATH = Path(__file__).parent / "static" / "simulator.html"
 
 WAIT_NAMES = {
+    SayWait: "say",
+    PromptedGather: "gather",
     GatherWait: "gather",
     RecordWait: "record",
     DialWait: "dial",
@@ -59,18 +67,80 @@ def _unknown(exc: KeyError) -> tuple[Response, int]:
     return jsonify({"error": f"inconnu : {exc.args[0]}"}), 404
 
 
+KIND_LABELS = {
+    "manual": "sonne (réponse à la main)",
+    "answer": "personne qui décroche",
+    "decline": "refuse l'appel",
+    "ignore": "ne décroche jamais",
+    "voicemail": "messagerie vocale",
+    "agency": "standard d'agence d'interprétariat",
+    "silent": "décroche sans rien dire",
+}
+POLICY_KINDS = {
+    Manual: "manual",
+    Answer: "answer",
+    Decline: "decline",
+    Ignore: "ignore",
+    Voicemail: "voicemail",
+    AgencyMenu: "agency",
+    Silent: "silent",
+}
+
+
 def policy_json(policy: Policy) -> dict[str, Any]:
-    """A person's ringing policy as JSON."""
-    if isinstance(policy, Answer):
-        return {"kind": "answer", "after_s": policy.after_s, "press": policy.press}
-    return {"kind": type(policy).__name__.lower()}
+    """A party's ringing policy as JSON: its kind and its settings."""
+    data: dict[str, Any] = {"kind": POLICY_KINDS[type(policy)]}
+    data.update(asdict(policy))
+    return data
+
+
+def policy_label(policy: Policy) -> str:
+    """What kind of party this is, in French, with its settings (the page's list)."""
+    label = KIND_LABELS[POLICY_KINDS[type(policy)]]
+    if isinstance(policy, Answer | Voicemail | Silent) and policy.after_s:
+        label += f", décroche après {policy.after_s:g} s"
+    if isinstance(policy, Voicemail):
+        label += f", annonce de {policy.greeting_s:g} s"
+    if isinstance(policy, AgencyMenu):
+        label += (
+            f", code d'accès {policy.digits}, interprète en ligne "
+            f"{policy.interpreter_after_s:g} s après le code"
+        )
+    if isinstance(policy, Answer) and policy.press:
+        label += f", tape {policy.press}"
+    return label
+
+
+def _number(data: dict[str, Any], name: str, default: float) -> float:
+    raw = data.get(name)
+    return default if raw is None or raw == "" else float(raw)
 
 
 def policy_from_json(data: dict[str, Any]) -> Policy:
-    """Build a ringing policy from {kind: manual|answer|decline|ignore, after_s, press}."""
+    """Build a ringing policy from {kind, after_s, press, greeting_s, max_s, digits, ...}.
+
+    Kinds: manual, answer, decline, ignore, voicemail, agency (needs its `digits`), silent.
+    """
     kind = str(data.get("kind", "manual")).lower()
     if kind == "answer":
-        return Answer(after_s=float(data.get("after_s") or 0), press=data.get("press") or None)
+        return Answer(after_s=_number(data, "after_s", 0), press=data.get("press") or None)
+    if kind == "voicemail":
+        return Voicemail(
+            after_s=_number(data, "after_s", 20),
+            greeting_s=_number(data, "greeting_s", 6),
+            max_s=_number(data, "max_s", 120),
+        )
+    if kind == "agency":
+        digits = str(data.get("digits") or "").strip()
+        if not digits:
+            raise SandboxError(400, 0, "le standard d'agence a besoin de son code d'accès")
+        return AgencyMenu(
+            digits=digits,
+            interpreter_after_s=_number(data, "interpreter_after_s", 20),
+            timeout_s=_number(data, "timeout_s", 10),
+        )
+    if kind == "silent":
+        return Silent(after_s=_number(data, "after_s", 0))
     policies: dict[str, Policy] = {"manual": Manual(), "decline": Decline(), "ignore": Ignore()}
     if kind not in policies:
         raise SandboxError(400, 0, f"unknown policy {kind!r}")
@@ -101,7 +171,18 @@ def leg_json(sandbox: Sandbox, leg: Leg) -> dict[str, Any]:
             for said in leg._said
         ],
         "digits_received": list(leg.digits_received),
+        "keys_received": leg.keys_received,
         "keys_pressed": "".join(leg.keys_pressed),
+        "answered_by": leg.answered_by,
+        "agency_interpreter_on": leg.agency_interpreter_on,
+        "voicemail": (
+            {
+                "heard": list(leg._voicemail.heard),
+                "duration": leg._voicemail.duration_s,
+            }
+            if leg._voicemail is not None
+            else None
+        ),
         "rings_person": leg.rings_person,
         "duration": leg.duration_s,
     }
@@ -113,6 +194,7 @@ def person_json(sandbox: Sandbox, person: Person) -> dict[str, Any]:
     return {
         "address": person.address,
         "policy": policy_json(person.policy),
+        "kind": policy_label(person.policy),
         "calls": [leg.sid for leg in legs],
     }
 
@@ -215,12 +297,24 @@ def act(sid: str, action: str) -> Response:
         return jsonify(leg_json(sandbox, leg))
 
 
+def party_address(typed: str) -> str:
+    """A number as typed on the page (06 40 00 00 00, +33 6…) in E.164; `client:…` as it is."""
+    typed = typed.strip()
+    if not typed or typed.startswith("client:"):
+        return typed
+    try:
+        number = phonenumbers.parse(typed, "FR")
+    except phonenumbers.NumberParseException:
+        return typed
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 @bp.post("/sandbox/people")
 def configure_person() -> tuple[Response, int]:
-    """Declare a simulated phone and its policy: {address, policy: {kind, after_s, press}}."""
+    """Add a party (a simulated phone) and what it does: {address, policy: {kind, ...}}."""
     sandbox = _sandbox()
     data = _body()
-    address = str(data.get("address") or "")
+    address = party_address(str(data.get("address") or ""))
     if not address:
         raise SandboxError(400, 0, "address est obligatoire")
     policy = data.get("policy")

@@ -24,8 +24,9 @@ from urllib.parse import urljoin
 import phonenumbers
 import requests
 
-from hotline.sandbox import twiml
+from hotline.sandbox import parties, twiml
 from hotline.sandbox.clock import Clock, RealClock
+from hotline.sandbox.debugger import Debugger, DebuggerEvent
 from hotline.sandbox.model import (
     FINAL_STATUSES,
     RINGING_STATUSES,
@@ -50,6 +51,8 @@ from hotline.sandbox.model import (
     new_sid,
     rfc2822,
 )
+from hotline.sandbox.speech import REACTION_S, PromptedGather, SayWait, say_seconds
+from hotline.sandbox.validate import validate
 from hotline.sandbox.webhooks import WebhookRecord, send_webhook
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,19 @@ BUSY_TONE = "[tonalité occupée]"
 PRICE_PER_MINUTE = 0.013
 # Redirect loops inside wait/hold music are cut short: the music would loop forever on Twilio.
 MAX_SIDE_REDIRECTS = 3
+# "We always add a 5-second timeout buffer to outgoing calls, so value of 10 would result in an
+# actual timeout that was closer to 15 seconds" (spec, CreateParticipant.Timeout; CreateCall.Timeout
+# says the same): a leg rings for the timeout given plus these seconds before it is no-answer.
+RING_BUFFER_S = 5
+# ReasonParticipantLeft "Will be one of: conference_ended_via_api moderator_ended_conference
+# participant_updated_via_api participant_hung_up participant_add_failed" (TwiML <Conference>
+# statusCallback parameters). A REST DeleteParticipant is an update of the participant via the
+# API; the conference-end reasons keep Twilio's "-kicked" wording for it.
+LEFT_BECAUSE_CONFERENCE_ENDED = {
+    "conference-ended-via-api": "conference_ended_via_api",
+    "participant-with-end-conference-on-exit-left": "moderator_ended_conference",
+    "participant-with-end-conference-on-exit-kicked": "moderator_ended_conference",
+}
 CONFERENCE_EVENT_CATEGORY = {
     "conference-start": "start",
     "conference-end": "end",
@@ -116,6 +132,50 @@ def _form_int(form: dict[str, Any], name: str, default: int | None) -> int | Non
         raise SandboxError(400, 20001, f"Invalid value for {name}: {raw!r}") from None
 
 
+def _reason_text(reason: str, ending_sid: str | None) -> str:
+    """Conference-end's `Reason`: "A message indicating why the conference ended"."""
+    who = f"Participant {ending_sid}" if ending_sid else "A participant"
+    return {
+        "conference-ended-via-api": "Conference ended via API",
+        "participant-with-end-conference-on-exit-left": (
+            f"{who} with endConferenceOnExit left the conference"
+        ),
+        "participant-with-end-conference-on-exit-kicked": (
+            f"{who} with endConferenceOnExit was removed from the conference"
+        ),
+        "last-participant-left": f"{who}, the last participant, left the conference",
+        "last-participant-kicked": f"{who}, the last participant, was removed from the conference",
+    }.get(reason, reason)
+
+
+def _check_rest_twiml(text: str) -> None:
+    """A `Twiml` REST parameter that is not valid TwiML is refused (the call is left as it was)."""
+    try:
+        _, issues = validate(twiml.parse(text))
+    except twiml.TwimlError as exc:
+        raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+    if issues:
+        raise SandboxError(400, 21205, f"Invalid Twiml: {issues[0].message}")
+
+
+def _dialable(number: str) -> bool:
+    """A valid E.164 number (Twilio dials nothing else from <Number>)."""
+    if not number.startswith("+"):
+        return False
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _is_call_sid(value: str) -> bool:
+    return (
+        len(value) == 34
+        and value.startswith("CA")
+        and all(c in "0123456789abcdef" for c in value[2:])
+    )
+
+
 def _region(address: str) -> str | None:
     if not address.startswith("+"):
         return None
@@ -140,6 +200,9 @@ class Engine:
         self.people: dict[str, Person] = {}
         self.recordings: dict[str, Recording] = {}
         self.webhooks: list[WebhookRecord] = []
+        self.debugger = Debugger()
+        self._drops: list[Callable[[WebhookRecord], bool]] = []
+        self._firing_at: datetime | None = None
         self._jobs: deque[_HttpJob | Callable[[], None]] = deque()
         self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
         self._counter = itertools.count()
@@ -189,9 +252,14 @@ class Engine:
                     return
             try:
                 if isinstance(job, _HttpJob):
-                    send_webhook(self._session, job.record, self.auth_token)
+                    if self._is_dropped(job.record):
+                        job.record.dropped = True
+                        job.record.error = "dropped: never delivered (fault injection)"
+                    else:
+                        send_webhook(self._session, job.record, self.auth_token)
                     with self.lock:
                         self.webhooks.append(job.record)
+                        self._debug_http_failure(job.record)
                         if job.on_done is not None:
                             job.on_done(job.record)
                 elif job is not None:
@@ -210,13 +278,71 @@ class Engine:
         return max(0.0, min(0.25, (due - self.clock.now()).total_seconds()))
 
     def _fire_due_timers(self) -> None:
+        # A timer runs at its own due time: what it schedules counts from then, so one jump of a
+        # manual clock plays a whole chain of timed steps (a prompt, then the next, then a pause).
         now = self.clock.now()
         while self._timers and self._timers[0][0] <= now:
-            _, _, callback = heapq.heappop(self._timers)
+            due, _, callback = heapq.heappop(self._timers)
+            self._firing_at = due
             try:
                 callback()
             except Exception:
                 logger.exception("sandbox timer failed")
+            finally:
+                self._firing_at = None
+
+    def now(self) -> datetime:
+        """The engine's present: a firing timer's due time, else the clock's time."""
+        return self._firing_at or self.clock.now()
+
+    # ===== the debugger and fault injection =====================================================
+
+    def record_error(
+        self, code: int, message: str, call_sid: str | None = None, url: str | None = None
+    ) -> DebuggerEvent:
+        """Record a Twilio error or warning the app caused, as Twilio's debugger lists it."""
+        event = DebuggerEvent(at=self.now(), code=code, message=message, call_sid=call_sid, url=url)
+        logger.info("sandbox debugger: %s %s (%s)", code, message, call_sid or "-")
+        return self.debugger.record(event)
+
+    def _debug_http_failure(self, record: WebhookRecord) -> None:
+        if record.ok or record.dropped:  # a lost request leaves no trace at Twilio either
+            return
+        if record.error is not None:
+            reason = "timed out" if "Timeout" in record.error else "could not connect"
+            self.record_error(
+                11205,
+                f"HTTP connection failure: {reason} ({record.error})",
+                record.call_sid,
+                record.url,
+            )
+        else:
+            self.record_error(
+                11200,
+                f"HTTP retrieval failure: the {record.kind} request got HTTP {record.status_code}",
+                record.call_sid,
+                record.url,
+            )
+
+    def drop_webhooks(self, predicate: Callable[[WebhookRecord], bool]) -> Callable[[], None]:
+        """Lose every webhook matching `predicate` (never delivered, logged as dropped).
+
+        Returns an undo function that stops dropping them.
+        """
+        with self.lock:
+            self._drops.append(predicate)
+
+        def undo() -> None:
+            with self.lock:
+                if predicate in self._drops:
+                    self._drops.remove(predicate)
+
+        return undo
+
+    def _is_dropped(self, record: WebhookRecord) -> bool:
+        with self.lock:
+            predicates = list(self._drops)
+        return any(predicate(record) for predicate in predicates)
 
     def is_idle(self) -> bool:
         """True when no job is queued or running and no timer is due."""
@@ -245,7 +371,7 @@ class Engine:
         self._wake.notify_all()
 
     def _schedule(self, delay_s: float, callback: Callable[[], None]) -> None:
-        due = self.clock.now() + timedelta(seconds=max(0.0, delay_s))
+        due = self.now() + timedelta(seconds=max(0.0, delay_s))
         heapq.heappush(self._timers, (due, next(self._counter), callback))
         self._wake.notify_all()
 
@@ -274,7 +400,7 @@ class Engine:
             method=(method or "POST").upper(),
             params=params,
             call_sid=call_sid,
-            at=self.clock.now(),
+            at=self.now(),
         )
         self._enqueue(_HttpJob(record, on_done))
 
@@ -320,7 +446,7 @@ class Engine:
             from_=from_,
             to=to,
             direction=direction,
-            created_at=self.clock.now(),
+            created_at=self.now(),
             parent_sid=parent_sid,
         )
         self.calls_by_sid[leg.sid] = leg
@@ -353,7 +479,7 @@ class Engine:
 
     def _set_status(self, leg: Leg, status: str) -> None:
         leg.status = status
-        leg.updated_at = self.clock.now()
+        leg.updated_at = self.now()
 
     def _call_params(self, leg: Leg) -> dict[str, str]:
         params = {
@@ -386,7 +512,7 @@ class Engine:
         params["CallStatus"] = {"initiated": "initiated", "ringing": "ringing"}.get(
             event, "in-progress" if event == "answered" else leg.status
         )
-        params["Timestamp"] = rfc2822(self.clock.now()) or ""
+        params["Timestamp"] = rfc2822(self.now()) or ""
         params["CallbackSource"] = "call-progress-events"
         params["SequenceNumber"] = str(leg.sequence)
         leg.sequence += 1
@@ -402,15 +528,18 @@ class Engine:
         self._set_status(leg, "ringing")
         self._status_callback(leg, "ringing")
         policy = self.person(leg.person).policy
-        if isinstance(policy, Answer):
-            if policy.after_s <= 0:
+        answers_after = parties.answers_after(policy)
+        if answers_after is not None:
+            if answers_after <= 0:
                 self._enqueue(lambda: self._answer_if_ringing(leg))
             else:
-                self._leg_timer(leg, policy.after_s, lambda: self._answer_if_ringing(leg))
+                self._leg_timer(leg, answers_after, lambda: self._answer_if_ringing(leg))
         elif isinstance(policy, Decline):
             self._enqueue(lambda: self._decline_if_ringing(leg))
         if leg.dial_parent is None:
-            self._leg_timer(leg, leg.timeout_s, lambda: self._end_leg(leg, "no-answer"))
+            self._leg_timer(
+                leg, leg.timeout_s + RING_BUFFER_S, lambda: self._end_leg(leg, "no-answer")
+            )
 
     def _answer_if_ringing(self, leg: Leg) -> None:
         if leg.status == "ringing" and leg.rings_person:
@@ -424,14 +553,17 @@ class Engine:
         """The person picked up: the leg is in progress; run what it is for."""
         leg.step += 1
         self._set_status(leg, "in-progress")
-        leg.start_time = self.clock.now()
+        leg.start_time = self.now()
         policy = self.person(leg.person).policy
         leg.auto_press = policy.press if isinstance(policy, Answer) else None
         self._status_callback(leg, "answered")
-        if leg.send_digits:
-            leg.digits_received.append(leg.send_digits)
         if leg.time_limit_s:
             self._schedule(leg.time_limit_s, lambda: self._end_if_live(leg))
+        # SendDigits, then answering-machine detection, before the leg's TwiML (parties.py).
+        parties.answered(self, leg, lambda: self._connect_answered(leg))
+
+    def _connect_answered(self, leg: Leg) -> None:
+        """Run what an answered leg is for: join its room, its <Dial>, or fetch its TwiML."""
         if leg.participant_target is not None:
             self._join_conference(leg, leg.participant_target, None)
         elif leg.dial_parent is not None:
@@ -449,7 +581,7 @@ class Engine:
         """An inbound leg is answered when its TwiML first does something other than <Reject>."""
         if leg.status == "ringing" and not leg.rings_person:
             self._set_status(leg, "in-progress")
-            leg.start_time = self.clock.now()
+            leg.start_time = self.now()
             self._status_callback(leg, "answered")
 
     def _end_leg(self, leg: Leg, status: str) -> None:
@@ -462,7 +594,7 @@ class Engine:
         leg.step += 1
         wait, leg.wait, leg.frame = leg.wait, None, None
         self._set_status(leg, status)
-        leg.end_time = self.clock.now()
+        leg.end_time = self.now()
         if was_answered and leg.start_time is not None:
             minutes = max(1, math.ceil((leg.end_time - leg.start_time).total_seconds() / 60))
             leg.price = f"-{minutes * PRICE_PER_MINUTE:.5f}"
@@ -513,6 +645,8 @@ class Engine:
             if leg.step != step or leg.status in FINAL_STATUSES:
                 return
             error = self._twiml_error(record)
+            if error in ("12100", "12102"):
+                self._debug_parse_failure(leg, record.response_body, url)
             if error is None:
                 self._run_document(leg, record.response_body, url, method)
                 return
@@ -538,9 +672,15 @@ class Engine:
             return "11200"
         try:
             twiml.parse(record.response_body)
-        except twiml.TwimlError:
-            return "12100"
+        except twiml.TwimlError as exc:
+            return str(exc.code)
         return None
+
+    def _debug_parse_failure(self, leg: Leg, document: str, url: str | None) -> None:
+        try:
+            twiml.parse(document)
+        except twiml.TwimlError as exc:
+            self.record_error(exc.code, str(exc), leg.sid, url)
 
     def _application_error(self, leg: Leg) -> None:
         self._ensure_answered(leg)
@@ -549,10 +689,15 @@ class Engine:
 
     def _run_document(self, leg: Leg, document: str, url: str | None, method: str) -> None:
         try:
-            verbs = twiml.parse(document)
-        except twiml.TwimlError:
+            parsed = twiml.parse(document)
+        except twiml.TwimlError as exc:
+            # 12100: Twilio cannot read the document; the caller hears the application error.
+            self.record_error(exc.code, str(exc), leg.sid, url)
             self._application_error(leg)
             return
+        verbs, issues = validate(parsed)
+        for issue in issues:
+            self.record_error(issue.code, issue.message, leg.sid, url)
         leg.step += 1
         leg.wait = None
         leg.frame = Frame(url=url, method=method, verbs=verbs)
@@ -595,17 +740,29 @@ class Engine:
 
     # ----- simple verbs (return True when the leg is now blocked) -------------------------------
 
-    def _verb_say(self, leg: Leg, node: twiml.Node) -> bool:
+    def _hear_say(self, leg: Leg, node: twiml.Node) -> float:
+        """The person starts hearing a <Say>; return how long it lasts."""
         loops = node.get_int("loop", 1)
         said = Said(text=node.text, voice=node.get("voice"), language=node.get("language"))
-        for _ in range(max(1, min(loops, 3))):
+        times = max(1, min(loops, 3))
+        for _ in range(times):
             leg.hear_say(said)
-        return False
+        return say_seconds(node.text, times)
+
+    def _verb_say(self, leg: Leg, node: twiml.Node) -> bool:
+        seconds = self._hear_say(leg, node)
+        if seconds <= 0:
+            return False
+        # The next verb starts once the text has been said.
+        leg.wait = SayWait()
+        leg.step += 1
+        self._leg_timer(leg, seconds, lambda: self._resume(leg))
+        return True
 
     def _verb_play(self, leg: Leg, node: twiml.Node) -> bool:
         digits = node.get("digits")
         if digits:
-            leg.digits_received.append(digits)
+            parties.digits_played(self, leg, digits)
         if node.text:
             leg.hear(f"[play {node.text}]")
         return False
@@ -664,14 +821,9 @@ class Engine:
     # ----- Gather ------------------------------------------------------------------------------
 
     def _verb_gather(self, leg: Leg, node: twiml.Node) -> bool:
-        for child in node.children:
-            if child.tag == "Say":
-                self._verb_say(leg, child)
-            elif child.tag == "Play":
-                self._verb_play(leg, child)
         inputs = frozenset((node.get("input", "dtmf") or "dtmf").split())
         num_digits = node.get_int("numDigits", 0) or None
-        wait = GatherWait(
+        wait = PromptedGather(
             action=self._resolve(leg, node.get("action")) or (leg.frame.url if leg.frame else None),
             method=(node.get("method", "POST") or "POST").upper(),
             inputs=inputs,
@@ -679,14 +831,33 @@ class Engine:
             finish_on_key=node.get("finishOnKey", "#") or "",
             timeout_s=node.get_int("timeout", 5),
             action_on_empty=node.get_bool("actionOnEmptyResult", False),
+            prompts=list(node.children),
         )
         leg.wait = wait
         leg.step += 1
-        self._arm_gather_timeout(leg, wait)
-        if leg.auto_press and "dtmf" in inputs:
-            keys, leg.auto_press = leg.auto_press, None
-            self._enqueue(lambda: self._press(leg, keys))
+        self._next_prompt(leg, wait)
         return True
+
+    def _next_prompt(self, leg: Leg, wait: PromptedGather) -> None:
+        """Play the Gather's nested verbs in turn; then its timeout starts."""
+        while wait.prompts:
+            child = wait.prompts.pop(0)
+            seconds = 0.0
+            if child.tag == "Say":
+                seconds = self._hear_say(leg, child)
+            elif child.tag == "Play":
+                self._verb_play(leg, child)
+            elif child.tag == "Pause":
+                seconds = child.get_int("length", 1)
+            if seconds > 0:
+                self._leg_timer(leg, seconds, lambda: self._next_prompt(leg, wait))
+                return
+        wait.prompting = False
+        self._arm_gather_timeout(leg, wait)
+        if leg.auto_press and "dtmf" in wait.inputs:
+            # A simulated person presses once the whole prompt is said, after a reaction time.
+            keys, leg.auto_press = leg.auto_press, None
+            self._leg_timer(leg, REACTION_S, lambda: self._press(leg, keys))
 
     def _arm_gather_timeout(self, leg: Leg, wait: GatherWait) -> None:
         self._leg_timer(leg, wait.timeout_s, lambda: self._gather_timeout(leg, wait))
@@ -743,7 +914,7 @@ class Engine:
             call_sid=leg.sid,
             account_sid=leg.account_sid,
             duration_s=round(wait.seconds),
-            created_at=self.clock.now(),
+            created_at=self.now(),
         )
         self.recordings[recording.sid] = recording
         url = f"{self.base_url}/{API_VERSION}/Accounts/{leg.account_sid}/Recordings/{recording.sid}"
@@ -809,6 +980,7 @@ class Engine:
         leg.wait = wait
         leg.step += 1
         caller_id = node.get("callerId") or leg.from_
+        undialable: list[Leg] = []
         for target, noun in targets:
             callee = self._new_leg(caller_id, target, "outbound-dial", parent_sid=leg.sid)
             callee.dial_parent = leg.sid
@@ -817,6 +989,7 @@ class Engine:
                 callee.whisper_url = self._resolve(leg, noun.get("url"))
                 callee.whisper_method = (noun.get("method", "POST") or "POST").upper()
                 callee.send_digits = noun.get("sendDigits")
+                callee.amd = parties.amd_from_noun(noun.get)
                 callee.status_callback = self._resolve(leg, noun.get("statusCallback"))
                 callee.status_callback_method = (
                     noun.get("statusCallbackMethod", "POST") or "POST"
@@ -830,8 +1003,22 @@ class Engine:
                     if p.tag == "Parameter"
                 }
             wait.children.append(callee.sid)
+            if not target.startswith("client:") and not _dialable(target):
+                undialable.append(callee)
+                continue
             self._initiate(callee)
-        self._leg_timer(leg, wait.timeout_s, lambda: self._dial_timeout(leg, wait))
+        self._leg_timer(leg, wait.timeout_s + RING_BUFFER_S, lambda: self._dial_timeout(leg, wait))
+        for callee in undialable:
+            # 13224 "Dial: Twilio does not support calling this number or the number is invalid"
+            # ("when the provided number is not in E.164 format"): that leg fails.
+            self.record_error(
+                13224,
+                f"Twilio does not support calling this number or the number is invalid: "
+                f"{callee.to!r}",
+                leg.sid,
+                leg.frame.url if leg.frame else None,
+            )
+            self._end_leg(callee, "failed")
         return True
 
     def _dial_timeout(self, parent: Leg, wait: DialWait) -> None:
@@ -864,7 +1051,7 @@ class Engine:
 
     def _bridge(self, parent: Leg, wait: DialWait, child: Leg) -> None:
         wait.bridged = True
-        wait.bridged_at = self.clock.now()
+        wait.bridged_at = self.now()
         parent.bridged_with = child.sid
         child.bridged_with = parent.sid
         child.frame = None
@@ -908,7 +1095,7 @@ class Engine:
         if child_sid:
             result["DialCallSid"] = child_sid
         if wait.bridged and wait.bridged_at is not None:
-            seconds = int((self.clock.now() - wait.bridged_at).total_seconds())
+            seconds = int((self.now() - wait.bridged_at).total_seconds())
             result["DialCallDuration"] = str(seconds)
         else:
             result["DialCallDuration"] = "0"
@@ -962,12 +1149,24 @@ class Engine:
             max_participants=noun.get_int("maxParticipants", 250),
         )
         room = self.find_or_create_conference(noun.text)
+        if options.label and room.participant(options.label) is not None:
+            # "If a participant with the same label already exists in the conference, 16025 error
+            # notification will be reported ... The call will not be added into the conference
+            # and instead continue to the next TwiML verb." (TwiML <Conference>, participantLabel)
+            self.record_error(
+                16025,
+                f"Participant label {options.label!r} is already in use in conference "
+                f"{room.friendly_name!r}",
+                leg.sid,
+                leg.frame.url if leg.frame else None,
+            )
+            return False
         participant = Participant(
             call_sid=leg.sid,
             conference_sid=room.sid,
             options=options,
-            created_at=self.clock.now(),
-            updated_at=self.clock.now(),
+            created_at=self.now(),
+            updated_at=self.now(),
         )
         leg.step += 1
         self._join_conference(leg, participant, ConferenceWait(action, method, room.sid))
@@ -988,7 +1187,7 @@ class Engine:
         found = self.find_conference(name)
         if found is not None and found.status != "completed":
             return found
-        now = self.clock.now()
+        now = self.now()
         room = Conference(
             sid=new_sid("CF"),
             friendly_name=name,
@@ -1012,7 +1211,7 @@ class Engine:
             "ConferenceSid": room.sid,
             "FriendlyName": room.friendly_name,
             "StatusCallbackEvent": event,
-            "Timestamp": rfc2822(self.clock.now()) or "",
+            "Timestamp": rfc2822(self.now()) or "",
             "SequenceNumber": str(room.sequence),
         }
         if participant is not None:
@@ -1055,7 +1254,7 @@ class Engine:
             room.status_callback = options.status_callback
             room.status_callback_events = frozenset(options.status_callback_events)
             room.status_callback_method = options.status_callback_method
-        now = self.clock.now()
+        now = self.now()
         participant.status = "connected"
         participant.joined_at = now
         participant.updated_at = now
@@ -1100,14 +1299,15 @@ class Engine:
             if record.ok and record.response_body.lstrip().startswith("<"):
                 try:
                     verbs = twiml.parse(record.response_body)
-                except twiml.TwimlError:
+                except twiml.TwimlError as exc:
+                    self.record_error(exc.code, str(exc), leg.sid, url)
                     return
             else:
                 leg.hear(f"[play {url}]")  # an audio file played as wait music
                 return
             for node in verbs:
                 if node.tag == "Say":
-                    self._verb_say(leg, node)
+                    self._hear_say(leg, node)
                 elif node.tag == "Play" and node.text:
                     leg.hear(f"[play {node.text}]")
                 elif node.tag == "Redirect" and node.text:
@@ -1119,7 +1319,7 @@ class Engine:
 
         self._webhook(kind, url, method, params, leg.sid, done)
 
-    def _leave_conference(self, leg: Leg, reason: str) -> None:
+    def _leave_conference(self, leg: Leg, reason: str, kicked: bool = False) -> None:
         room = self.conferences.get(leg.conference_sid or "")
         leg.conference_sid = None
         if room is None:
@@ -1127,7 +1327,7 @@ class Engine:
         participant = room.participants.pop(leg.sid, None)
         if participant is None:
             return
-        now = self.clock.now()
+        now = self.now()
         participant.status = "complete"
         participant.left_at = now
         participant.updated_at = now
@@ -1144,7 +1344,6 @@ class Engine:
                 self.calls_by_sid[other_sid].hear(BEEP)
         if room.status == "completed":
             return
-        kicked = reason == "participant_kicked"
         if participant.options.end_on_exit:
             suffix = "kicked" if kicked else "left"
             self._end_conference(room, f"participant-with-end-conference-on-exit-{suffix}", leg.sid)
@@ -1159,7 +1358,7 @@ class Engine:
         room.status = "completed"
         room.reason_ended = reason
         room.call_sid_ending = ending_sid
-        room.updated_at = self.clock.now()
+        room.updated_at = self.now()
         remaining = list(room.participants)
         for sid in remaining:
             leg = self.calls_by_sid[sid]
@@ -1168,16 +1367,19 @@ class Engine:
             room.pending.pop(sid)
             self._end_leg(self.calls_by_sid[sid], "canceled")
         if was_started or remaining or ending_sid:
-            extra = {"ReasonConferenceEnded": reason}
+            extra = {"ReasonConferenceEnded": reason, "Reason": _reason_text(reason, ending_sid)}
             if ending_sid:
                 extra["CallSidEndingConference"] = ending_sid
+                ending = next((p for p in room.history if p.call_sid == ending_sid), None)
+                if ending is not None and ending.label:
+                    extra["ParticipantLabelEndingConference"] = ending.label
             self._conference_event(room, "conference-end", None, **extra)
         for sid in remaining:
             self._after_conference(self.calls_by_sid[sid])
 
     def _leave_conference_quietly(self, room: Conference, leg: Leg) -> None:
         participant = room.participants.pop(leg.sid)
-        now = self.clock.now()
+        now = self.now()
         participant.status = "complete"
         participant.left_at = now
         leg.conference_sid = None
@@ -1186,7 +1388,9 @@ class Engine:
             "participant-leave",
             participant,
             ParticipantCallStatus=leg.status,
-            ReasonParticipantLeft="conference_ended",
+            ReasonParticipantLeft=LEFT_BECAUSE_CONFERENCE_ENDED.get(
+                room.reason_ended or "", "conference_ended_via_api"
+            ),
         )
 
     def _after_conference(self, leg: Leg) -> None:
@@ -1211,10 +1415,20 @@ class Engine:
         if room is None:
             return
         room.pending.pop(leg.sid, None)
+        if participant.via_rest and leg.status in ("no-answer", "busy", "failed", "canceled"):
+            # The changelog of 2023-10-25: a participant added through the API who "failed to
+            # answer" gets a participant-leave carrying the call's status and the reason.
+            self._conference_event(
+                room,
+                "participant-leave",
+                participant,
+                ParticipantCallStatus=leg.status,
+                ReasonParticipantLeft="participant_add_failed",
+            )
         if room.status == "init" and not room.participants and not room.pending:
             room.status = "completed"
             room.reason_ended = "last-participant-left"
-            room.updated_at = self.clock.now()
+            room.updated_at = self.now()
 
     def _detach(self, leg: Leg) -> None:
         """Pull a live leg out of whatever it is doing, before new TwiML runs on it."""
@@ -1250,8 +1464,17 @@ class Engine:
             leg.keys_pressed.append(key)
             wait = leg.wait
             if isinstance(wait, GatherWait) and "dtmf" in wait.inputs:
+                if isinstance(wait, PromptedGather) and wait.prompting:
+                    # Barge-in: a key stops the prompt; what was not said yet is never heard.
+                    wait.prompting = False
+                    wait.prompts.clear()
                 if wait.finish_on_key and key in wait.finish_on_key:
-                    self._gather_done(leg, wait, {"Digits": wait.digits})
+                    if wait.digits:
+                        self._gather_done(leg, wait, {"Digits": wait.digits})
+                    else:
+                        # "enters # before entering any other digits": as a timeout without
+                        # input, the next verb runs (unless actionOnEmptyResult).
+                        self._gather_timeout(leg, wait)
                     continue
                 wait.digits += key
                 if wait.num_digits and len(wait.digits) >= wait.num_digits:
@@ -1347,10 +1570,7 @@ class Engine:
             if not url and not twiml_text and not form.get("ApplicationSid"):
                 raise SandboxError(400, 21205, "Url parameter is required.")
             if twiml_text and not url:
-                try:
-                    twiml.parse(twiml_text)
-                except twiml.TwimlError as exc:
-                    raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+                _check_rest_twiml(twiml_text)
             timeout_s = _form_int(form, "Timeout", 60) or 60
             time_limit_s = _form_int(form, "TimeLimit", None)
             leg = self._new_leg(from_, to, "outbound-api")
@@ -1363,8 +1583,7 @@ class Engine:
             leg.timeout_s = timeout_s
             leg.time_limit_s = time_limit_s
             leg.send_digits = form.get("SendDigits") or None
-            if form.get("MachineDetection") in ("Enable", "DetectMessageEnd"):
-                leg.answered_by = "human"
+            leg.amd = parties.amd_from_form(form)
             self._enqueue(lambda: self._initiate(leg) if leg.status == "queued" else None)
             return leg
 
@@ -1385,10 +1604,7 @@ class Engine:
             url, twiml_text = form.get("Url"), form.get("Twiml")
             if twiml_text and not url:
                 # Refuse bad TwiML before touching the call: Twilio leaves it as it was.
-                try:
-                    twiml.parse(twiml_text)
-                except twiml.TwimlError as exc:
-                    raise SandboxError(400, 21205, f"Invalid Twiml: {exc}") from exc
+                _check_rest_twiml(twiml_text)
             if form.get("StatusCallback"):
                 leg.status_callback = form["StatusCallback"]
                 leg.status_callback_method = (form.get("StatusCallbackMethod") or "POST").upper()
@@ -1450,8 +1666,16 @@ class Engine:
                 raise SandboxError(400, 21603, "A 'From' phone number is required.")
             room = self.conference_for_rest(conference_key, create=True)
             label = form.get("Label") or None
+            if label and (
+                len(label) > 128 or "/" in label or "%2F" in label.upper() or _is_call_sid(label)
+            ):
+                # 16024: "The value must be 128 characters or fewer, it cannot resemble a Call
+                # SID, and it cannot contain /, including %2F."
+                raise SandboxError(400, 16024, f"Invalid participant label {label!r}")
             if label and room.participant(label) is not None:
-                raise SandboxError(400, 16025, f"Participant label {label!r} already in use")
+                # 16026: "The participant label specified in an API call to create a voice
+                # conference participant is already in use by another active participant".
+                raise SandboxError(400, 16026, "Participant label is in use by another participant")
             wait_url = form.get("WaitUrl")
             timeout_s = _form_int(form, "Timeout", 60) or 60
             time_limit_s = _form_int(form, "TimeLimit", None)
@@ -1476,9 +1700,10 @@ class Engine:
             )
             leg = self._new_leg(str(form.get("CallerId") or from_), to, "outbound-api")
             self._configure_status(leg, form)
+            leg.amd = parties.amd_from_form(form, participant=True)
             leg.timeout_s = timeout_s
             leg.time_limit_s = time_limit_s
-            now = self.clock.now()
+            now = self.now()
             participant = Participant(
                 call_sid=leg.sid,
                 conference_sid=room.sid,
@@ -1516,7 +1741,7 @@ class Engine:
         with self.lock:
             room, participant = self.participant_for_rest(conference_key, key)
             leg = self.calls_by_sid[participant.call_sid]
-            participant.updated_at = self.clock.now()
+            participant.updated_at = self.now()
             if "Muted" in form:
                 muted = parse_bool(form["Muted"], participant.muted)
                 if muted != participant.muted:
@@ -1564,7 +1789,7 @@ class Engine:
             if participant.status != "connected":
                 self._end_leg(leg, "canceled")
                 return
-            self._leave_conference(leg, "participant_kicked")
+            self._leave_conference(leg, "participant_updated_via_api", kicked=True)
             leg.wait = None
             leg.participant_target = None
             self._end_leg(leg, "completed")

@@ -56,7 +56,35 @@ class Ignore:
     """Let it ring: the leg ends `no-answer` when its timeout elapses."""
 
 
-Policy = Manual | Answer | Decline | Ignore
+@dataclass(frozen=True)
+class Voicemail:
+    """Answers after `after_s`, plays its greeting for `greeting_s`, beeps, records until the
+    caller hangs up (or max_s)."""
+
+    after_s: float = 20.0
+    greeting_s: float = 6.0
+    max_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class AgencyMenu:
+    """An interpreting agency's phone menu: answers at once, expects `digits` (its access code
+    as DTMF, as sent by SendDigits); with the right digits an interpreter comes on
+    `interpreter_after_s` later; with wrong or no digits it hangs up after `timeout_s`."""
+
+    digits: str
+    interpreter_after_s: float = 20.0
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Silent:
+    """Answers after `after_s` and never says anything nor presses a key."""
+
+    after_s: float = 0.0
+
+
+Policy = Manual | Answer | Decline | Ignore | Voicemail | AgencyMenu | Silent
 
 
 @dataclass
@@ -71,6 +99,10 @@ class Number:
     fallback_url: str | None = None
     fallback_method: str = "POST"
     sid: str = field(default_factory=lambda: new_sid("PN"))
+    friendly_name: str | None = None
+    voice_application_sid: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 # --- what a leg is waiting for while its TwiML is blocked -------------------------------------
@@ -229,6 +261,45 @@ class Said:
     language: str | None = None
 
 
+@dataclass(frozen=True)
+class Amd:
+    """Answering-machine detection asked for on a call (REST Calls/Participants, <Number>).
+
+    Defaults and ranges from Twilio's Call resource and <Number> docs: MachineDetectionTimeout
+    30 s, SpeechThreshold 2400 ms, SpeechEndThreshold 1200 ms, SilenceTimeout 5000 ms.
+    """
+
+    mode: str  # Enable | DetectMessageEnd
+    timeout_s: float = 30.0
+    speech_threshold_s: float = 2.4
+    speech_end_threshold_s: float = 1.2
+    silence_timeout_s: float = 5.0
+    is_async: bool = False
+    callback: str | None = None
+    callback_method: str = "POST"
+
+
+@dataclass
+class VoicemailMessage:
+    """What a simulated voicemail recorded: everything heard from its beep to the hang-up."""
+
+    started_at: datetime
+    max_s: float
+    heard: list[str] = field(default_factory=list)
+    ended_at: datetime | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        """Seconds recorded, once the message has ended (never more than the box's maximum)."""
+        if self.ended_at is None:
+            return None
+        return min(self.max_s, (self.ended_at - self.started_at).total_seconds())
+
+    def heard_text(self) -> str:
+        """Everything recorded, joined by newlines."""
+        return "\n".join(self.heard)
+
+
 @dataclass
 class Recording:
     """A recording made by <Record>: only its length matters, the audio is silence."""
@@ -264,6 +335,11 @@ class Person:
     def active(self) -> list[Leg]:
         """Legs in progress on this phone now."""
         return [leg for leg in self.legs if leg.status == "in-progress"]
+
+    @property
+    def messages(self) -> list[VoicemailMessage]:
+        """What this phone's voicemail recorded, one message per call it took, oldest first."""
+        return [leg.voicemail for leg in self.legs if leg.voicemail is not None]
 
     def wait_for_ring(self, timeout: float = 5.0) -> Leg | None:
         """Wait (real time) until a leg rings at this phone; return it, or None."""
@@ -306,7 +382,7 @@ class Leg:
         self.created_at = created_at
         self.updated_at = created_at
         self.start_time: datetime | None = None
-        self.end_time: datetime | None = None
+        self._end_time: datetime | None = None
         self.answered_by: str | None = None
         self.phone_number_sid: str | None = None
         self.price: str | None = None
@@ -342,6 +418,13 @@ class Leg:
         self._said: list[Said] = []
         self.digits_received: list[str] = []
         self.keys_pressed: list[str] = []
+        # simulated parties (hotline/sandbox/parties.py): DTMF keys that reached the far end one by
+        # one (pauses taken), an agency menu's state, a voicemail's message
+        self.keys_received = ""
+        self.menu_accepted = False
+        self.agency_interpreter_on = False
+        self._voicemail: VoicemailMessage | None = None
+        self.amd: Amd | None = None  # answering-machine detection, when asked for
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -389,14 +472,35 @@ class Leg:
         """Address of the simulated phone at the far end of this leg."""
         return self.from_ if self.direction == "inbound" else self.to
 
+    @property
+    def end_time(self) -> datetime | None:
+        """When the leg ended (None while it is up)."""
+        return self._end_time
+
+    @end_time.setter
+    def end_time(self, moment: datetime | None) -> None:
+        self._end_time = moment
+        message = self._voicemail
+        if moment is not None and message is not None and message.ended_at is None:
+            message.ended_at = moment  # the hang-up ends the voicemail's message
+
+    @property
+    def voicemail(self) -> VoicemailMessage | None:
+        """The message a simulated voicemail recorded on this leg (None before its beep)."""
+        with self._engine.lock:
+            return self._voicemail
+
     def hear(self, text: str) -> None:
         """Record something the person heard (engine use, lock held)."""
         self._heard.append(text)
+        message = self._voicemail
+        if message is not None and message.ended_at is None:
+            message.heard.append(text)
 
     def hear_say(self, said: Said) -> None:
         """Record a <Say> heard (engine use, lock held)."""
         self._said.append(said)
-        self._heard.append(said.text)
+        self.hear(said.text)
 
     # -- acting (each takes the engine lock) -------------------------------------------------
 

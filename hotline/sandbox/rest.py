@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import phonenumbers
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from hotline.sandbox.account import check_caller_id, check_send_digits
 from hotline.sandbox.engine import API_VERSION, SandboxError
 from hotline.sandbox.model import (
     FINAL_STATUSES,
@@ -89,6 +90,14 @@ def form_dict() -> dict[str, Any]:
     return form
 
 
+def _credentials_valid(sandbox: Sandbox, username: str | None, password: str | None) -> bool:
+    """The account SID and auth token, or an API key's SID and secret (as Twilio accepts)."""
+    if username == sandbox.account_sid:
+        return password == sandbox.auth_token
+    key = sandbox.account.keys.get(username or "")
+    return key is not None and password == key.secret
+
+
 @bp.before_request
 def _authenticate() -> tuple[Response, int] | None:
     sandbox = _sandbox()
@@ -100,7 +109,7 @@ def _authenticate() -> tuple[Response, int] | None:
         at=sandbox.clock.now(),
     )
     auth = request.authorization
-    if auth is None or auth.username != sandbox.account_sid or auth.password != sandbox.auth_token:
+    if auth is None or not _credentials_valid(sandbox, auth.username, auth.password):
         return twilio_error(401, 20003, "Authenticate")
     account = (request.view_args or {}).get("account_sid")
     if account != sandbox.account_sid:
@@ -264,8 +273,11 @@ def page_json(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 
 @bp.post("/Calls.json")
 def create_call(account_sid: str) -> tuple[Response, int]:
-    """CreateCall."""
-    leg = _sandbox().create_call(form_dict())
+    """CreateCall, refused as Twilio refuses a caller ID or SendDigits it does not accept."""
+    form = form_dict()
+    check_caller_id(_sandbox(), _sandbox().account, form, request.url)
+    check_send_digits(_sandbox(), form, request.url)
+    leg = _sandbox().create_call(form)
     with _sandbox().lock:
         return jsonify(call_json(leg)), 201
 
@@ -382,7 +394,9 @@ def list_participants(account_sid: str, conference: str) -> Response:
 def create_participant(account_sid: str, conference: str) -> tuple[Response, int]:
     """CreateParticipant (the path may be the conference's friendly name)."""
     sandbox = _sandbox()
-    participant = sandbox.create_participant(conference, form_dict())
+    form = form_dict()
+    check_caller_id(sandbox, sandbox.account, form, request.url)
+    participant = sandbox.create_participant(conference, form)
     with sandbox.lock:
         room = sandbox.conferences[participant.conference_sid]
         return jsonify(participant_json(room, participant, created=True)), 201

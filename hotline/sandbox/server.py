@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from hotline.sandbox import rest_account  # noqa: F401 - adds the account's routes to rest_bp
+from hotline.sandbox.account import Account
 from hotline.sandbox.clock import Clock
 from hotline.sandbox.control import bp as control_bp
+from hotline.sandbox.debugger_views import bp as debugger_bp
 from hotline.sandbox.engine import API_VERSION, Engine
 from hotline.sandbox.model import Conference, Leg
 from hotline.sandbox.rest import RestRecord, twilio_error
@@ -30,6 +34,7 @@ def create_wsgi_app(sandbox: Sandbox) -> Flask:
     app.register_blueprint(rest_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(control_bp)
+    app.register_blueprint(debugger_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
@@ -50,8 +55,13 @@ class Sandbox(Engine):
         account_sid: str = "AC" + "0" * 32,
         auth_token: str = "sandbox-auth-token",  # noqa: S107 - a local stand-in's default
         clock: Clock | None = None,
+        caller_ids: Iterable[str] = (),
     ) -> None:
         super().__init__(account_sid, auth_token, clock)
+        # The account's TwiML apps, API keys and verified caller IDs; its numbers are `numbers`.
+        self.account = Account()
+        for number in caller_ids:
+            self.verify_caller_id(number)
         self.rest_requests: list[RestRecord] = []
         self.wsgi_app = create_wsgi_app(self)
         self._server: BaseWSGIServer | None = None
@@ -93,6 +103,11 @@ class Sandbox(Engine):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def verify_caller_id(self, phone_number: str, friendly_name: str | None = None) -> None:
+        """Make `phone_number` a verified caller ID of the account (allowed as `From`)."""
+        with self.lock:
+            self.account.verify_caller_id(phone_number, self.clock.now(), friendly_name)
 
     # ----- reading state -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from hotline.db import Database
 from hotline.demo import DEMO_PASSWORDS, DemoStack, ThreadedServer
 from hotline.models import Request
 from tests.browser.conftest import screenshot
+from tests.e2e.conftest import listen, until, until_input
 
 NURSE = "amelie.roux@demo.e-care.fr"
 FINANCE = "finance@demo.e-care.fr"
@@ -55,15 +56,22 @@ def test_the_nurse_takes_a_gp_call_in_the_browser_adds_an_arabic_interpreter_and
     expect(row).to_be_visible(timeout=2000)  # on the board within 2 s
     expect(row).to_contain_text("Médecin généraliste")
     expect(row).to_contain_text("06 12 34 56 78")
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     expect(page.locator("#incoming")).to_be_visible(timeout=3000)
     expect(row).to_contain_text("Sonne chez Amélie Roux")
     screenshot(page, "board")
+    room_name = f"req-{row.get_attribute('data-request-id')}"
     page.click("#accept")
     expect(page.locator("#in-call")).to_be_visible()
+    until(
+        stack,
+        lambda: len(stack.sandbox.conference(room_name).participants) == 2,
+        "the nurse in the room",
+    )
     expect(row).to_contain_text("En ligne avec Amélie Roux", timeout=3000)
-    room = stack.sandbox.conference(f"req-{row.get_attribute('data-request-id')}")
+    room = stack.sandbox.conference(room_name)
     assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
 
     row.get_by_role("link", name="Ouvrir").click()
@@ -78,8 +86,11 @@ def test_the_nurse_takes_a_gp_call_in_the_browser_adds_an_arabic_interpreter_and
     assert first is not None
     first.answer()
     stack.sandbox.settle()
+    until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: first.conference is not None, "the interpreter in the room")
+    until(stack, lambda: len(room.participants) == 3, "three in the room")
     gp_label, interpreter, nurse_label = sorted(p.label or "" for p in room.participants.values())
     assert gp_label == "gp" and nurse_label.startswith("nurse")
     assert re.fullmatch(r"interpreter-\d+", interpreter)  # its session's own label
@@ -134,8 +145,9 @@ def test_an_admin_changes_the_rota_and_the_next_call_rings_the_new_nurse(
 
     amelie, paul = stack.sandbox.person("+33600000001"), stack.sandbox.person("+33600000002")
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
+    until(stack, lambda: paul.ringing, "Paul rung")
     assert paul.wait_for_ring(timeout=2) is not None
     assert amelie.ringing == []
 
@@ -145,16 +157,15 @@ def test_the_nurse_listens_to_a_voicemail_and_calls_the_gp_back_from_the_callbac
 ) -> None:
     amelie, paul = stack.sandbox.person("+33600000001"), stack.sandbox.person("+33600000002")
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
+    until(stack, lambda: amelie.ringing, "Amélie rung")
     assert amelie.wait_for_ring(timeout=2) is not None
-    stack.sandbox.clock.advance(21)
+    stack.sandbox.clock.advance(26)  # 20 s ring timeout + Twilio's 5 s buffer
     assert paul.wait_for_ring(timeout=2) is not None
-    stack.sandbox.clock.advance(21)
-    for _ in range(100):
-        if "Après le bip" in gp.heard_text():
-            break
-        stack.sandbox.settle()
+    stack.sandbox.clock.advance(26)
+    listen(stack, gp, "Après le bip")
+    until_input(stack, gp)  # the beep: the recording starts
     gp.speak(8)
     gp.press("#")
     stack.sandbox.settle()
@@ -177,7 +188,9 @@ def test_the_nurse_listens_to_a_voicemail_and_calls_the_gp_back_from_the_callbac
     assert leg is not None and len(amelie.legs) == before + 1
     leg.answer()
     stack.sandbox.settle()
+    until_input(stack, leg)
     leg.press("1")
+    until(stack, lambda: stack.sandbox.person("+33612345678").ringing, "the GP rung")
     assert stack.sandbox.person("+33612345678").wait_for_ring(timeout=3) is not None
 
 
@@ -202,8 +215,9 @@ def test_the_board_served_by_another_web_worker_shows_the_call_within_2_seconds(
         gp = stack.sandbox.place_call(from_="06 23 45 67 89", to=stack.settings.hotline_number)
         row = page.locator("#calls tbody tr", has_text="Dr Karim Benali")
         expect(row).to_be_visible(timeout=2000)
-        stack.sandbox.settle()
+        until_input(stack, gp)
         gp.press("2")
+        until(stack, lambda: gp.conference is not None, "the GP in the room")
         expect(row).to_contain_text("Sonne chez Amélie Roux", timeout=2000)
     finally:
         second.stop()
@@ -218,8 +232,9 @@ def test_the_console_switches_to_english_and_the_board_follows(
     expect(page.locator("h1")).to_have_text("Live calls")
     expect(page.locator("header nav")).to_contain_text("Board")
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
-    stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     row = page.locator("#calls tbody tr", has_text="Dr Claire Martin")
     expect(row).to_contain_text("General practitioner", timeout=2000)
     expect(row).to_contain_text("Ringing Amélie Roux", timeout=2000)

@@ -40,6 +40,9 @@ _SID_PREFIX = {
     "Conferences": "CF",
     "Participants": "CA",
     "Recordings": "RE",
+    "IncomingPhoneNumbers": "PN",
+    "Applications": "AP",
+    "Keys": "SK",
 }
 
 # Every (operation, status) of the checked subset that documents examples.
@@ -60,6 +63,21 @@ DOCUMENTED_BODIES = [
     ("CreateParticipant", "201"),
     ("FetchParticipant", "200"),
     ("UpdateParticipant", "200"),
+    ("ListIncomingPhoneNumber", "200"),
+    ("CreateIncomingPhoneNumber", "201"),
+    ("FetchIncomingPhoneNumber", "200"),
+    ("UpdateIncomingPhoneNumber", "200"),
+    ("ListApplication", "200"),
+    ("CreateApplication", "201"),
+    ("FetchApplication", "200"),
+    ("UpdateApplication", "200"),
+    ("ListKey", "200"),
+    ("CreateNewKey", "201"),
+    ("FetchKey", "200"),
+    ("UpdateKey", "200"),
+    ("ListOutgoingCallerId", "200"),
+    ("CreateValidationRequest", "200"),
+    ("FetchRecording", "200"),
 ]
 
 

@@ -16,7 +16,7 @@ from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
 from hotline.telephony.client import build_rest_client
 from routing.models import Shift
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, listen, until, until_input
 
 AMELIE, PAUL = "+33600000001", "+33600000002"
 DR_MARTIN = "+33612345678"
@@ -70,10 +70,12 @@ def test_a_friday_night_voicemail_is_called_back_on_monday_at_opening_by_mondays
 
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
-    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail offer")
+    listen(stack, gp, "Après le bip")
     stack.sandbox.settle()
     gp.speak(10)
+    until_input(stack, gp)
     gp.press("#")
     stack.sandbox.settle()
     request_id = db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one()
@@ -94,15 +96,20 @@ def test_a_friday_night_voicemail_is_called_back_on_monday_at_opening_by_mondays
     assert dr_martin.ringing == []  # the nurse first
     leg.answer()
     stack.sandbox.settle()
+    listen(stack, leg, "Rappel de docteur Martin")
     assert "Rappel de docteur Martin" in leg.heard_text()
+    listen(stack, leg, "il a laissé un message")
     assert "il a laissé un message" in leg.heard_text()
+    until_input(stack, leg)
     leg.press("1")
     back = dr_martin.wait_for_ring(timeout=2)
     assert back is not None
     assert back.from_ == stack.settings.hotline_number  # the helpline's number as caller ID
     back.answer()
     stack.sandbox.settle()
+    listen(stack, back, "Nous vous rappelons au sujet de votre demande")
     assert "Nous vous rappelons au sujet de votre demande" in back.heard_text()
+    until(stack, lambda: back.conference is not None, "Dr Martin in the room")
     room = stack.sandbox.conference(f"req-{request_id}")
     assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse"]
     stack.sandbox.clock.advance(120)
@@ -133,10 +140,13 @@ def test_the_gp_keys_1420_and_at_1420_the_nurse_rings_first_then_the_gp(
     amelie, dr_martin = stack.sandbox.person(AMELIE), stack.sandbox.person(DR_MARTIN)
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("1420")
     stack.sandbox.settle()
+    listen(stack, gp, "nous vous rappellerons aujourd'hui à 14 heures 20 au 06 12 34 56 78")
     assert "nous vous rappellerons aujourd'hui à 14 heures 20 au 06 12 34 56 78" in gp.heard_text()
     request_id = db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one()
     assert request_id is not None
@@ -152,7 +162,9 @@ def test_the_gp_keys_1420_and_at_1420_the_nurse_rings_first_then_the_gp(
     assert dr_martin.ringing == []
     leg.answer()
     stack.sandbox.settle()
+    listen(stack, leg, "rappel demandé")
     assert "rappel demandé" in leg.heard_text()
+    until_input(stack, leg)
     leg.press("1")
     assert dr_martin.wait_for_ring(timeout=2) is not None
 
@@ -166,8 +178,10 @@ def test_a_professional_who_does_not_answer_is_tried_three_times_then_the_task_f
     stack.sandbox.person(DR_MARTIN, Ignore())
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("0#")  # as soon as possible
     stack.sandbox.settle()
     request_id = db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one()
@@ -175,9 +189,9 @@ def test_a_professional_who_does_not_answer_is_tried_three_times_then_the_task_f
 
     for attempt in range(1, MAX_ATTEMPTS + 1):
         assert fire(stack) == 1
-        stack.sandbox.clock.advance(2)  # she answers and presses 1
-        eventually(lambda: len(stack.sandbox.person(DR_MARTIN).ringing) == 1, what="the GP rung")
-        stack.sandbox.clock.advance(31)  # his phone rings out
+        # She answers after 1 s and presses 1 once the prompt is said.
+        until(stack, lambda: len(stack.sandbox.person(DR_MARTIN).ringing) == 1, "the GP rung")
+        stack.sandbox.clock.advance(36)  # his phone rings out (30 s + Twilio's 5 s buffer)
         task = eventually(
             lambda: (
                 the_task(db, request_id).status in ("pending", "failed")

@@ -60,7 +60,7 @@ def test_the_demo_command_prints_a_simulator_address_where_a_call_can_be_placed(
         sid = placed.json()["sid"]
 
         heard = ""
-        for _ in range(100):
+        for _ in range(600):  # real time: the greeting takes seconds to be said
             state = requests.get(f"{simulator}/sandbox/state", timeout=5).json()
             leg = next(c for c in state["calls"] if c["sid"] == sid)
             heard = " ".join(leg["heard"])
@@ -69,6 +69,17 @@ def test_the_demo_command_prints_a_simulator_address_where_a_call_can_be_placed(
             time.sleep(0.05)
         assert "Bonjour docteur Martin" in heard
         assert "Pour obtenir un interprète, tapez 1" in heard
+
+        # The parties that are machines, listed with their kind, and the form to add more.
+        people = {p["address"]: p for p in state["people"]}
+        assert people["+33140000000"]["policy"]["kind"] == "agency"
+        assert people["+33140000000"]["policy"]["digits"] == "1234"
+        assert people["+33140000000"]["kind"].startswith("standard d'agence d'interprétariat")
+        assert people["+33623456789"]["policy"]["kind"] == "voicemail"
+        assert people["+33623456789"]["kind"].startswith("messagerie vocale")
+        assert '<form id="party">' in page.text
+        assert '<option value="voicemail">messagerie vocale</option>' in page.text
+        assert "<option value=\"agency\">standard d'agence d'interprétariat</option>" in page.text
         assert (tmp_path / "instance" / "demo.sqlite3").exists()
     finally:
         process.send_signal(signal.SIGTERM)

@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 
 from hotline.demo import DemoStack
 from hotline.models import Call, Request
+from tests.e2e.conftest import listen, until_ended, until_input
 
 
 def test_gp_calling_from_a_national_number_opens_a_request_and_hears_the_french_menu(
     stack: DemoStack, db: Session
 ) -> None:
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
-    stack.sandbox.settle()
+    listen(stack, gp, "tapez 3")  # the greeting, then the menu, are said in turn
 
     heard = gp.heard_text()
     assert "plateforme e.CARE" in heard
@@ -39,12 +40,17 @@ def test_gp_choice_reaches_the_app_and_the_call_ends_in_its_final_state(
 ) -> None:
     gp = stack.sandbox.place_call(from_="+33623456789", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("1420")
     stack.sandbox.settle()
+    listen(stack, gp, "nous vous rappellerons aujourd'hui à 14 heures 20")
     assert "nous vous rappellerons aujourd'hui à 14 heures 20" in gp.heard_text()
+    listen(stack, gp, "Au revoir")
     assert "Au revoir" in gp.heard_text()
+    until_ended(stack, gp)
 
     call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
     db.refresh(call)
@@ -62,8 +68,8 @@ def test_a_silent_gp_hears_the_menu_again_when_the_gather_times_out(
     stack: DemoStack, db: Session
 ) -> None:
     gp = stack.sandbox.place_call(from_="+33634567890", to=stack.settings.hotline_number)
-    stack.sandbox.settle()
-    stack.sandbox.clock.advance(7)
-    stack.sandbox.settle()
+    until_input(stack, gp)  # the greeting is said, the menu begins
+    listen(stack, gp, "Nous n'avons pas reçu votre choix")  # the menu, then its 5 s timeout
+    until_input(stack, gp)  # the menu again
     assert "Nous n'avons pas reçu votre choix" in gp.heard_text()
     assert gp.heard_text().count("tapez 2") == 2

@@ -19,7 +19,7 @@ from hotline.sandbox.engine import PRICE_PER_MINUTE
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, listen, until, until_input
 
 CSRF = "console-csrf-token-of-the-test"
 HEADERS = {"X-CSRF-Token": CSRF}
@@ -42,8 +42,9 @@ def fresh_pool_usage(db: Session) -> Iterator[None]:
 def call_and_press_1(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("1")
-    eventually(lambda: "Quelle langue parle le patient" in gp.heard_text(), what="language menu")
+    listen(stack, gp, "Quelle langue parle le patient")
     stack.sandbox.settle()
     call = db.scalars(select(Call).where(Call.sid == gp.sid)).one()
     request = db.get(Request, call.request_id)
@@ -66,17 +67,6 @@ def latest_session(db: Session, request: Request) -> InterpretingSession:
     ).first()  # type: ignore[return-value]
 
 
-def hears(stack: DemoStack, leg: Leg, text: str, within_s: int = 30) -> None:
-    """Let sandbox time pass, a second at a time, until ``leg`` has heard ``text`` (words take
-    time to say)."""
-    for _ in range(within_s):
-        stack.sandbox.settle()
-        if text in leg.heard_text():
-            return
-        stack.sandbox.clock.advance(1)
-    eventually(lambda: text in leg.heard_text(), what=f"{text!r} heard")
-
-
 def labels_in_room(stack: DemoStack, request: Request) -> list[str | None]:
     room = stack.sandbox.conference(f"req-{request.id}")
     return sorted(p.label or "" for p in room.participants.values())
@@ -87,11 +77,14 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
 ) -> None:
     people = [stack.sandbox.person(number) for number in ARABIC]
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
 
     legs = [person.wait_for_ring(timeout=2) for person in people]
     assert all(leg is not None for leg in legs), "the three Arabic interpreters ring at once"
     stack.sandbox.settle()
+    listen(stack, gp, "Nous recherchons un interprète en arabe")
     assert "Nous recherchons un interprète en arabe" in gp.heard_text()
 
     stack.sandbox.clock.advance(7)
@@ -99,9 +92,12 @@ def test_three_arabic_interpreters_ring_at_once_and_the_second_to_answer_is_brid
     assert second is not None
     second.answer()
     stack.sandbox.settle()
+    listen(stack, second, "Interprétariat en arabe pour Plateforme e.CARE")
     assert "Interprétariat en arabe pour Plateforme e.CARE" in second.heard_text()
+    until_input(stack, second)
     second.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: second.conference is not None, "the interpreter in the room")
 
     session = latest_session(db, request)
     assert labels_in_room(stack, request) == ["gp", f"interpreter-{session.id}"]
@@ -122,10 +118,12 @@ def test_the_gp_says_tigrigna_and_the_tigrinya_interpreter_rings(
 ) -> None:
     interpreter = stack.sandbox.person(TIGRINYA)
     gp, request = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("tigrigna")
-    eventually(lambda: "interprète en tigrigna" in gp.heard_text(), what="the read-back")
+    listen(stack, gp, "interprète en tigrigna")
+    until_input(stack, gp)
     gp.press("1")
     assert interpreter.wait_for_ring(timeout=2) is not None
     assert latest_session(db, request).language == "ti"
@@ -136,14 +134,16 @@ def test_an_unknown_word_is_asked_again_once_then_the_nurse_rings(
 ) -> None:
     nurse = stack.sandbox.person(NURSE)
     gp, _ = call_and_press_1(stack, db)
+    until_input(stack, gp)
     gp.press("9")
-    eventually(lambda: "Dites le nom de la langue" in gp.heard_text(), what="the speech prompt")
+    listen(stack, gp, "Dites le nom de la langue")
     gp.say("pamplemousse")
-    eventually(lambda: "Je n'ai pas compris la langue" in gp.heard_text(), what="a re-prompt")
-    stack.sandbox.settle()
+    listen(stack, gp, "Je n'ai pas compris la langue")
+    until_input(stack, gp)
     gp.say("bidule machin")
-    assert nurse.wait_for_ring(timeout=2) is not None
+    until(stack, lambda: nurse.ringing, "the nurse rung")
     assert gp.heard_text().count("Je n'ai pas compris la langue") == 2
+    listen(stack, gp, "Je vous mets en relation avec l'infirmière")
     assert "Je vous mets en relation avec l'infirmière" in gp.heard_text()
 
 
@@ -154,6 +154,8 @@ def test_no_individual_answers_so_the_agency_menu_gets_its_code_and_connects_on_
     menu = AgencyMenu(digits="1234#", interpreter_after_s=20.0, timeout_s=10.0)
     agency: Person = stack.sandbox.person(AGENCY, menu)
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     assert all(person.wait_for_ring(timeout=2) is not None for person in people)
     assert agency.legs == []
@@ -175,12 +177,12 @@ def test_no_individual_answers_so_the_agency_menu_gets_its_code_and_connects_on_
     assert session.interpreter is not None and session.interpreter.kind == "agency"
     assert labels_in_room(stack, request) == ["gp", f"interpreter-{session.id}"]
     assert "Pour accepter, tapez 1" not in line.heard_text()  # a menu is not screened
-    hears(stack, gp, "Nous joignons l'agence d'interprétariat")  # the GP is told
+    listen(stack, gp, "Nous joignons l'agence d'interprétariat")  # the GP is told
 
     stack.sandbox.clock.advance(10)  # longer than any screening would wait for a key
     stack.sandbox.settle()
     assert line.status == "in-progress"
-    hears(stack, gp, "interprète de l'agence")  # 20 s after its code, its interpreter comes on
+    listen(stack, gp, "interprète de l'agence")  # 20 s after its code, its interpreter comes on
     assert latest_session(db, request).status == "connected"
     assert line.status == "in-progress"
 
@@ -191,6 +193,8 @@ def test_the_agency_does_not_answer_either_so_the_gp_is_offered_the_nurse_or_a_c
     people = [stack.sandbox.person(number) for number in ARABIC]
     agency: Person = stack.sandbox.person(AGENCY)
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     assert all(person.wait_for_ring(timeout=2) is not None for person in people)
 
@@ -200,18 +204,17 @@ def test_the_agency_does_not_answer_either_so_the_gp_is_offered_the_nurse_or_a_c
         stack.sandbox.clock.advance(5)
         stack.sandbox.settle()
 
-    eventually(
-        lambda: "Aucun interprète en arabe n'est disponible" in gp.heard_text(),
-        what="the offer of the nurse or a callback",
-    )
+    listen(stack, gp, "Aucun interprète en arabe n'est disponible")
     session = latest_session(db, request)
     assert session.status == "no_interpreter" and session.outcome == "no_interpreter"
     db.expire_all()
     refreshed = db.get(Request, request.id)
     assert refreshed is not None and refreshed.outcome == "no_interpreter"
     assert "interpreter_not_found" in [e.kind for e in refreshed.events]
+    until_input(stack, gp)
     gp.press("3")
     stack.sandbox.settle()
+    listen(stack, gp, "nous vous rappellerons")
     assert "nous vous rappellerons" in gp.heard_text()
 
 
@@ -229,13 +232,17 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     arabic = [stack.sandbox.person(number) for number in ARABIC]
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
     leg = nurse.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the nurse in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
     assert request is not None
     assert labels_in_room(stack, request) == ["gp", "nurse"]
@@ -260,8 +267,11 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert first is not None
     first.answer()
     stack.sandbox.settle()
+    until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: first.conference is not None, "the interpreter in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     labels = labels_in_room(stack, request)
     session = latest_session(db, request)
     assert labels[:2] == ["gp", f"interpreter-{session.id}"]
@@ -279,21 +289,26 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert session.requested_by == "nurse" and session.outcome == "removed"
 
 
-def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_long_prompt(
+def test_a_session_is_charged_for_its_time_in_the_room_and_a_prompt_crossing_a_minute_adds_nothing(
     stack: DemoStack, db: Session
 ) -> None:
     samira = stack.sandbox.person(ARABIC[0])
     gp, request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
     gp.press(digit_for(gp.heard_text(), "l'arabe"))
     leg = samira.wait_for_ring(timeout=2)
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
-    stack.sandbox.clock.advance(50)  # she listens to the screening for 50 s before pressing 1
+    until_input(stack, leg)
+    stack.sandbox.clock.advance(8)  # she hears the whole screening prompt before pressing 1
     leg.press("1")
     stack.sandbox.settle()
-    for _ in range(16):  # a 16-minute session
+    until(stack, lambda: leg.conference is not None, "the interpreter in the room", step_s=0.05)
+    for _ in range(15):  # 15 min 55 s in the room: a 16th minute started
         stack.sandbox.clock.advance(60)
+    stack.sandbox.clock.advance(55)
     leg.hang_up()
     stack.sandbox.settle()
 
@@ -308,7 +323,7 @@ def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_lo
         ).first()
 
     posted = eventually(charge, what="the session's charge")
-    assert posted.duration_s == 960
+    assert posted.duration_s == 955
     assert posted.amount == Decimal("56.00")  # 16 min × 3.50 € (over the 15-minute minimum)
 
     stack.sandbox.clock.advance(180)
@@ -317,8 +332,9 @@ def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_lo
     assert reconcile(state.database, client, state.clock) == 1
     assert reconcile(state.database, client, state.clock) == 0  # once
     db.expire_all()
-    # Twilio counts the leg from her answer (1,010 s, a 17th minute started) but the room from
-    # her join: the charge and its reconciliation agree.
+    # Twilio counts the leg from her answer: the screening prompt, her key press and the words
+    # said before she joins push it past 16 minutes, a 17th minute started. Counted from her
+    # join, as the charge is, the room time agrees: no adjustment.
     adjustments = db.scalars(
         select(LedgerEntry).where(
             LedgerEntry.interpreting_session_id == session.id, LedgerEntry.kind == "adjustment"
@@ -326,7 +342,7 @@ def test_a_session_is_charged_for_its_time_in_the_room_and_reconciles_after_a_lo
     ).all()
     assert adjustments == []
     leg_row = db.scalars(select(Call).where(Call.sid == leg.sid)).one()
-    assert leg_row.duration_s is not None and leg_row.duration_s >= 1010
+    assert leg_row.duration_s is not None and leg_row.duration_s > 960
     # Twilio's own price of the leg, kept as telephony cost (a charge: negative).
     minutes = math.ceil(leg_row.duration_s / 60)
     assert leg_row.price == -Decimal(str(PRICE_PER_MINUTE)) * minutes

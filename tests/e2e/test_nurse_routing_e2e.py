@@ -19,10 +19,12 @@ from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, OutboxMessage, Participation, Request, User
 from hotline.outbox import resend_unsent
 from hotline.sandbox import Leg
+from hotline.sandbox.speech import say_seconds
 from hotline.telephony.client import build_rest_client
 from routing.admin import add_closure
 from routing.models import Closure, NurseRouting
-from tests.e2e.conftest import eventually
+from routing.twiml import GP_WAITS
+from tests.e2e.conftest import eventually, listen, until, until_ended, until_input
 
 PARIS = ZoneInfo("Europe/Paris")
 NURSE = "+33600000001"
@@ -33,6 +35,7 @@ def call_and_press_2(stack: DemoStack, db: Session) -> tuple[Leg, Request]:
     """Dr Martin calls the helpline and asks for the nurse."""
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
+    until_input(stack, gp)
     gp.press("2")
     call = eventually(
         lambda: db.scalars(select(Call).where(Call.sid == gp.sid)).first(), what="the GP's leg"
@@ -59,25 +62,39 @@ def test_the_nurse_on_duty_rings_within_a_second_presses_1_and_joins_the_gp(
     gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=stack.settings.hotline_number)
     stack.sandbox.settle()
 
-    pressed = time.monotonic()
+    until_input(stack, gp)
+    pressed_at = stack.sandbox.clock.now()
     gp.press("2")
+    # The GP hears that the nurse is being called (speech takes time), then enters the room:
+    # the nurse's phone rings within a second of that, in real time and in sandbox time.
+    listen(stack, gp, GP_WAITS)
+    until(stack, lambda: gp.conference is not None, "the GP in the room", step_s=0.05)
+    joined = time.monotonic()
     leg = nurse.wait_for_ring(timeout=1.0)
-    assert leg is not None, "the nurse's phone did not ring within one second of the key press"
-    assert time.monotonic() - pressed < 1.0
+    assert leg is not None, "the nurse's phone did not ring within one second of the GP's join"
+    assert time.monotonic() - joined < 1.0
+    rung_after = (stack.sandbox.clock.now() - pressed_at).total_seconds()
+    assert rung_after <= say_seconds(GP_WAITS) + 1.0
     stack.sandbox.settle()
+    listen(stack, gp, "Nous appelons l'infirmière de permanence")
     assert "Nous appelons l'infirmière de permanence" in gp.heard_text()
     assert "Merci de patienter" in gp.heard_text()  # the room's waiting message
 
     leg.answer()
     stack.sandbox.settle()
+    listen(stack, leg, "appel de docteur Martin")
     assert "appel de docteur Martin" in leg.heard_text()
+    listen(stack, leg, "tapez 1")
     assert "tapez 1" in leg.heard_text()
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the nurse in the room")
 
     request = db.get(Request, db.scalars(select(Call.request_id).where(Call.sid == gp.sid)).one())
     assert request is not None
     assert labels_in_room(stack, request) == {"gp", "nurse"}
+    listen(stack, leg, "Vous êtes en relation avec docteur Martin")
     assert "Vous êtes en relation avec docteur Martin" in leg.heard_text()
     routing = routing_of(db, request)
     assert routing.status == "connected"
@@ -114,19 +131,22 @@ def test_no_answer_rings_the_backup_then_the_gp_leaves_a_message_and_a_callback_
     assert first is not None
     assert backup.ringing == []
 
-    stack.sandbox.clock.advance(21)  # the nurse's 20 s ring timeout
+    stack.sandbox.clock.advance(26)  # the nurse's 20 s ring timeout + Twilio's 5 s buffer
     second = backup.wait_for_ring(timeout=2)
     assert second is not None
     stack.sandbox.settle()
     assert first.status == "no-answer"
 
-    stack.sandbox.clock.advance(21)
-    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail prompt")
+    stack.sandbox.clock.advance(26)
+    listen(stack, gp, "Après le bip")
     stack.sandbox.settle()
+    listen(stack, gp, "L'infirmière de permanence n'est pas disponible")
     assert "L'infirmière de permanence n'est pas disponible" in gp.heard_text()
+    until_input(stack, gp)  # the beep: the recording starts
     gp.speak(12)
     gp.press("#")
     stack.sandbox.settle()
+    listen(stack, gp, "Votre message est enregistré sous la référence")
     assert "Votre message est enregistré sous la référence" in gp.heard_text()
 
     def callback() -> CallbackTask | None:
@@ -161,10 +181,13 @@ def test_a_personal_voicemail_answering_the_nurse_leg_never_connects_the_gp(
     assert leg is not None
     leg.answer()  # her voicemail picks up, and presses nothing
     stack.sandbox.settle()
+    listen(stack, leg, "tapez 1")
     assert "tapez 1" in leg.heard_text()
     stack.sandbox.clock.advance(9)  # past the screening's 8 s
     stack.sandbox.settle()
+    listen(stack, leg, "Appel non accepté")
     assert "Appel non accepté" in leg.heard_text()
+    until_ended(stack, leg)
     assert leg.status == "completed"
     assert labels_in_room(stack, request) == {"gp"}
 
@@ -225,7 +248,7 @@ def test_when_closed_the_gp_hears_the_hours_and_the_voicemail_offer(
     nurse = stack.sandbox.person(NURSE)
 
     gp, request = call_and_press_2(stack, db)
-    eventually(lambda: "Après le bip" in gp.heard_text(), what="the voicemail prompt")
+    listen(stack, gp, "Après le bip")
     heard = gp.heard_text()
     assert f"La permanence infirmière est actuellement fermée : {reason}" in heard
     assert "du lundi au vendredi, de 9 heures à 18 heures" in heard
@@ -245,7 +268,7 @@ def test_rings_left_unsent_by_a_stopped_worker_are_sent_once_by_the_clock_job(
     state.dispatcher.shutdown()  # this worker stops: intents recorded now are not sent by it
 
     gp, request = call_and_press_2(stack, db)
-    eventually(lambda: "Merci de patienter" in gp.heard_text(), what="the GP in the room")
+    listen(stack, gp, "Merci de patienter")
     assert nurse.wait_for_ring(timeout=0.5) is None
     message = db.scalars(
         select(OutboxMessage).where(OutboxMessage.payload["request_id"].as_integer() == request.id)
@@ -287,6 +310,7 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     assert first is not None
     first.answer()
     stack.sandbox.settle()
+    until_input(stack, first)
     first.press("1")
     stack.sandbox.settle()
 
@@ -311,9 +335,17 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     assert second is not None
     second.answer()
     stack.sandbox.settle()
+    listen(stack, second, "tapez 1")
     assert "tapez 1" in second.heard_text()
+    until_input(stack, second)
     second.press("1")
     stack.sandbox.settle()
+    until(
+        stack,
+        lambda: second.conference is not None or second.status != "in-progress",
+        "the colleague joined or was hung up",
+    )
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     room = stack.sandbox.conference(f"req-{request.id}")
     assert sorted(p.label or "" for p in room.participants.values()) == ["gp", "nurse", "nurse"]
 
@@ -336,8 +368,11 @@ def test_the_nurse_puts_the_gp_on_hold_and_takes_him_back(stack: DemoStack, db: 
     assert leg is not None
     leg.answer()
     stack.sandbox.settle()
+    until_input(stack, leg)
     leg.press("1")
     stack.sandbox.settle()
+    until(stack, lambda: leg.conference is not None, "the nurse in the room")
+    until(stack, lambda: gp.conference is not None, "the GP in the room")
     app = stack.app
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     nurse_user = db.scalars(select(User).where(User.phone == NURSE)).one()

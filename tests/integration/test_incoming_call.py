@@ -137,3 +137,17 @@ def test_concurrent_first_calls_of_the_year_get_distinct_references(engine: Engi
         with database.session() as session:
             session.execute(delete(RequestCounter).where(RequestCounter.year == 2031))
             session.commit()
+
+
+def test_a_call_placed_from_the_browser_phone_hears_it_places_none_and_is_hung_up(
+    client: FlaskClient, session: Session
+) -> None:
+    form = voice_form(call_sid(9), "client:nurse-1", ApplicationSid="AP" + "1" * 32)
+    response = post_signed(client, "/twilio/voice/browser-outgoing", form)
+    assert response.status_code == 200
+    root = ET.fromstring(response.data)
+    (say,) = root.iter("Say")
+    assert say.get("language") == "fr-FR"
+    assert "n'en passe pas" in (say.text or "")
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    assert session.scalars(select(Request)).all() == []

@@ -202,8 +202,8 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def sandbox(clock: ManualClock) -> Iterator[Sandbox]:
-    """A sandbox serving on a loopback port."""
-    box = Sandbox(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, clock=clock)
+    """A sandbox serving on a loopback port; the test's HOTLINE is a verified caller ID."""
+    box = Sandbox(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, clock=clock, caller_ids=[HOTLINE])
     box.start()
     yield box
     box.stop()

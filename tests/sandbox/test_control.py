@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from hotline.sandbox import Answer, RealClock, Sandbox
+from hotline.sandbox import AgencyMenu, Answer, RealClock, Sandbox, Silent, Voicemail
 from tests.sandbox.conftest import GP, HOTLINE, NURSE, START, World
 
 MENU = (
@@ -62,7 +62,7 @@ def test_pressing_keys_reaches_the_gather_action(world: World) -> None:
     state = requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()
     [call] = [c for c in state["calls"] if c["sid"] == sid]
     assert call["heard"] == ["Tapez 1", "Choix reçu"]
-    assert call["waiting"] == "pause"
+    assert call["waiting"] == "say"  # "Choix reçu" takes its time to be said
 
 
 def test_hanging_up_ends_the_call(world: World) -> None:
@@ -156,3 +156,104 @@ def test_advancing_a_real_clock_is_refused(real_time_sandbox: Sandbox) -> None:
 
     assert refused.status_code == 409
     assert state["manual_clock"] is False
+
+
+def test_the_debugger_lists_each_twilio_error_as_json_and_on_a_french_page(
+    world: World,
+) -> None:
+    world.sandbox.add_number(HOTLINE, world.app.on("/incoming", (500, "boom")))
+    gp = world.sandbox.place_call(GP, HOTLINE)
+    world.settle()
+    world.sandbox.record_error(21210, "'From' is not a verified caller ID", url="/Calls.json")
+
+    events = requests.get(world.sandbox.url + "/sandbox/debugger", timeout=5).json()["events"]
+    page = requests.get(world.sandbox.url + "/debugger", timeout=5)
+
+    assert [(e["code"], e["call_sid"]) for e in events] == [(11200, gp.sid), (21210, None)]
+    assert events[0]["url"] == world.app.url("/incoming")
+    assert events[0]["at"] == START.isoformat()
+    assert events[0]["level"] == "ERROR"
+    assert page.status_code == 200
+    assert "Débogueur" in page.text
+    assert "HTTP retrieval failure" in page.text
+    assert gp.sid in page.text
+    assert page.text.index("21210") < page.text.index("11200")  # newest first
+    assert 'href="/debugger"' in requests.get(world.sandbox.url + "/", timeout=5).text
+
+
+# ----- adding parties: voicemail, agency menu, silent person -------------------------------
+
+
+def test_the_page_has_a_form_to_add_each_kind_of_party(world: World) -> None:
+    page = requests.get(world.sandbox.url + "/", timeout=5).text
+
+    assert '<form id="party">' in page
+    assert "Ajouter un correspondant" in page
+    for value, label in [
+        ("answer", "personne qui décroche"),
+        ("voicemail", "messagerie vocale"),
+        ("agency", "standard d'agence d'interprétariat"),
+        ("silent", "personne qui décroche sans rien dire"),
+        ("ignore", "ne décroche jamais"),
+    ]:
+        assert f'<option value="{value}">{label}</option>' in page
+    assert 'name="digits"' in page
+
+
+def test_adding_a_voicemail_an_agency_menu_and_a_silent_person(world: World) -> None:
+    voicemail = post(
+        world,
+        "/sandbox/people",
+        {"address": "06 11 11 11 11", "policy": {"kind": "voicemail", "after_s": "15"}},
+    )
+    agency = post(
+        world,
+        "/sandbox/people",
+        {"address": "+33140000000", "policy": {"kind": "agency", "digits": "1234"}},
+    )
+    silent = post(world, "/sandbox/people", {"address": NURSE, "policy": {"kind": "silent"}})
+
+    assert voicemail.status_code == agency.status_code == silent.status_code == 201
+    assert world.sandbox.person("+33611111111").policy == Voicemail(after_s=15)
+    assert world.sandbox.person("+33140000000").policy == AgencyMenu(digits="1234")
+    assert world.sandbox.person(NURSE).policy == Silent()
+    people = {
+        p["address"]: p
+        for p in requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()["people"]
+    }
+    assert people["+33611111111"]["policy"] == {
+        "kind": "voicemail",
+        "after_s": 15.0,
+        "greeting_s": 6.0,
+        "max_s": 120.0,
+    }
+    assert people["+33611111111"]["kind"].startswith("messagerie vocale, décroche après 15 s")
+    assert people["+33140000000"]["kind"].startswith(
+        "standard d'agence d'interprétariat, code d'accès 1234"
+    )
+    assert people[NURSE]["kind"] == "décroche sans rien dire"
+
+
+def test_an_agency_menu_without_its_access_code_is_refused(world: World) -> None:
+    refused = post(world, "/sandbox/people", {"address": NURSE, "policy": {"kind": "agency"}})
+
+    assert refused.status_code == 400
+    assert "code d'accès" in refused.json()["error"]
+
+
+def test_the_state_shows_what_a_voicemail_recorded_and_what_amd_said(world: World) -> None:
+    world.sandbox.person(NURSE, Voicemail(after_s=0, greeting_s=4))
+    sid = world.client.calls.create(
+        to=NURSE,
+        from_=HOTLINE,
+        machine_detection="DetectMessageEnd",
+        url=world.app.on("/vm", "<Response><Say>Rappelez-nous</Say><Pause length='5'/></Response>"),
+    ).sid
+    world.advance(20, step=0.5)
+
+    state = requests.get(world.sandbox.url + "/sandbox/state", timeout=5).json()
+    [leg] = [c for c in state["calls"] if c["sid"] == sid]
+    assert leg["status"] == "completed"
+    assert leg["answered_by"] == "machine_end_beep"
+    assert leg["voicemail"]["heard"] == ["Rappelez-nous"]
+    assert leg["voicemail"]["duration"] >= 5

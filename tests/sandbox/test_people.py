@@ -27,6 +27,9 @@ def test_answer_policy_picks_up_after_its_delay_and_presses_at_the_first_gather(
     world.advance(1)
     assert leg.start_time == world.clock.now()
     assert world.app.one("/offer").params["CallStatus"] == "in-progress"
+    world.advance(2)  # "Tapez 1 pour accepter" is said (1.4 s) before her reaction (1.5 s)
+    assert world.app.to("/choice") == []
+    world.advance(1)
     assert world.app.one("/choice").params["Digits"] == "1"
     assert leg.keys_pressed == ["1"]
     assert leg.heard == ["Tapez 1 pour accepter", "Accepté"]
@@ -36,7 +39,7 @@ def test_answer_policy_presses_only_once(world: World) -> None:
     world.sandbox.person(NURSE, Answer(press="1"))
     world.app.on("/choice", MENU)
     world.client.calls.create(to=NURSE, from_=HOTLINE, url=world.app.on("/offer", MENU))
-    world.settle()
+    world.advance(5)  # the offer's prompt, her key press, then the second menu's prompt
 
     assert len(world.app.to("/choice")) == 1
     assert world.sandbox.person(NURSE).legs[0].wait is not None
@@ -59,13 +62,15 @@ def test_decline_policy_ends_the_call_busy(world: World) -> None:
     assert world.app.one("/status").params["CallStatus"] == "busy"
 
 
-def test_ignore_policy_ends_no_answer_at_the_timeout(world: World) -> None:
+def test_ignore_policy_ends_no_answer_at_the_timeout_plus_twilios_5_s_buffer(
+    world: World,
+) -> None:
     world.sandbox.person(NURSE, Ignore())
     sid = world.client.calls.create(
         to=NURSE, from_=HOTLINE, url=world.app.on("/offer", MENU), timeout=25
     ).sid
 
-    world.advance(24, step=4)
+    world.advance(29, step=4)
     assert world.client.calls(sid).fetch().status == "ringing"
     world.advance(1)
 

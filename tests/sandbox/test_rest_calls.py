@@ -41,7 +41,7 @@ def test_fetch_call_follows_the_leg_from_ringing_to_completed(world: World) -> N
     assert answered.status == "in-progress"
     assert answered.start_time is not None
 
-    world.advance(10)
+    world.advance(10.5)  # "Bonjour" takes about half a second to be said
     done = world.client.calls(sid).fetch()
     assert done.status == "completed"
     assert done.duration == "10"
@@ -95,7 +95,7 @@ def test_update_call_with_url_redirects_the_live_call(world: World) -> None:
     world.settle()
 
     updated = world.client.calls(sid).update(url=new_url, method="POST")
-    world.settle()
+    world.advance(1)
 
     assert updated.sid == sid
     leg = world.sandbox.get_leg(sid)
@@ -112,7 +112,7 @@ def test_update_call_with_twiml_replaces_what_runs(world: World) -> None:
     world.settle()
 
     world.client.calls(sid).update(twiml="<Response><Say>Nouveau</Say></Response>")
-    world.settle()
+    world.advance(1)
 
     leg = world.sandbox.get_leg(sid)
     assert leg.heard == ["Bonjour", "Nouveau"]
@@ -161,7 +161,7 @@ def test_delete_call_removes_a_finished_call(world: World) -> None:
     sid = world.client.calls.create(
         to=NURSE, from_=HOTLINE, twiml="<Response><Say>Court</Say></Response>"
     ).sid
-    world.settle()
+    world.advance(1)
 
     assert world.client.calls(sid).delete() is True
     with pytest.raises(TwilioRestException) as caught:
@@ -214,7 +214,7 @@ def test_update_call_with_invalid_twiml_is_refused_and_leaves_the_call_running(
     with pytest.raises(TwilioRestException) as caught:
         world.client.calls(sid).update(twiml="<Response><Oops/></Response>")
     assert caught.value.status == 400
-    world.advance(5)
+    world.advance(6)  # the pause, then "Suite" is said
 
     leg = world.sandbox.get_leg(sid)
     assert leg.heard == ["Suite"]

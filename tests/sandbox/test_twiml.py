@@ -31,7 +31,9 @@ def test_say_is_heard_with_its_voice_and_language(world: World) -> None:
         "<Response><Say language='fr-FR' voice='Polly.Lea'>Bonjour docteur</Say>"
         "<Say>Goodbye</Say></Response>",
     )
+    assert gp.heard == ["Bonjour docteur"]  # the next <Say> waits until this one is said
 
+    world.advance(2)
     assert gp.heard == ["Bonjour docteur", "Goodbye"]
     assert gp.said == [
         Said("Bonjour docteur", voice="Polly.Lea", language="fr-FR"),
@@ -54,7 +56,7 @@ def test_pause_holds_the_next_verb_until_the_clock_moves(world: World) -> None:
     gp = call_in(world, "<Response><Say>Un</Say><Pause length='5'/><Say>Deux</Say></Response>")
     assert gp.heard == ["Un"]
 
-    world.advance(4)
+    world.advance(5)  # "Un" takes 0.13 s, then the pause
     assert gp.heard == ["Un"]
     assert gp.status == "in-progress"
 
@@ -104,7 +106,7 @@ def test_gather_timeout_without_input_falls_through_to_the_next_verb(world: Worl
     world.app.on("/menu", "<Response/>")
     gp = call_in(world, GATHER_TWO)
 
-    world.advance(4)
+    world.advance(6)  # the timeout starts once the 1.3 s prompt is said
     assert gp.heard == ["Tapez deux chiffres"]
     world.advance(1)
 
@@ -150,6 +152,7 @@ def test_record_stops_at_max_length_and_posts_the_recording(world: World) -> Non
         "<Response><Say>Laissez un message</Say><Record maxLength='10' action='/recorded' "
         "recordingStatusCallback='/recording-status'/></Response>",
     )
+    world.advance(2)
     assert gp.heard[-1] == "[bip]"
 
     gp.speak(30)
@@ -222,6 +225,7 @@ def test_redirect_fetches_the_relative_url_and_runs_its_twiml(world: World) -> N
         "<Say>jamais</Say></Response>",
         path="/flow/start",
     )
+    world.advance(1)
 
     hit = world.app.one("/flow/next")
     assert hit.method == "GET"
@@ -232,6 +236,7 @@ def test_redirect_fetches_the_relative_url_and_runs_its_twiml(world: World) -> N
 
 def test_hangup_ends_the_call_and_skips_the_rest(world: World) -> None:
     gp = call_in(world, "<Response><Say>Au revoir</Say><Hangup/><Say>jamais</Say></Response>")
+    world.advance(1)
 
     assert gp.heard == ["Au revoir"]
     assert gp.status == "completed"
@@ -246,8 +251,8 @@ def test_reject_busy_ends_the_unanswered_call_busy(world: World) -> None:
     assert world.app.one("/status").params["CallStatus"] == "busy"
 
 
-def test_invalid_twiml_ends_the_call_with_an_application_error(world: World) -> None:
-    gp = call_in(world, "<Response><Sya>typo</Sya></Response>")
+def test_twiml_that_is_not_xml_ends_the_call_with_an_application_error(world: World) -> None:
+    gp = call_in(world, "<Response><Say>typo</Sya></Response>")
 
     assert gp.heard == [APPLICATION_ERROR]
     assert gp.status == "completed"
@@ -273,7 +278,9 @@ def test_dial_number_unanswered_times_out_and_posts_no_answer(world: World) -> N
     nurse = world.sandbox.person(NURSE).legs[0]
     assert nurse.status == "ringing"
 
-    world.advance(10)
+    world.advance(14)
+    assert nurse.status == "ringing"  # timeout=10 plus Twilio's 5 s buffer
+    world.advance(1)
 
     params = world.app.one("/dialed").params
     assert params["DialCallStatus"] == "no-answer"
