@@ -31,7 +31,13 @@ from hotline.phones import format_for_display, normalise_number
 from hotline.services import helpline_for_number
 from hotline.users import create_user, parse_roles, set_password
 from hotline.web import commit, db_session, now, settings
-from interpreter_pool.admin import add_contract, add_interpreter, parse_languages
+from interpreter_pool.admin import (
+    ACCESS_CODE_MESSAGES,
+    add_contract,
+    add_interpreter,
+    parse_languages,
+)
+from interpreter_pool.dispatch import access_code_problem
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import Contract, Interpreter
 from routing.admin import add_closure, add_shift, parse_local, set_hours
@@ -68,7 +74,6 @@ HOLIDAY_SUBDIVISIONS = {
 MAX_GREETING = 1000
 AUDIT_PAGE = 200
 _WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
-_DIGITS = re.compile(r"[0-9*#w]+")
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -781,9 +786,10 @@ def _save_interpreter(
         except ValueError as exc:
             raise _schedule_problem(exc) from None
     access_code = _text(form, "access_code") or None
-    if access_code is not None and not _DIGITS.fullmatch(access_code):
-        raise ValueError(_("Le code d'accès de l'agence ne contient que des chiffres, * ou #."))
     agency_codes = _agency_codes(_text(form, "agency_codes"), languages)
+    problem = access_code_problem(access_code, list(agency_codes.values()))
+    if problem is not None:
+        raise ValueError(_(ACCESS_CODE_MESSAGES[problem]))
     priority = _int(form, "priority", _("Priorité"), 100)
     max_concurrent = _int(form, "max_concurrent", _("Appels simultanés"), 1, minimum=1)
     interpreter = add_interpreter(

@@ -24,6 +24,7 @@ from hotline.services import log_event
 from hotline.web import commit, db_session, now, settings
 from interpreter_pool import finance
 from interpreter_pool import services as interpreting
+from interpreter_pool.labels import is_interpreter_label
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession
 from interpreter_pool.twiml import InterpretingUrls
@@ -47,6 +48,17 @@ OUTCOMES = {
     "other": N_("Autre"),
 }
 TOKEN_TTL_S = 3600
+
+
+def participant_role(label: str) -> str:
+    """Who a room's participant is, from its label ("gp", "nurse-<id>", "interpreter-<id>")."""
+    if is_interpreter_label(label):
+        return _("interprète")
+    if label == "gp":
+        return _("médecin")
+    if label.startswith("nurse"):
+        return _("infirmière")
+    return label
 
 
 def _me() -> User:
@@ -209,6 +221,7 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
         live_interpreter=live,
         interpreter_language=language_name(live.language, "fr") if live else "",
         event_labels=EVENT_LABELS,
+        participant_role=participant_role,
         languages=languages,
         categories=CATEGORIES,
         outcomes=OUTCOMES,

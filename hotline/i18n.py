@@ -59,11 +59,11 @@ def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
     return text
 
 
-def money(amount: Decimal | int | float | None) -> str:
-    """An amount in euros as the locale writes it: "1 234,50 €" or "€1,234.50"."""
+def money(amount: Decimal | int | float | None, currency: str = "EUR") -> str:
+    """An amount as the locale writes it: "1 234,50 €" or "€1,234.50" (euros unless told)."""
     if amount is None:
         return "—"
-    return str(format_currency(Decimal(amount), "EUR", locale=current_locale()))
+    return str(format_currency(Decimal(amount), currency, locale=current_locale()))
 
 
 def number(value: Decimal | int | float | None, digits: int = 1) -> str:

@@ -205,6 +205,8 @@ class Call(Base):
     # Twilio reports telephony prices with five decimals (e.g. "-0.01300"); cents would lose them.
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
     price_unit: Mapped[str | None] = mapped_column(String(3))
+    # When Twilio's price was read (the telephony cost); empty while it is still to be read.
+    priced_at: Mapped[datetime | None]
 
     request: Mapped[Request | None] = relationship()
 

@@ -18,8 +18,9 @@ from hotline.telephony.parsing import (
 )
 from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
 from hotline.web import commit, db_session, now, settings
-from interpreter_pool import finance
+from interpreter_pool import agency, finance
 from interpreter_pool import services as interpreting
+from interpreter_pool.twiml import InterpretingUrls
 from interpreter_pool.views import interpreting_menu
 from routing import services as routing
 from routing.views import nurse_response
@@ -132,6 +133,10 @@ def conference() -> tuple[str, int]:
     presence = services.record_conference_event(session, event, now())
     if presence is not None:
         routing.participant_joined(session, presence, now())
+        if event.event == "participant-join":
+            agency.participant_joined(
+                session, presence, now(), InterpretingUrls(settings().public_root)
+            )
         finance.on_participation(session, presence, now())
     commit()
     return "", 204

@@ -13,14 +13,33 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.i18n import N_
 from hotline.models import Helpline
 from interpreter_pool.budget import parse_thresholds
-from interpreter_pool.dispatch import STRATEGIES
+from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
 from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterLanguage
 from routing.admin import phone_e164
 from routing.hours import parse_schedule
+
+ACCESS_CODE_MESSAGES: dict[AccessCodeProblem, str] = {
+    "characters": N_(
+        "Code d'accès invalide : seuls les chiffres 0 à 9, les lettres A à D, # et *, "
+        "et les pauses w (une demi-seconde) et W (une seconde) sont permis."
+    ),
+    "length": N_(
+        "Code d'accès trop long : avec un code de langue de l'agence, les touches à composer "
+        "dépassent 32 caractères."
+    ),
+}
+
+
+def check_access_code(access_code: str | None, agency_codes: Sequence[str]) -> None:
+    """Refuse (ValueError, in French) keys Twilio could not send to the agency's menu."""
+    problem = access_code_problem(access_code, list(agency_codes))
+    if problem is not None:
+        raise ValueError(ACCESS_CODE_MESSAGES[problem])
 
 
 def parse_languages(text: str) -> list[str]:
@@ -77,6 +96,8 @@ def add_interpreter(
     for code, digits in agency_codes.items():
         if not digits.isdigit():
             raise ValueError(f"agency code for {code} must be digits, not {digits!r}")
+    access_code = (access_code or "").strip() or None
+    check_access_code(access_code, list(agency_codes.values()))
     holder = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
     if existing is not None and holder is not None and holder is not existing:
         raise ValueError(f"{number} is already the number of {holder.name}")

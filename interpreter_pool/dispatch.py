@@ -17,13 +17,18 @@ Rules of ``build_dispatch_plan``:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 STRATEGIES = ("all", "priority")
 MIN_STEP_S = 10
-
-Strategy = Literal["all", "priority"]
+# CreateCall's SendDigits (Twilio API spec): "a maximum length of 32 digits. Valid digits in the
+# string include any digit (0-9), 'A', 'B', 'C', 'D', '#', and '*'. You can also use 'w' to
+# insert a half-second pause and 'W' to insert a one-second pause". Twilio refuses anything
+# else with error 21206 (Invalid SendDigits).
+SEND_DIGITS_MAX = 32
+SEND_DIGITS_CHARS = re.compile(r"[0-9A-D#*wW]+")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,33 @@ def send_digits_for(access_code: str | None, agency_code: str | None) -> str | N
     """DTMF for an agency's menu: wait 2 s, access code, #, wait 2 s, language code, #."""
     parts = [f"wwww{code}#" for code in (access_code, agency_code) if code]
     return "".join(parts) or None
+
+
+def is_send_digits(value: str) -> bool:
+    """True when Twilio accepts this string as a call's SendDigits."""
+    return len(value) <= SEND_DIGITS_MAX and bool(SEND_DIGITS_CHARS.fullmatch(value))
+
+
+AccessCodeProblem = Literal["characters", "length"]
+
+
+def access_code_problem(
+    access_code: str | None, agency_codes: list[str]
+) -> AccessCodeProblem | None:
+    """Why an agency's keys cannot be sent by Twilio, or None when they can.
+
+    Every language code of the agency is keyed after the access code (``send_digits_for``):
+    each combination must be a valid SendDigits.
+    """
+    for code in [access_code, *agency_codes]:
+        if code is not None and not SEND_DIGITS_CHARS.fullmatch(code):
+            return "characters"
+    combinations: list[str | None] = list(agency_codes) or [None]
+    for agency_code in combinations:
+        digits = send_digits_for(access_code, agency_code)
+        if digits is not None and len(digits) > SEND_DIGITS_MAX:
+            return "length"
+    return None
 
 
 def build_dispatch_plan(

@@ -1,10 +1,12 @@
 """Money: price each interpreting session by its contract, post it once, follow the budgets.
 
 A charge is posted when both the interpreter's join and leave times are known (whichever event
-arrives last), keyed by the session, so duplicates and reordering post it once. Reconciliation
-later reads the leg's duration and price from Twilio's REST API and posts any difference as an
-adjustment. Entries are never edited. Each posting checks the budgets covering its service date
-and records each threshold crossed, once.
+arrives last), keyed by the session, so duplicates and reordering post it once: interpreting is
+priced from presence in the room. Reconciliation later reads the leg from Twilio's REST API,
+prices the time in the room by Twilio's clock and posts any difference as an adjustment; it
+records each leg's own Twilio price, the telephony cost, a figure kept apart from the
+interpreting cost. Entries are never edited. Each posting checks the budgets covering its
+service date and records each threshold crossed, once.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -24,12 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
+from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import Database
 from hotline.models import Call, Participation, Request
 from hotline.services import log_event
 from interpreter_pool import billing
 from interpreter_pool.budget import Forecast, crossed, forecast, parse_thresholds, percent
 from interpreter_pool.invoices import OurSession
+from interpreter_pool.labels import session_of_label
 from interpreter_pool.models import (
     Budget,
     BudgetAlert,
@@ -44,6 +48,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RECONCILE_AFTER = timedelta(minutes=2)
+# How long an ended leg's price is looked for (Twilio may take a while to price a call).
+PRICE_WINDOW = timedelta(days=2)
 
 
 def to_billing(row: Contract) -> billing.Contract:
@@ -112,15 +118,16 @@ def _post(session: Session, entry: LedgerEntry) -> LedgerEntry | None:
 
 
 def on_participation(session: Session, presence: Participation, now: datetime) -> None:
-    """A participant joined or left: once an interpreter has both times, post the charge."""
-    if presence.label != "interpreter" or presence.joined_at is None or presence.left_at is None:
+    """A participant joined or left: once an interpreter has both times, post the charge.
+
+    An interpreter is recognised by the label's prefix ("interpreter-<session id>"), and only
+    the leg that connected the session is charged.
+    """
+    session_id = session_of_label(presence.label)
+    if session_id is None or presence.joined_at is None or presence.left_at is None:
         return
-    interpreting = session.scalars(
-        select(InterpretingSession).where(
-            InterpretingSession.connected_call_sid == presence.call_sid
-        )
-    ).first()
-    if interpreting is None:
+    interpreting = session.get(InterpretingSession, session_id)
+    if interpreting is None or interpreting.connected_call_sid != presence.call_sid:
         return
     post_session_charge(session, interpreting, presence.joined_at, presence.left_at, now)
 
@@ -194,7 +201,8 @@ def post_session_charge(
 def reconcile(
     database: Database, client: Client, clock: Callable[[], datetime], limit: int = 100
 ) -> int:
-    """The clock's job: check posted charges against Twilio's legs; return how many were."""
+    """The clock's job: check posted charges against Twilio's legs, and record what Twilio
+    charged for each leg; return how many charges were checked."""
     now = clock()
     with database.session() as session:
         due = session.execute(
@@ -211,18 +219,15 @@ def reconcile(
     for session_id, call_sid in due:
         if not call_sid:
             continue
-        try:
-            leg = client.calls(call_sid).fetch()
-        except TwilioRestException as error:
-            logger.warning(
-                "session %s: leg %s not read from Twilio: %s", session_id, call_sid, error
-            )
-            if error.status == 404:  # Twilio has no such leg: nothing to compare, ever
-                with database.session() as session:
-                    found = session.get(InterpretingSession, session_id)
-                    if found is not None and found.reconciled_at is None:
-                        found.reconciled_at = clock()
-                        session.commit()
+        leg = _fetch_leg(client, call_sid)
+        if leg is None:
+            with database.session() as session:
+                found = session.get(InterpretingSession, session_id)
+                if found is not None and found.reconciled_at is None:
+                    found.reconciled_at = clock()
+                    session.commit()
+            continue
+        if leg is _NOT_READ:
             continue
         with database.session() as session:
             interpreting = session.get(InterpretingSession, session_id)
@@ -231,27 +236,111 @@ def reconcile(
             reconcile_session(session, interpreting, leg, clock())
             session.commit()
             done += 1
+    price_legs(database, client, clock, limit)
     return done
+
+
+_NOT_READ = object()
+
+
+def _fetch_leg(client: Client, call_sid: str) -> Any:
+    """The leg from Twilio's REST API; None when Twilio has no such leg (404, nothing to
+    compare, ever), ``_NOT_READ`` when it could not be read this time."""
+    try:
+        return client.calls(call_sid).fetch()
+    except TwilioRestException as error:
+        logger.warning("leg %s not read from Twilio: %s", call_sid, error)
+        return None if error.status == 404 else _NOT_READ
+
+
+def record_leg_price(call: Call, leg: Any, now: datetime) -> None:
+    """Keep Twilio's own figures of a leg: its duration, and its price, the telephony cost.
+
+    Call resource (Twilio API spec): ``price`` is "the charge for this call, in the currency
+    associated with the account. Populated after the call is completed. May not be immediately
+    available"; a string, negative for a charge (the spec's example: "-0.03000"). A leg without
+    a price yet is read again later, unless it was never answered (nothing to charge).
+    """
+    call.duration_s = int(leg.duration or 0)
+    if leg.price not in (None, ""):
+        call.price = Decimal(str(leg.price))
+        call.price_unit = leg.price_unit
+        call.priced_at = now
+    elif not call.duration_s:
+        call.priced_at = now
+
+
+def price_legs(
+    database: Database, client: Client, clock: Callable[[], datetime], limit: int = 100
+) -> int:
+    """Read Twilio's price of ended legs not priced yet (every leg the helpline made or took:
+    the GP's, the nurses', the interpreters'); return how many were."""
+    now = clock()
+    with database.session() as session:
+        sids = session.scalars(
+            select(Call.sid)
+            .where(
+                Call.priced_at.is_(None),
+                Call.status.in_(TERMINAL_STATUSES),
+                Call.ended_at <= now - RECONCILE_AFTER,
+                Call.ended_at > now - PRICE_WINDOW,
+            )
+            .order_by(Call.id)
+            .limit(limit)
+        ).all()
+    priced = 0
+    for sid in sids:
+        leg = _fetch_leg(client, sid)
+        with database.session() as session:
+            call = session.scalars(select(Call).where(Call.sid == sid)).first()
+            if call is None or call.priced_at is not None or leg is _NOT_READ:
+                continue
+            if leg is None:
+                call.priced_at = clock()  # Twilio has no such leg: nothing to read, ever
+            else:
+                record_leg_price(call, leg, clock())
+            priced += call.price is not None
+            session.commit()
+    return priced
+
+
+def twilio_left_at(leg: Any) -> datetime | None:
+    """When the leg ended by Twilio's clock: its end time, else its start plus its duration."""
+    if leg.end_time is not None:
+        return cast(datetime, leg.end_time)
+    if leg.start_time is not None and leg.duration not in (None, ""):
+        return cast(datetime, leg.start_time) + timedelta(seconds=int(leg.duration))
+    return None
 
 
 def reconcile_session(
     session: Session, interpreting: InterpretingSession, leg: Any, now: datetime
 ) -> LedgerEntry | None:
-    """Price the session again with the leg's duration from Twilio; post the difference."""
+    """Price the session again with Twilio's figures; post the difference.
+
+    Like with like: the charge is the interpreter's time in the room (participant-join to
+    participant-leave). The leg's ``duration`` runs from its answer, so it also counts the
+    screening prompt and the key press (or an agency's menu before it joins): it is not
+    compared as such. Twilio's time in the room is from the join (the conference event's own
+    timestamp) to the leg's end by Twilio's clock; an interpreter leaves the room by hanging
+    up, or the room ends and her call with it.
+    """
     interpreting.reconciled_at = now
     call = session.scalars(select(Call).where(Call.sid == leg.sid)).first()
-    duration = int(leg.duration or 0)
     if call is not None:
-        call.duration_s = duration
-        call.price = Decimal(leg.price) if leg.price not in (None, "") else None
-        call.price_unit = leg.price_unit
+        record_leg_price(call, leg, now)
     charge_entry = session.scalars(
         select(LedgerEntry).where(LedgerEntry.dedupe_key == f"charge:{interpreting.id}")
     ).one()
     joined_at = charge_entry.service_at
-    charge, row = price(session, interpreting, joined_at, joined_at + timedelta(seconds=duration))
-    difference = charge.total - charge_entry.amount
+    left_at = twilio_left_at(leg)
     session.flush()
+    if left_at is None:
+        logger.warning("session %s: Twilio gives no end for leg %s", interpreting.id, leg.sid)
+        return None
+    in_room_s = max(0, round((left_at - joined_at).total_seconds()))
+    charge, row = price(session, interpreting, joined_at, joined_at + timedelta(seconds=in_room_s))
+    difference = charge.total - charge_entry.amount
     if not difference:
         return None
     entry = _post(
@@ -267,8 +356,15 @@ def reconcile_session(
             duration_s=charge.duration_s - charge_entry.duration_s,
             billable_s=charge.billable_s - charge_entry.billable_s,
             amount=difference,
-            label=f"Ajustement : durée Twilio {duration} s contre {charge_entry.duration_s} s",
-            detail={"twilio_duration_s": duration, "twilio_price": leg.price},
+            label=(
+                f"Ajustement : {in_room_s} s en conférence selon Twilio "
+                f"contre {charge_entry.duration_s} s"
+            ),
+            detail={
+                "twilio_in_room_s": in_room_s,
+                "twilio_duration_s": int(leg.duration or 0),
+                "twilio_price": leg.price,
+            },
             dedupe_key=f"reconcile:{interpreting.id}",
         ),
     )
@@ -315,6 +411,50 @@ def priced_sessions(
     return [
         OurSession(session_id, **values)
         for session_id, values in sorted(found.items(), key=lambda kv: kv[1]["started_at"])
+    ]
+
+
+@dataclass(frozen=True)
+class TelephonyCost:
+    """What Twilio charged for the helpline's legs of a local month, in one currency, and the
+    part of it for the calls to interpreters."""
+
+    month: str
+    currency: str
+    amount: Decimal
+    interpreters: Decimal
+    legs: int
+
+
+def telephony_costs(session: Session, tz_name: str) -> list[TelephonyCost]:
+    """Twilio's own price of the legs, by local month and currency, newest first.
+
+    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. It is
+    the telephony cost, apart from the interpreting cost (the ledger, in euros).
+    """
+    tz = ZoneInfo(tz_name)
+    rows = session.execute(
+        select(
+            Call.ended_at,
+            Call.created_at,
+            Call.price,
+            Call.price_unit,
+            Call.interpreting_session_id,
+        ).where(Call.price.is_not(None))
+    ).tuples()
+    amounts: dict[tuple[str, str], Decimal] = {}
+    interpreters: dict[tuple[str, str], Decimal] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for ended_at, created_at, leg_price, unit, session_id in rows:
+        month = (ended_at or created_at).astimezone(tz).strftime("%Y-%m")
+        key = (month, (unit or "USD").upper())
+        cost = -Decimal(leg_price or 0)
+        amounts[key] = amounts.get(key, Decimal(0)) + cost
+        interpreters[key] = interpreters.get(key, Decimal(0)) + (cost if session_id else 0)
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        TelephonyCost(key[0], key[1], amounts[key], interpreters[key], counts[key])
+        for key in sorted(amounts, reverse=True)
     ]
 
 

@@ -79,6 +79,17 @@ def overview() -> str:
         entries, lambda e: language_name(e.language, "fr", capitalise=True) if e.language else "—"
     )
     by_provider = spend_by(entries, lambda e: providers.get(e.interpreter_id or 0, "—"))
+    telephony = finance.telephony_costs(session, tz_name)
+    interpreting_by_month = {label: amount for label, amount, _seconds in by_month}
+    months = sorted({c.month for c in telephony} | set(interpreting_by_month), reverse=True)
+    costs_by_month = [
+        (
+            month,
+            interpreting_by_month.get(month),
+            [c for c in telephony if c.month == month],
+        )
+        for month in months
+    ]
     return render_template(
         "finance/overview.html",
         user=current_user(),
@@ -87,6 +98,7 @@ def overview() -> str:
         by_month=by_month,
         by_language=by_language,
         by_provider=by_provider,
+        costs_by_month=costs_by_month,
         recent=entries[:20],
         providers=providers,
         tz=tz_name,

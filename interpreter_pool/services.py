@@ -24,7 +24,13 @@ from hotline.models import Call, Helpline, OutboxMessage, Request
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
 from interpreter_pool import twiml
-from interpreter_pool.dispatch import Candidate, build_dispatch_plan, step_timeout
+from interpreter_pool.dispatch import (
+    Candidate,
+    build_dispatch_plan,
+    is_send_digits,
+    send_digits_for,
+    step_timeout,
+)
 from interpreter_pool.languages import base_code, keypad_menu, usage_counts
 from interpreter_pool.models import Interpreter, InterpreterLanguage, InterpretingSession
 from routing import services as routing_services
@@ -89,7 +95,7 @@ def candidates(session: Session, language: str, now: datetime, tz_name: str) -> 
             .group_by(InterpretingSession.interpreter_id)
         ).tuples()
     }
-    return [
+    found = [
         Candidate(
             id=interpreter.id,
             kind="agency" if interpreter.kind == "agency" else "individual",
@@ -102,6 +108,16 @@ def candidates(session: Session, language: str, now: datetime, tz_name: str) -> 
         for interpreter, agency_code in rows
         if _is_available(interpreter, busy.get(interpreter.id, 0), now, tz_name)
     ]
+    return [c for c in found if _keys_are_valid(c)]
+
+
+def _keys_are_valid(candidate: Candidate) -> bool:
+    # Codes stored before they were checked where entered: Twilio would refuse the call (21206).
+    digits = send_digits_for(candidate.access_code, candidate.agency_code)
+    if candidate.kind == "agency" and digits is not None and not is_send_digits(digits):
+        logger.warning("agency %s skipped: its access code cannot be keyed", candidate.id)
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -194,7 +210,10 @@ def ring_step(
         params: dict[str, Any] = {
             "to": target["address"],
             "from_": request.helpline.phone_number,
-            "url": urls.screen(interpreting.id, step, target["interpreter_id"]),
+            # An agency's menu never presses 1: its leg goes straight into the room.
+            "url": (urls.agency if target["kind"] == "agency" else urls.screen)(
+                interpreting.id, step, target["interpreter_id"]
+            ),
             "method": "POST",
             "status_callback": urls.leg_status(interpreting.id, step, target["interpreter_id"]),
             "status_callback_method": "POST",

@@ -20,6 +20,10 @@ NOT_UNDERSTOOD = "Je n'ai pas compris la langue."
 TO_NURSE = "Je vous mets en relation avec l'infirmière de permanence."
 ALREADY_TAKEN = "Cet appel a déjà été pris par un autre interprète. Merci, au revoir."
 NOT_ACCEPTED = "Appel non accepté. Au revoir."
+AGENCY_REACHED = (
+    "Nous joignons l'agence d'interprétariat : vous allez entendre son accueil, "
+    "puis un interprète prendra la ligne. Merci de patienter."
+)
 BUDGET_EXHAUSTED = (
     "Le budget d'interprétariat de la plateforme est épuisé : "
     "l'infirmière de permanence va valider votre demande."
@@ -59,6 +63,14 @@ class InterpretingUrls:
     def screen(self, session_id: int, step: int, interpreter_id: int) -> str:
         """The TwiML of an interpreter's leg once answered."""
         return self._url("/screen", session=session_id, step=step, interpreter=interpreter_id)
+
+    def agency(self, session_id: int, step: int, interpreter_id: int) -> str:
+        """The TwiML of an agency's leg once its line answers (a machine: no screening)."""
+        return self._url("/agency", session=session_id, step=step, interpreter=interpreter_id)
+
+    def agency_reached(self, session_id: int) -> str:
+        """What the GP hears when the agency's line joins the room."""
+        return self._url("/agency-reached", session=session_id)
 
     def accept(self, session_id: int, step: int, interpreter_id: int) -> str:
         """Where the interpreter's key press goes."""
@@ -193,14 +205,14 @@ def screen_interpreter(
     return response
 
 
-def interpreter_joins(room: str, urls: InterpretingUrls) -> VoiceResponse:
+def interpreter_joins(room: str, label: str, urls: InterpretingUrls) -> VoiceResponse:
     """The interpreter who took the call enters the room (and may leave it without ending it)."""
     response = VoiceResponse()
     say_fr(response, "Merci. Vous êtes en relation avec le professionnel de santé.")
     dial = response.dial()
     dial.conference(
         room,
-        participant_label="interpreter",
+        participant_label=label,
         start_conference_on_enter=True,
         end_conference_on_exit=False,
         beep=False,
@@ -208,6 +220,42 @@ def interpreter_joins(room: str, urls: InterpretingUrls) -> VoiceResponse:
         status_callback_method="POST",
         status_callback_event=CONFERENCE_EVENTS,
     )
+    return response
+
+
+def agency_joins(room: str, label: str, urls: InterpretingUrls) -> VoiceResponse:
+    """An agency's line, answered by its phone menu: straight into the room, no screening.
+
+    Its access code and language code are keyed by Twilio itself (``SendDigits`` of the
+    REST call, "the string of keys to dial after connecting to the number"); a menu never
+    presses 1, so the session connects when this leg joins the room, not on a key press.
+    """
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.conference(
+        room,
+        participant_label=label,
+        start_conference_on_enter=True,
+        end_conference_on_exit=False,
+        beep=False,
+        status_callback=urls.conference_events(),
+        status_callback_method="POST",
+        status_callback_event=CONFERENCE_EVENTS,
+    )
+    return response
+
+
+def agency_reached() -> VoiceResponse:
+    """Announced to the GP when the agency's line joins the room."""
+    response = VoiceResponse()
+    say_fr(response, AGENCY_REACHED)
+    return response
+
+
+def hang_up() -> VoiceResponse:
+    """A leg no longer wanted (a machine: nothing to say)."""
+    response = VoiceResponse()
+    response.hangup()
     return response
 
 

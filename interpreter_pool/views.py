@@ -19,6 +19,7 @@ from hotline.web import commit, db_session, now, settings
 from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool import twiml as interp_twiml
+from interpreter_pool.labels import interpreter_label
 from interpreter_pool.languages import (
     NURSE_KEY,
     OTHER_LANGUAGE_KEY,
@@ -44,6 +45,8 @@ bp = twilio_blueprint(
             "confirm",
             "wait",
             "screen",
+            "agency",
+            "agency_reached",
             "accept",
             "none_found",
             "none_choice",
@@ -241,7 +244,25 @@ def accept() -> Response:
     commit()
     if taken is None:
         return twiml(interp_twiml.taken())
-    return twiml(interp_twiml.interpreter_joins(taken.conference_name, urls()))
+    label = interpreter_label(taken.id)
+    return twiml(interp_twiml.interpreter_joins(taken.conference_name, label, urls()))
+
+
+@bp.post("/agency")
+def agency() -> Response:
+    """An agency's line answered (its menu): into the room; it connects when it joins."""
+    session_id = int_arg("session")
+    found = db_session().get(InterpretingSession, session_id)
+    if found is None or found.status != "dispatching":
+        return twiml(interp_twiml.hang_up())
+    label = interpreter_label(found.id)
+    return twiml(interp_twiml.agency_joins(found.conference_name, label, urls()))
+
+
+@bp.post("/agency-reached")
+def agency_reached() -> Response:
+    """Announced to the GP when the agency's line has joined the room."""
+    return twiml(interp_twiml.agency_reached())
 
 
 @bp.post("/leg-status")

@@ -78,6 +78,7 @@ WALKS: dict[str, frozenset[str]] = {
             "/twilio/interpreting/none-choice",
         }
     ),
+    "agency": frozenset({"/twilio/interpreting/agency", "/twilio/interpreting/agency-reached"}),
     "browser": frozenset({"/twilio/voice/browser-outgoing"}),
     "callback": frozenset(
         {
@@ -370,6 +371,36 @@ def test_interpreting_by_keypad_accepts_every_documented_request_twice(
 
     assert WALKS["keypad"] <= set(twilio.hits)
     assert session.scalars(select(InterpretingSession)).one().status != "dispatching"
+
+
+def test_the_agency_line_accepts_every_documented_request_twice(
+    twilio: TwilioSide, clock: Clock, session: Session
+) -> None:
+    gp, greeting = gp_calls(twilio)
+    menu = gp.gather(greeting, "1")
+    waiting = gp.gather(menu, _key_of(session, twilio, "ar"), retry=False)
+    room = Room(twilio, only(waiting, "Dial"))
+    room.join(gp, waiting, _at(clock, 5))
+    for leg in [leg for leg in twilio.rest.legs if "/interpreting/screen" in leg.url]:
+        _nobody_answers(twilio, leg, clock, 5)
+
+    line = next(leg for leg in twilio.rest.legs if "/interpreting/agency" in leg.url)
+    assert line.params["SendDigits"] == "wwww1234#wwww11#"
+    agency = answered(twilio, line)
+    agency.progress("initiated", _at(clock, 37))
+    agency.progress("ringing", _at(clock, 38))
+    agency.progress("in-progress", _at(clock, 39))
+    joined = agency.fetch(line.url)
+    assert joined.find(".//Gather") is None
+    room.join(agency, joined, _at(clock, 43))
+    room.event("conference-start", _at(clock, 43))
+    announces = [form for _m, _url, form in twilio.rest.requests if "AnnounceUrl" in form]
+    assert len(announces) == 1
+    told = gp.fetch(str(announces[0]["AnnounceUrl"]))
+    assert "agence" in "".join(told.itertext())
+
+    assert WALKS["agency"] <= set(twilio.hits)
+    assert session.scalars(select(InterpretingSession)).one().status == "connected"
 
 
 def test_interpreting_by_speech_then_nobody_accepts_every_documented_request_twice(

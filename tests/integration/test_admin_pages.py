@@ -413,6 +413,27 @@ def test_an_agency_is_added_with_its_codes_then_edited(
     assert audit_actions(session, "interpreter") == ["interpreter_added", "interpreter_updated"]
 
 
+def test_an_access_code_twilio_could_not_key_is_refused_in_french_and_in_english(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    response = post(console, "/admin/interpreters", {**INTERPRETER_FORM, "access_code": "12-34"})
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "Code d'accès invalide : seuls les chiffres 0 à 9, les lettres A à D, # et *" in page
+    assert 'value="12-34"' in page  # the form is kept
+    too_long = {**INTERPRETER_FORM, "access_code": "1" * 25}
+    english = post(console, "/admin/interpreters?lang=en", too_long)
+    assert english.status_code == 400
+    assert "Access code too long" in page_text(english)
+    assert session.scalars(select(Interpreter)).all() == []
+    assert (
+        post(
+            console, "/admin/interpreters", {**INTERPRETER_FORM, "access_code": "W1234"}
+        ).status_code
+        == 302
+    )
+
+
 def test_an_unknown_language_is_refused_with_the_form_kept(
     console: FlaskClient, session: Session, admin: User
 ) -> None:

@@ -56,6 +56,11 @@ def test_an_unknown_language_or_a_bad_agency_code_is_refused(database_url: str) 
         "--languages", "ar", "--codes", "ar:11",
     )  # fmt: skip
     assert code != 0 and "expected language=digits" in out
+    code, out = run(
+        database_url, "interpreter", "add", "--agency", "--name", "A", "--phone", "0140000000",
+        "--languages", "ar", "--access-code", "12 34",
+    )  # fmt: skip
+    assert code != 0 and "Code d'accès invalide" in out
     database = read(database_url)
     with database.session() as session:
         assert session.scalars(select(Interpreter)).all() == []

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, OutboxMessage, Request
 from interpreter_pool.admin import add_interpreter
+from interpreter_pool.labels import interpreter_label
 from interpreter_pool.models import (
     Budget,
     BudgetAlert,
@@ -89,7 +90,7 @@ def participant_event(
         "FriendlyName": interpreting.conference_name,
         "StatusCallbackEvent": kind,
         "CallSid": sid,
-        "ParticipantLabel": "interpreter",
+        "ParticipantLabel": interpreter_label(interpreting.id),
         "SequenceNumber": str(seq),
         "Timestamp": format_datetime(at),
     }

@@ -6,7 +6,9 @@ import pytest
 
 from interpreter_pool.dispatch import (
     Candidate,
+    access_code_problem,
     build_dispatch_plan,
+    is_send_digits,
     send_digits_for,
     step_timeout,
 )
@@ -69,3 +71,33 @@ def test_agency_digits_wait_for_the_menu_before_each_code() -> None:
     assert send_digits_for("1234", "11") == "wwww1234#wwww11#"
     assert send_digits_for(None, "11") == "wwww11#"
     assert send_digits_for(None, None) is None
+
+
+@pytest.mark.parametrize(
+    ("digits", "valid"),
+    [
+        ("1234#", True),
+        ("W1234#", True),  # the spec's own example
+        ("wwww1234#wwww11#", True),
+        ("*9A#BCDw", True),
+        ("1" * 32, True),
+        ("1" * 33, False),  # at most 32 characters
+        ("12 34", False),
+        ("1234E", False),
+        ("abcd", False),  # A-D only in capitals; w is the pause
+        ("", False),
+    ],
+)
+def test_send_digits_follow_twilio_s_syntax(digits: str, valid: bool) -> None:
+    assert is_send_digits(digits) is valid
+
+
+def test_an_access_code_is_refused_when_twilio_could_not_key_it() -> None:
+    assert access_code_problem("1234", ["11", "12"]) is None
+    assert access_code_problem("W1234", []) is None
+    assert access_code_problem(None, ["11"]) is None
+    assert access_code_problem("12-34", ["11"]) == "characters"
+    assert access_code_problem("1234", ["1x"]) == "characters"
+    # wwww + 21 digits + # + wwww + 11 + # = 33 characters once the language code follows
+    assert access_code_problem("1" * 21, []) is None
+    assert access_code_problem("1" * 21, ["11"]) == "length"
