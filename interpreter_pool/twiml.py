@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -44,9 +45,9 @@ class InterpretingUrls:
         """The keypad menu of languages."""
         return self._url("/language", attempt=attempt)
 
-    def language_choice(self, attempt: int) -> str:
-        """The key pressed in the language menu."""
-        return self._url("/language-choice", attempt=attempt)
+    def language_choice(self, attempt: int, menu: Sequence[tuple[str, str]] = ()) -> str:
+        """The key pressed in the language menu, with the menu the GP heard pinned in the URL."""
+        return self._url("/language-choice", attempt=attempt, menu=pin_menu(menu) or None)
 
     def speech(self, attempt: int) -> str:
         """The language said aloud."""
@@ -93,6 +94,28 @@ class InterpretingUrls:
         return f"{self.root}/twilio/voice/conference"
 
 
+def pin_menu(menu: Sequence[tuple[str, str]]) -> str:
+    """The keypad menu as the GP heard it, for the action URL: ``1:ar,2:ti``.
+
+    The key is read against this menu, not one recomputed when it arrives: a retried or late
+    key press (an interpreter went busy meanwhile) still means the language the GP chose.
+    """
+    return ",".join(f"{key}:{code}" for key, code in menu)
+
+
+def pinned_menu(text: str | None) -> list[tuple[str, str]] | None:
+    """The menu pinned by :func:`pin_menu`, or None when absent or malformed."""
+    if not text:
+        return None
+    menu = []
+    for item in text.split(","):
+        key, sep, code = item.partition(":")
+        if not sep or len(key) != 1 or not key.isdigit() or not code or len(code) > 16:
+            return None
+        menu.append((key, code))
+    return menu
+
+
 def spoken_language(code: str) -> str:
     """ "arabe", "tigrigna"… as a voice reads it."""
     return language_name(code, "fr")
@@ -107,12 +130,12 @@ def language_menu(
         input="dtmf",
         num_digits=1,
         timeout=LANGUAGE_TIMEOUT_S,
-        action=urls.language_choice(attempt),
+        action=urls.language_choice(attempt, menu),
         method="POST",
         language=FRENCH,
     )
     say_fr(gather, "Quelle langue parle le patient ? " + keypad_prompt_fr(menu))
-    response.redirect(urls.language_choice(attempt) + "&silent=1", method="POST")
+    response.redirect(urls.language_choice(attempt, menu) + "&silent=1", method="POST")
     return response
 
 

@@ -115,7 +115,9 @@ def language_choice() -> Response:
     attempt = request.args.get("attempt", default=1, type=int)
     session = db_session()
     call_request = _gp_request(voice.call_sid)
-    menu = interpreting.language_menu(session, call_request.helpline, now())
+    menu = interp_twiml.pinned_menu(request.args.get("menu")) or interpreting.language_menu(
+        session, call_request.helpline, now()
+    )
     code = keypad_choice(menu, digits)
     if code is not None:
         services.log_event(

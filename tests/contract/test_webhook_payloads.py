@@ -495,11 +495,6 @@ def test_the_browser_phone_placing_a_call_hears_in_french_that_the_console_place
     assert WALKS["browser"] <= set(twilio.hits)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported bug: the language menu is recomputed from who is free when the key "
-    "arrives, so a retried (or late) key press maps to another language",
-)
 def test_a_language_key_delivered_twice_still_asks_for_the_language_the_gp_chose(
     twilio: TwilioSide, session: Session
 ) -> None:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interpreter_pool.languages import (
+from interpreter_pool.twiml import pin_menu, pinned_menu
     CATALOGUE,
     MAX_HINT_LENGTH,
     MAX_HINT_PHRASES,
@@ -534,3 +535,14 @@ def test_prompt_reads_the_menu_with_french_articles() -> None:
 
 def test_prompt_without_nurse_or_languages_still_offers_speech() -> None:
     assert keypad_prompt_fr([], include_nurse=False) == "Pour une autre langue, tapez 9."
+
+
+def test_the_language_menu_pinned_in_the_action_url_reads_back_as_the_gp_heard_it() -> None:
+    menu = [("1", "ar"), ("2", "ti"), ("3", "prs")]
+    assert pin_menu(menu) == "1:ar,2:ti,3:prs"
+    assert pinned_menu(pin_menu(menu)) == menu
+
+
+@pytest.mark.parametrize("text", [None, "", "1ar", "12:ar", "x:ar", "1:", "1:ar,,2:ti"])
+def test_a_missing_or_malformed_pinned_menu_is_ignored(text: str | None) -> None:
+    assert pinned_menu(text) is None
