@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interpreter_pool.languages import (
-from interpreter_pool.twiml import pin_menu, pinned_menu
     CATALOGUE,
     MAX_HINT_LENGTH,
     MAX_HINT_PHRASES,
@@ -30,6 +29,7 @@ from interpreter_pool.twiml import pin_menu, pinned_menu
     usage_counts,
     with_article_fr,
 )
+from interpreter_pool.twiml import pin_menu, pinned_menu
 
 POOL: tuple[str, ...] = (
     "ar", "prs", "fa", "ps", "ti", "am", "so", "ff", "snk", "bm", "wo", "ln", "ht", "ku", "ckb",
