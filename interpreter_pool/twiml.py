@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.telephony.twiml import FRENCH, say_fr
+from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 from interpreter_pool.languages import keypad_prompt_fr, language_name, with_article_fr
 from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL
@@ -78,8 +79,10 @@ class InterpretingUrls:
         return self._url("/accept", session=session_id, step=step, interpreter=interpreter_id)
 
     def leg_status(self, session_id: int, step: int, interpreter_id: int) -> str:
-        """Call-progress callbacks of an interpreter's leg."""
-        return self._url("/leg-status", session=session_id, step=step, interpreter=interpreter_id)
+        """Call-progress callbacks of an interpreter's leg (retried by Twilio on failures)."""
+        return with_retries(
+            self._url("/leg-status", session=session_id, step=step, interpreter=interpreter_id)
+        )
 
     def none_found(self, session_id: int) -> str:
         """The GP's leg, redirected when nobody answered within the budget."""
@@ -90,8 +93,8 @@ class InterpretingUrls:
         return self._url("/none-choice", session=session_id)
 
     def conference_events(self) -> str:
-        """Conference and participant events of every room."""
-        return f"{self.root}/twilio/voice/conference"
+        """Conference and participant events of every room (retried by Twilio on failures)."""
+        return with_retries(f"{self.root}/twilio/voice/conference")
 
 
 def pin_menu(menu: Sequence[tuple[str, str]]) -> str:

@@ -104,14 +104,7 @@ def _is_phone_number(address: str) -> bool:
     return address.startswith("+")
 
 
-def _refuse(engine: Engine, status: int, code: int, message: str, url: str | None) -> SandboxError:
-    engine.record_error(code, message, url=url)
-    return SandboxError(status, code, message)
-
-
-def check_caller_id(
-    engine: Engine, account: Account, form: dict[str, Any], url: str | None = None
-) -> None:
+def check_caller_id(engine: Engine, account: Account, form: dict[str, Any]) -> None:
     """Refuse a CreateCall/CreateParticipant whose caller ID Twilio would refuse (21210).
 
     Spec, CreateCall.From: "If using a phone number, it must be a Twilio number or a Verified
@@ -129,36 +122,30 @@ def check_caller_id(
             with engine.lock:
                 known = caller in engine.numbers or caller in account.caller_ids
             if not known:
-                raise _refuse(
-                    engine,
+                raise SandboxError(
                     400,
                     FROM_NOT_VERIFIED,
                     f"The source phone number provided, {caller}, is not yet verified for "
                     "your account. You may only make calls from phone numbers that you've "
                     "verified or purchased from Twilio.",
-                    url,
                 )
         elif _is_phone_number(to):
-            raise _refuse(
-                engine,
+            raise SandboxError(
                 400,
                 FROM_NOT_VERIFIED,
                 f"'{name}' {caller} is not a phone number: a call to a phone number must come "
                 "from a Twilio number or a verified caller ID of the account.",
-                url,
             )
 
 
-def check_send_digits(engine: Engine, form: dict[str, Any], url: str | None = None) -> None:
+def check_send_digits(form: dict[str, Any]) -> None:
     """Refuse a SendDigits Twilio would refuse (21206): bad characters, more than 32."""
     digits = form.get("SendDigits")
     if digits is None or digits == "":
         return
     if not SEND_DIGITS.fullmatch(str(digits)):
-        raise _refuse(
-            engine,
+        raise SandboxError(
             400,
             INVALID_SEND_DIGITS,
             f"SendDigits {digits!r} is invalid: at most 32 of 0-9, A-D, #, *, w and W",
-            url,
         )

@@ -130,6 +130,9 @@ def _log(response: Response) -> Response:
 
 @bp.errorhandler(SandboxError)
 def _sandbox_error(exc: SandboxError) -> tuple[Response, int]:
+    # Twilio's debugger lists the REST requests it refused too (a 404 on a missing resource
+    # included), so the app's mistakes show up on the simulator's debugger page.
+    _sandbox().record_error(exc.code, exc.message, url=request.url)
     return twilio_error(exc.status, exc.code, exc.message)
 
 
@@ -275,8 +278,8 @@ def page_json(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 def create_call(account_sid: str) -> tuple[Response, int]:
     """CreateCall, refused as Twilio refuses a caller ID or SendDigits it does not accept."""
     form = form_dict()
-    check_caller_id(_sandbox(), _sandbox().account, form, request.url)
-    check_send_digits(_sandbox(), form, request.url)
+    check_caller_id(_sandbox(), _sandbox().account, form)
+    check_send_digits(form)
     leg = _sandbox().create_call(form)
     with _sandbox().lock:
         return jsonify(call_json(leg)), 201
@@ -395,7 +398,7 @@ def create_participant(account_sid: str, conference: str) -> tuple[Response, int
     """CreateParticipant (the path may be the conference's friendly name)."""
     sandbox = _sandbox()
     form = form_dict()
-    check_caller_id(sandbox, sandbox.account, form, request.url)
+    check_caller_id(sandbox, sandbox.account, form)
     participant = sandbox.create_participant(conference, form)
     with sandbox.lock:
         room = sandbox.conferences[participant.conference_sid]

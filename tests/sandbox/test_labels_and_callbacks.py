@@ -87,6 +87,7 @@ def test_a_rest_participant_with_a_label_in_use_is_refused_with_16026(world: Wor
 
     assert (caught.value.status, caught.value.code) == (400, 16026)
     assert world.sandbox.person(NURSE).legs == []
+    assert world.sandbox.debugger.codes() == [16026]  # REST refusals are in the debugger too
 
 
 @pytest.mark.parametrize("label", ["a/b", "x" * 129, "CA" + "0" * 32])
