@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
@@ -32,6 +32,8 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
+from interpreter_pool.models import InterpretingSession
+from routing.models import NurseRouting
 from routing.services import in_console
 from routing.twiml import nurse_label, room_name
 
@@ -451,15 +453,23 @@ def machine_detected(
     attempt_failed(session, task, request, now, "machine")
 
 
-def overdue_attempts(session: Session, now: datetime) -> list[int]:
-    """Attempts still ringing past their deadline."""
-    return list(
-        session.scalars(
-            select(CallbackTask.id).where(
-                CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
-            )
-        ).all()
+def overdue_steps(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Every ringing step past its deadline, in one statement (the clock asks at each tick):
+    ("routing", id) for nurse routings, ("interpreting", id) for dispatches, ("callback", id)
+    for callback attempts."""
+    query = union_all(
+        select(literal("routing").label("kind"), NurseRouting.id.label("id")).where(
+            NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
+        ),
+        select(literal("interpreting"), InterpretingSession.id).where(
+            InterpretingSession.status == "dispatching",
+            InterpretingSession.step_deadline_at <= now,
+        ),
+        select(literal("callback"), CallbackTask.id).where(
+            CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
+        ),
     )
+    return [(str(kind), int(owner_id)) for kind, owner_id in session.execute(query).all()]
 
 
 def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bool:

@@ -19,7 +19,7 @@ from callbacks.calling import (
     attempt_deadline_passed,
     claim_due,
     fire,
-    overdue_attempts,
+    overdue_steps,
     recover_stuck,
 )
 from callbacks.models import CallbackTask
@@ -87,11 +87,7 @@ def advance_overdue_steps(
     """
     now = clock()
     with database.session() as session:
-        overdue: list[tuple[str, int]] = [
-            *(("routing", i) for i in routing.overdue_routings(session, now)),
-            *(("interpreting", i) for i in interpreting.overdue_sessions(session, now)),
-            *(("callback", i) for i in overdue_attempts(session, now)),
-        ]
+        overdue = overdue_steps(session, now)
     advanced = 0
     for kind, owner_id in overdue:
         with database.session() as session:

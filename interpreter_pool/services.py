@@ -343,18 +343,6 @@ def step_leg_ended(
     _step_over(session, interpreting, step, now, urls)
 
 
-def overdue_sessions(session: Session, now: datetime) -> list[int]:
-    """Sessions still ringing a step whose deadline has passed."""
-    return list(
-        session.scalars(
-            select(InterpretingSession.id).where(
-                InterpretingSession.status == "dispatching",
-                InterpretingSession.step_deadline_at <= now,
-            )
-        ).all()
-    )
-
-
 def step_deadline_passed(
     session: Session, session_id: int, now: datetime, urls: twiml.InterpretingUrls
 ) -> bool:

@@ -314,17 +314,6 @@ def step_leg_ended(
     _step_over(session, routing, step, now, urls)
 
 
-def overdue_routings(session: Session, now: datetime) -> list[int]:
-    """Routings still ringing a step whose deadline has passed."""
-    return list(
-        session.scalars(
-            select(NurseRouting.id).where(
-                NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
-            )
-        ).all()
-    )
-
-
 def step_deadline_passed(
     session: Session, routing_id: int, now: datetime, urls: twiml.NurseUrls
 ) -> bool:
