@@ -34,5 +34,5 @@ clean:
 
 # The console's texts: extract them and merge into the English catalog (then translate it).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ --no-location -o hotline/translations/messages.pot .
-	$(BIN)/pybabel update -i hotline/translations/messages.pot -d hotline/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k N_ -k ngettext:1,2 -k lazy_gettext -k lazy_ngettext:1,2 --no-location -w 100 -o hotline/translations/messages.pot .
+	$(BIN)/pybabel update -i hotline/translations/messages.pot -d hotline/translations -l en --no-fuzzy-matching -w 100

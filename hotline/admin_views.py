@@ -863,7 +863,7 @@ def interpreter_create() -> Page:
         return _interpreters_page(session, _values(), 400)
     _audit("interpreter_added", "interpreter", interpreter.id, **_interpreter_summary(interpreter))
     commit()
-    flash(_("{name} ajouté(e) au vivier.", name=interpreter.name), "success")
+    flash(_("{name} fait maintenant partie du vivier.", name=interpreter.name), "success")
     return redirect(url_for("admin.interpreter_edit", interpreter_id=interpreter.id))
 
 
@@ -1099,7 +1099,7 @@ def professional_create() -> Page:
         warnings=saved.warnings,
     )
     commit()
-    flash(_("{name} ajouté(e) à l'annuaire.", name=professional.display_name), "success")
+    flash(_("{name} figure maintenant dans l'annuaire.", name=professional.display_name), "success")
     _warn(saved.warnings)
     return redirect(url_for("admin.professional_edit", professional_id=professional.id))
 

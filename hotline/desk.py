@@ -17,7 +17,7 @@ from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.board import EVENT_LABELS, PROFESSIONS, board_state, caller_name, national
 from hotline.console import bp
-from hotline.i18n import N_
+from hotline.i18n import N_, current_locale, ngettext
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.services import log_event
@@ -299,6 +299,16 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("console.request_form", request_id=call_request.id))
 
 
+def interpreters_called(language: str, n: int) -> str:
+    """What the request page says once the search for an interpreter has rung ``n`` of them."""
+    return ngettext(
+        "Recherche d'un interprète en {language} : {n} interprète appelé.",
+        "Recherche d'un interprète en {language} : {n} interprètes appelés.",
+        n,
+        language=language,
+    )
+
+
 @bp.post("/requests/<int:request_id>/interpreter")
 @require_roles("nurse")
 def add_interpreter_form(request_id: int) -> Response:
@@ -324,14 +334,7 @@ def add_interpreter_form(request_id: int) -> Response:
     audit.record(session, me, "add_interpreter", "request", call_request.id, now(), language=code)
     targets = len(found.plan[0]) if found.plan else 0
     commit()
-    flash(
-        _(
-            "Recherche d'un interprète en {language} ({n} appelé(s)).",
-            language=language_name(code, "fr"),
-            n=targets,
-        ),
-        "success",
-    )
+    flash(interpreters_called(language_name(code, current_locale()), targets), "success")
     return redirect(url_for("console.request_form", request_id=request_id))
 
 

@@ -34,7 +34,7 @@ PROFESSIONS = {
     "midwife": N_("Sage-femme"),
     "nurse": N_("Infirmier ou infirmière"),
     "pharmacist": N_("Pharmacien ou pharmacienne"),
-    "social_worker": N_("Travailleur ou travailleuse social(e)"),
+    "social_worker": N_("Travailleur social ou travailleuse sociale"),
     "other": N_("Autre"),
 }
 _RPPS = re.compile(r"\d{11}")

@@ -1,9 +1,13 @@
-"""The console's languages: French by default, English available (Babel catalogs and formats).
+"""The console's languages: French by default, English available (Flask-Babel and Babel formats).
 
-Texts are written in French in the code and templates, wrapped in ``_()``; the English catalog
-(``hotline/translations/en/LC_MESSAGES/messages.po``) is read with Babel when first needed, so
-there is no compile step. Dates, numbers and money are formatted by Babel in the locale and the
-helpline's time zone.
+Texts are written in French in the code and templates, wrapped in ``_()`` (or ``ngettext()`` when
+a count decides the form); the English catalog
+(``hotline/translations/en/LC_MESSAGES/messages.po``) is the one source of translations. Flask-Babel
+picks the locale (``select_locale``) and serves the translations of the request; its domain reads
+the ``.po`` with Babel and compiles it in memory when first needed, so there is no ``.mo`` file to
+build or to forget, in a fresh clone as in an installed package. Texts carry ``{name}`` values,
+filled with ``str.format`` after translation. Dates, numbers and money are formatted by Babel in
+the locale and the helpline's time zone.
 """
 
 from __future__ import annotations
@@ -11,47 +15,119 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime as babel_datetime
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, g, request, session
+from babel.support import NullTranslations, Translations
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, Domain, LazyString, get_locale, get_translations
+from werkzeug.utils import cached_property
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 TRANSLATIONS = Path(__file__).parent / "translations"
+FRENCH = Locale.parse(DEFAULT_LOCALE)
 
 
 @lru_cache(maxsize=4)
-def catalog(locale: str) -> dict[str, str]:
-    """French text → translation, for a locale (empty for French)."""
+def po_catalog(locale: str) -> Catalog:
+    """The catalog of a locale as written in its ``.po`` (empty for French, the source)."""
     path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
     if locale == DEFAULT_LOCALE or not path.exists():
-        return {}
+        return Catalog(locale=locale)
     with path.open("rb") as handle:
-        po = read_po(handle, locale=locale)
-    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+        return read_po(handle, locale=locale)
 
 
-def current_locale() -> str:
-    """The locale of this request: ?lang=, then the session's choice, then French."""
-    if "locale" in g:
-        return str(g.locale)
+def catalog(locale: str) -> dict[str, str]:
+    """French text → translation, for a locale's texts without plural forms."""
+    return {
+        m.id: m.string
+        for m in po_catalog(locale)
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        if not m.fuzzy
+    }
+
+
+@lru_cache(maxsize=4)
+def translations(locale: str) -> Translations:
+    """The locale's catalog compiled in memory (fuzzy entries left out, as ``pybabel compile``)."""
+    compiled = BytesIO()
+    write_mo(compiled, po_catalog(locale), use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
+
+
+class PoDomain(Domain):
+    """Flask-Babel's domain, its translations read from the ``.po`` catalog (no ``.mo`` files)."""
+
+    def get_translations(self) -> Translations | NullTranslations:
+        locale = get_locale()
+        if locale is None:  # outside a request or app context: the French texts themselves
+            return NullTranslations()
+        return translations(str(locale))
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return PoDomain()
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: ?lang= (kept for the session), then the session, then French.
+
+    The session holds the user's own language from sign-in and the console's language switch.
+    """
+    if not has_request_context():
+        return DEFAULT_LOCALE
     asked = request.args.get("lang")
     if asked in LOCALES:
         session["locale"] = asked  # the switch holds for the pages and scripts that follow
     chosen = asked or session.get("locale")
-    locale = chosen if chosen in LOCALES else DEFAULT_LOCALE
-    g.locale = locale
-    return locale
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
+def current_locale() -> str:
+    """The locale of this request ("fr" or "en"), as Flask-Babel selected it."""
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT_LOCALE
 
 
 def gettext(text: str, **values: object) -> str:
     """The translation of a French text in the current locale, with ``{name}`` values filled."""
-    translated = catalog(current_locale()).get(text, text)
+    translated = str(get_translations().ugettext(text))
     return translated.format(**values) if values else translated
+
+
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """The form of a counted text that fits ``n``, translated, with ``{n}`` and values filled.
+
+    The texts are French: in French, 0 and 1 take the singular ("0 interprète appelé"); in
+    English the catalog's own plural rule decides (1 singular, 0 and 2+ plural).
+    """
+    if current_locale() == DEFAULT_LOCALE:
+        text = singular if FRENCH.plural_form(abs(n)) == "one" else plural
+    else:
+        text = str(get_translations().ungettext(singular, plural, n))
+    return text.format(n=n, **values)
+
+
+def lazy_gettext(text: str, **values: object) -> LazyString:
+    """A text translated when it is shown (for texts defined at import, outside a request)."""
+    return LazyString(gettext, text, **values)
+
+
+def lazy_ngettext(singular: str, plural: str, n: int, **values: object) -> LazyString:
+    """A counted text translated when it is shown."""
+    return LazyString(ngettext, singular, plural, n, **values)
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
@@ -82,7 +158,20 @@ def when(moment: datetime | None, tz_name: str = "Europe/Paris", form: str = "sh
 
 
 def init_app(app: Flask) -> None:
-    """Make ``_``, ``money``, ``number`` and ``when`` available in every template."""
+    """Install Flask-Babel (French by default, our selector) and the template helpers.
+
+    ``_``, ``ngettext``, ``money``, ``number``, ``when`` and ``current_locale`` are available in
+    every template; Flask-Babel's own Jinja setup is left out, its ``%(name)s`` formatting would
+    not fill the ``{name}`` values of our texts.
+    """
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    _Babel(app, locale_selector=select_locale, configure_jinja=False)
     app.jinja_env.globals.update(
-        _=gettext, money=money, number=number, when=when, current_locale=current_locale
+        _=gettext,
+        ngettext=ngettext,
+        money=money,
+        number=number,
+        when=when,
+        current_locale=current_locale,
     )

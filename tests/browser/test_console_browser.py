@@ -85,7 +85,9 @@ def test_the_nurse_takes_a_gp_call_in_the_browser_adds_an_arabic_interpreter_and
     expect(page.locator("#caller")).to_have_text("Dr Claire Martin")
     page.select_option("#language", "ar")
     page.click("#add-interpreter")
-    expect(page.locator(".flash.success")).to_contain_text("Recherche d'un interprète en arabe")
+    expect(page.locator(".flash.success")).to_contain_text(
+        "Recherche d'un interprète en arabe : 3 interprètes appelés."
+    )
     arabic = [stack.sandbox.person(n) for n in ARABIC]
     legs = [person.wait_for_ring(timeout=3) for person in arabic]
     assert all(leg is not None for leg in legs)

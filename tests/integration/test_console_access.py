@@ -215,7 +215,7 @@ def test_the_invoice_check_lists_each_difference(console: FlaskClient, session: 
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "2 écart(s) sur 3 ligne(s) et séance(s)" in page
+    assert "2 écarts sur 3 lignes et séances" in page
     assert "durée facturée 30 min 00 s, mesurée 20 min 00 s" in page
     assert "aucune séance de notre côté" in page
     assert "conforme" in page
