@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hotline.sandbox.twiml import Node
 
 if TYPE_CHECKING:
-    from hotline.sandbox.engine import Engine
+    from hotline.sandbox.host import EngineHost
 
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 RINGING_STATUSES = frozenset({"queued", "ringing"})
@@ -314,7 +314,7 @@ class Recording:
 class Person:
     """A simulated phone (E.164 number or `client:identity`) and what happens when it rings."""
 
-    def __init__(self, engine: Engine, address: str, policy: Policy | None = None) -> None:
+    def __init__(self, engine: EngineHost, address: str, policy: Policy | None = None) -> None:
         self._engine = engine
         self.address = address
         self.policy: Policy = policy or Manual()
@@ -361,7 +361,7 @@ class Leg:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineHost,
         *,
         sid: str,
         account_sid: str,
