@@ -41,16 +41,9 @@ from hotline.sandbox.debugger import Debugger, DebuggerEvent
 from hotline.sandbox.dial import DialMixin
 from hotline.sandbox.host import EnginePart
 from hotline.sandbox.legs import LegsMixin
-from hotline.sandbox.model import (
-    FINAL_STATUSES,
-    Conference,
-    Leg,
-    Number,
-    Person,
-    Policy,
-    Recording,
-)
+from hotline.sandbox.model import FINAL_STATUSES, Conference, Leg, Number, Person, Recording
 from hotline.sandbox.operations import OperationsMixin
+from hotline.sandbox.policies import Policy
 from hotline.sandbox.verbs import VerbsMixin
 from hotline.sandbox.webhooks import WebhookRecord, send_webhook
 

@@ -27,10 +27,10 @@ from hotline.sandbox.model import (
     Number,
     Participant,
     Person,
-    Policy,
     Recording,
     RecordWait,
 )
+from hotline.sandbox.policies import Policy
 from hotline.sandbox.webhooks import WebhookRecord
 
 

@@ -17,15 +17,14 @@ from hotline.sandbox.common import (
 from hotline.sandbox.host import EnginePart
 from hotline.sandbox.model import (
     FINAL_STATUSES,
-    Answer,
     ConferenceWait,
-    Decline,
     DialWait,
     Leg,
     RecordWait,
     new_sid,
     rfc2822,
 )
+from hotline.sandbox.policies import Answer, Decline
 
 logger = logging.getLogger(__name__)
 

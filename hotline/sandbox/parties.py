@@ -32,18 +32,8 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from hotline.sandbox.model import (
-    FINAL_STATUSES,
-    AgencyMenu,
-    Amd,
-    Answer,
-    Leg,
-    Policy,
-    Silent,
-    Voicemail,
-    VoicemailMessage,
-    parse_bool,
-)
+from hotline.sandbox.model import FINAL_STATUSES, Amd, Leg, parse_bool
+from hotline.sandbox.policies import AgencyMenu, Answer, Policy, Silent, Voicemail, VoicemailMessage
 
 if TYPE_CHECKING:
     from hotline.sandbox.host import EngineHost
