@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urljoin
 
 from hotline.sandbox import twiml
@@ -25,8 +24,6 @@ from hotline.sandbox.model import (
     rfc2822,
 )
 from hotline.sandbox.webhooks import WebhookRecord
-
-logger = logging.getLogger(__name__)
 
 # Redirect loops inside wait/hold music are cut short: the music would loop forever on Twilio.
 MAX_SIDE_REDIRECTS = 3

@@ -3,8 +3,6 @@ posted."""
 
 from __future__ import annotations
 
-import logging
-
 import phonenumbers
 
 from hotline.sandbox import parties, twiml
@@ -20,8 +18,6 @@ from hotline.sandbox.model import (
     Leg,
     as_form_bool,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def _dialable(number: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 
 import phonenumbers
@@ -25,8 +24,6 @@ from hotline.sandbox.model import (
     rfc2822,
 )
 from hotline.sandbox.policies import Answer, Decline
-
-logger = logging.getLogger(__name__)
 
 
 def _region(address: str) -> str | None:

@@ -3,7 +3,6 @@ UpdateCall, participants and conferences."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,8 +26,6 @@ from hotline.sandbox.model import (
 )
 from hotline.sandbox.speech import PromptedGather
 from hotline.sandbox.validate import validate
-
-logger = logging.getLogger(__name__)
 
 
 def _not_found(path: str) -> str:

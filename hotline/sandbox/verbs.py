@@ -3,7 +3,6 @@ Hangup, Reject, Gather and Record."""
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urljoin
 
 from hotline.sandbox import parties, twiml
@@ -30,8 +29,6 @@ from hotline.sandbox.model import (
 from hotline.sandbox.speech import REACTION_S, PromptedGather, SayWait, say_seconds
 from hotline.sandbox.validate import validate
 from hotline.sandbox.webhooks import WebhookRecord
-
-logger = logging.getLogger(__name__)
 
 
 class VerbsMixin(EnginePart):
