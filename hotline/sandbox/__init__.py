@@ -2,15 +2,13 @@
 
 from hotline.sandbox.clock import ManualClock, RealClock
 from hotline.sandbox.engine import SandboxError
-from hotline.sandbox.model import (
+from hotline.sandbox.model import Leg, Person, Said
+from hotline.sandbox.policies import (
     AgencyMenu,
     Answer,
     Decline,
     Ignore,
-    Leg,
     Manual,
-    Person,
-    Said,
     Silent,
     Voicemail,
     VoicemailMessage,

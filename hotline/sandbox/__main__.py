@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 
-from hotline.sandbox.model import (
+from hotline.sandbox.policies import (
     AgencyMenu,
     Answer,
     Decline,

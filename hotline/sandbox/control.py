@@ -11,20 +11,22 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from hotline.sandbox.engine import SandboxError
 from hotline.sandbox.model import (
-    AgencyMenu,
-    Answer,
     Conference,
     ConferenceWait,
-    Decline,
     DialWait,
     GatherWait,
-    Ignore,
     Leg,
-    Manual,
     PauseWait,
     Person,
-    Policy,
     RecordWait,
+)
+from hotline.sandbox.policies import (
+    AgencyMenu,
+    Answer,
+    Decline,
+    Ignore,
+    Manual,
+    Policy,
     Silent,
     Voicemail,
 )

@@ -32,21 +32,11 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from hotline.sandbox.model import (
-    FINAL_STATUSES,
-    AgencyMenu,
-    Amd,
-    Answer,
-    Leg,
-    Policy,
-    Silent,
-    Voicemail,
-    VoicemailMessage,
-    parse_bool,
-)
+from hotline.sandbox.model import FINAL_STATUSES, Amd, Leg, parse_bool
+from hotline.sandbox.policies import AgencyMenu, Answer, Policy, Silent, Voicemail, VoicemailMessage
 
 if TYPE_CHECKING:
-    from hotline.sandbox.engine import Engine
+    from hotline.sandbox.host import EngineHost
 
 AMD_MODES = ("Enable", "DetectMessageEnd")
 # How long what picks up speaks before it falls silent (the sandbox's simulated parties).
@@ -170,7 +160,7 @@ def _live(leg: Leg) -> bool:
     return leg.status not in FINAL_STATUSES
 
 
-def _later(engine: Engine, leg: Leg, delay_s: float, action: Callable[[], None]) -> None:
+def _later(engine: EngineHost, leg: Leg, delay_s: float, action: Callable[[], None]) -> None:
     """Run `action` after `delay_s` if the leg is still up (at once when there is no delay)."""
 
     def fire() -> None:
@@ -183,13 +173,13 @@ def _later(engine: Engine, leg: Leg, delay_s: float, action: Callable[[], None])
         engine._schedule(delay_s, fire)
 
 
-def _in_step(engine: Engine, leg: Leg, delay_s: float, action: Callable[[], None]) -> None:
+def _in_step(engine: EngineHost, leg: Leg, delay_s: float, action: Callable[[], None]) -> None:
     """Like `_later`, and only if the leg has not moved on (redirected) meanwhile."""
     step = leg.step
     _later(engine, leg, delay_s, lambda: action() if leg.step == step else None)
 
 
-def answered(engine: Engine, leg: Leg, connect: Callable[[], None]) -> None:
+def answered(engine: EngineHost, leg: Leg, connect: Callable[[], None]) -> None:
     """The far end picked up: start the party, send the digits, detect, then `connect`."""
     policy = engine.person(leg.person).policy
     _start_party(engine, leg, policy)
@@ -224,7 +214,7 @@ def answered(engine: Engine, leg: Leg, connect: Callable[[], None]) -> None:
         _in_step(engine, leg, after_s, detected_then_connect)
 
 
-def digits_played(engine: Engine, leg: Leg, digits: str) -> float:
+def digits_played(engine: EngineHost, leg: Leg, digits: str) -> float:
     """DTMF played towards the far end (SendDigits, <Play digits>): it receives each key in turn.
 
     Returns the seconds the whole string takes.
@@ -236,11 +226,11 @@ def digits_played(engine: Engine, leg: Leg, digits: str) -> float:
     return total_s
 
 
-def _receiver(engine: Engine, leg: Leg, key: str) -> Callable[[], None]:
+def _receiver(engine: EngineHost, leg: Leg, key: str) -> Callable[[], None]:
     return lambda: _key_received(engine, leg, key)
 
 
-def _key_received(engine: Engine, leg: Leg, key: str) -> None:
+def _key_received(engine: EngineHost, leg: Leg, key: str) -> None:
     leg.keys_received += key
     policy = engine.person(leg.person).policy
     if (
@@ -252,12 +242,12 @@ def _key_received(engine: Engine, leg: Leg, key: str) -> None:
         _later(engine, leg, policy.interpreter_after_s, lambda: _interpreter_on(engine, leg))
 
 
-def _interpreter_on(engine: Engine, leg: Leg) -> None:
+def _interpreter_on(engine: EngineHost, leg: Leg) -> None:
     leg.agency_interpreter_on = True
     engine.say(leg.sid, AGENCY_INTERPRETER_GREETING)
 
 
-def _start_party(engine: Engine, leg: Leg, policy: Policy) -> None:
+def _start_party(engine: EngineHost, leg: Leg, policy: Policy) -> None:
     if isinstance(policy, Voicemail):
         # Both moments are fixed at the answer, so that a coarse clock does not shift them.
         beep_s = policy.greeting_s + BEEP_S
@@ -279,6 +269,6 @@ def _start_recording(leg: Leg, message: VoicemailMessage) -> None:
     leg._voicemail = message
 
 
-def _box_full(engine: Engine, leg: Leg, message: VoicemailMessage) -> None:
+def _box_full(engine: EngineHost, leg: Leg, message: VoicemailMessage) -> None:
     message.ended_at = message.started_at + timedelta(seconds=message.max_s)
     engine._end_leg(leg, "completed")
