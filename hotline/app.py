@@ -10,10 +10,17 @@ from pathlib import Path
 
 from flask import Flask
 
+from hotline import hooks
 from hotline.db import Database, utcnow
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
-from hotline.web import EXTENSION_KEY, AppState, OutboxSender, close_db_session
+from hotline.web import (
+    EXTENSION_KEY,
+    AppState,
+    OutboxSender,
+    close_db_session,
+    install_commit_point,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +53,7 @@ def create_app(
         _dispatcher=dispatcher,
     )
     app.teardown_appcontext(close_db_session)
+    hooks.init_app(app)
 
     from callbacks import (
         console_views,  # noqa: F401 - the callbacks page, on the console
@@ -82,4 +90,5 @@ def create_app(
     def healthz() -> tuple[str, int]:
         return "ok", 200
 
+    install_commit_point(app)  # last: every view registered above runs in one transaction
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
-from flask import current_app, g
+from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
@@ -88,12 +89,55 @@ def db_session() -> Session:
 
 
 def commit() -> None:
-    """The request's single commit point; intents recorded in it are sent once it holds."""
-    session = db_session()
+    """Commit the request's session; intents recorded in it are sent once it holds.
+
+    Views do not call this: ``transactional`` (installed on every view by ``create_app``) does,
+    once, when the view has returned.
+    """
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return
     new_ids = take_new_ids(session)
     session.commit()
     if new_ids:
         app_state().dispatcher.submit(new_ids)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(view: Callable[P, R]) -> Callable[P, R]:
+    """Run a view in one transaction: committed when it returns, rolled back if it raises.
+
+    A view that answers an error page it chose (a 400 with the form's messages, a 401 after a
+    failed sign-in that was recorded) returned normally: what it wrote is committed. An exception,
+    ``abort()`` included, rolls everything back.
+    """
+    if getattr(view, "is_transactional", False):
+        return view
+
+    @functools.wraps(view)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = view(*args, **kwargs)
+        except BaseException:
+            session: Session | None = g.get("db_session")
+            if session is not None:
+                session.rollback()
+            raise
+        commit()
+        return result
+
+    run.is_transactional = True  # type: ignore[attr-defined]
+    return run
+
+
+def install_commit_point(app: Flask) -> None:
+    """Wrap every view of ``app`` in ``transactional``: the framework owns the commit."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = transactional(view)  # type: ignore[assignment]
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:
