@@ -172,19 +172,23 @@ def plant(root: Path, module: str, line: str) -> None:
     write_module(root, module, line + "\n" + old)
 
 
-def without_layer(config: Config, layer: str) -> Config:
-    layers_contract(config)["layers"].remove(layer)
+def without(config: Config, contract_type: str, key: str, rule: str) -> Config:
+    """The configuration less one item of a contract's list (unchanged if it is not there)."""
+    found = contract(config, contract_type)
+    found[key] = [item for item in found[key] if item != rule]
     return config
+
+
+def without_layer(config: Config, layer: str) -> Config:
+    return without(config, "layers", "layers", layer)
 
 
 def without_forbidden(config: Config, module: str) -> Config:
-    purity_contract(config)["forbidden_modules"].remove(module)
-    return config
+    return without(config, "forbidden", "forbidden_modules", module)
 
 
 def without_pure_module(config: Config, module: str) -> Config:
-    purity_contract(config)["source_modules"].remove(module)
-    return config
+    return without(config, "forbidden", "source_modules", module)
 
 
 def without_composition_root(config: Config, root: str) -> Config:
