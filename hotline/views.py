@@ -89,7 +89,7 @@ def menu() -> Response:
             "menu_choice",
             now(),
             call_sid=voice.call_sid,
-            detail={"choice": hooks.registries().menu_options[choice].name},
+            detail={"choice": _branch_name(choice)},
             dedupe_key=f"menu:{voice.call_sid}:{attempt}",
         )
         # The branch answers in this response: the caller waits for no second webhook.
@@ -131,6 +131,11 @@ def conference() -> tuple[str, int]:
 
 def _menu_urls() -> voice_twiml.MenuUrls:
     return voice_twiml.MenuUrls(menu=public_url("voice.menu"))
+
+
+def _branch_name(key: str) -> str:
+    option = hooks.registries().menu_options.get(key)
+    return option.name if option is not None else key
 
 
 def _prompt() -> str:
