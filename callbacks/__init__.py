@@ -1,1 +1,29 @@
 """Callback tasks, the clock process and every periodic job."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hotline import hooks
+from hotline.i18n import N_
+
+
+def init_app(app: Flask) -> None:
+    """Plug callbacks into ``app``: webhooks, the console's callbacks page, the menu branch."""
+    # Imported here, not at the top: importing the package (its models, for migrations) must
+    # not load its views.
+    from callbacks import (
+        console_views,  # noqa: F401 - the callbacks page, on the console blueprint
+        retention,  # noqa: F401 - its outbox handler (recording deleted)
+        twiml,
+        views,
+    )
+
+    # blueprints
+    app.register_blueprint(views.bp)
+    # menu
+    hooks.add_menu_branch(app, "3", views.menu_branch, name="callback", prompt=twiml.MENU_PROMPT)
+    # console nav
+    hooks.add_console_section(
+        app, hooks.NavSection("console.callbacks", N_("Rappels"), ("nurse",), order=20)
+    )
