@@ -65,7 +65,6 @@ def create_app(
         i18n,
         security,
     )
-    from hotline.admin_views import bp as admin_bp
     from hotline.console import bp as console_bp
     from hotline.console import nav_items
     from hotline.views import bp as voice_bp
@@ -81,7 +80,14 @@ def create_app(
     app.register_blueprint(interpreting_api_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(finance_bp)
-    app.register_blueprint(admin_bp)
+    # admin pages: the shell and the ground floor's own pages, then each feature's
+    import interpreter_pool
+    import routing
+    from hotline import admin
+
+    admin.init_app(app)
+    routing.init_app(app)
+    interpreter_pool.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     app.jinja_env.globals["nav_items"] = nav_items
