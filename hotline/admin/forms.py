@@ -113,6 +113,11 @@ class DecimalText(TypedField):
             raise ValueError(_("{label} : un nombre positif est attendu.", label=self.label.text))
         self.data = value
 
+    def number(self) -> Decimal:
+        """The number read from a validated form."""
+        assert isinstance(self.data, Decimal)
+        return self.data
+
 
 class DateText(TypedField):
     """A day (an ``<input type="date">``: 2026-12-24); empty gives None."""
@@ -132,6 +137,11 @@ class DateText(TypedField):
     def shown(self, value: Any) -> str:
         return value.isoformat() if isinstance(value, date) else str(value)
 
+    def day(self) -> date:
+        """The day read from a validated form where it is required."""
+        assert isinstance(self.data, date)
+        return self.data
+
 
 class PhoneField(TypedField):
     """A phone number typed any usual way, E.164 in ``data``; empty gives None."""
@@ -150,6 +160,11 @@ class PhoneField(TypedField):
 
     def shown(self, value: Any) -> str:
         return format_for_display(value) if value else ""
+
+    def e164(self) -> str:
+        """The number read from a validated form where it is required."""
+        assert isinstance(self.data, str)
+        return self.data
 
 
 def new_password(_form: FlaskForm, field: Field) -> None:
