@@ -182,6 +182,11 @@ def one_of(values: Sequence[str], message: str) -> AnyOf:
 # --- the shell's forms ------------------------------------------------------------------------
 
 
+# Made before the account's fields: a form's fields (and its messages) follow the order they were
+# made in, and the new account's page asks for the address first.
+_EMAIL = TextField(lazy_gettext("Adresse e-mail"))
+
+
 class AccountForm(FlaskForm):
     """What an admin changes on a console account."""
 
@@ -216,7 +221,7 @@ class AccountForm(FlaskForm):
 class NewUserForm(AccountForm):
     """A new console account."""
 
-    email = TextField(lazy_gettext("Adresse e-mail"))
+    email = _EMAIL
     password = PasswordField(lazy_gettext("Mot de passe initial"), [new_password])
 
     def validate_email(self, field: Field) -> None:
