@@ -51,6 +51,7 @@ class NavSection:
     label: str  # a lazy (N_) French msgid, translated when shown
     roles: tuple[str, ...]
     order: int = 100
+    description: str = ""  # a lazy (N_) French msgid: one line under the label (the admin's index)
 
 
 @dataclass(frozen=True)

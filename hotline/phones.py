@@ -51,6 +51,14 @@ def normalise_number(raw: str, region: str = "FR") -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
+def phone_e164(text: str) -> str:
+    """A person's phone in E.164, from any French or international form."""
+    caller = normalise_caller(text)
+    if caller.e164 is None:
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return caller.e164
+
+
 def format_for_display(e164: str | None, region: str = "FR") -> str:
     """National format for numbers of the region (06 12 34 56 78), international otherwise."""
     if not e164:

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug interpreting into ``app``: webhooks, console API and finance pages, menu, receivers."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from interpreter_pool import api, finance_views, twiml, views
+    from interpreter_pool import admin_views, api, finance_views, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -28,3 +28,15 @@ def init_app(app: Flask) -> None:
     hooks.connect(hooks.gp_left, app, views.on_gp_left)
     hooks.connect(hooks.presence_changed, app, views.on_presence_changed)
     hooks.connect(hooks.presence_closed, app, views.on_presence_closed)
+    # admin pages
+    app.register_blueprint(admin_views.bp)
+    hooks.add_admin_section(
+        app,
+        hooks.NavSection(
+            "interpreter_admin.interpreters",
+            N_("Interprètes et contrats"),
+            ("admin",),
+            40,
+            N_("Interprètes, agences, langues, disponibilités et tarifs."),
+        ),
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
-from hotline.phones import normalise_caller
+from hotline.phones import normalise_caller, phone_e164
 from routing.hours import (
     Closure,
     OpeningHours,
@@ -38,14 +38,6 @@ def helpline_by_number(session: Session, number: str | None) -> Helpline:
     if len(helplines) > 1 and not number:
         raise ValueError("several helplines: say which one with --helpline +33…")
     return helplines[0]
-
-
-def phone_e164(text: str) -> str:
-    """A nurse's phone in E.164, from any French or international form."""
-    caller = normalise_caller(text)
-    if caller.e164 is None:
-        raise ValueError(f"{text!r} is not a valid phone number")
-    return caller.e164
 
 
 def add_nurse(
