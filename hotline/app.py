@@ -55,22 +55,22 @@ def create_app(
     app.teardown_appcontext(close_db_session)
     hooks.init_app(app)
 
-    from callbacks import (
-        console_views,  # noqa: F401 - the callbacks page, on the console
-        retention,  # noqa: F401 - its outbox handler (recording deleted)
-    )
+    import callbacks
+    import interpreter_pool
+    import reports
+    import routing
+    from callbacks import retention  # noqa: F401 - its outbox handler (recording deleted)
     from callbacks.views import bp as callback_bp
-    from hotline import (
-        desk,  # noqa: F401 - the nurse's pages, on the console blueprint
-        i18n,
-        security,
-    )
+    from hotline import i18n, security
     from hotline.admin_views import bp as admin_bp
+    from hotline.console import (
+        board,  # noqa: F401 - the live board, on the console's blueprint
+        nav_items,
+        requests,  # noqa: F401 - the request page, on the console's blueprint
+    )
     from hotline.console import bp as console_bp
-    from hotline.console import nav_items
     from hotline.views import bp as voice_bp
     from interpreter_pool.api import bp as interpreting_api_bp
-    from interpreter_pool.finance_views import bp as finance_bp
     from interpreter_pool.views import bp as interpreting_bp
     from routing.views import bp as nurse_bp
 
@@ -80,8 +80,12 @@ def create_app(
     app.register_blueprint(callback_bp)
     app.register_blueprint(interpreting_api_bp)
     app.register_blueprint(console_bp)
-    app.register_blueprint(finance_bp)
     app.register_blueprint(admin_bp)
+    # console pages: each feature registers its own, its board states and request panels
+    routing.init_app(app)
+    interpreter_pool.init_app(app)
+    callbacks.init_app(app)
+    reports.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     app.jinja_env.globals["nav_items"] = nav_items

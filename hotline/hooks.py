@@ -11,17 +11,23 @@ flush, never commit (the caller's transaction commits once):
 - ``presence_closed``: a participant's stay in a conference room is known from join to leave
   (``presence``: the ``ConferencePresence`` row).
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
-  (``request``, ``reason``, and what the flow knows).
+  (``request``, ``reason``, and what the flow knows: ``due_at``, ``assignee_id``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from blinker import Namespace
 from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hotline.models import Request, User
 
 EXTENSION_KEY = "hotline.hooks"
 
@@ -41,6 +47,61 @@ class NavSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class BoardState:
+    """What a package knows of one live call, for the board's "État" column.
+
+    When several packages know the same call, the board shows the state of the highest
+    ``precedence`` (an interpreter being sought outranks the nurse's line); the call is held by
+    the nurse if any package says so.
+    """
+
+    state: str  # a stable key the board's script styles ("ringing", "with_nurse", ...)
+    label: str  # already translated for the request's language
+    ringing_me: bool = False
+    held_by_me: bool = False
+    precedence: int = 0
+
+
+class BoardStateReader(Protocol):
+    """A package's batched reader: the states it knows of these live requests, by request id."""
+
+    def __call__(
+        self, session: Session, request_ids: Sequence[int], user: User, now: datetime, /
+    ) -> Mapping[int, BoardState]: ...
+
+
+# Where a panel sits on the request page.
+PANEL_PLACES = ("caller", "call", "main", "aside")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the request page: a template of the package rendered with its values.
+
+    ``place``: "caller" in the card of who called; "call" in the card of the call the nurse holds
+    (shown only when a panel is there); "main" under the request's form; "aside" in the side
+    column. Panels of one place are shown by ``order``, then registration order.
+    """
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    place: str = "main"
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if self.place not in PANEL_PLACES:
+            raise ValueError(f"unknown panel place {self.place!r}")
+
+
+class RequestPanel(Protocol):
+    """A package's panel of the request page for this nurse, or None when it has nothing."""
+
+    def __call__(
+        self, session: Session, request: Request, user: User, now: datetime, /
+    ) -> Panel | None: ...
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
@@ -48,9 +109,9 @@ class Registries:
     # key pressed in the main menu → a function answering that branch's TwiML, in-process
     menu_branches: dict[str, Callable[..., Any]] = field(default_factory=dict)
     # one batched reader per package: the live states the nurse's board shows
-    board_states: list[Callable[..., Any]] = field(default_factory=list)
+    board_states: list[BoardStateReader] = field(default_factory=list)
     # the request page's panels, in order
-    request_panels: list[Callable[..., Any]] = field(default_factory=list)
+    request_panels: list[RequestPanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
     admin_nav: list[NavSection] = field(default_factory=list)
 
@@ -80,14 +141,14 @@ def add_menu_branch(app: Flask, key: str, answer: Callable[..., Any]) -> None:
     branches[key] = answer
 
 
-def add_board_state(app: Flask, reader: Callable[..., Any]) -> None:
+def add_board_state(app: Flask, reader: BoardStateReader) -> None:
     """A package's batched reader of the live states shown on the nurse's board."""
     readers = registries(app).board_states
     if reader not in readers:
         readers.append(reader)
 
 
-def add_request_panel(app: Flask, panel: Callable[..., Any]) -> None:
+def add_request_panel(app: Flask, panel: RequestPanel) -> None:
     """A panel of the request page."""
     panels = registries(app).request_panels
     if panel not in panels:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import requests
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -12,12 +12,13 @@ from callbacks.models import CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
-from hotline.board import caller_name, national
-from hotline.console import bp
+from hotline.console.board import caller_name, national
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
+
+bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
 
 REASONS = {
     "voicemail": N_("Message vocal"),
@@ -59,7 +60,7 @@ def callbacks() -> str:
         for task, request in rows
     ]
     return render_template(
-        "console/callbacks.html",
+        "callbacks/callbacks.html",
         user=current_user(),
         items=items,
         reasons=REASONS,
@@ -80,15 +81,14 @@ def call_back(task_id: int) -> WerkzeugResponse:
         abort(404)
     if task.status != "pending":
         flash(_("Ce rappel est déjà en cours ou terminé."), "error")
-        return redirect(url_for("console.callbacks"))
+        return redirect(url_for("callbacks_console.callbacks"))
     started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))
     audit.record(session, me, "call_back", "request", task.request_id, now(), callback_id=task.id)
-    commit()
     if started:
         flash(_("Votre téléphone va sonner : décrochez pour appeler le professionnel."), "success")
     else:
         flash(_("Impossible de vous joindre : vérifiez votre téléphone ou votre console."), "error")
-    return redirect(url_for("console.callbacks"))
+    return redirect(url_for("callbacks_console.callbacks"))
 
 
 @bp.get("/callbacks/<int:task_id>/recording")
@@ -108,5 +108,4 @@ def recording(task_id: int) -> Response:
     if fetched.status_code != 200:
         abort(502, _("Enregistrement indisponible chez Twilio."))
     audit.record(db_session(), me, "listen", "request", task.request_id, now(), callback_id=task.id)
-    commit()
     return Response(fetched.content, mimetype="audio/wav")
