@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from hotline import audit
 from hotline.auth import current_user, require_roles
+from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import current_locale, ngettext
 from hotline.i18n import gettext as _
@@ -120,13 +121,6 @@ def _me() -> User:
     return user
 
 
-def _request_or_404(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _back(request_id: int) -> Response:
     return redirect(url_for("console.request_form", request_id=request_id))
 
@@ -136,7 +130,7 @@ def _back(request_id: int) -> Response:
 def add_interpreter_form(request_id: int) -> Response:
     """Bring an interpreter of a language into the call the nurse holds."""
     me = _me()
-    call_request = _request_or_404(request_id)
+    call_request = request_or_404(request_id)
     code = request.form.get("language", "")
     session = db_session()
     exhausted = finance.needs_approval(session, now(), settings().timezone)
@@ -164,7 +158,7 @@ def add_interpreter_form(request_id: int) -> Response:
 def remove_interpreter_form(request_id: int) -> Response:
     """Hang up the interpreter; the GP and the nurse stay together."""
     me = _me()
-    call_request = _request_or_404(request_id)
+    call_request = request_or_404(request_id)
     if routing.held_by(db_session(), call_request.id, me.id) is None:
         abort(403)
     try:

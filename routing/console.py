@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline import audit
 from hotline.auth import current_user, require_roles
+from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
@@ -81,13 +82,6 @@ def _me() -> User:
     return user
 
 
-def _request_or_404(request_id: int) -> Request:
-    found = db_session().get(Request, request_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _back(request_id: int) -> Response:
     return redirect(url_for("console.request_form", request_id=request_id))
 
@@ -97,7 +91,7 @@ def _back(request_id: int) -> Response:
 def transfer_form(request_id: int) -> Response:
     """Hand the call over to a colleague: she rings, accepts, and joins the room."""
     me = _me()
-    call_request = _request_or_404(request_id)
+    call_request = request_or_404(request_id)
     colleague = db_session().get(User, request.form.get("nurse", type=int) or 0)
     if colleague is None:
         flash(_("Choisissez une infirmière."), "error")
@@ -128,7 +122,7 @@ def transfer_form(request_id: int) -> Response:
 def hold(request_id: int) -> Response:
     """Put the GP on hold with music (or take him off hold)."""
     me = _me()
-    call_request = _request_or_404(request_id)
+    call_request = request_or_404(request_id)
     on_hold = request.form.get("hold") == "1"
     urls = NurseUrls(settings().public_root)
     if not routing.hold_gp(db_session(), call_request, me.id, on_hold, now(), urls):
