@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import AuditEvent
+from hotline.models import AuditEvent, User
+from hotline.users import create_user
 from tests.conftest import Clock
-from tests.integration.conftest import PASSWORD, csrf_of, make_user, sign_in
 
+PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def console(app: Flask) -> FlaskClient:
+    """A browser on the console, over https as in production (secure cookies)."""
+    client = app.test_client()
+    client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "hotline.example.org"})
+    return client
+
+
+def make_user(session: Session, roles: str, email: str | None = None) -> User:
+    user = create_user(
+        session, email or f"{roles.replace(',', '-')}@example.org", roles.title(), roles, PASSWORD
+    )
+    session.commit()
+    return user
+
+
+def csrf_of(console: FlaskClient, path: str = "/console/login") -> str:
+    page = console.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def sign_in(console: FlaskClient, email: str, password: str = PASSWORD) -> int:
+    token = csrf_of(console)
+    response = console.post(
+        "/console/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    return response.status_code
 
 
 def test_sign_in_lands_on_the_section_of_the_role_and_sign_out_ends_it(

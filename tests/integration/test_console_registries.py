@@ -21,7 +21,9 @@ from hotline.models import Request, User
 from interpreter_pool import console as interpreting_console
 from routing import console as routing_console
 from tests.conftest import call_sid, post_signed, voice_form
-from tests.integration.conftest import csrf_of, make_user, sign_in
+from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
+
+__all__ = ["console"]  # the fixture, imported for these tests
 
 
 @pytest.fixture

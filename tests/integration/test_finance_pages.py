@@ -13,7 +13,9 @@ from hotline.models import Helpline, Request
 from interpreter_pool.admin import add_budget, add_interpreter
 from interpreter_pool.models import InterpretingSession, LedgerEntry
 from tests.conftest import HOTLINE_NUMBER
-from tests.integration.conftest import csrf_of, make_user, sign_in
+from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
+
+__all__ = ["console"]  # the fixture, imported for these tests
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
