@@ -15,5 +15,6 @@ def init_app(app: Flask) -> None:
 
     # console pages
     app.register_blueprint(console.bp)
+    hooks.add_event_labels(app, console.EVENT_LABELS)
     # a page or a flow asks for a callback (the request page's follow-up date)
     hooks.callback_wanted.connect(services.on_callback_wanted, weak=False)

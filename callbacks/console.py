@@ -18,6 +18,21 @@ from hotline.i18n import gettext as _
 from hotline.models import Request
 from hotline.web import db_session, now, settings
 
+# The events this package logs, as the request page's story names them.
+EVENT_LABELS = {
+    "voicemail_left": N_("Message laissé"),
+    "callback_created": N_("Rappel programmé"),
+    "callback_requested": N_("Rappel demandé par le médecin"),
+    "callback_started": N_("Rappel : l'infirmière sonne"),
+    "callback_dialling": N_("Rappel : appel du médecin"),
+    "callback_reached": N_("Rappel abouti"),
+    "callback_retry": N_("Rappel sans réponse, nouvel essai prévu"),
+    "callback_failed": N_("Rappel en échec"),
+    "callback_resumed": N_("Rappel relancé"),
+    "callback_step_deadline": N_("Rappel sans nouvelles : essai arrêté"),
+    "callback_machine": N_("Rappel : messagerie du professionnel"),
+}
+
 bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
 
 REASONS = {

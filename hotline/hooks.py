@@ -114,6 +114,10 @@ class Registries:
     request_panels: list[RequestPanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
     admin_nav: list[NavSection] = field(default_factory=list)
+    # the kinds of request events a package logs → their lazy (N_) French label, for the story
+    event_labels: dict[str, str] = field(default_factory=dict)
+    # a participant label's prefix in a room → who that is (a lazy French msgid)
+    participant_roles: dict[str, str] = field(default_factory=dict)
 
 
 def init_app(app: Flask) -> Registries:
@@ -169,3 +173,20 @@ def _add_section(sections: list[NavSection], section: NavSection) -> None:
     if all(known.endpoint != section.endpoint for known in sections):
         sections.append(section)
         sections.sort(key=lambda known: known.order)
+
+
+def add_event_labels(app: Flask, labels: Mapping[str, str]) -> None:
+    """How the request page's story names the kinds of events a package logs."""
+    known = registries(app).event_labels
+    for kind, label in labels.items():
+        if known.get(kind, label) != label:
+            raise ValueError(f"event kind {kind!r} already has a label")
+        known[kind] = label
+
+
+def add_participant_role(app: Flask, prefix: str, label: str) -> None:
+    """Who a room's participant is whose label starts with ``prefix`` (a lazy French msgid)."""
+    roles = registries(app).participant_roles
+    if roles.get(prefix, label) != label:
+        raise ValueError(f"participant prefix {prefix!r} is already taken")
+    roles[prefix] = label

@@ -15,7 +15,7 @@ from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
-from hotline.i18n import current_locale, ngettext
+from hotline.i18n import N_, current_locale, ngettext
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
@@ -25,6 +25,26 @@ from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
+
+# Who an interpreter's leg is in a room's story.
+INTERPRETER_ROLE = N_("interprète")
+# The events this package logs, as the request page's story names them.
+EVENT_LABELS = {
+    "language_chosen": N_("Langue choisie"),
+    "language_said": N_("Langue dite"),
+    "interpreter_requested": N_("Interprète demandé"),
+    "interpreter_ringing": N_("Sonnerie interprète"),
+    "interpreter_connected": N_("Interprète en ligne"),
+    "interpreter_not_found": N_("Aucun interprète trouvé"),
+    "interpreter_left": N_("Interprète parti"),
+    "interpreter_removed": N_("Interprète retiré"),
+    "interpreter_abandoned": N_("Recherche d'interprète abandonnée"),
+    "interpreter_needs_approval": N_("Budget épuisé : validation demandée"),
+    "interpreter_approved": N_("Interprète validé malgré le budget"),
+    "charge_posted": N_("Séance facturée"),
+    "charge_not_priced": N_("Séance sans contrat applicable"),
+    "interpreter_step_deadline": N_("Sonnerie interprète sans nouvelles : étape suivante"),
+}
 
 bp = Blueprint("interpreting_console", __name__, url_prefix="/console", template_folder="templates")
 

@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)
     hooks.add_request_panel(app, console.call_actions_panel)
+    hooks.add_event_labels(app, console.EVENT_LABELS)

@@ -15,12 +15,30 @@ from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
+from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
 from routing.models import NurseRouting
 from routing.twiml import NurseUrls
+
+# The events this package logs, as the request page's story names them.
+EVENT_LABELS = {
+    "nurse_ringing": N_("Sonnerie infirmière"),
+    "nurse_answered": N_("Infirmière en ligne"),
+    "nurse_no_answer": N_("Pas de réponse"),
+    "nurse_closed": N_("Permanence fermée"),
+    "nurse_unreachable": N_("Aucune infirmière joignable"),
+    "nurse_voicemail": N_("Vers la messagerie"),
+    "gp_abandoned": N_("Le médecin a raccroché en attente"),
+    "transfer_requested": N_("Transfert demandé"),
+    "transfer_done": N_("Transfert effectué"),
+    "transfer_failed": N_("Transfert sans réponse"),
+    "gp_on_hold": N_("Médecin mis en attente"),
+    "gp_resumed": N_("Médecin repris en ligne"),
+    "nurse_step_deadline": N_("Sonnerie infirmière sans nouvelles : étape suivante"),
+}
 
 bp = Blueprint("routing_console", __name__, url_prefix="/console", template_folder="templates")
 

@@ -37,22 +37,14 @@ OUTCOMES = {
     "no_interpreter": N_("Pas d'interprète trouvé"),
     "other": N_("Autre"),
 }
-# The story of a request as the console tells it.
+# The story of a request as the console tells it: the ground floor's events (the features add
+# theirs with ``hooks.add_event_labels``).
 EVENT_LABELS = {
     "received": N_("Appel reçu"),
     "menu_choice": N_("Choix au menu"),
     "menu_no_choice": N_("Aucun choix au menu"),
     "menu_invalid_choice": N_("Choix invalide au menu"),
     "menu_abandoned": N_("Menu abandonné"),
-    "nurse_ringing": N_("Sonnerie infirmière"),
-    "nurse_answered": N_("Infirmière en ligne"),
-    "nurse_no_answer": N_("Pas de réponse"),
-    "nurse_closed": N_("Permanence fermée"),
-    "nurse_unreachable": N_("Aucune infirmière joignable"),
-    "nurse_voicemail": N_("Vers la messagerie"),
-    "voicemail_left": N_("Message laissé"),
-    "callback_created": N_("Rappel programmé"),
-    "gp_abandoned": N_("Le médecin a raccroché en attente"),
     "gp_leg_ended": N_("Fin de l'appel du médecin"),
     "nurse_leg_ended": N_("Fin d'un appel infirmière"),
     "interpreter_leg_ended": N_("Fin d'un appel interprète"),
@@ -60,44 +52,15 @@ EVENT_LABELS = {
     "participant_leave": N_("Sortie de la conférence"),
     "conference_start": N_("Début de la conférence"),
     "conference_end": N_("Fin de la conférence"),
-    "language_chosen": N_("Langue choisie"),
-    "language_said": N_("Langue dite"),
-    "interpreter_requested": N_("Interprète demandé"),
-    "interpreter_ringing": N_("Sonnerie interprète"),
-    "interpreter_connected": N_("Interprète en ligne"),
-    "interpreter_not_found": N_("Aucun interprète trouvé"),
-    "interpreter_left": N_("Interprète parti"),
-    "interpreter_removed": N_("Interprète retiré"),
-    "interpreter_abandoned": N_("Recherche d'interprète abandonnée"),
-    "interpreter_needs_approval": N_("Budget épuisé : validation demandée"),
-    "interpreter_approved": N_("Interprète validé malgré le budget"),
-    "charge_posted": N_("Séance facturée"),
-    "charge_not_priced": N_("Séance sans contrat applicable"),
-    "transfer_requested": N_("Transfert demandé"),
-    "transfer_done": N_("Transfert effectué"),
-    "transfer_failed": N_("Transfert sans réponse"),
-    "gp_on_hold": N_("Médecin mis en attente"),
-    "gp_resumed": N_("Médecin repris en ligne"),
-    "callback_requested": N_("Rappel demandé par le médecin"),
-    "callback_started": N_("Rappel : l'infirmière sonne"),
-    "callback_dialling": N_("Rappel : appel du médecin"),
-    "callback_reached": N_("Rappel abouti"),
-    "callback_retry": N_("Rappel sans réponse, nouvel essai prévu"),
-    "callback_failed": N_("Rappel en échec"),
-    "callback_resumed": N_("Rappel relancé"),
-    "nurse_step_deadline": N_("Sonnerie infirmière sans nouvelles : étape suivante"),
-    "interpreter_step_deadline": N_("Sonnerie interprète sans nouvelles : étape suivante"),
-    "callback_step_deadline": N_("Rappel sans nouvelles : essai arrêté"),
-    "callback_machine": N_("Rappel : messagerie du professionnel"),
     "request_logged": N_("Fiche enregistrée"),
 }
 
 
 def participant_role(label: str) -> str:
-    """Who a room's participant is, from its label ("gp", "nurse-<id>", "interpreter-<id>")."""
-    # Labels are the rooms' convention (hotline/legs.py), not a feature's.
-    if label.startswith("interpreter-"):
-        return _("interprète")
+    """Who a room's participant is, from its label ("gp", "nurse-<id>", or a feature's)."""
+    for prefix, role in hooks.registries().participant_roles.items():
+        if label.startswith(prefix):
+            return _(role)
     if label == "gp":
         return _("médecin")
     if label.startswith("nurse"):
@@ -175,7 +138,7 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
         else "",
         number=national(call_request.caller_number),
         panels=render_panels(call_request, me, now()),
-        event_labels=EVENT_LABELS,
+        event_labels={**EVENT_LABELS, **hooks.registries().event_labels},
         participant_role=participant_role,
         categories=CATEGORIES,
         outcomes=OUTCOMES,

@@ -1,5 +1,6 @@
-"""The console shell shows what the features registered: board states and request panels; with
-nothing registered its pages still render; the request page's follow-up asks for a callback."""
+"""The console shell shows what the features registered: board states, request panels, the
+story's event and participant labels; with nothing registered its pages still render; the request
+page's follow-up asks for a callback."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from hotline import hooks
 from hotline.console.board import combined_state
 from hotline.hooks import BoardState, Panel
 from hotline.models import Request, User
+from hotline.services import log_event
 from interpreter_pool import console as interpreting_console
 from routing import console as routing_console
-from tests.conftest import call_sid, post_signed, voice_form
+from tests.conftest import Clock, call_sid, post_signed, voice_form
 from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
 
 __all__ = ["console"]  # the fixture, imported for these tests
@@ -180,3 +182,40 @@ def test_a_follow_up_date_on_the_request_form_promises_a_callback_that_day(
     task = session.scalars(select(CallbackTask)).one()
     assert task.reason == "follow_up"
     assert task.due_at.astimezone(UTC) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 9:00 Paris
+
+
+def test_the_story_names_the_events_and_participants_the_features_registered(
+    app: Flask, session: Session, nurse_console: FlaskClient, clock: Clock
+) -> None:
+    call_request = incoming_call(app, session)
+    log_event(session, call_request, "callback_created", clock.at)  # callbacks' own label
+    log_event(
+        session, call_request, "participant_join", clock.at, detail={"label": "interpreter-7"}
+    )
+    log_event(session, call_request, "tested", clock.at)
+    session.commit()
+    path = f"/console/requests/{call_request.id}"
+    story = nurse_console.get(path).get_data(as_text=True)
+    assert "Rappel programmé" in story
+    assert "Entrée dans la conférence (interprète)" in story
+    assert "— tested" in story  # a kind nobody named is shown as it is
+
+    hooks.add_event_labels(app, {"tested": "Événement du test"})
+    assert "— Événement du test" in nurse_console.get(path).get_data(as_text=True)
+    with pytest.raises(ValueError, match="already has a label"):
+        hooks.add_event_labels(app, {"tested": "Autre chose"})
+
+
+def test_without_the_features_the_story_still_shows_their_events_by_kind(
+    app: Flask, session: Session, nurse_console: FlaskClient, clock: Clock
+) -> None:
+    call_request = incoming_call(app, session)
+    log_event(
+        session, call_request, "participant_join", clock.at, detail={"label": "interpreter-7"}
+    )
+    session.commit()
+    hooks.registries(app).event_labels.clear()
+    hooks.registries(app).participant_roles.clear()
+    story = nurse_console.get(f"/console/requests/{call_request.id}").get_data(as_text=True)
+    assert "Entrée dans la conférence (interpreter-7)" in story
+    assert "Appel reçu" in story  # the ground floor's own events keep their labels
