@@ -59,36 +59,26 @@ def create_app(
     import interpreter_pool
     import reports
     import routing
-    from callbacks import retention  # noqa: F401 - its outbox handler (recording deleted)
-    from callbacks.views import bp as callback_bp
-    from hotline import i18n, security
+    from hotline import console, i18n, security
     from hotline.admin_views import bp as admin_bp
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
-        nav_items,
         requests,  # noqa: F401 - the request page, on the console's blueprint
     )
-    from hotline.console import bp as console_bp
     from hotline.views import bp as voice_bp
-    from interpreter_pool.api import bp as interpreting_api_bp
-    from interpreter_pool.views import bp as interpreting_bp
-    from routing.views import bp as nurse_bp
 
     app.register_blueprint(voice_bp)
-    app.register_blueprint(nurse_bp)
-    app.register_blueprint(interpreting_bp)
-    app.register_blueprint(callback_bp)
-    app.register_blueprint(interpreting_api_bp)
-    app.register_blueprint(console_bp)
-    app.register_blueprint(admin_bp)
-    # console pages: each feature registers its own, its board states and request panels
+    # The features, bottom layer first: each registers its blueprints, menu branch, console
+    # pages and sections, board states, request panels and signal receivers.
     routing.init_app(app)
     interpreter_pool.init_app(app)
     callbacks.init_app(app)
     reports.init_app(app)
+    console.init_app(app)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(admin_bp)
     i18n.init_app(app)
     security.init_app(app)
-    app.jinja_env.globals["nav_items"] = nav_items
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

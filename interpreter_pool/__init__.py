@@ -8,13 +8,22 @@ from hotline import hooks
 
 
 def init_app(app: Flask) -> None:
-    """Plug interpreting into the application (called by ``create_app``)."""
-    # Imported here, not at the top: importing ``interpreter_pool.models`` must not pull in the
-    # pages.
-    from interpreter_pool import console
+    """Plug interpreting into ``app``: webhooks, console API and pages, menu, receivers."""
+    # Imported here, not at the top: importing the package (its models, for migrations) must
+    # not load its views.
+    from interpreter_pool import api, console, twiml, views
     from interpreter_pool.labels import INTERPRETER_LABEL_PREFIX
 
-    # console pages
+    # blueprints
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    # menu
+    hooks.add_menu_branch(app, "1", views.menu_branch, name="interpreter", prompt=twiml.MENU_PROMPT)
+    # signals
+    hooks.connect(hooks.gp_left, app, views.on_gp_left)
+    hooks.connect(hooks.presence_changed, app, views.on_presence_changed)
+    hooks.connect(hooks.presence_closed, app, views.on_presence_closed)
+    # console pages: add or remove an interpreter, the patient's language, the board's state
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)
     hooks.add_request_panel(app, console.patient_language_panel)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -185,8 +185,8 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
     if follow_up is not None and follow_up != call_request.follow_up_on:
         call_request.follow_up_on = follow_up
         due = datetime.combine(follow_up, time(9, 0), tzinfo=_tz())
-        hooks.callback_wanted.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
+        hooks.send(
+            hooks.callback_wanted,
             session=session,
             now=now(),
             request=call_request,
