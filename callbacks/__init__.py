@@ -10,11 +10,12 @@ from hotline.i18n import N_
 
 def init_app(app: Flask) -> None:
     """Plug callbacks into ``app``: webhooks, the console's callbacks page, the menu branch."""
-    # Imported here, not at the top: importing the package (its models, for migrations) must
-    # not load its views.
+    # Imported here, not at the top: importing the package (its models, for migrations) and the
+    # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
-        console_views,  # noqa: F401 - the callbacks page, on the console blueprint
+        console,
         retention,  # noqa: F401 - its outbox handler (recording deleted)
+        services,
         twiml,
         views,
     )
@@ -23,7 +24,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     # menu
     hooks.add_menu_branch(app, "3", views.menu_branch, name="callback", prompt=twiml.MENU_PROMPT)
-    # console nav
+    # signals: a page or a flow asks for a callback (the request page's follow-up date)
+    hooks.connect(hooks.callback_wanted, app, services.on_callback_wanted)
+    # console pages
+    app.register_blueprint(console.bp)
     hooks.add_console_section(
-        app, hooks.NavSection("console.callbacks", N_("Rappels"), ("nurse",), order=20)
+        app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
+    hooks.add_event_labels(app, console.EVENT_LABELS)

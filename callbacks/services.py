@@ -125,3 +125,18 @@ def attach_recording(
         dedupe_key=f"voicemail:{recording.recording_sid}",
     )
     return task
+
+
+def on_callback_wanted(
+    _sender: object,
+    *,
+    session: Session,
+    now: datetime,
+    request: Request,
+    reason: str,
+    due_at: datetime | None = None,
+    assignee_id: int | None = None,
+    **_known: object,
+) -> None:
+    """``hooks.callback_wanted``: promise the callback a flow or a page asks for."""
+    promise_callback(session, request, reason, due_at or now, now, assignee_id=assignee_id)

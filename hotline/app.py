@@ -57,13 +57,12 @@ def create_app(
 
     import callbacks
     import interpreter_pool
+    import reports
     import routing
-    from hotline import (
-        admin,
-        console,
-        desk,  # noqa: F401 - the nurse's pages, on the console blueprint
-        i18n,
-        security,
+    from hotline import admin, console, i18n, security
+    from hotline.console import (
+        board,  # noqa: F401 - the live board, on the console's blueprint
+        requests,  # noqa: F401 - the request page, on the console's blueprint
     )
     from hotline.views import bp as voice_bp
 
@@ -75,6 +74,7 @@ def create_app(
     routing.init_app(app)
     interpreter_pool.init_app(app)
     callbacks.init_app(app)
+    reports.init_app(app)
     console.init_app(app)
     app.register_blueprint(console.bp)
     i18n.init_app(app)

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import admin_views, twiml, views
+    from routing import admin_views, console, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -43,3 +43,8 @@ def init_app(app: Flask) -> None:
             N_("Horaires d'ouverture, jours fériés, fermetures exceptionnelles."),
         ),
     )
+    # console pages: transfer and hold, their panel, the line's state on the board
+    app.register_blueprint(console.bp)
+    hooks.add_board_state(app, console.board_states)
+    hooks.add_request_panel(app, console.call_actions_panel)
+    hooks.add_event_labels(app, console.EVENT_LABELS)

@@ -123,7 +123,7 @@ def test_the_index_shows_the_sections_the_features_registered_in_their_order(
     app: Flask, console: FlaskClient, admin: User
 ) -> None:
     hooks.add_admin_section(
-        app, NavSection("console.callbacks", "Rappels", ("admin",), 45, "Les rappels promis.")
+        app, NavSection("callbacks_console.callbacks", "Rappels", ("admin",), 45, "Les rappels promis.")
     )
     hooks.add_admin_section(app, NavSection("console.board", "Tableau", ("nurse",), 46))
     index = page_text(console.get("/admin"))
