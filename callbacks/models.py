@@ -14,6 +14,8 @@ class CallbackTask(Base):
     """Somebody must call this professional back, by a due time."""
 
     __tablename__ = "callbacks"
+    __repr_fields__ = ("request_id", "reason", "status", "attempts")
+    __repr_masked__ = ("phone",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)

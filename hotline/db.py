@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.inspection import inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -43,13 +44,40 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every model, with a constraint naming convention."""
+    """Declarative base of every model, with a constraint naming convention and a safe repr."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         Decimal: Numeric(12, 2),
     }
+
+    # What a repr shows after the primary key. A repr ends up in logs: patient identity and free
+    # text never go here, and phone numbers only through __repr_masked__.
+    __repr_fields__: ClassVar[tuple[str, ...]] = ()
+    # Phone numbers, shown by their last two digits only ('…78').
+    __repr_masked__: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        # Only what is already loaded is read: a repr never queries, nor fails on a detached row.
+        state = inspect(self)
+        mapper = state.mapper
+        keys = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+        parts = [f"{key}={state.dict.get(key)!r}" for key in keys]
+        for key in self.__repr_fields__:
+            if key in state.dict:
+                parts.append(f"{key}={state.dict[key]!r}")
+        for key in self.__repr_masked__:
+            if key in state.dict:
+                parts.append(f"{key}={mask_number(state.dict[key])!r}")
+        return f"<{type(self).__name__} {' '.join(parts)}>"
+
+
+def mask_number(number: str | None) -> str | None:
+    """A phone number reduced to its last two digits, for logs: '+33612345678' → '…78'."""
+    if not number:
+        return number
+    return "…" + number[-2:]
 
 
 def utcnow() -> datetime:

@@ -19,6 +19,8 @@ class Helpline(Base):
     """A number professionals call; one deployment may serve several programmes."""
 
     __tablename__ = "helplines"
+    __repr_fields__ = ("name",)
+    __repr_masked__ = ("phone_number",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -51,6 +53,8 @@ class User(Base):
     """A console account: a nurse, a finance officer or an admin."""
 
     __tablename__ = "users"
+    __repr_fields__ = ("display_name", "roles", "is_available")
+    __repr_masked__ = ("phone",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -78,6 +82,7 @@ class Professional(Base):
     """A caller from the directory: a GP, a midwife, a pharmacist, a social worker…"""
 
     __tablename__ = "professionals"
+    __repr_fields__ = ("last_name", "profession")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str | None] = mapped_column(String(20))
@@ -104,6 +109,8 @@ class ProfessionalPhone(Base):
     """One telephone number (E.164) of a professional."""
 
     __tablename__ = "professional_phones"
+    __repr_fields__ = ("professional_id", "label")
+    __repr_masked__ = ("number",)
     __table_args__ = (UniqueConstraint("professional_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +125,7 @@ class RequestCounter(Base):
     """The last reference number given in a year, for references such as 2026-00042."""
 
     __tablename__ = "request_counters"
+    __repr_fields__ = ("last_number",)
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(default=0)
@@ -127,6 +135,8 @@ class Request(Base):
     """One solicitation of the helpline; never holds a patient's identity."""
 
     __tablename__ = "requests"
+    __repr_fields__ = ("reference", "status", "channel")
+    __repr_masked__ = ("caller_number",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
@@ -157,6 +167,7 @@ class RequestEvent(Base):
     """A step in the story of a request; the source of the activity indicators."""
 
     __tablename__ = "request_events"
+    __repr_fields__ = ("request_id", "kind", "call_sid")
     __table_args__ = (
         UniqueConstraint("request_id", "dedupe_key"),
         Index("ix_request_events_request_id_at", "request_id", "at"),
@@ -178,6 +189,8 @@ class Call(Base):
     """One telephone leg, keyed by its Twilio CallSid."""
 
     __tablename__ = "calls"
+    __repr_fields__ = ("sid", "role", "direction", "status", "request_id")
+    __repr_masked__ = ("from_number", "to_number")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(34), unique=True)
@@ -215,6 +228,7 @@ class Conference(Base):
     """A Twilio conference room, named after its request (req-<id>)."""
 
     __tablename__ = "conferences"
+    __repr_fields__ = ("sid", "friendly_name", "request_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(34), unique=True)
@@ -229,6 +243,7 @@ class Participation(Base):
     """One leg's presence in a conference: the evidence for who talked with whom, and how long."""
 
     __tablename__ = "participations"
+    __repr_fields__ = ("conference_sid", "call_sid", "label")
     __table_args__ = (UniqueConstraint("conference_sid", "call_sid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,6 +259,7 @@ class OutboxMessage(Base):
     """An outbound Twilio REST intent, written with the change that needs it, sent after commit."""
 
     __tablename__ = "outbox"
+    __repr_fields__ = ("kind", "status", "attempts")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]
@@ -263,6 +279,7 @@ class LoginAttempt(Base):
     """A sign-in attempt to the console: throttling counts the recent failures."""
 
     __tablename__ = "login_attempts"
+    __repr_fields__ = ("at", "succeeded")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
@@ -275,6 +292,7 @@ class AuditEvent(Base):
     """Who viewed or changed what, when: every read and change of a request, sign-ins."""
 
     __tablename__ = "audit_events"
+    __repr_fields__ = ("action", "object_type", "object_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

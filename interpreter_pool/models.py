@@ -16,6 +16,8 @@ class Interpreter(Base):
     """An interpreter (a person's phone) or an agency (a line with its own menu)."""
 
     __tablename__ = "interpreters"
+    __repr_fields__ = ("name", "kind")
+    __repr_masked__ = ("phone",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # individual | agency
@@ -40,6 +42,7 @@ class InterpreterLanguage(Base):
     """A language an interpreter covers; for an agency, the code its menu expects."""
 
     __tablename__ = "interpreter_languages"
+    __repr_fields__ = ("interpreter_id", "language")
     __table_args__ = (UniqueConstraint("interpreter_id", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +59,7 @@ class InterpretingSession(Base):
     """One interpreter wanted for one request: dispatch, connection, end, and how it went."""
 
     __tablename__ = "interpreting_sessions"
+    __repr_fields__ = ("request_id", "language", "status", "interpreter_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
@@ -91,6 +95,7 @@ class Contract(Base):
     """A rate card of an interpreter or agency, valid between two local dates (EUR)."""
 
     __tablename__ = "contracts"
+    __repr_fields__ = ("interpreter_id", "name", "unit", "unit_price")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreters.id"), index=True)
@@ -129,6 +134,7 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entries"
+    __repr_fields__ = ("kind", "amount", "interpreting_session_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     posted_at: Mapped[datetime]
@@ -155,6 +161,7 @@ class Budget(Base):
     """The funder's grant for interpreting over a period, with its alert thresholds."""
 
     __tablename__ = "budgets"
+    __repr_fields__ = ("name", "amount", "starts_on", "ends_on")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -173,6 +180,7 @@ class BudgetAlert(Base):
     """A threshold crossed, once per budget and threshold."""
 
     __tablename__ = "budget_alerts"
+    __repr_fields__ = ("budget_id", "threshold")
     __table_args__ = (UniqueConstraint("budget_id", "threshold"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ class Shift(Base):
     """A nurse on the rota: on duty or backup, from one instant to another (UTC)."""
 
     __tablename__ = "shifts"
+    __repr_fields__ = ("user_id", "rank", "starts_at", "ends_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
@@ -31,6 +32,7 @@ class Closure(Base):
     """An exceptional closure of a helpline (a bank-holiday bridge, a team day...)."""
 
     __tablename__ = "closures"
+    __repr_fields__ = ("label", "starts_at", "ends_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
@@ -43,6 +45,7 @@ class NurseRouting(Base):
     """A GP waiting for a nurse: the plan being rung, its current step and how it ended."""
 
     __tablename__ = "nurse_routings"
+    __repr_fields__ = ("request_id", "kind", "status", "current_step")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
