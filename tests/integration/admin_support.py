@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from hotline.directory import PhoneEntry, ProfessionalDetails, save_professional
-from hotline.models import AuditEvent, Helpline, Professional, User
-from tests.conftest import HOTLINE_NUMBER
-from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
+from hotline.models import AuditEvent, Helpline, User
+from tests.factories import make_helpline, make_user
+from tests.integration.test_console_access import console, csrf_of, sign_in
 
 __all__ = ["admin", "console", "helpline"]  # the fixtures, imported by the admin tests
 
@@ -21,10 +20,7 @@ __all__ = ["admin", "console", "helpline"]  # the fixtures, imported by the admi
 @pytest.fixture
 def helpline(session: Session) -> Helpline:
     """The helpline of the deployment, on the configured number."""
-    row = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-    session.add(row)
-    session.commit()
-    return row
+    return make_helpline(session)
 
 
 @pytest.fixture
@@ -52,15 +48,6 @@ def audit_actions(session: Session, object_type: str) -> list[str]:
         .order_by(AuditEvent.id)
     )
     return list(rows)
-
-
-def make_professional(session: Session, last: str, first: str, *numbers: str) -> Professional:
-    details = ProfessionalDetails(
-        last_name=last, first_name=first, title="Dr", phones=[PhoneEntry(n) for n in numbers]
-    )
-    professional = save_professional(session, details).professional
-    session.commit()
-    return professional
 
 
 USER_FORM: dict[str, str | list[str]] = {

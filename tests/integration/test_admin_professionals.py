@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Professional, User
+from tests.factories import make_professional
 from tests.integration.admin_support import (
     admin,
     audit_actions,
     console,
     helpline,
-    make_professional,
     page_text,
     post,
 )
@@ -52,7 +52,7 @@ def test_a_professional_is_added_with_numbers_shown_in_national_format(
 def test_a_number_already_used_by_another_professional_is_refused(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
-    make_professional(session, "Benali", "Karim", "+33612345678")
+    make_professional(session, "+33612345678", last_name="Benali", first_name="Karim")
     response = post(console, "/admin/directory", PROFESSIONAL_FORM)
     page = page_text(response)
     assert response.status_code == 400
@@ -69,7 +69,7 @@ def test_a_number_already_used_by_another_professional_is_refused(
 def test_a_namesake_is_saved_with_a_warning_and_flagged_in_the_list(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
-    first = make_professional(session, "MARTIN", "Clàire", "+33699999999")
+    first = make_professional(session, "+33699999999", last_name="MARTIN", first_name="Clàire")
     response = post(console, "/admin/directory", PROFESSIONAL_FORM)
     assert response.status_code == 302
     warned = page_text(console.get(response.headers["Location"]))
@@ -84,8 +84,8 @@ def test_a_namesake_is_saved_with_a_warning_and_flagged_in_the_list(
 def test_the_directory_is_searched_by_name_and_by_number(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
-    make_professional(session, "Martin", "Claire", "+33612345678")
-    make_professional(session, "Benali", "Karim", "+33623456789")
+    make_professional(session, "+33612345678")
+    make_professional(session, "+33623456789", last_name="Benali", first_name="Karim")
     by_name = page_text(console.get("/admin/directory?q=benal"))
     assert "Karim Benali" in by_name and "Claire Martin" not in by_name
     by_number = page_text(console.get("/admin/directory?q=06 12 34"))
@@ -97,7 +97,7 @@ def test_the_directory_is_searched_by_name_and_by_number(
 def test_a_professional_is_edited_and_a_bad_rpps_refused(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
-    professional = make_professional(session, "Martin", "Claire", "+33612345678")
+    professional = make_professional(session, "+33612345678")
     form = {**PROFESSIONAL_FORM, "phones": "06 12 34 56 78\n07 81 23 45 67", "rpps": "123"}
     refused = post(console, f"/admin/directory/{professional.id}", form)
     assert refused.status_code == 400

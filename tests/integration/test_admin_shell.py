@@ -14,17 +14,17 @@ from hotline.hooks import NavSection
 from hotline.models import Helpline, User
 from interpreter_pool.admin import add_interpreter
 from tests.csrf import signed_csrf_token
+from tests.factories import make_professional, make_user
 from tests.integration.admin_support import (
     USER_FORM,
     admin,
     audit_actions,
     console,
     helpline,
-    make_professional,
     page_text,
     post,
 )
-from tests.integration.test_console_access import csrf_of, make_user, sign_in
+from tests.integration.test_console_access import csrf_of, sign_in
 
 __all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
 
@@ -36,7 +36,7 @@ def test_every_admin_section_renders_for_an_admin(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar", "ti"])
-    professional = make_professional(session, "Martin", "Claire", "+33612345678")
+    professional = make_professional(session, "+33612345678")
     index = page_text(console.get("/admin"))
     for section in ["users", "rota", "hours", "interpreters", "directory", "greeting", "audit"]:
         assert f'href="/admin/{section}"' in index, section
@@ -123,7 +123,8 @@ def test_the_index_shows_the_sections_the_features_registered_in_their_order(
     app: Flask, console: FlaskClient, admin: User
 ) -> None:
     hooks.add_admin_section(
-        app, NavSection("callbacks_console.callbacks", "Rappels", ("admin",), 45, "Les rappels promis.")
+        app,
+        NavSection("callbacks_console.callbacks", "Rappels", ("admin",), 45, "Les rappels promis."),
     )
     hooks.add_admin_section(app, NavSection("console.board", "Tableau", ("nurse",), 46))
     index = page_text(console.get("/admin"))

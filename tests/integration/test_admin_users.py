@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import AuditEvent, User
 from hotline.passwords import check_password
+from tests.factories import make_user
 from tests.integration.admin_support import (
     USER_FORM,
     admin,
@@ -19,7 +20,7 @@ from tests.integration.admin_support import (
     page_text,
     post,
 )
-from tests.integration.test_console_access import make_user, sign_in
+from tests.integration.test_console_access import sign_in
 
 __all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
 

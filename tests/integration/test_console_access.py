@@ -11,11 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import AuditEvent, User
-from hotline.users import create_user
+from hotline.models import AuditEvent
 from tests.conftest import Clock
+from tests.factories import PASSWORD, make_user
 
-PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
@@ -25,14 +24,6 @@ def console(app: Flask) -> FlaskClient:
     client = app.test_client()
     client.environ_base.update({"wsgi.url_scheme": "https", "HTTP_HOST": "hotline.example.org"})
     return client
-
-
-def make_user(session: Session, roles: str, email: str | None = None) -> User:
-    user = create_user(
-        session, email or f"{roles.replace(',', '-')}@example.org", roles.title(), roles, PASSWORD
-    )
-    session.commit()
-    return user
 
 
 def csrf_of(console: FlaskClient, path: str = "/console/login") -> str:

@@ -23,7 +23,8 @@ from hotline.services import log_event
 from interpreter_pool import console as interpreting_console
 from routing import console as routing_console
 from tests.conftest import Clock, call_sid, post_signed, voice_form
-from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
+from tests.factories import make_user
+from tests.integration.test_console_access import console, csrf_of, sign_in
 
 __all__ = ["console"]  # the fixture, imported for these tests
 

@@ -13,7 +13,8 @@ from hotline.models import Helpline, Request
 from interpreter_pool.admin import add_budget, add_interpreter
 from interpreter_pool.models import InterpretingSession, LedgerEntry
 from tests.conftest import HOTLINE_NUMBER
-from tests.integration.test_console_access import console, csrf_of, make_user, sign_in
+from tests.factories import make_user
+from tests.integration.test_console_access import console, csrf_of, sign_in
 
 __all__ = ["console"]  # the fixture, imported for these tests
 

@@ -10,22 +10,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
-from hotline.models import Call, Professional, ProfessionalPhone, Request
+from hotline.models import Call, Request
 from hotline.services import next_reference
 from tests.conftest import Clock, call_sid, post_signed, voice_form
-
-
-def make_professional(session: Session, number: str, **fields: str) -> Professional:
-    professional = Professional(
-        title=fields.get("title", "Dr"),
-        first_name=fields.get("first_name", "Claire"),
-        last_name=fields.get("last_name", "Martin"),
-        profession=fields.get("profession", "gp"),
-        phones=[ProfessionalPhone(number=number, label="cabinet")],
-    )
-    session.add(professional)
-    session.commit()
-    return professional
+from tests.factories import make_professional
 
 
 def test_known_gp_is_greeted_by_name_and_a_request_is_opened(

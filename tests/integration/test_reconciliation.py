@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from hotline.models import Call
 from interpreter_pool.finance import post_session_charge, reconcile_session
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.integration.test_console_access import make_user, sign_in
+from tests.factories import make_user
+from tests.integration.test_console_access import sign_in
 from tests.integration.test_ledger import T0, connected_session
 
 
