@@ -21,6 +21,7 @@ from hotline.telephony.client import build_rest_client
 from hotline.voice_twiml import spoken_reference
 from routing.models import Shift
 from tests.e2e.conftest import eventually, listen, until, until_input
+from tests.factories import make_shift
 
 AMELIE, PAUL = "+33600000001", "+33600000002"
 DR_MARTIN = "+33612345678"
@@ -66,10 +67,10 @@ def test_a_friday_night_voicemail_is_called_back_on_monday_at_opening_by_mondays
     amelie = db.scalars(select(User).where(User.phone == AMELIE)).one()
     paul = db.scalars(select(User).where(User.phone == PAUL)).one()
     db.execute(delete(Shift))
-    db.add(Shift(helpline_id=1, user_id=amelie.id, starts_at=FRIDAY_NIGHT - timedelta(hours=12),
-                 ends_at=FRIDAY_NIGHT + timedelta(hours=10)))  # fmt: skip
-    db.add(Shift(helpline_id=1, user_id=paul.id, starts_at=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
-                 ends_at=datetime(2026, 11, 23, 19, 0, tzinfo=UTC)))  # fmt: skip
+    make_shift(db, amelie, helpline_id=1, starts_at=FRIDAY_NIGHT - timedelta(hours=12),
+               ends_at=FRIDAY_NIGHT + timedelta(hours=10))  # fmt: skip
+    make_shift(db, paul, helpline_id=1, starts_at=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
+               ends_at=datetime(2026, 11, 23, 19, 0, tzinfo=UTC))  # fmt: skip
     db.commit()
 
     gp = stack.sandbox.place_call(from_=DR_MARTIN, to=stack.settings.hotline_number)

@@ -15,7 +15,6 @@ from twilio.rest import Client
 
 from hotline.cli import cli
 from hotline.db import Database
-from hotline.models import Helpline
 from hotline.sandbox import Sandbox
 from hotline.telephony.client import build_rest_client
 from tests.conftest import (
@@ -27,6 +26,7 @@ from tests.conftest import (
     make_settings,
 )
 from tests.contract.openapi import validate_request, validate_response
+from tests.factories import make_helpline
 
 SECOND_HELPLINE = "+33562000000"
 BOUGHT_WITH = "https://demo.twilio.com/welcome/voice/"
@@ -60,8 +60,8 @@ def database_url(tmp_path: Path) -> str:
     url = fresh_database_url("sqlite", tmp_path)
     database = Database.from_url(url)
     with database.session() as session:
-        session.add(Helpline(name="Permanence", phone_number=HOTLINE_NUMBER))
-        session.add(Helpline(name="Permanence 31", phone_number=SECOND_HELPLINE))
+        make_helpline(session)
+        make_helpline(session, name="Permanence 31", phone_number=SECOND_HELPLINE)
         session.commit()
     database.dispose()
     return url

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline, OutboxMessage, Request
+from hotline.models import OutboxMessage
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.dispatch import send_digits_for
 from interpreter_pool.models import Interpreter, InterpretingSession
@@ -19,12 +19,12 @@ from interpreter_pool.services import candidates, ring_step
 from interpreter_pool.twiml import InterpretingUrls
 from tests.conftest import (
     ACCOUNT_SID,
-    HOTLINE_NUMBER,
     PUBLIC_BASE_URL,
     call_sid,
     post_signed,
     voice_form,
 )
+from tests.factories import make_interpreting_session, make_request
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ROOT = PUBLIC_BASE_URL
@@ -34,11 +34,6 @@ AGENCY_LEG = call_sid(901)
 
 def agency_session(session: Session, status: str = "dispatching") -> InterpretingSession:
     """A session at its agency step: the individuals did not answer."""
-    helpline = session.scalars(select(Helpline)).first()
-    if helpline is None:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
     agency = add_interpreter(
         session,
         "Agence Sud",
@@ -48,15 +43,11 @@ def agency_session(session: Session, status: str = "dispatching") -> Interpretin
         access_code="1234",
         agency_codes={"ar": "11"},
     )
-    request = Request(reference="2026-00042", helpline_id=helpline.id, opened_at=T0)
-    session.add(request)
-    session.flush()
-    interpreting = InterpretingSession(
-        request_id=request.id,
-        language="ar",
+    request = make_request(session, reference="2026-00042")
+    interpreting = make_interpreting_session(
+        session,
+        request,
         gp_call_sid=GP,
-        conference_name=f"req-{request.id}",
-        strategy="all",
         plan=[
             [{"interpreter_id": 99, "kind": "individual", "name": "X", "timeout_s": 30}],
             [
@@ -72,10 +63,7 @@ def agency_session(session: Session, status: str = "dispatching") -> Interpretin
         ],
         current_step=1,
         status=status,
-        requested_at=T0,
-        deadline_at=T0 + timedelta(minutes=2),
     )
-    session.add(interpreting)
     session.commit()
     return interpreting
 

@@ -20,17 +20,24 @@ from callbacks.models import CallbackTask
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo import ThreadedServer
-from hotline.models import Call, Helpline, OutboxMessage, Request, User
+from hotline.models import Call, OutboxMessage, Request
 from hotline.outbox import resend_unsent
 from hotline.sandbox import Sandbox
 from hotline.telephony.client import build_rest_client
-from routing.models import Shift
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     HOTLINE_NUMBER,
     fresh_database_url,
     make_settings,
+)
+from tests.factories import (
+    make_call,
+    make_callback_task,
+    make_helpline,
+    make_request,
+    make_shift,
+    make_user,
 )
 
 NURSE_PHONE = "+33600000001"
@@ -58,24 +65,14 @@ class Platform:
     def seed(self, count: int) -> None:
         now = datetime.now(UTC)
         with self.database.session() as session:
-            helpline = Helpline(
-                name="Permanence", phone_number=HOTLINE_NUMBER, opening_hours="mon-sun 00:00-24:00"
-            )
-            nurse = User(
-                email="nurse@example.org",
-                display_name="Amélie Roux",
-                roles="nurse",
-                phone=NURSE_PHONE,
-            )
-            session.add_all([helpline, nurse])
-            session.flush()
-            session.add(
-                Shift(
-                    helpline_id=helpline.id,
-                    user_id=nurse.id,
-                    starts_at=now - timedelta(hours=1),
-                    ends_at=now + timedelta(hours=8),
-                )
+            helpline = make_helpline(session, opening_hours="mon-sun 00:00-24:00")
+            nurse = make_user(session, "nurse", display_name="Amélie Roux", phone=NURSE_PHONE)
+            make_shift(
+                session,
+                nurse,
+                helpline,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=8),
             )
             session.execute(
                 insert(Request),
@@ -253,40 +250,32 @@ def test_the_retention_purge_removes_numbers_and_free_text_and_keeps_the_counts(
     database = Database.from_url(url)
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     with database.session() as session:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
+        helpline = make_helpline(session)
         for n, age_days in enumerate([1000, 800, 30]):
-            request = Request(
+            request = make_request(
+                session,
+                helpline,
                 reference=f"2026-{n:05d}",
-                helpline_id=helpline.id,
                 opened_at=now - timedelta(days=age_days),
                 caller_number="+33612345678",
                 notes="Suivi social à prévoir",
                 category="orientation",
                 outcome="resolved",
             )
-            session.add(request)
-            session.flush()
-            session.add(
-                Call(
-                    sid=f"CA{n:032d}",
-                    request_id=request.id,
-                    direction="inbound",
-                    from_number="+33612345678",
-                    to_number=HOTLINE_NUMBER,
-                    status="completed",
-                    duration_s=120,
-                )
+            make_call(
+                session,
+                sid=f"CA{n:032d}",
+                request_id=request.id,
+                from_number="+33612345678",
+                to_number=HOTLINE_NUMBER,
+                duration_s=120,
             )
-            session.add(
-                CallbackTask(
-                    request_id=request.id,
-                    phone="+33612345678",
-                    reason="voicemail",
-                    due_at=now,
-                    recording_url="https://api.twilio.com/rec",
-                )
+            make_callback_task(
+                session,
+                request,
+                phone="+33612345678",
+                due_at=now,
+                recording_url="https://api.twilio.com/rec",
             )
         session.commit()
 

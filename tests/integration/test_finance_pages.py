@@ -9,11 +9,14 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline, Request
 from interpreter_pool.admin import add_budget, add_interpreter
-from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.conftest import HOTLINE_NUMBER
-from tests.factories import make_user
+from tests.factories import (
+    make_helpline,
+    make_interpreting_session,
+    make_ledger_entry,
+    make_request,
+    make_user,
+)
 from tests.integration.test_console_access import console, csrf_of, sign_in
 
 __all__ = ["console"]  # the fixture, imported for these tests
@@ -24,9 +27,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def test_the_finance_page_shows_the_budget_its_forecast_and_the_spend(
     console: FlaskClient, session: Session
 ) -> None:
-    helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-    session.add(helpline)
-    session.flush()
+    make_helpline(session)
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
     add_budget(
         session,
@@ -37,19 +38,17 @@ def test_the_finance_page_shows_the_budget_its_forecast_and_the_spend(
         hours_cap=250,
     )
     for day in range(10):
-        session.add(
-            LedgerEntry(
-                posted_at=T0,
-                kind="charge",
-                interpreter_id=interpreter.id,
-                language="ar",
-                service_at=T0 - timedelta(days=day),
-                duration_s=1200,
-                billable_s=1200,
-                amount=Decimal("70.00"),
-                label=f"Séance {day}",
-                dedupe_key=f"s{day}",
-            )
+        make_ledger_entry(
+            session,
+            posted_at=T0,
+            interpreter_id=interpreter.id,
+            language="ar",
+            service_at=T0 - timedelta(days=day),
+            duration_s=1200,
+            billable_s=1200,
+            amount=Decimal("70.00"),
+            label=f"Séance {day}",
+            dedupe_key=f"s{day}",
         )
     make_user(session, "finance", "finance@example.org")
     assert sign_in(console, "finance@example.org") == 302
@@ -73,29 +72,19 @@ def test_the_finance_page_shows_the_budget_its_forecast_and_the_spend(
 
 
 def test_the_invoice_check_lists_each_difference(console: FlaskClient, session: Session) -> None:
-    helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-    session.add(helpline)
-    session.flush()
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
     for n, (hour, minutes, amount) in enumerate([(10, 16, "56.00"), (14, 20, "70.00")]):
-        request = Request(reference=f"2026-0000{n + 1}", helpline_id=helpline.id, opened_at=T0)
-        session.add(request)
-        session.flush()
+        request = make_request(session, reference=f"2026-0000{n + 1}", opened_at=T0)
         started = datetime(2026, 11, 23, hour - 1, 0, tzinfo=UTC)
-        interpreting = InterpretingSession(
-            request_id=request.id, language="ar", conference_name="r", strategy="all", plan=[],
-            status="ended", interpreter_id=interpreter.id, requested_at=started,
-            deadline_at=started,
+        interpreting = make_interpreting_session(
+            session, request, conference_name="r", status="ended",
+            interpreter_id=interpreter.id, requested_at=started, deadline_at=started,
         )  # fmt: skip
-        session.add(interpreting)
-        session.flush()
-        session.add(
-            LedgerEntry(
-                posted_at=T0, kind="charge", interpreting_session_id=interpreting.id,
-                interpreter_id=interpreter.id, language="ar", service_at=started,
-                duration_s=minutes * 60, billable_s=minutes * 60, amount=Decimal(amount),
-                label="Séance", dedupe_key=f"c{n}",
-            )
+        make_ledger_entry(
+            session, posted_at=T0, interpreting_session_id=interpreting.id,
+            interpreter_id=interpreter.id, language="ar", service_at=started,
+            duration_s=minutes * 60, billable_s=minutes * 60, amount=Decimal(amount),
+            label="Séance", dedupe_key=f"c{n}",
         )  # fmt: skip
     make_user(session, "finance", "finance@example.org")
     assert sign_in(console, "finance@example.org") == 302

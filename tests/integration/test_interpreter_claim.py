@@ -13,7 +13,6 @@ from sqlalchemy import select
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo import ThreadedServer
-from hotline.models import Helpline, Request
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.models import InterpretingSession
 from tests.conftest import (
@@ -25,6 +24,7 @@ from tests.conftest import (
     make_settings,
     twilio_signature,
 )
+from tests.factories import make_helpline, make_interpreting_session, make_request
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ROUNDS = 8
@@ -36,27 +36,18 @@ def test_two_interpreters_pressing_1_together_only_one_is_bridged(
     url = fresh_database_url(backend, tmp_path)
     database = Database.from_url(url)
     with database.session() as session:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
+        helpline = make_helpline(session)
         first = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
         second = add_interpreter(session, "Youssef Amrani", "+33610000002", ["ar"])
         session_ids = []
         for n in range(ROUNDS):
-            request = Request(reference=f"2026-{n + 1:05d}", helpline_id=helpline.id, opened_at=T0)
-            session.add(request)
-            session.flush()
-            interpreting = InterpretingSession(
-                request_id=request.id,
-                language="ar",
-                conference_name=f"req-{request.id}",
-                strategy="all",
+            request = make_request(session, helpline, reference=f"2026-{n + 1:05d}", opened_at=T0)
+            interpreting = make_interpreting_session(
+                session,
+                request,
                 plan=[[{"interpreter_id": first.id}, {"interpreter_id": second.id}]],
                 requested_at=T0,
-                deadline_at=T0 + timedelta(minutes=2),
             )
-            session.add(interpreting)
-            session.flush()
             session_ids.append(interpreting.id)
         interpreter_ids = [first.id, second.id]
         session.commit()

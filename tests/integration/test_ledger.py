@@ -15,28 +15,36 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline, OutboxMessage, Request
+from hotline.models import OutboxMessage
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.labels import interpreter_label
 from interpreter_pool.models import (
-    Budget,
     BudgetAlert,
     Contract,
+    Interpreter,
     InterpretingSession,
     LedgerEntry,
     LedgerError,
 )
-from tests.conftest import ACCOUNT_SID, HOTLINE_NUMBER, call_sid, post_signed, voice_form
+from tests.conftest import ACCOUNT_SID, call_sid, post_signed, voice_form
+from tests.factories import (
+    make_budget,
+    make_contract,
+    make_interpreting_session,
+    make_ledger_entry,
+    make_request,
+)
 from tests.integration.test_nurse_routing import set_up_rota
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
 NUMBERS = count(1)
 
 
-def per_minute_contract(session: Session, interpreter_id: int) -> Contract:
+def per_minute_contract(session: Session, interpreter: Interpreter) -> Contract:
     """3.50 € a minute, 15-minute minimum, then per minute (a published provider rule)."""
-    contract = Contract(
-        interpreter_id=interpreter_id,
+    return make_contract(
+        session,
+        interpreter,
         name="ISM 2026",
         unit="minute",
         unit_price=Decimal("3.50"),
@@ -45,38 +53,23 @@ def per_minute_contract(session: Session, interpreter_id: int) -> Contract:
         increment_s=60,
         minimum_s=900,
     )
-    session.add(contract)
-    session.flush()
-    return contract
 
 
 def connected_session(session: Session) -> tuple[InterpretingSession, str]:
     """An interpreting session whose interpreter is in the room, with a contract."""
-    helpline = session.scalars(select(Helpline)).first()
-    if helpline is None:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
     n = next(NUMBERS)
     interpreter = add_interpreter(session, f"Interprète {n}", f"+336100{n:05d}", ["ar"])
-    per_minute_contract(session, interpreter.id)
-    request = Request(reference=f"2026-9{n:04d}", helpline_id=helpline.id, opened_at=T0)
-    session.add(request)
-    session.flush()
+    per_minute_contract(session, interpreter)
+    request = make_request(session, reference=f"2026-9{n:04d}", opened_at=T0)
     sid = call_sid(5000 + n)
-    interpreting = InterpretingSession(
-        request_id=request.id,
-        language="ar",
-        conference_name=f"req-{request.id}",
-        strategy="all",
-        plan=[],
+    interpreting = make_interpreting_session(
+        session,
+        request,
         status="connected",
         interpreter_id=interpreter.id,
         connected_call_sid=sid,
         requested_at=T0,
-        deadline_at=T0 + timedelta(minutes=2),
     )
-    session.add(interpreting)
     session.commit()
     return interpreting, sid
 
@@ -156,7 +149,8 @@ def test_a_posted_entry_is_never_edited_nor_deleted(client: FlaskClient, session
 def test_a_budget_at_79_percent_plus_one_session_fires_the_80_percent_alert_once(
     client: FlaskClient, session: Session
 ) -> None:
-    budget = Budget(
+    budget = make_budget(
+        session,
         name="ARS 2026",
         funder_line="FIR mission 2",
         starts_on=date(2026, 1, 1),
@@ -164,16 +158,14 @@ def test_a_budget_at_79_percent_plus_one_session_fires_the_80_percent_alert_once
         amount=Decimal("1000.00"),
         hours_cap=250,
     )
-    session.add(budget)
-    session.add(
-        LedgerEntry(
-            posted_at=T0 - timedelta(days=3),
-            kind="charge",
-            service_at=T0 - timedelta(days=3),
-            amount=Decimal("790.00"),
-            label="Séances antérieures",
-            dedupe_key="earlier",
-        )
+    make_ledger_entry(
+        session,
+        posted_at=T0 - timedelta(days=3),
+        kind="charge",
+        service_at=T0 - timedelta(days=3),
+        amount=Decimal("790.00"),
+        label="Séances antérieures",
+        dedupe_key="earlier",
     )
     session.commit()
     interpreting, sid = connected_session(session)
@@ -211,24 +203,22 @@ def test_with_the_approval_policy_an_exhausted_budget_sends_the_gp_to_the_nurse(
 ) -> None:
     set_up_rota(session)
     add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
-    session.add(
-        Budget(
-            name="ARS 2026",
-            starts_on=date(2026, 1, 1),
-            ends_on=date(2026, 12, 31),
-            amount=Decimal("100.00"),
-            policy="approval",
-        )
+    make_budget(
+        session,
+        name="ARS 2026",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        amount=Decimal("100.00"),
+        policy="approval",
     )
-    session.add(
-        LedgerEntry(
-            posted_at=T0,
-            kind="charge",
-            service_at=T0 - timedelta(days=1),
-            amount=Decimal("100.00"),
-            label="Séances",
-            dedupe_key="spent",
-        )
+    make_ledger_entry(
+        session,
+        posted_at=T0,
+        kind="charge",
+        service_at=T0 - timedelta(days=1),
+        amount=Decimal("100.00"),
+        label="Séances",
+        dedupe_key="spent",
     )
     session.commit()
     gp = call_sid(777)

@@ -22,7 +22,6 @@ from hotline.legs import address_of
 from hotline.models import (
     Call,
     Conference,
-    Helpline,
     OutboxMessage,
     Participation,
     Request,
@@ -42,6 +41,7 @@ from tests.conftest import (
     post_signed,
     voice_form,
 )
+from tests.factories import make_helpline, make_nurse_routing, make_request, the_helpline
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Paris: open
 GP_SID = call_sid(500)
@@ -49,11 +49,7 @@ GP_SID = call_sid(500)
 
 def set_up_rota(session: Session, *, browser_too: bool = False) -> tuple[User, User]:
     """The default helpline with a nurse on duty and a backup, both on the rota now."""
-    helpline = session.scalars(select(Helpline)).first()
-    if helpline is None:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
+    helpline = the_helpline(session)
     amelie = admin.add_nurse(
         session,
         "amelie@example.org",
@@ -365,14 +361,7 @@ def test_exactly_one_of_many_simultaneous_claims_takes_the_call(
     database = Database.from_url(url)
     with database.session() as session:
         request = _bare_request(session)
-        routing = NurseRouting(
-            request_id=request.id,
-            gp_call_sid=GP_SID,
-            conference_name=f"req-{request.id}",
-            plan=[[]],
-            created_at=T0,
-        )
-        session.add(routing)
+        routing = make_nurse_routing(session, request, gp_call_sid=GP_SID, created_at=T0)
         session.commit()
         routing_id = routing.id
     barrier = threading.Barrier(6)
@@ -399,13 +388,7 @@ def test_exactly_one_of_many_simultaneous_claims_takes_the_call(
 
 
 def _bare_request(session: Session) -> Request:
-    helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-    session.add(helpline)
-    session.flush()
-    request = Request(reference="2026-00001", helpline_id=helpline.id, opened_at=T0)
-    session.add(request)
-    session.flush()
-    return request
+    return make_request(session, make_helpline(session), reference="2026-00001", opened_at=T0)
 
 
 @pytest.mark.parametrize(

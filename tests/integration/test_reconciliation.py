@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Call
 from interpreter_pool.finance import post_session_charge, reconcile_session
 from interpreter_pool.models import InterpretingSession, LedgerEntry
-from tests.factories import make_user
+from tests.factories import make_call, make_user
 from tests.integration.test_console_access import sign_in
 from tests.integration.test_ledger import T0, connected_session
 
@@ -34,7 +34,8 @@ class TwilioLeg:
 
 
 def answered_leg(session: Session, interpreting: InterpretingSession, sid: str) -> Call:
-    call = Call(
+    return make_call(
+        session,
         sid=sid,
         direction="outbound-api",
         role="interpreter",
@@ -44,9 +45,6 @@ def answered_leg(session: Session, interpreting: InterpretingSession, sid: str) 
         created_at=T0,
         answered_at=T0,
     )
-    session.add(call)
-    session.flush()
-    return call
 
 
 def session_in_room(
@@ -128,7 +126,8 @@ def test_the_finance_page_shows_the_telephony_cost_apart_from_the_interpreting_c
 ) -> None:
     interpreting, leg = session_in_room(session, screening_s=10, in_room_s=960)
     reconcile_session(session, interpreting, leg, T0 + timedelta(hours=1))
-    gp_leg = Call(
+    make_call(
+        session,
         sid="CA" + "7" * 32,
         direction="inbound",
         status="completed",
@@ -139,7 +138,6 @@ def test_the_finance_page_shows_the_telephony_cost_apart_from_the_interpreting_c
         price_unit="USD",
         priced_at=T0 + timedelta(hours=1),
     )
-    session.add(gp_leg)
     finance = make_user(session, "finance")
     session.commit()
     assert sign_in(client, finance.email) == 302

@@ -13,7 +13,8 @@ from hotline.cli import cli
 from hotline.db import Database
 from hotline.models import Helpline, User
 from routing.models import Closure, Shift
-from tests.conftest import HOTLINE_NUMBER, fresh_database_url, make_settings
+from tests.conftest import fresh_database_url, make_settings
+from tests.factories import make_helpline
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def database_url(backend: str, tmp_path: Path) -> str:
     url = fresh_database_url(backend, tmp_path)
     database = Database.from_url(url)
     with database.session() as session:
-        session.add(Helpline(name="Permanence", phone_number=HOTLINE_NUMBER))
+        make_helpline(session)
         session.commit()
     database.dispose()
     return url

@@ -34,13 +34,14 @@ def paris(
     return datetime(year, month, day, hour, minute, tzinfo=PARIS, fold=fold).astimezone(UTC)
 
 
-def make_shift(
+def rota_shift(
     user_id: int, rank: Rank = "on_duty", *, start_h: int = 8, end_h: int = 19, day: int = 16
 ) -> Shift:
+    """A plan's Shift (a plain value, not the table row tests/factories.py makes), 16 June."""
     return Shift(user_id, paris(2026, 6, day, start_h), paris(2026, 6, day, end_h), rank)
 
 
-def make_nurse(
+def rota_nurse(
     nurse_id: int,
     *,
     browser: bool = True,
@@ -48,6 +49,7 @@ def make_nurse(
     is_available: bool = True,
     is_in_console: bool = True,
 ) -> Nurse:
+    """A plan's Nurse (a plain value, not a User row), reachable by browser and phone."""
     return Nurse(
         id=nurse_id,
         display_name=f"Infirmière {nurse_id}",
@@ -67,8 +69,8 @@ def test_on_duty_nurse_browser_and_phone_ring_together_then_backup() -> None:
     plan = build_routing_plan(
         TUESDAY_10H,
         OFFICE,
-        [make_shift(2, "backup"), make_shift(1)],
-        [make_nurse(1), make_nurse(2)],
+        [rota_shift(2, "backup"), rota_shift(1)],
+        [rota_nurse(1), rota_nurse(2)],
     )
     assert plan.is_open and plan.then_voicemail and plan.reason is None
     assert rung(plan) == [
@@ -81,7 +83,7 @@ def test_on_duty_nurse_browser_and_phone_ring_together_then_backup() -> None:
 
 def test_browser_rings_before_phone_when_asked_to_ring_them_apart() -> None:
     plan = build_routing_plan(
-        TUESDAY_10H, OFFICE, [make_shift(1)], [make_nurse(1)], phone_with_browser=False
+        TUESDAY_10H, OFFICE, [rota_shift(1)], [rota_nurse(1)], phone_with_browser=False
     )
     assert rung(plan) == [["client:nurse_1"], ["phone:+33612345671"]]
 
@@ -89,33 +91,33 @@ def test_browser_rings_before_phone_when_asked_to_ring_them_apart() -> None:
 @pytest.mark.parametrize(
     ("nurse", "expected"),
     [
-        pytest.param(make_nurse(1), [["client:nurse_1", "phone:+33612345671"]], id="both"),
-        pytest.param(make_nurse(1, is_in_console=False), [["phone:+33612345671"]], id="signed-out"),
-        pytest.param(make_nurse(1, phone=False), [["client:nurse_1"]], id="browser-only"),
-        pytest.param(make_nurse(1, browser=False), [["phone:+33612345671"]], id="phone-only"),
-        pytest.param(make_nurse(1, phone=False, is_in_console=False), [], id="unreachable"),
-        pytest.param(make_nurse(1, is_available=False), [], id="unavailable"),
+        pytest.param(rota_nurse(1), [["client:nurse_1", "phone:+33612345671"]], id="both"),
+        pytest.param(rota_nurse(1, is_in_console=False), [["phone:+33612345671"]], id="signed-out"),
+        pytest.param(rota_nurse(1, phone=False), [["client:nurse_1"]], id="browser-only"),
+        pytest.param(rota_nurse(1, browser=False), [["phone:+33612345671"]], id="phone-only"),
+        pytest.param(rota_nurse(1, phone=False, is_in_console=False), [], id="unreachable"),
+        pytest.param(rota_nurse(1, is_available=False), [], id="unavailable"),
         pytest.param(Nurse(1, "Infirmière 1", phone="06 12 34 56 71"), [], id="phone-not-e164"),
     ],
 )
 def test_what_rings_for_one_on_duty_nurse(nurse: Nurse, expected: list[list[str]]) -> None:
-    plan = build_routing_plan(TUESDAY_10H, OFFICE, [make_shift(1)], [nurse])
+    plan = build_routing_plan(TUESDAY_10H, OFFICE, [rota_shift(1)], [nurse])
     assert rung(plan) == expected
     assert plan.reason == (None if expected else NOBODY_REACHABLE)
     assert plan.then_voicemail
 
 
 def test_unavailable_on_duty_nurse_is_skipped_for_the_next_one() -> None:
-    nurses = [make_nurse(1, is_available=False), make_nurse(2), make_nurse(3)]
-    shifts = [make_shift(1), make_shift(2), make_shift(3, "backup")]
+    nurses = [rota_nurse(1, is_available=False), rota_nurse(2), rota_nurse(3)]
+    shifts = [rota_shift(1), rota_shift(2), rota_shift(3, "backup")]
     plan = build_routing_plan(TUESDAY_10H, OFFICE, shifts, nurses)
     assert [step[0].nurse_id for step in plan.steps()] == [2, 3]
 
 
 def test_backup_rings_only_once_every_on_duty_nurse_is_exhausted() -> None:
     # The backup's shift started earliest and her id is lowest: rank still comes first.
-    shifts = [make_shift(1, "backup", start_h=6), make_shift(3, start_h=9), make_shift(2)]
-    nurses = [make_nurse(i) for i in (1, 2, 3)]
+    shifts = [rota_shift(1, "backup", start_h=6), rota_shift(3, start_h=9), rota_shift(2)]
+    nurses = [rota_nurse(i) for i in (1, 2, 3)]
     plan = build_routing_plan(
         TUESDAY_10H, OFFICE, shifts, nurses, ring_timeout_s=15, backup_ring_timeout_s=30
     )
@@ -127,12 +129,12 @@ def test_backup_rings_only_once_every_on_duty_nurse_is_exhausted() -> None:
 
 
 def test_ties_are_broken_by_shift_start_then_nurse_id() -> None:
-    shifts = [make_shift(9, start_h=8), make_shift(4, start_h=9), make_shift(7, start_h=8)]
+    shifts = [rota_shift(9, start_h=8), rota_shift(4, start_h=9), rota_shift(7, start_h=8)]
     assert on_duty_nurses(shifts, TUESDAY_10H) == [7, 9, 4]
 
 
 def test_a_nurse_on_duty_and_in_backup_rings_once_as_on_duty() -> None:
-    shifts = [make_shift(1, "backup", start_h=6), make_shift(1, start_h=9), make_shift(2, "backup")]
+    shifts = [rota_shift(1, "backup", start_h=6), rota_shift(1, start_h=9), rota_shift(2, "backup")]
     assert [(s.user_id, s.rank) for s in covering_shifts(shifts, TUESDAY_10H)] == [
         (1, "on_duty"),
         (2, "backup"),
@@ -141,12 +143,12 @@ def test_a_nurse_on_duty_and_in_backup_rings_once_as_on_duty() -> None:
 
 
 def test_shift_of_an_unknown_nurse_is_skipped() -> None:
-    plan = build_routing_plan(TUESDAY_10H, OFFICE, [make_shift(5), make_shift(1)], [make_nurse(1)])
+    plan = build_routing_plan(TUESDAY_10H, OFFICE, [rota_shift(5), rota_shift(1)], [rota_nurse(1)])
     assert rung(plan) == [["client:nurse_1", "phone:+33612345671"]]
 
 
 def test_nobody_on_shift_goes_straight_to_voicemail_while_open() -> None:
-    plan = build_routing_plan(TUESDAY_10H, OFFICE, [make_shift(1, day=15)], [make_nurse(1)])
+    plan = build_routing_plan(TUESDAY_10H, OFFICE, [rota_shift(1, day=15)], [rota_nurse(1)])
     assert plan == RoutingPlan(is_open=True, targets=(), reason=NOBODY_REACHABLE)
 
 
@@ -162,7 +164,7 @@ def test_out_of_hours_plan_has_no_targets_and_says_why(
     now: datetime, reason: str, opens_at: datetime
 ) -> None:
     shift = Shift(1, now - timedelta(hours=1), now + timedelta(hours=1))
-    plan = build_routing_plan(now, OFFICE, [shift], [make_nurse(1)])
+    plan = build_routing_plan(now, OFFICE, [shift], [rota_nurse(1)])
     assert plan == RoutingPlan(
         is_open=False, targets=(), then_voicemail=True, reason=reason, opens_at=opens_at
     )
@@ -205,7 +207,7 @@ def test_night_shift_across_dst_change_covers_the_small_hours(
     for *wall, fold in inside:
         now = paris(*wall, fold=fold)
         assert night.covers(now)
-        plan = build_routing_plan(now, ALWAYS, [night], [make_nurse(1)])
+        plan = build_routing_plan(now, ALWAYS, [night], [rota_nurse(1)])
         assert [t.nurse_id for t in plan.targets] == [1, 1]
 
 
@@ -221,7 +223,7 @@ def test_shift_must_be_aware_and_forward() -> None:
 # --- properties -------------------------------------------------------------------------------
 
 nurses_st = st.builds(
-    make_nurse,
+    rota_nurse,
     st.integers(min_value=1, max_value=6),
     browser=st.booleans(),
     phone=st.booleans(),
@@ -229,7 +231,7 @@ nurses_st = st.builds(
     is_in_console=st.booleans(),
 )
 shifts_st = st.builds(
-    make_shift,
+    rota_shift,
     st.integers(min_value=1, max_value=8),
     st.sampled_from(["on_duty", "backup"]),
     start_h=st.integers(min_value=0, max_value=10),
