@@ -55,10 +55,10 @@ def create_app(
     app.teardown_appcontext(close_db_session)
     hooks.init_app(app)
 
-    from callbacks import (
-        console_views,  # noqa: F401 - the callbacks page, on the console
-        retention,  # noqa: F401 - its outbox handler (recording deleted)
-    )
+    import callbacks
+    import interpreter_pool
+    import routing
+    from callbacks import console_views  # noqa: F401 - the callbacks page, on the console
     from callbacks.views import bp as callback_bp
     from hotline import (
         desk,  # noqa: F401 - the nurse's pages, on the console blueprint
@@ -82,6 +82,9 @@ def create_app(
     app.register_blueprint(console_bp)
     app.register_blueprint(finance_bp)
     app.register_blueprint(admin_bp)
+    routing.init_app(app)
+    interpreter_pool.init_app(app)
+    callbacks.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     app.jinja_env.globals["nav_items"] = nav_items

@@ -22,13 +22,14 @@ from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.services import log_event
 from hotline.web import commit, db_session, now, settings
-from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool.labels import is_interpreter_label
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession
+from interpreter_pool.pool import language_menu, pool_languages
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
+from routing import transfer as nurse_actions
 from routing.models import NurseRouting
 from routing.twiml import NurseUrls
 
@@ -198,14 +199,14 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
                 .limit(10)
             )
         )
-    menu = interpreting.language_menu(session, call_request.helpline, now())
-    pool = interpreting.pool_languages(session)
+    menu = language_menu(session, call_request.helpline, now())
+    pool = pool_languages(session)
     menu_codes = [code for _digit, code in menu]
     languages = [(c, language_name(c, "fr", capitalise=True)) for c in menu_codes] + sorted(
         ((c, language_name(c, "fr", capitalise=True)) for c in pool if c not in menu_codes),
         key=lambda item: item[1],
     )
-    exhausted = finance.needs_approval(session, now(), settings().timezone)
+    exhausted = interpreting.budget_needing_approval(session, call_request, now())
     professional = call_request.professional
     live = _live_interpreting(call_request)
     return render_template(
@@ -317,8 +318,12 @@ def add_interpreter_form(request_id: int) -> Response:
     call_request = _request_or_404(request_id)
     code = request.form.get("language", "")
     session = db_session()
-    exhausted = finance.needs_approval(session, now(), settings().timezone)
-    if exhausted is not None and request.form.get("approved") != "1":
+    try:
+        interpreting.check_budget(
+            session, call_request, code, now(), nurse_id=me.id,
+            approved=request.form.get("approved") == "1",
+        )  # fmt: skip
+    except interpreting.ApprovalNeededError:
         flash(_("Budget épuisé : cochez la validation pour appeler un interprète."), "error")
         return redirect(url_for("console.request_form", request_id=request_id))
     try:
@@ -368,8 +373,8 @@ def transfer_form(request_id: int) -> Response:
         flash(_("Choisissez une infirmière."), "error")
         return redirect(url_for("console.request_form", request_id=request_id))
     try:
-        routing.transfer(
-            db_session(), call_request, me.id, colleague, now(), NurseUrls(settings().public_root)
+        nurse_actions.transfer(
+            db_session(), call_request, me, colleague, now(), NurseUrls(settings().public_root)
         )
     except PermissionError:
         flash(_("Cet appel n'est pas le vôtre."), "error")
@@ -377,7 +382,6 @@ def transfer_form(request_id: int) -> Response:
     except ValueError as error:
         flash(str(error), "error")
         return redirect(url_for("console.request_form", request_id=request_id))
-    audit.record(db_session(), me, "transfer", "request", call_request.id, now(), to=colleague.id)
     commit()
     flash(
         _(
@@ -397,11 +401,9 @@ def hold(request_id: int) -> Response:
     call_request = _request_or_404(request_id)
     on_hold = request.form.get("hold") == "1"
     urls = NurseUrls(settings().public_root)
-    if not routing.hold_gp(db_session(), call_request, me.id, on_hold, now(), urls):
+    if not nurse_actions.hold(db_session(), call_request, me, on_hold, now(), urls):
         flash(_("Aucun appel en cours à mettre en attente."), "error")
         return redirect(url_for("console.request_form", request_id=request_id))
-    action = "hold" if on_hold else "resume"
-    audit.record(db_session(), me, action, "request", call_request.id, now())
     commit()
     flash(
         _("Le médecin est en attente.") if on_hold else _("Le médecin est de nouveau en ligne."),

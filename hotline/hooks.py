@@ -11,13 +11,15 @@ flush, never commit (the caller's transaction commits once):
 - ``presence_closed``: a participant's stay in a conference room is known from join to leave
   (``presence``: the ``ConferencePresence`` row).
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
-  (``request``, ``reason``, and what the flow knows).
+  (``request``, ``reason``, and what the flow knows: ``due_at``, the voicemail's
+  ``recording``); send it with ``want_callback``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
@@ -29,6 +31,28 @@ _signals = Namespace()
 gp_left = _signals.signal("gp-left")
 presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
+
+
+def want_callback(
+    session: Any,
+    request: Any,
+    reason: str,
+    due_at: datetime,
+    now: datetime,
+    *,
+    recording: Any = None,
+) -> None:
+    """Ask for a callback of the request's caller (due no earlier than ``due_at``), with the
+    voicemail he left if any; the callbacks feature keeps the promise, once."""
+    callback_wanted.send(
+        None,
+        session=session,
+        request=request,
+        reason=reason,
+        due_at=due_at,
+        now=now,
+        recording=recording,
+    )
 
 
 @dataclass(frozen=True)

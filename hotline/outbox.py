@@ -45,10 +45,20 @@ FINISH_ATTEMPTS = 3
 CALL_NOT_UPDATABLE = frozenset({20404, 21220})
 
 # Follow-ups by name, given (session, message, now, public_root): "on_sent" after a message was
-# sent (e.g. to note a leg's SID), "on_failure" when it cannot be; they may enqueue more.
+# sent (e.g. to note a leg's SID), "on_failure" when it cannot be; they may enqueue more. A
+# message names them in its payload's "on_sent" and "on_failure"; features fill these tables
+# from their ``init_app`` with ``register``.
 Handler = Callable[[Session, OutboxMessage, datetime, str], None]
 SENT_HANDLERS: dict[str, Handler] = {}
 FAILURE_HANDLERS: dict[str, Handler] = {}
+
+
+def register(kind: str, on_sent: Handler | None = None, on_failure: Handler | None = None) -> None:
+    """Follow-ups of the messages whose payload names ``kind`` (registering again replaces)."""
+    if on_sent is not None:
+        SENT_HANDLERS[kind] = on_sent
+    if on_failure is not None:
+        FAILURE_HANDLERS[kind] = on_failure
 
 
 def enqueue(

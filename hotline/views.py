@@ -23,6 +23,7 @@ from interpreter_pool import services as interpreting
 from interpreter_pool.twiml import InterpretingUrls
 from interpreter_pool.views import interpreting_menu
 from routing import services as routing
+from routing import transfer as nurse_actions
 from routing.views import nurse_response
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def conference() -> tuple[str, int]:
     session = db_session()
     presence = services.record_conference_event(session, event, now())
     if presence is not None:
-        routing.participant_joined(session, presence, now())
+        nurse_actions.participant_joined(session, presence, now())
         if event.event == "participant-join":
             agency.participant_joined(
                 session, presence, now(), InterpretingUrls(settings().public_root)
