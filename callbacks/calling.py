@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
@@ -34,8 +34,6 @@ from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import spoken_name, spoken_reference
-from interpreter_pool.models import InterpretingSession
-from routing.models import NurseRouting
 from routing.services import in_console
 from routing.twiml import nurse_label, room_name
 
@@ -415,25 +413,6 @@ def machine_detected(
         )
     task.gp_call_sid = call_sid
     attempt_failed(session, task, request, now, "machine")
-
-
-def overdue_steps(session: Session, now: datetime) -> list[tuple[str, int]]:
-    """Every ringing step past its deadline, in one statement (the clock asks at each tick):
-    ("routing", id) for nurse routings, ("interpreting", id) for dispatches, ("callback", id)
-    for callback attempts."""
-    query = union_all(
-        select(literal("routing").label("kind"), NurseRouting.id.label("id")).where(
-            NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
-        ),
-        select(literal("interpreting"), InterpretingSession.id).where(
-            InterpretingSession.status == "dispatching",
-            InterpretingSession.step_deadline_at <= now,
-        ),
-        select(literal("callback"), CallbackTask.id).where(
-            CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
-        ),
-    )
-    return [(str(kind), int(owner_id)) for kind, owner_id in session.execute(query).all()]
 
 
 def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bool:

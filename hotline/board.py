@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.i18n import N_, current_locale
 from hotline.i18n import gettext as _
 from hotline.models import Call, Professional, Request, User
+from hotline.phones import format_for_display
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession
 from routing.models import NurseRouting
@@ -86,18 +86,7 @@ LIVE_WINDOW = timedelta(hours=6)
 
 def national(number: str | None) -> str:
     """A number as people write it in France: 06 12 34 56 78 (international ones as they are)."""
-    if not number:
-        return _("numéro masqué")
-    try:
-        parsed = phonenumbers.parse(number, "FR")
-    except phonenumbers.NumberParseException:
-        return number
-    form = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if parsed.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(parsed, form)
+    return format_for_display(number) if number else _("numéro masqué")
 
 
 def caller_name(professional: Professional | None) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from hotline.auth import ROLES
 from hotline.models import User
 from hotline.passwords import hash_password, password_problem
-from routing.admin import phone_e164
+from hotline.phones import phone_e164
 
 
 def parse_roles(text: str) -> str:

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from hotline.i18n import N_
 from hotline.models import Helpline
+from hotline.phones import phone_e164
 from interpreter_pool.budget import parse_thresholds
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
 from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterLanguage
-from routing.admin import phone_e164
 from routing.hours import parse_schedule
 
 ACCESS_CODE_MESSAGES: dict[AccessCodeProblem, str] = {

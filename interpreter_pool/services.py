@@ -24,7 +24,7 @@ from hotline.db import claim
 from hotline.models import Call, Request
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
-from interpreter_pool import finance, twiml
+from interpreter_pool import spending, twiml
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
 from interpreter_pool.models import Budget, Interpreter, InterpretingSession
@@ -48,7 +48,7 @@ class ApprovalNeededError(Exception):
 
 def budget_needing_approval(session: Session, request: Request, now: datetime) -> Budget | None:
     """The exhausted budget whose policy asks for approval today (the helpline's day), if any."""
-    return finance.needs_approval(session, now, request.helpline.timezone)
+    return spending.needs_approval(session, now, request.helpline.timezone)
 
 
 def check_budget(
