@@ -24,6 +24,10 @@ from typing import Any
 
 from blinker import Namespace
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from hotline.models import Request
+from hotline.telephony.parsing import Recording
 
 EXTENSION_KEY = "hotline.hooks"
 
@@ -34,13 +38,13 @@ callback_wanted = _signals.signal("callback-wanted")
 
 
 def want_callback(
-    session: Any,
-    request: Any,
+    session: Session,
+    request: Request,
     reason: str,
     due_at: datetime,
     now: datetime,
     *,
-    recording: Any = None,
+    recording: Recording | None = None,
 ) -> None:
     """Ask for a callback of the request's caller (due no earlier than ``due_at``), with the
     voicemail he left if any; the callbacks feature keeps the promise, once."""
