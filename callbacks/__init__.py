@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from flask import Flask
 
-from callbacks import retention, services
 from hotline import hooks, outbox
+from hotline.i18n import N_
 
 
 def init_app(app: Flask) -> None:
-    """Plug the callbacks feature into the application."""
+    """Plug callbacks into ``app``: webhooks, the console's callbacks page, the menu branch."""
+    # Imported here, not at the top: importing the package (its models, for migrations) must
+    # not load its views.
+    from callbacks import (
+        console_views,  # noqa: F401 - the callbacks page, on the console blueprint
+        retention,
+        services,
+        twiml,
+        views,
+    )
+
+    # blueprints
+    app.register_blueprint(views.bp)
+    # menu
+    hooks.add_menu_branch(app, "3", views.menu_branch, name="callback", prompt=twiml.MENU_PROMPT)
+    # console nav
+    hooks.add_console_section(
+        app, hooks.NavSection("console.callbacks", N_("Rappels"), ("nurse",), order=20)
+    )
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
-    # signals
-    hooks.callback_wanted.connect(services.on_callback_wanted)
+    # signals (callback_wanted is sent with no application: see hotline.hooks)
+    hooks.callback_wanted.connect(services.on_callback_wanted, weak=False)

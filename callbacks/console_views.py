@@ -17,7 +17,7 @@ from hotline.console import bp
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
 
 REASONS = {
     "voicemail": N_("Message vocal"),
@@ -83,7 +83,6 @@ def call_back(task_id: int) -> WerkzeugResponse:
         return redirect(url_for("console.callbacks"))
     started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))
     audit.record(session, me, "call_back", "request", task.request_id, now(), callback_id=task.id)
-    commit()
     if started:
         flash(_("Votre téléphone va sonner : décrochez pour appeler le professionnel."), "success")
     else:
@@ -108,5 +107,4 @@ def recording(task_id: int) -> Response:
     if fetched.status_code != 200:
         abort(502, _("Enregistrement indisponible chez Twilio."))
     audit.record(db_session(), me, "listen", "request", task.request_id, now(), callback_id=task.id)
-    commit()
     return Response(fetched.content, mimetype="audio/wav")

@@ -12,6 +12,7 @@ from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 from routing.twiml import CONFERENCE_EVENTS
 
+MENU_PROMPT = "Pour être rappelé"  # the main menu adds ", tapez 3."
 ASK_TIME = (
     "Tapez l'heure à laquelle vous souhaitez être rappelé, en quatre chiffres : "
     "par exemple 1 4 2 0 pour 14 heures 20. Pour être rappelé dès que possible, tapez 0."

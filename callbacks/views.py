@@ -19,7 +19,7 @@ from hotline.telephony.parsing import (
     parse_voice_request,
 )
 from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
 from routing.hours import describe_moment_fr
 from routing.services import opening_hours
 
@@ -74,7 +74,6 @@ def time() -> Response:
     when_said = describe_moment_fr(task.due_at, hours, now())
     reference = call_request.reference
     number = national(task.phone)
-    commit()
     return twiml(cb_twiml.callback_booked(when_said, number, reference))
 
 
@@ -105,7 +104,6 @@ def nurse_accept() -> Response:
 
 def _accept(task_id: int, attempt: int, call_sid: str) -> Response:
     accepted = calling.nurse_accepts(db_session(), task_id, attempt, call_sid, now(), urls())
-    commit()
     if accepted is None:
         return twiml(cb_twiml.stale())
     room, caller, label = accepted
@@ -124,7 +122,6 @@ def gp() -> Response:
     assert task is not None
     call_request = session.get(Request, task.request_id)
     assert call_request is not None
-    commit()
     return twiml(
         cb_twiml.gp_joins(
             call_request.helpline.name,
@@ -142,7 +139,6 @@ def _leg_status(who: str) -> tuple[str, int]:
     call = services.record_call_status(session, callback, now())
     answered_by = request.form.get("AnsweredBy") or None
     calling.leg_ended(session, task_id, attempt, call, who, now(), answered_by)
-    commit()
     return "", 204
 
 
@@ -155,7 +151,6 @@ def gp_amd() -> tuple[str, int]:
         raise WebhookFormError("missing AnsweredBy")
     task_id, attempt = int_arg("task"), int_arg("attempt")
     calling.machine_detected(db_session(), task_id, attempt, voice.call_sid, answered_by, now())
-    commit()
     return "", 204
 
 
@@ -169,3 +164,11 @@ def nurse_status() -> tuple[str, int]:
 def gp_status() -> tuple[str, int]:
     """Progress of the professional's leg of an attempt."""
     return _leg_status("gp")
+
+
+# --- what callbacks add to the voice flow (connected by callbacks.init_app) -----------------
+
+
+def menu_branch(call_request: Request, call_sid: str) -> VoiceResponse:
+    """The main menu's "call me back"."""
+    return ask_time(call_request)

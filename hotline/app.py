@@ -58,36 +58,26 @@ def create_app(
     import callbacks
     import interpreter_pool
     import routing
-    from callbacks import console_views  # noqa: F401 - the callbacks page, on the console
-    from callbacks.views import bp as callback_bp
     from hotline import (
+        console,
         desk,  # noqa: F401 - the nurse's pages, on the console blueprint
         i18n,
         security,
     )
     from hotline.admin_views import bp as admin_bp
-    from hotline.console import bp as console_bp
-    from hotline.console import nav_items
     from hotline.views import bp as voice_bp
-    from interpreter_pool.api import bp as interpreting_api_bp
-    from interpreter_pool.finance_views import bp as finance_bp
-    from interpreter_pool.views import bp as interpreting_bp
-    from routing.views import bp as nurse_bp
 
     app.register_blueprint(voice_bp)
-    app.register_blueprint(nurse_bp)
-    app.register_blueprint(interpreting_bp)
-    app.register_blueprint(callback_bp)
-    app.register_blueprint(interpreting_api_bp)
-    app.register_blueprint(console_bp)
-    app.register_blueprint(finance_bp)
-    app.register_blueprint(admin_bp)
+    # The features, bottom layer first: each registers its blueprints, menu branch, console
+    # sections and signal receivers (before the console's blueprint, which some add pages to).
     routing.init_app(app)
     interpreter_pool.init_app(app)
     callbacks.init_app(app)
+    console.init_app(app)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(admin_bp)
     i18n.init_app(app)
     security.init_app(app)
-    app.jinja_env.globals["nav_items"] = nav_items
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     redirect,
@@ -17,8 +18,9 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hotline import audit
+from hotline import audit, hooks
 from hotline.auth import current_user
+from hotline.hooks import NavSection
 from hotline.i18n import LOCALES, N_
 from hotline.i18n import gettext as _
 from hotline.models import User
@@ -28,18 +30,26 @@ from hotline.web import db_session, now
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-# (endpoint, label, roles): the console's sections, shown to the roles they serve.
-SECTIONS = [
-    ("console.board", N_("Tableau de bord"), ("nurse",)),
-    ("console.callbacks", N_("Rappels"), ("nurse",)),
-    ("finance.overview", N_("Finances"), ("finance", "admin")),
-    ("admin.index", N_("Administration"), ("admin",)),
-]
+
+def init_app(app: Flask) -> None:
+    """The console's own sections (features add theirs from their ``init_app``)."""
+    # console nav
+    hooks.add_console_section(
+        app, NavSection("console.board", N_("Tableau de bord"), ("nurse",), order=10)
+    )
+    hooks.add_console_section(
+        app, NavSection("admin.index", N_("Administration"), ("admin",), order=90)
+    )
+    app.jinja_env.globals["nav_items"] = nav_items
 
 
-def nav_items() -> list[tuple[str, str, tuple[str, ...]]]:
-    """The sections of the console that this deployment serves."""
-    return [item for item in SECTIONS if item[0] in current_app.view_functions]
+def nav_items() -> list[NavSection]:
+    """The sections of the console that this deployment serves, in order."""
+    return [
+        section
+        for section in hooks.registries().console_nav
+        if section.endpoint in current_app.view_functions
+    ]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -54,9 +64,9 @@ def _safe_next(target: str | None) -> str | None:
 
 def home_for(user: User) -> str:
     """Where a user lands after signing in."""
-    for endpoint, _label, roles in nav_items():
-        if any(user.has_role(role) for role in roles):
-            return url_for(endpoint)
+    for section in nav_items():
+        if any(user.has_role(role) for role in section.roles):
+            return url_for(section.endpoint)
     return url_for("console.index")
 
 

@@ -8,11 +8,24 @@ Signals (blinker), sent with the database session and ``now`` as keyword argumen
 flush, never commit (the caller's transaction commits once):
 
 - ``gp_left``: the GP's call ended (``call``: the ``Call`` row).
+- ``presence_changed``: a participant's join or leave was folded into its presence
+  (``presence``: the ``Participation`` row; ``event``: "participant-join" or "participant-leave").
 - ``presence_closed``: a participant's stay in a conference room is known from join to leave
-  (``presence``: the ``ConferencePresence`` row).
+  (``presence``: the ``Participation`` row), sent on each event once both times are known.
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
   (``request``, ``reason``, and what the flow knows: ``due_at``, the voicemail's
   ``recording``); send it with ``want_callback``.
+
+The application is the sender: a feature connects for its own application with ``connect``, and
+the ground floor sends with ``send``, which calls the receivers in the order they were connected
+(blinker's own ``send`` has no order). ``callback_wanted`` is the exception: flows want a
+callback from outbox threads and clock jobs too, where no application is current, so it is sent
+with no sender (``want_callback``) and its one receiver connects for every sender.
+
+The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
+webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
+the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
+interprète") is read in the menu followed by ", tapez <key>."; ``name`` is logged as the choice.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
@@ -33,6 +46,7 @@ EXTENSION_KEY = "hotline.hooks"
 
 _signals = Namespace()
 gp_left = _signals.signal("gp-left")
+presence_changed = _signals.signal("presence-changed")
 presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
 
@@ -69,18 +83,30 @@ class NavSection:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class MenuOption:
+    """How the main menu names a branch: logged as ``name``, announced with ``prompt``."""
+
+    name: str
+    prompt: str | None = None  # None: the key works but the menu does not announce it
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
 
     # key pressed in the main menu → a function answering that branch's TwiML, in-process
     menu_branches: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # key → how the menu names and announces that branch
+    menu_options: dict[str, MenuOption] = field(default_factory=dict)
     # one batched reader per package: the live states the nurse's board shows
     board_states: list[Callable[..., Any]] = field(default_factory=list)
     # the request page's panels, in order
     request_panels: list[Callable[..., Any]] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
     admin_nav: list[NavSection] = field(default_factory=list)
+    # every receiver connected with ``connect``, in order: ``send`` calls them in this order
+    receivers: list[Callable[..., Any]] = field(default_factory=list)
 
 
 def init_app(app: Flask) -> Registries:
@@ -100,12 +126,51 @@ def registries(app: Flask | None = None) -> Registries:
     return found
 
 
-def add_menu_branch(app: Flask, key: str, answer: Callable[..., Any]) -> None:
-    """The main menu's ``key`` is answered by ``answer`` (one branch a key)."""
-    branches = registries(app).menu_branches
+def add_menu_branch(
+    app: Flask,
+    key: str,
+    answer: Callable[..., Any],
+    *,
+    name: str | None = None,
+    prompt: str | None = None,
+) -> None:
+    """The main menu's ``key`` is answered by ``answer`` (one branch a key).
+
+    ``answer(call_request, call_sid)`` returns the branch's TwiML; ``name`` (the key by default)
+    is logged as the caller's choice, ``prompt`` is what the menu says of the branch.
+    """
+    found = registries(app)
+    branches = found.menu_branches
     if key in branches and branches[key] is not answer:
         raise ValueError(f"menu key {key!r} is already taken")
     branches[key] = answer
+    found.menu_options[key] = MenuOption(name or key, prompt)
+
+
+def menu_prompts(app: Flask | None = None) -> list[tuple[str, str]]:
+    """(key, prompt) of the branches the menu announces, by key."""
+    options = registries(app).menu_options
+    return [
+        (key, option.prompt) for key, option in sorted(options.items()) if option.prompt is not None
+    ]
+
+
+def connect(signal: NamedSignal, app: Flask, receiver: Callable[..., Any]) -> None:
+    """``receiver(app, **kwargs)`` hears ``signal`` when ``app`` sends it (from an init_app)."""
+    signal.connect(receiver, sender=app, weak=False)
+    known = registries(app).receivers
+    if receiver not in known:
+        known.append(receiver)
+
+
+def send(signal: NamedSignal, **kwargs: Any) -> None:
+    """Send ``signal`` from the current application: its receivers run in connection order."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    order = registries(app).receivers
+    connected = list(signal.receivers_for(app))
+    connected.sort(key=lambda receiver: order.index(receiver) if receiver in order else len(order))
+    for receiver in connected:
+        receiver(app, **kwargs)
 
 
 def add_board_state(app: Flask, reader: Callable[..., Any]) -> None:

@@ -1,15 +1,16 @@
-"""Voice webhooks the helpline number points at: thin views over services and TwiML builders."""
+"""Voice webhooks the helpline number points at: thin views over services and TwiML builders.
+
+The menu's branches, and what happens when a GP leaves or a participant comes and goes, are the
+features' (registered from their ``init_app`` through ``hotline.hooks``): this module names none.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Response, request
-from twilio.twiml.voice_response import VoiceResponse
 
-from callbacks.views import ask_time as ask_callback_time
-from hotline import services, voice_twiml
-from hotline.models import Request
+from hotline import hooks, services, voice_twiml
 from hotline.telephony.parsing import (
     parse_call_status,
     parse_conference_event,
@@ -17,14 +18,7 @@ from hotline.telephony.parsing import (
     parse_voice_request,
 )
 from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
-from hotline.web import commit, db_session, now, settings
-from interpreter_pool import agency, finance
-from interpreter_pool import services as interpreting
-from interpreter_pool.twiml import InterpretingUrls
-from interpreter_pool.views import interpreting_menu
-from routing import services as routing
-from routing import transfer as nurse_actions
-from routing.views import nurse_response
+from hotline.web import db_session, now, settings
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +39,10 @@ def incoming() -> Response:
     call = services.start_request(session, voice, now(), settings().hotline_number)
     caller_name = voice_twiml.spoken_name(call.professional)
     greeting = call.helpline.greeting
-    commit()
-    return twiml(voice_twiml.greeting_and_menu(greeting, caller_name, _menu_urls()))
+    # Written now, inside the view: a database that fails here still gets the fallback TwiML
+    # (the commit itself, after the view, is answered the same way by the blueprint).
+    session.flush()
+    return twiml(voice_twiml.greeting_and_menu(greeting, caller_name, _menu_urls(), _prompt()))
 
 
 @bp.post("/menu")
@@ -61,8 +57,9 @@ def menu() -> Response:
         call_request = services.start_request(
             session, voice, now(), settings().hotline_number
         ).request
+    branches = hooks.registries().menu_branches
     if not choice:
-        response = voice_twiml.menu_again(_menu_urls(), attempt, voice_twiml.NO_CHOICE)
+        response = voice_twiml.menu_again(_menu_urls(), attempt, voice_twiml.NO_CHOICE, _prompt())
         kind = "menu_abandoned" if attempt > voice_twiml.MAX_MENU_ATTEMPTS else "menu_no_choice"
         services.log_event(
             session,
@@ -72,8 +69,10 @@ def menu() -> Response:
             call_sid=voice.call_sid,
             dedupe_key=f"menu:{voice.call_sid}:{attempt}",
         )
-    elif choice not in voice_twiml.MENU_CHOICES:
-        response = voice_twiml.menu_again(_menu_urls(), attempt + 1, voice_twiml.INVALID_CHOICE)
+    elif choice not in branches:
+        response = voice_twiml.menu_again(
+            _menu_urls(), attempt + 1, voice_twiml.INVALID_CHOICE, _prompt()
+        )
         services.log_event(
             session,
             call_request,
@@ -84,27 +83,18 @@ def menu() -> Response:
             dedupe_key=f"menu:{voice.call_sid}:{attempt}",
         )
     else:
-        branch = voice_twiml.MENU_CHOICES[choice]
         services.log_event(
             session,
             call_request,
             "menu_choice",
             now(),
             call_sid=voice.call_sid,
-            detail={"choice": branch},
+            detail={"choice": _branch_name(choice)},
             dedupe_key=f"menu:{voice.call_sid}:{attempt}",
         )
-        response = _branch(call_request, branch, voice.call_sid)
-    commit()
+        # The branch answers in this response: the caller waits for no second webhook.
+        response = branches[choice](call_request, voice.call_sid)
     return twiml(response)
-
-
-def _branch(call_request: Request, branch: str, call_sid: str) -> VoiceResponse:
-    if branch == "nurse":
-        return nurse_response(call_request, call_sid)
-    if branch == "interpreter":
-        return interpreting_menu(call_request, attempt=1)
-    return ask_callback_time(call_request)
 
 
 @bp.post("/browser-outgoing")
@@ -120,9 +110,7 @@ def status() -> tuple[str, int]:
     session = db_session()
     call = services.record_call_status(session, callback, now())
     if call.role == "gp" and call.status in services.TERMINAL_STATUSES:
-        routing.gp_left(session, call, now())
-        interpreting.gp_left(session, call, now())
-    commit()
+        hooks.send(hooks.gp_left, session=session, call=call, now=now())
     return "", 204
 
 
@@ -133,15 +121,22 @@ def conference() -> tuple[str, int]:
     session = db_session()
     presence = services.record_conference_event(session, event, now())
     if presence is not None:
-        nurse_actions.participant_joined(session, presence, now())
-        if event.event == "participant-join":
-            agency.participant_joined(
-                session, presence, now(), InterpretingUrls(settings().public_root)
-            )
-        finance.on_participation(session, presence, now())
-    commit()
+        hooks.send(
+            hooks.presence_changed, session=session, presence=presence, event=event.event, now=now()
+        )
+        if presence.joined_at is not None and presence.left_at is not None:
+            hooks.send(hooks.presence_closed, session=session, presence=presence, now=now())
     return "", 204
 
 
 def _menu_urls() -> voice_twiml.MenuUrls:
     return voice_twiml.MenuUrls(menu=public_url("voice.menu"))
+
+
+def _branch_name(key: str) -> str:
+    option = hooks.registries().menu_options.get(key)
+    return option.name if option is not None else key
+
+
+def _prompt() -> str:
+    return voice_twiml.menu_prompt(hooks.menu_prompts())

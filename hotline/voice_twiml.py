@@ -1,7 +1,8 @@
-"""TwiML of the helpline's voice flow: greeting, main menu and its branches (pure builders)."""
+"""TwiML of the helpline's voice flow: greeting and main menu (pure builders)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,11 +13,6 @@ from hotline.telephony.twiml import FRENCH, say_fr
 if TYPE_CHECKING:
     from hotline.models import Professional
 
-MENU_PROMPT = (
-    "Pour obtenir un interprète, tapez 1. "
-    "Pour parler à l'infirmière de permanence, tapez 2. "
-    "Pour être rappelé, tapez 3."
-)
 MENU_TIMEOUT_S = 6
 MAX_MENU_ATTEMPTS = 3
 NO_CHOICE = "Nous n'avons pas reçu votre choix."
@@ -32,7 +28,6 @@ TECHNICAL_PROBLEM_NO_FALLBACK = (
 BROWSER_OUTGOING_UNAVAILABLE = (
     "Le téléphone de la console reçoit les appels mais n'en passe pas. Au revoir."
 )
-MENU_CHOICES = {"1": "interpreter", "2": "nurse", "3": "callback"}
 _SPOKEN_TITLES = {"dr": "docteur", "pr": "professeur", "mme": "madame", "m.": "monsieur"}
 
 
@@ -43,17 +38,24 @@ class MenuUrls:
     menu: str
 
 
-def greeting_and_menu(greeting: str, caller_name: str | None, urls: MenuUrls) -> VoiceResponse:
+def menu_prompt(options: Iterable[tuple[str, str]]) -> str:
+    """What the menu says: each branch's prompt and its key, as in "…, tapez 1."."""
+    return " ".join(f"{prompt}, tapez {key}." for key, prompt in options)
+
+
+def greeting_and_menu(
+    greeting: str, caller_name: str | None, urls: MenuUrls, prompt: str
+) -> VoiceResponse:
     """The helpline's greeting, a personal hello when the caller is known, then the menu."""
     response = VoiceResponse()
     say_fr(response, greeting)
     if caller_name:
         say_fr(response, f"Bonjour {caller_name}.")
-    _append_menu(response, urls, attempt=1)
+    _append_menu(response, urls, attempt=1, prompt=prompt)
     return response
 
 
-def menu_again(urls: MenuUrls, attempt: int, reason: str) -> VoiceResponse:
+def menu_again(urls: MenuUrls, attempt: int, reason: str, prompt: str) -> VoiceResponse:
     """The menu once more after no key or a wrong key, or a goodbye after too many tries."""
     response = VoiceResponse()
     say_fr(response, reason)
@@ -61,11 +63,11 @@ def menu_again(urls: MenuUrls, attempt: int, reason: str) -> VoiceResponse:
         say_fr(response, GOODBYE)
         response.hangup()
         return response
-    _append_menu(response, urls, attempt)
+    _append_menu(response, urls, attempt, prompt)
     return response
 
 
-def _append_menu(response: VoiceResponse, urls: MenuUrls, attempt: int) -> None:
+def _append_menu(response: VoiceResponse, urls: MenuUrls, attempt: int, prompt: str) -> None:
     gather = response.gather(
         input="dtmf",
         num_digits=1,
@@ -74,7 +76,7 @@ def _append_menu(response: VoiceResponse, urls: MenuUrls, attempt: int) -> None:
         method="POST",
         language=FRENCH,
     )
-    say_fr(gather, MENU_PROMPT)
+    say_fr(gather, prompt)
     # No key within the timeout: Twilio continues here, and the menu counts one more attempt.
     response.redirect(f"{urls.menu}?attempt={attempt + 1}&silent=1", method="POST")
 

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline import audit
 from hotline.models import Request, User
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
 from interpreter_pool import services as interpreting
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name
@@ -100,7 +100,6 @@ def add_interpreter(request_id: int) -> tuple[Response, int]:
         "language_name": language_name(found.language, "fr"),
         "targets": sum(len(step) for step in found.plan),
     }
-    commit()
     return jsonify(payload), 202
 
 
@@ -118,5 +117,4 @@ def remove_interpreter(request_id: int) -> tuple[Response, int]:
         abort(409, str(error))
     audit.record(db_session(), nurse, "remove_interpreter", "request", call_request.id, now())
     payload = {"session_id": found.id, "outcome": found.outcome}
-    commit()
     return jsonify(payload), 200

@@ -14,6 +14,7 @@ from hotline.voice_twiml import GOODBYE, spoken_reference
 from interpreter_pool.languages import keypad_prompt_fr, language_name, with_article_fr
 from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL
 
+MENU_PROMPT = "Pour obtenir un interprète"  # the main menu adds ", tapez 1."
 LANGUAGE_TIMEOUT_S = 6
 SPEECH_TIMEOUT_S = 5
 SCREEN_TIMEOUT_S = 8

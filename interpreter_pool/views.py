@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from datetime import datetime
+
+from flask import Flask, Response, request
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import hooks, services
-from hotline.models import Request
+from hotline.models import Call, Participation, Request
 from hotline.telephony.parsing import (
     WebhookFormError,
     parse_call_status,
@@ -14,7 +17,9 @@ from hotline.telephony.parsing import (
     parse_voice_request,
 )
 from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
+from interpreter_pool import agency as agency_line
+from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool import twiml as interp_twiml
 from interpreter_pool.labels import interpreter_label
@@ -128,7 +133,6 @@ def language_choice() -> Response:
         response = nurse_response(call_request, voice.call_sid)
     else:
         response = interp_twiml.language_menu(menu, urls(), attempt + 1)
-    commit()
     return twiml(response)
 
 
@@ -169,7 +173,6 @@ def speech() -> Response:
             voice.call_sid,
             interp_twiml.NOT_UNDERSTOOD + " " + interp_twiml.TO_NURSE,
         )
-    commit()
     return twiml(response)
 
 
@@ -194,7 +197,6 @@ def confirm() -> Response:
         dedupe_key=f"language:{voice.call_sid}:speech",
     )
     response = _dispatch(call_request, code, voice.call_sid)
-    commit()
     return twiml(response)
 
 
@@ -234,7 +236,6 @@ def accept() -> Response:
     taken = interpreting.take_call(
         db_session(), session_id, step, interpreter_id, voice.call_sid, now()
     )
-    commit()
     if taken is None:
         return twiml(interp_twiml.taken())
     label = interpreter_label(taken.id)
@@ -269,7 +270,6 @@ def leg_status() -> tuple[str, int]:
     interpreting.leg_status(
         session, call, callback, session_id, step, interpreter_id, now(), urls()
     )
-    commit()
     return "", 204
 
 
@@ -294,5 +294,32 @@ def none_choice() -> Response:
     else:
         hooks.want_callback(session, call_request, "no_interpreter", now(), now())
         response = interp_twiml.callback_promised(call_request.reference)
-    commit()
     return twiml(response)
+
+
+# --- what interpreting adds to the voice flow (connected by interpreter_pool.init_app) ------
+
+
+def menu_branch(call_request: Request, call_sid: str) -> VoiceResponse:
+    """The main menu's "an interpreter": the language menu (the budget is checked on dispatch)."""
+    return interpreting_menu(call_request, attempt=1)
+
+
+def on_gp_left(_app: Flask, *, session: Session, call: Call, now: datetime) -> None:
+    """The GP's call ended: stop ringing the interpreters."""
+    interpreting.gp_left(session, call, now)
+
+
+def on_presence_changed(
+    _app: Flask, *, session: Session, presence: Participation, event: str, now: datetime
+) -> None:
+    """An agency's line joined a room without pressing 1: it connects the session."""
+    if event == "participant-join":
+        agency_line.participant_joined(session, presence, now, urls())
+
+
+def on_presence_closed(
+    _app: Flask, *, session: Session, presence: Participation, now: datetime
+) -> None:
+    """An interpreter's stay in the room is known from join to leave: post the charge."""
+    finance.on_participation(session, presence, now)

@@ -11,6 +11,7 @@ from hotline.telephony.twiml import say_fr
 from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 
+MENU_PROMPT = "Pour parler à l'infirmière de permanence"  # the main menu adds ", tapez 2."
 GP_WAITS = "Nous appelons l'infirmière de permanence. Merci de patienter quelques instants."
 HOLD_MESSAGE = "Merci de patienter, l'infirmière de permanence va vous répondre."
 # Twilio's public hold music; only Twilio fetches it, never this service.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from datetime import datetime
+
+from flask import Flask, Response, request
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import services, voice_twiml
-from hotline.models import Request
+from hotline.models import Call, Participation, Request
 from hotline.telephony.parsing import (
     parse_call_status,
     parse_gather_input,
@@ -15,8 +18,9 @@ from hotline.telephony.parsing import (
 )
 from hotline.telephony.twiml import say_fr
 from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
-from hotline.web import commit, db_session, now, settings
+from hotline.web import db_session, now, settings
 from routing import services as routing
+from routing import transfer as nurse_actions
 from routing import twiml as nurse_twiml
 from routing.models import NurseRouting
 
@@ -59,7 +63,6 @@ def screen() -> Response:
     answer = routing.leg_answered(
         db_session(), routing_id, step, user_id, kind, voice.call_sid, now(), urls(), caller
     )
-    commit()
     if answer.kind == "taken":
         return twiml(nurse_twiml.already_taken())
     if answer.kind == "join":
@@ -88,7 +91,6 @@ def accept() -> Response:
     answer = routing.take_call(
         session, found, call_request, step, user_id, voice.call_sid, now(), urls(), caller
     )
-    commit()
     if answer.kind == "taken":
         return twiml(nurse_twiml.already_taken())
     label = nurse_twiml.nurse_label(user_id, voice.call_sid)
@@ -104,7 +106,6 @@ def leg_status() -> tuple[str, int]:
     session = db_session()
     call = services.record_call_status(session, callback, now())
     routing.leg_status(session, call, callback, routing_id, step, user_id, now(), urls())
-    commit()
     return "", 204
 
 
@@ -132,7 +133,6 @@ def voicemail_done() -> Response:
     if recording is not None:
         routing.keep_voicemail(session, call_request, recording, now())
     reference = call_request.reference
-    commit()
     return twiml(nurse_twiml.message_recorded(reference))
 
 
@@ -146,7 +146,6 @@ def recording_status() -> tuple[str, int]:
     call_request = services.request_for_call(session, recording.call_sid)
     if call_request is not None:
         routing.keep_voicemail(session, call_request, recording, now())
-        commit()
     return "", 204
 
 
@@ -174,3 +173,23 @@ def nurse_response(call_request: Request, call_sid: str, intro: str | None = Non
         say_fr(spoken, intro)
         response.verbs[0:0] = spoken.verbs
     return response
+
+
+# --- what the nurse flow adds to the voice flow (connected by routing.init_app) -------------
+
+
+def menu_branch(call_request: Request, call_sid: str) -> VoiceResponse:
+    """The main menu's "the nurse on duty"."""
+    return nurse_response(call_request, call_sid)
+
+
+def on_gp_left(_app: Flask, *, session: Session, call: Call, now: datetime) -> None:
+    """The GP's call ended: stop ringing the nurses, promise a callback."""
+    routing.gp_left(session, call, now)
+
+
+def on_presence_changed(
+    _app: Flask, *, session: Session, presence: Participation, event: str, now: datetime
+) -> None:
+    """Someone joined or left a room: a transfer's colleague takes the call over."""
+    nurse_actions.participant_joined(session, presence, now)

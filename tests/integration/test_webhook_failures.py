@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from flask import Flask, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.test import TestResponse
 
@@ -64,6 +66,21 @@ def test_a_failing_voice_document_answers_safe_twiml_that_puts_the_caller_throug
     failing_app: Flask,
 ) -> None:
     answer = post_to_probe(failing_app, "/twilio/probe/doc", voice_form(call_sid(2)))
+    assert answer.status_code == 200
+    document = ET.fromstring(answer.data)
+    assert TECHNICAL_PROBLEM in "".join(document.itertext())
+    dial = document.find("./Dial")
+    assert dial is not None and (dial.text or "").strip() == "+33561999999"
+
+
+def test_a_commit_that_fails_after_the_incoming_view_still_puts_the_caller_through(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, ConnectionError("the database went away"))
+
+    monkeypatch.setattr(Session, "commit", unreachable)
+    answer = post_signed(app.test_client(), "/twilio/voice/incoming", voice_form(call_sid(3)))
     assert answer.status_code == 200
     document = ET.fromstring(answer.data)
     assert TECHNICAL_PROBLEM in "".join(document.itertext())

@@ -8,6 +8,13 @@ from hotline import voice_twiml
 from hotline.telephony.twiml import to_xml
 
 URLS = voice_twiml.MenuUrls(menu="https://h.example.org/twilio/voice/menu")
+PROMPT = voice_twiml.menu_prompt(
+    [
+        ("1", "Pour obtenir un interprète"),
+        ("2", "Pour parler à l'infirmière de permanence"),
+        ("3", "Pour être rappelé"),
+    ]
+)
 
 
 def parse(response: object) -> ET.Element:
@@ -15,7 +22,9 @@ def parse(response: object) -> ET.Element:
 
 
 def test_greeting_says_hello_by_name_then_gathers_one_digit() -> None:
-    root = parse(voice_twiml.greeting_and_menu("Bonjour, plateforme.", "docteur Martin", URLS))
+    root = parse(
+        voice_twiml.greeting_and_menu("Bonjour, plateforme.", "docteur Martin", URLS, PROMPT)
+    )
     says = [s.text for s in root.findall("Say")]
     assert says == ["Bonjour, plateforme.", "Bonjour docteur Martin."]
     gather = root.find("Gather")
@@ -33,8 +42,18 @@ def test_greeting_says_hello_by_name_then_gathers_one_digit() -> None:
     assert redirect.text == URLS.menu + "?attempt=2&silent=1"
 
 
+def test_the_menu_reads_each_branch_then_its_key() -> None:
+    assert PROMPT == (
+        "Pour obtenir un interprète, tapez 1. "
+        "Pour parler à l'infirmière de permanence, tapez 2. "
+        "Pour être rappelé, tapez 3."
+    )
+
+
 def test_after_the_last_attempt_the_caller_hears_goodbye_and_the_call_ends() -> None:
-    root = parse(voice_twiml.menu_again(URLS, voice_twiml.MAX_MENU_ATTEMPTS + 1, "Rien reçu."))
+    root = parse(
+        voice_twiml.menu_again(URLS, voice_twiml.MAX_MENU_ATTEMPTS + 1, "Rien reçu.", PROMPT)
+    )
     assert root.find("Gather") is None
     assert root.find("Hangup") is not None
 
