@@ -10,10 +10,10 @@ from hotline.i18n import N_
 
 def init_app(app: Flask) -> None:
     """Plug callbacks into ``app``: webhooks, the console's callbacks page, the menu branch."""
-    # Imported here, not at the top: importing the package (its models, for migrations) must
-    # not load its views.
+    # Imported here, not at the top: importing the package (its models, for migrations) and the
+    # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
-        console_views,  # noqa: F401 - the callbacks page, on the console blueprint
+        console,
         retention,
         services,
         twiml,
@@ -24,11 +24,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     # menu
     hooks.add_menu_branch(app, "3", views.menu_branch, name="callback", prompt=twiml.MENU_PROMPT)
-    # console nav
+    # signals: a page or a flow asks for a callback (the request page's follow-up date). Flows
+    # ask from outbox threads and clock jobs too, with no application: see hotline.hooks.
+    hooks.callback_wanted.connect(services.on_callback_wanted, weak=False)
+    # console pages
+    app.register_blueprint(console.bp)
     hooks.add_console_section(
-        app, hooks.NavSection("console.callbacks", N_("Rappels"), ("nurse",), order=20)
+        app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
+    hooks.add_event_labels(app, console.EVENT_LABELS)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
-    # signals (callback_wanted is sent with no application: see hotline.hooks)
-    hooks.callback_wanted.connect(services.on_callback_wanted, weak=False)

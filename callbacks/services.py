@@ -129,15 +129,17 @@ def on_callback_wanted(
     _sender: object,
     *,
     session: Session,
+    now: datetime,
     request: Request,
     reason: str,
-    due_at: datetime,
-    now: datetime,
+    due_at: datetime | None = None,
+    assignee_id: int | None = None,
     recording: Recording | None = None,
-    **_more: object,
+    **_known: object,
 ) -> None:
-    """A flow wants the caller called back (``hooks.callback_wanted``): promise it, once."""
+    """``hooks.callback_wanted``: promise the callback a flow or a page asks for, once (with
+    the voicemail the caller left, if any)."""
     if recording is not None:
-        attach_recording(session, request, recording, due_at, now)
+        attach_recording(session, request, recording, due_at or now, now)
     else:
-        promise_callback(session, request, reason, due_at, now)
+        promise_callback(session, request, reason, due_at or now, now, assignee_id=assignee_id)

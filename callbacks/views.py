@@ -10,7 +10,7 @@ from callbacks import twiml as cb_twiml
 from callbacks.models import CallbackTask
 from callbacks.services import promise_callback
 from hotline import services
-from hotline.board import national
+from hotline.console.board import national
 from hotline.models import Request
 from hotline.telephony.parsing import (
     WebhookFormError,

@@ -1,5 +1,5 @@
-"""The helpline application: factory, settings, database, Twilio adapter and voice webhooks."""
+"""The helpline's ground floor: settings, database, Twilio adapter, request log, console shell.
 
-from hotline.app import create_app
-
-__all__ = ["create_app"]
+Importing the package loads nothing else: the application is built by
+``hotline.app:create_app``.
+"""

@@ -57,25 +57,26 @@ def create_app(
 
     import callbacks
     import interpreter_pool
+    import reports
     import routing
-    from hotline import (
-        console,
-        desk,  # noqa: F401 - the nurse's pages, on the console blueprint
-        i18n,
-        security,
+    from hotline import admin, console, i18n, security
+    from hotline.console import (
+        board,  # noqa: F401 - the live board, on the console's blueprint
+        requests,  # noqa: F401 - the request page, on the console's blueprint
     )
-    from hotline.admin_views import bp as admin_bp
     from hotline.views import bp as voice_bp
 
     app.register_blueprint(voice_bp)
     # The features, bottom layer first: each registers its blueprints, menu branch, console
-    # sections and signal receivers (before the console's blueprint, which some add pages to).
+    # and admin sections, signal receivers and admin pages (before the console's blueprint,
+    # which some add pages to).
+    admin.init_app(app)
     routing.init_app(app)
     interpreter_pool.init_app(app)
     callbacks.init_app(app)
+    reports.init_app(app)
     console.init_app(app)
     app.register_blueprint(console.bp)
-    app.register_blueprint(admin_bp)
     i18n.init_app(app)
     security.init_app(app)
 

@@ -13,8 +13,8 @@ flush, never commit (the caller's transaction commits once):
 - ``presence_closed``: a participant's stay in a conference room is known from join to leave
   (``presence``: the ``Participation`` row), sent on each event once both times are known.
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
-  (``request``, ``reason``, and what the flow knows: ``due_at``, the voicemail's
-  ``recording``); send it with ``want_callback``.
+  (``request``, ``reason``, and what the flow knows: ``due_at``, ``assignee_id``, the
+  voicemail's ``recording``); a flow sends it with ``want_callback``.
 
 The application is the sender: a feature connects for its own application with ``connect``, and
 the ground floor sends with ``send``, which calls the receivers in the order they were connected
@@ -30,10 +30,10 @@ interprète") is read in the menu followed by ", tapez <key>."; ``name`` is logg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from blinker import NamedSignal, Namespace
 from flask import Flask, current_app
@@ -41,6 +41,11 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Request
 from hotline.telephony.parsing import Recording
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hotline.models import Request, User
 
 EXTENSION_KEY = "hotline.hooks"
 
@@ -81,6 +86,7 @@ class NavSection:
     label: str  # a lazy (N_) French msgid, translated when shown
     roles: tuple[str, ...]
     order: int = 100
+    description: str = ""  # a lazy (N_) French msgid: one line under the label (the admin's index)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,61 @@ class MenuOption:
 
     name: str
     prompt: str | None = None  # None: the key works but the menu does not announce it
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """What a package knows of one live call, for the board's "État" column.
+
+    When several packages know the same call, the board shows the state of the highest
+    ``precedence`` (an interpreter being sought outranks the nurse's line); the call is held by
+    the nurse if any package says so.
+    """
+
+    state: str  # a stable key the board's script styles ("ringing", "with_nurse", ...)
+    label: str  # already translated for the request's language
+    ringing_me: bool = False
+    held_by_me: bool = False
+    precedence: int = 0
+
+
+class BoardStateReader(Protocol):
+    """A package's batched reader: the states it knows of these live requests, by request id."""
+
+    def __call__(
+        self, session: Session, request_ids: Sequence[int], user: User, now: datetime, /
+    ) -> Mapping[int, BoardState]: ...
+
+
+# Where a panel sits on the request page.
+PANEL_PLACES = ("caller", "call", "main", "aside")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the request page: a template of the package rendered with its values.
+
+    ``place``: "caller" in the card of who called; "call" in the card of the call the nurse holds
+    (shown only when a panel is there); "main" under the request's form; "aside" in the side
+    column. Panels of one place are shown by ``order``, then registration order.
+    """
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    place: str = "main"
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if self.place not in PANEL_PLACES:
+            raise ValueError(f"unknown panel place {self.place!r}")
+
+
+class RequestPanel(Protocol):
+    """A package's panel of the request page for this nurse, or None when it has nothing."""
+
+    def __call__(
+        self, session: Session, request: Request, user: User, now: datetime, /
+    ) -> Panel | None: ...
 
 
 @dataclass
@@ -100,11 +161,15 @@ class Registries:
     # key → how the menu names and announces that branch
     menu_options: dict[str, MenuOption] = field(default_factory=dict)
     # one batched reader per package: the live states the nurse's board shows
-    board_states: list[Callable[..., Any]] = field(default_factory=list)
+    board_states: list[BoardStateReader] = field(default_factory=list)
     # the request page's panels, in order
-    request_panels: list[Callable[..., Any]] = field(default_factory=list)
+    request_panels: list[RequestPanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
     admin_nav: list[NavSection] = field(default_factory=list)
+    # the kinds of request events a package logs → their lazy (N_) French label, for the story
+    event_labels: dict[str, str] = field(default_factory=dict)
+    # a participant label's prefix in a room → who that is (a lazy French msgid)
+    participant_roles: dict[str, str] = field(default_factory=dict)
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -173,14 +238,14 @@ def send(signal: NamedSignal, **kwargs: Any) -> None:
         receiver(app, **kwargs)
 
 
-def add_board_state(app: Flask, reader: Callable[..., Any]) -> None:
+def add_board_state(app: Flask, reader: BoardStateReader) -> None:
     """A package's batched reader of the live states shown on the nurse's board."""
     readers = registries(app).board_states
     if reader not in readers:
         readers.append(reader)
 
 
-def add_request_panel(app: Flask, panel: Callable[..., Any]) -> None:
+def add_request_panel(app: Flask, panel: RequestPanel) -> None:
     """A panel of the request page."""
     panels = registries(app).request_panels
     if panel not in panels:
@@ -201,3 +266,20 @@ def _add_section(sections: list[NavSection], section: NavSection) -> None:
     if all(known.endpoint != section.endpoint for known in sections):
         sections.append(section)
         sections.sort(key=lambda known: known.order)
+
+
+def add_event_labels(app: Flask, labels: Mapping[str, str]) -> None:
+    """How the request page's story names the kinds of events a package logs."""
+    known = registries(app).event_labels
+    for kind, label in labels.items():
+        if known.get(kind, label) != label:
+            raise ValueError(f"event kind {kind!r} already has a label")
+        known[kind] = label
+
+
+def add_participant_role(app: Flask, prefix: str, label: str) -> None:
+    """Who a room's participant is whose label starts with ``prefix`` (a lazy French msgid)."""
+    roles = registries(app).participant_roles
+    if roles.get(prefix, label) != label:
+        raise ValueError(f"participant prefix {prefix!r} is already taken")
+    roles[prefix] = label

@@ -1,12 +1,11 @@
-"""Console security: CSRF tokens on every form, sign-in throttling, cookie settings."""
+"""Console security: CSRF tokens on every form (Flask-WTF), sign-in throttling, cookie settings."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from datetime import datetime, timedelta
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, request
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,13 +17,16 @@ THROTTLE_WINDOW = timedelta(minutes=1)
 THROTTLE_LIMIT = 10
 
 
+# Flask-WTF's CSRF protection; ``check_csrf`` decides which requests it looks at.
+csrf = CSRFProtect()
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+CSRF_REFUSED = "Jeton CSRF absent ou invalide : rechargez la page (missing or invalid CSRF token)."
+
+
 def csrf_token() -> str:
-    """The session's CSRF token (made on first use), for hidden form fields."""
-    token = session.get("csrf_token")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session["csrf_token"] = token
-    return token
+    """The session's CSRF token, signed (Flask-WTF), for hidden ``csrf_token`` form fields and
+    the ``X-CSRF-Token`` header of the console's scripts."""
+    return str(generate_csrf())
 
 
 def check_csrf() -> None:
@@ -33,20 +35,14 @@ def check_csrf() -> None:
         return
     if request.blueprint in TWILIO_BLUEPRINTS or request.blueprint is None:
         return
-    if request.is_json:
+    if request.is_json and not any(request.headers.get(name) for name in CSRF_HEADERS):
         # Cross-site pages cannot send JSON without a CORS preflight, which is never granted;
         # the console's scripts send the token too.
-        sent = request.headers.get("X-CSRF-Token")
-        if sent is None:
-            return
-    else:
-        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
-    expected = session.get("csrf_token")
-    if not sent or not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-        abort(
-            403,
-            "Jeton CSRF absent ou invalide : rechargez la page (missing or invalid CSRF token).",
-        )
+        return
+    try:
+        csrf.protect()
+    except CSRFError:
+        abort(403, CSRF_REFUSED)
 
 
 def is_throttled(db: Session, email: str, address: str, now: datetime) -> bool:
@@ -78,5 +74,14 @@ def init_app(app: Flask) -> None:
         # page must not put back the older session (a language switch, a sign-out).
         SESSION_REFRESH_EACH_REQUEST=False,
     )
+    app.config.update(
+        # ``check_csrf`` below calls Flask-WTF for the requests it protects (not Twilio's).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A token holds as long as the session (a board stays open all day), as it always did.
+        WTF_CSRF_TIME_LIMIT=None,
+        # The token and SameSite cookies protect the forms; no Referer is demanded over HTTPS.
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    csrf.init_app(app)
     app.before_request(check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token

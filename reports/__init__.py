@@ -1,1 +1,20 @@
 """Activity indicators, finance views and exports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hotline import hooks
+from hotline.i18n import N_
+
+
+def init_app(app: Flask) -> None:
+    """Plug the reports into ``app``: the finance pages and their console section."""
+    # Imported here, not at the top, like the other packages' pages.
+    from reports import finance
+
+    # console pages
+    app.register_blueprint(finance.bp)
+    hooks.add_console_section(
+        app, hooks.NavSection("finance.overview", N_("Finances"), ("finance", "admin"), order=30)
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask
 
 from hotline import hooks, ringing
+from hotline.i18n import N_
 
 
 def init_app(app: Flask) -> None:
-    """Plug the nurse flow into ``app``: its webhooks, its menu branch, its signal receivers."""
+    """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import services, twiml, views
+    from routing import admin_views, console, services, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -20,5 +21,32 @@ def init_app(app: Flask) -> None:
     # signals
     hooks.connect(hooks.gp_left, app, views.on_gp_left)
     hooks.connect(hooks.presence_changed, app, views.on_presence_changed)
+    # admin pages
+    app.register_blueprint(admin_views.bp)
+    hooks.add_admin_section(
+        app,
+        hooks.NavSection(
+            "routing_admin.rota",
+            N_("Planning des gardes"),
+            ("admin",),
+            20,
+            N_("Qui est de permanence ou en renfort, semaine par semaine."),
+        ),
+    )
+    hooks.add_admin_section(
+        app,
+        hooks.NavSection(
+            "routing_admin.hours",
+            N_("Horaires et fermetures"),
+            ("admin",),
+            30,
+            N_("Horaires d'ouverture, jours fériés, fermetures exceptionnelles."),
+        ),
+    )
+    # console pages: transfer and hold, their panel, the line's state on the board
+    app.register_blueprint(console.bp)
+    hooks.add_board_state(app, console.board_states)
+    hooks.add_request_panel(app, console.call_actions_panel)
+    hooks.add_event_labels(app, console.EVENT_LABELS)
     # outbox handlers
     ringing.register(services.FLOW, services.expected_legs)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from hotline import create_app
+from hotline.app import create_app
 from hotline.db import Database, make_engine
 from hotline.migrate import upgrade
 from hotline.settings import Settings, with_driver

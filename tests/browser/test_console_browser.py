@@ -9,7 +9,7 @@ from dataclasses import replace
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from hotline import create_app
+from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo import DEMO_PASSWORDS, DemoStack, ThreadedServer
 from hotline.models import Request, User

@@ -23,10 +23,10 @@ from hotline.sandbox.webhooks import WebhookRecord
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
+from tests.csrf import signed_csrf_token
 from tests.e2e.conftest import eventually, listen, until, until_input
 
 CSRF = "console-csrf-token-of-the-test"
-HEADERS = {"X-CSRF-Token": CSRF}
 ARABIC = ["+33610000001", "+33610000002", "+33610000003"]
 TIGRINYA = "+33610000004"
 AGENCY = "+33140000000"
@@ -270,6 +270,11 @@ def session_events(db: Session, request: Request) -> list[Any]:
     return list(found.events)
 
 
+def csrf_header(stack: DemoStack) -> dict[str, str]:
+    """The header the console's scripts send: the token its pages give the session."""
+    return {"X-CSRF-Token": signed_csrf_token(stack.app, CSRF)}
+
+
 def console_cookie(stack: DemoStack, user_id: int) -> dict[str, str]:
     """The session cookie the console's sign-in gives this user."""
     serializer = stack.app.session_interface.get_signing_serializer(stack.app)  # type: ignore[attr-defined]
@@ -313,7 +318,9 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     bad = requests.post(api, json={"language": "klingon"}, cookies=cookies, timeout=5)
     assert bad.status_code == 400 and "klingon" in bad.json()["message"]
 
-    added = requests.post(api, json={"language": "ar"}, cookies=cookies, headers=HEADERS, timeout=5)
+    added = requests.post(
+        api, json={"language": "ar"}, cookies=cookies, headers=csrf_header(stack), timeout=5
+    )
     assert added.status_code == 202, added.text
     assert added.json()["language_name"] == "arabe"
     first = arabic[0].wait_for_ring(timeout=2)
@@ -329,7 +336,7 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert labels_in_room(stack, request) == ["gp", f"interpreter-{session.id}", nurse_label]
 
     assert requests.delete(api, cookies=cookies, timeout=5).status_code == 403  # no CSRF token
-    removed = requests.delete(api, cookies=cookies, headers=HEADERS, timeout=5)
+    removed = requests.delete(api, cookies=cookies, headers=csrf_header(stack), timeout=5)
     assert removed.status_code == 200
     eventually(lambda: first.status == "completed", what="the interpreter's leg hung up")
     stack.sandbox.settle()

@@ -27,6 +27,7 @@ from hotline.telephony.client import build_rest_client
 from routing.admin import add_closure
 from routing.models import Closure, NurseRouting
 from routing.twiml import GP_WAITS
+from tests.csrf import signed_csrf_token
 from tests.e2e.conftest import eventually, listen, until, until_ended, until_input
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -423,7 +424,7 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     }
     handed = requests.post(
         f"{stack.settings.public_root}/console/requests/{request.id}/transfer",
-        data={"nurse": str(paul_user.id), "csrf_token": "t"},
+        data={"nurse": str(paul_user.id), "csrf_token": signed_csrf_token(app, "t")},
         cookies=cookie,
         allow_redirects=False,
         timeout=5,
@@ -497,11 +498,12 @@ def test_the_nurse_puts_the_gp_on_hold_and_takes_him_back(stack: DemoStack, db: 
     }
     room = stack.sandbox.conference(f"req-{request.id}")
     url = f"{stack.settings.public_root}/console/requests/{request.id}/hold"
-    held = requests.post(url, data={"hold": "1", "csrf_token": "t"}, cookies=cookie, timeout=5,
+    token = signed_csrf_token(app, "t")
+    held = requests.post(url, data={"hold": "1", "csrf_token": token}, cookies=cookie, timeout=5,
                          allow_redirects=False)  # fmt: skip
     assert held.status_code == 302
     eventually(lambda: room.participants[gp.sid].hold, what="the GP on hold")
-    resumed = requests.post(url, data={"hold": "0", "csrf_token": "t"}, cookies=cookie,
+    resumed = requests.post(url, data={"hold": "0", "csrf_token": token}, cookies=cookie,
                             timeout=5, allow_redirects=False)  # fmt: skip
     assert resumed.status_code == 302
     eventually(lambda: not room.participants[gp.sid].hold, what="the GP back")

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 
 from callbacks.jobs import fire_due_callbacks, purge_old_records
 from callbacks.models import CallbackTask
-from hotline import create_app
+from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo import ThreadedServer
 from hotline.models import Call, Helpline, OutboxMessage, Request, User

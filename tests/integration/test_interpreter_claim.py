@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from hotline import create_app
+from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo import ThreadedServer
 from hotline.models import Helpline, Request

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
-from hotline import create_app
+from hotline.app import create_app
 from hotline.db import Database, claim
 from hotline.models import (
     Call,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask, render_template_string
 
-from hotline.desk import interpreters_called
 from hotline.i18n import current_locale, lazy_gettext, lazy_ngettext
+from interpreter_pool.console import interpreters_called
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from werkzeug.test import TestResponse
 from hotline.telephony.webhooks import twilio_blueprint, twiml
 from hotline.voice_twiml import TECHNICAL_PROBLEM
 from tests.conftest import call_sid, post_signed, voice_form
+from tests.csrf import signed_csrf_token
 
 
 class DomainError(RuntimeError):
@@ -48,7 +49,7 @@ def post_to_probe(app: Flask, path: str, form: dict[str, str]) -> TestResponse:
     client = app.test_client()
     with client.session_transaction() as browser_session:
         browser_session["csrf_token"] = "t"
-    return post_signed(client, path, form | {"csrf_token": "t"})
+    return post_signed(client, path, form | {"csrf_token": signed_csrf_token(app, "t")})
 
 
 def test_a_failing_status_callback_is_logged_and_answered_2xx_never_5xx(

@@ -15,6 +15,7 @@ METHODS = [
     ("interpreter_pool/**.py", "python"),
     ("routing/**.py", "python"),
     ("callbacks/**.py", "python"),
+    ("reports/**.py", "python"),
     ("**/templates/**.html", "jinja2"),
 ]
 KEYWORDS = {

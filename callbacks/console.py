@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import requests
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -12,12 +12,28 @@ from callbacks.models import CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
-from hotline.board import caller_name, national
-from hotline.console import bp
+from hotline.console.board import caller_name, national
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
 from hotline.web import db_session, now, settings
+
+# The events this package logs, as the request page's story names them.
+EVENT_LABELS = {
+    "voicemail_left": N_("Message laissé"),
+    "callback_created": N_("Rappel programmé"),
+    "callback_requested": N_("Rappel demandé par le médecin"),
+    "callback_started": N_("Rappel : l'infirmière sonne"),
+    "callback_dialling": N_("Rappel : appel du médecin"),
+    "callback_reached": N_("Rappel abouti"),
+    "callback_retry": N_("Rappel sans réponse, nouvel essai prévu"),
+    "callback_failed": N_("Rappel en échec"),
+    "callback_resumed": N_("Rappel relancé"),
+    "callback_step_deadline": N_("Rappel sans nouvelles : essai arrêté"),
+    "callback_machine": N_("Rappel : messagerie du professionnel"),
+}
+
+bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
 
 REASONS = {
     "voicemail": N_("Message vocal"),
@@ -59,7 +75,7 @@ def callbacks() -> str:
         for task, request in rows
     ]
     return render_template(
-        "console/callbacks.html",
+        "callbacks/callbacks.html",
         user=current_user(),
         items=items,
         reasons=REASONS,
@@ -80,14 +96,14 @@ def call_back(task_id: int) -> WerkzeugResponse:
         abort(404)
     if task.status != "pending":
         flash(_("Ce rappel est déjà en cours ou terminé."), "error")
-        return redirect(url_for("console.callbacks"))
+        return redirect(url_for("callbacks_console.callbacks"))
     started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))
     audit.record(session, me, "call_back", "request", task.request_id, now(), callback_id=task.id)
     if started:
         flash(_("Votre téléphone va sonner : décrochez pour appeler le professionnel."), "success")
     else:
         flash(_("Impossible de vous joindre : vérifiez votre téléphone ou votre console."), "error")
-    return redirect(url_for("console.callbacks"))
+    return redirect(url_for("callbacks_console.callbacks"))
 
 
 @bp.get("/callbacks/<int:task_id>/recording")

@@ -1,4 +1,5 @@
-"""The console's front door: sign-in, sign-out, the home page by role, the language."""
+"""The console's shell and front door: its blueprint, sign-in, sign-out, the home page by role,
+the language (the live board and the request page are ``board`` and ``requests``)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,6 @@ def login() -> Response | str | tuple[str, int]:
     address = request.remote_addr or "?"
     if is_throttled(db, email, address, now()):
         record_attempt(db, email, address, now(), succeeded=False)
-        db.commit()
         message = _("Trop de tentatives : réessayez dans une minute.")
         return render_template(
             "console/login.html", user=None, next_url=next_url, email=email, error=message
@@ -102,14 +102,12 @@ def login() -> Response | str | tuple[str, int]:
     user = db.scalars(select(User).where(User.email == email, User.is_active)).first()
     if user is None or not check_password(password, user.password_hash):
         record_attempt(db, email, address, now(), succeeded=False)
-        db.commit()
         message = _("Adresse ou mot de passe incorrect.")
         return render_template(
             "console/login.html", user=None, next_url=next_url, email=email, error=message
         ), 401
     record_attempt(db, email, address, now(), succeeded=True)
     audit.record(db, user, "sign_in", "user", user.id, now())
-    db.commit()
     session.clear()
     session["user_id"] = user.id
     session["locale"] = user.locale if user.locale in LOCALES else "fr"
@@ -123,7 +121,6 @@ def logout() -> Response:
     user = current_user()
     if user is not None:
         audit.record(db_session(), user, "sign_out", "user", user.id, now())
-        db_session().commit()
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("console.login"))

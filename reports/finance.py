@@ -1,5 +1,5 @@
 """Finance pages: budgets and their forecast, spend by month, language and provider, the ledger,
-its CSV export, and the check of a provider's invoice."""
+its CSV export, and the check of a provider's invoice (pure finance rules: interpreter_pool)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def overview() -> str:
         for month in months
     ]
     return render_template(
-        "finance/overview.html",
+        "reports/finance.html",
         user=current_user(),
         budgets=budgets,
         alerts=alerts,
@@ -111,7 +111,7 @@ def ledger() -> str:
     """Every ledger entry, newest service first."""
     session = db_session()
     return render_template(
-        "finance/ledger.html",
+        "reports/ledger.html",
         user=current_user(),
         entries=_entries(session),
         providers=_providers(session),
@@ -192,7 +192,7 @@ def invoice_check() -> str:
                     lines, finance.priced_sessions(session, provider.id, month, settings().timezone)
                 )
     return render_template(
-        "finance/invoice_check.html",
+        "reports/invoice_check.html",
         user=current_user(),
         providers=providers,
         findings=findings,

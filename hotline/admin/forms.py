@@ -1,0 +1,292 @@
+"""The admin's forms: fields that parse what a person types (with a message next to the field when
+it cannot be read), and the forms of the shell's own pages (users, professionals, greeting).
+
+Messages are French msgids, translated when shown (``lazy_gettext``) or when the value they quote
+is known (``gettext``). A field keeps what was typed, so a refused form is shown again as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
+from wtforms.widgets import TextInput
+
+from hotline import directory
+from hotline.i18n import N_, lazy_gettext
+from hotline.i18n import gettext as _
+from hotline.passwords import password_problem
+from hotline.phones import format_for_display, normalise_number
+
+ROLE_LABELS = {"nurse": N_("infirmière"), "finance": N_("finances"), "admin": N_("administration")}
+LOCALES = ("fr", "en")
+MAX_GREETING = 1000
+
+
+def strip(value: Any) -> Any:
+    """What was typed, without the spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class TypedField(Field):
+    """A text input whose value is parsed; shows back what was typed, as it was typed."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data is not None:  # posted: exactly what was typed
+            return str(self.raw_data[0]) if self.raw_data else ""
+        return self.shown(self.data) if self.data is not None else ""
+
+    def shown(self, value: Any) -> str:
+        """A stored value as the input shows it."""
+        return str(value)
+
+    def typed(self, valuelist: Sequence[str]) -> str:
+        return valuelist[0].strip() if valuelist else ""
+
+
+class TextField(StringField):
+    """A line of text, spaces around it dropped."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, filters=[strip], **kwargs)
+
+
+class IntegerText(TypedField):
+    """A whole number; empty gives ``empty``; below ``minimum`` is refused."""
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        empty: int = 0,
+        minimum: int = 0,
+        **kw: Any,
+    ) -> None:
+        super().__init__(label, validators, **kw)
+        self.empty, self.minimum = empty, minimum
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = self.typed(valuelist)
+        self.data = self.empty
+        if not text:
+            return
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(
+                _("{label} : un nombre entier est attendu.", label=self.label.text)
+            ) from None
+        if value < self.minimum:
+            raise ValueError(
+                _("{label} : au moins {minimum}.", label=self.label.text, minimum=self.minimum)
+            )
+        self.data = value
+
+
+class DecimalText(TypedField):
+    """A positive number written the French way ("1,20", "1 200"); empty gives ``empty``."""
+
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, empty: str = "0", **kw: Any
+    ) -> None:
+        super().__init__(label, validators, **kw)
+        self.empty = empty
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = self.typed(valuelist).replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        self.data = None
+        try:
+            value = Decimal(text or self.empty)
+        except InvalidOperation:
+            raise ValueError(
+                _("{label} : un nombre est attendu (par exemple 1,20).", label=self.label.text)
+            ) from None
+        if not value.is_finite() or value < 0:
+            raise ValueError(_("{label} : un nombre positif est attendu.", label=self.label.text))
+        self.data = value
+
+    def number(self) -> Decimal:
+        """The number read from a validated form."""
+        assert isinstance(self.data, Decimal)
+        return self.data
+
+
+class DateText(TypedField):
+    """A day (an ``<input type="date">``: 2026-12-24); empty gives None."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = self.typed(valuelist)
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                _("{label} : une date est attendue (jj/mm/aaaa).", label=self.label.text)
+            ) from None
+
+    def shown(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    def day(self) -> date:
+        """The day read from a validated form where it is required."""
+        assert isinstance(self.data, date)
+        return self.data
+
+
+class PhoneField(TypedField):
+    """A phone number typed any usual way, E.164 in ``data``; empty gives None."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = self.typed(valuelist)
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = normalise_number(text)
+        except ValueError:
+            raise ValueError(
+                _("« {number} » n'est pas un numéro de téléphone valide.", number=text)
+            ) from None
+
+    def shown(self, value: Any) -> str:
+        return format_for_display(value) if value else ""
+
+    def e164(self) -> str:
+        """The number read from a validated form where it is required."""
+        assert isinstance(self.data, str)
+        return self.data
+
+
+def new_password(_form: FlaskForm, field: Field) -> None:
+    """A password long enough, without spaces around it."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def one_of(values: Sequence[str], message: str) -> AnyOf:
+    """A choice among ``values`` (a select's options), ``message`` (lazy) otherwise."""
+    return AnyOf(list(values), message=message)
+
+
+# --- the shell's forms ------------------------------------------------------------------------
+
+
+# Made before the account's fields: a form's fields (and its messages) follow the order they were
+# made in, and the new account's page asks for the address first.
+_EMAIL = TextField(lazy_gettext("Adresse e-mail"))
+
+
+class AccountForm(FlaskForm):
+    """What an admin changes on a console account."""
+
+    display_name = TextField(
+        lazy_gettext("Nom affiché"),
+        [DataRequired(lazy_gettext("Le nom est obligatoire."))],
+    )
+    roles = SelectMultipleField(
+        lazy_gettext("Rôles"), choices=list(ROLE_LABELS), validate_choice=False
+    )
+    phone = PhoneField(lazy_gettext("Téléphone"))
+    locale = TextField(
+        lazy_gettext("Langue de la console"),
+        [one_of(LOCALES, lazy_gettext("La langue de la console est le français ou l'anglais."))],
+        default="fr",
+    )
+    is_active = BooleanField(lazy_gettext("Compte actif (peut se connecter)"))
+
+    def validate_roles(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_("Choisissez au moins un rôle."))
+        if any(role not in ROLE_LABELS for role in field.data):
+            raise ValidationError(
+                _("Rôle inconnu : les rôles sont infirmière, finances, administration.")
+            )
+
+    def chosen_roles(self) -> str:
+        """The ticked roles as stored ("nurse,admin")."""
+        return ",".join(role for role in ROLE_LABELS if role in self.roles.data)
+
+
+class NewUserForm(AccountForm):
+    """A new console account."""
+
+    email = _EMAIL
+    password = PasswordField(lazy_gettext("Mot de passe initial"), [new_password])
+
+    def validate_email(self, field: Field) -> None:
+        email = (field.data or "").lower()
+        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
+            raise ValidationError(
+                _("« {email} » n'est pas une adresse e-mail valide.", email=email)
+            )
+
+
+class PasswordForm(FlaskForm):
+    """A new password for an account."""
+
+    password = PasswordField(lazy_gettext("Mot de passe"), [new_password])
+
+
+class ProfessionalForm(FlaskForm):
+    """A professional of the directory."""
+
+    title = TextField(lazy_gettext("Civilité ou titre"))
+    first_name = TextField(lazy_gettext("Prénom"))
+    last_name = TextField(lazy_gettext("Nom"))
+    profession = TextField(lazy_gettext("Profession"), default="gp")
+    organisation = TextField(lazy_gettext("Structure d'exercice"))
+    territory = TextField(lazy_gettext("Territoire"))
+    rpps = TextField(lazy_gettext("RPPS (facultatif, 11 chiffres)"))
+    phones = StringField(lazy_gettext("Téléphones"))
+    is_active = BooleanField(lazy_gettext("Actif (reconnu à l'appel)"), default=True)
+    phone_entries: Sequence[directory.PhoneEntry] = ()
+
+    def validate_phones(self, field: Field) -> None:
+        try:
+            self.phone_entries = directory.parse_phones(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def details(self) -> directory.ProfessionalDetails:
+        """What the form says, for ``directory.save_professional``."""
+        return directory.ProfessionalDetails(
+            title=self.title.data or "",
+            first_name=self.first_name.data or "",
+            last_name=self.last_name.data or "",
+            profession=self.profession.data or "gp",
+            organisation=self.organisation.data or "",
+            territory=self.territory.data or "",
+            rpps=self.rpps.data or "",
+            phones=self.phone_entries,
+            is_active=bool(self.is_active.data),
+        )
+
+
+class GreetingForm(FlaskForm):
+    """The greeting callers hear first."""
+
+    greeting = StringField(
+        lazy_gettext("Nouveau message d'accueil"),
+        [
+            DataRequired(lazy_gettext("Le message d'accueil ne peut pas être vide.")),
+            Length(
+                max=MAX_GREETING,
+                message=lazy_gettext(
+                    "Le message d'accueil est trop long ({max} caractères au plus).",
+                    max=MAX_GREETING,
+                ),
+            ),
+        ],
+        filters=[lambda text: " ".join(text.split()) if isinstance(text, str) else text],
+    )

@@ -1,0 +1,228 @@
+"""The nurse's live board: every call in progress, who is calling, how long they have waited,
+its state as the features tell it (``hooks.add_board_state``); going on duty and the browser
+phone's token and presence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
+from werkzeug.wrappers import Response
+
+from hotline import audit, hooks
+from hotline.auth import current_user, require_roles
+from hotline.callstate import TERMINAL_STATUSES
+from hotline.console import bp
+from hotline.hooks import BoardState, BoardStateReader
+from hotline.i18n import N_
+from hotline.i18n import gettext as _
+from hotline.models import Call, Professional, Request, User
+from hotline.phones import format_for_display
+from hotline.web import db_session, now, settings
+
+PROFESSIONS = {
+    "gp": N_("Médecin généraliste"),
+    "midwife": N_("Sage-femme"),
+    "pharmacist": N_("Pharmacien"),
+    "social_worker": N_("Travailleur social"),
+    "nurse": N_("Infirmier"),
+    "specialist": N_("Médecin spécialiste"),
+}
+# Calls older than this are no longer "live" even if a lost callback left them open.
+LIVE_WINDOW = timedelta(hours=6)
+
+
+def national(number: str | None) -> str:
+    """A number as people write it in France: 06 12 34 56 78 (international ones as they are)."""
+    return format_for_display(number) if number else _("numéro masqué")
+
+
+def caller_name(professional: Professional | None) -> str:
+    """ "Dr Claire Martin", or a plain "Appelant inconnu"."""
+    if professional is None:
+        return _("Appelant inconnu")
+    parts = [professional.title, professional.first_name, professional.last_name]
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """One row of the board."""
+
+    request_id: int
+    reference: str
+    caller: str
+    profession: str
+    number: str
+    since: str
+    waiting_s: int
+    state: str
+    state_label: str
+    ringing_me: bool
+    held_by_me: bool
+
+
+def combined_state(states: Iterable[BoardState]) -> BoardState:
+    """One state from what each package knows: the highest precedence, held if any says so."""
+    known = list(states)
+    if not known:
+        return BoardState("menu", _("Au menu d'accueil"))
+    shown = max(known, key=lambda state: state.precedence)  # the first of equals wins
+    held = any(state.held_by_me for state in known)
+    return BoardState(shown.state, shown.label, shown.ringing_me, held, shown.precedence)
+
+
+def live_calls(
+    session: Session,
+    user: User,
+    now: datetime,
+    tz_name: str,
+    readers: Iterable[BoardStateReader] = (),
+) -> list[LiveCall]:
+    """Calls in progress, the longest waiting first, in the states the ``readers`` know."""
+    tz = ZoneInfo(tz_name)
+    legs = session.execute(
+        select(Call, Request)
+        .join(Request, Call.request_id == Request.id)
+        .where(
+            Call.role == "gp",
+            Call.status.not_in(TERMINAL_STATUSES),
+            Call.created_at > now - LIVE_WINDOW,
+        )
+        .order_by(Call.created_at)
+    ).all()
+    request_ids = [call_request.id for _call, call_request in legs]
+    known = [reader(session, request_ids, user, now) for reader in readers] if legs else []
+    rows: list[LiveCall] = []
+    for call, call_request in legs:
+        state = combined_state(
+            found[call_request.id] for found in known if call_request.id in found
+        )
+        professional = call_request.professional
+        rows.append(
+            LiveCall(
+                request_id=call_request.id,
+                reference=call_request.reference,
+                caller=caller_name(professional),
+                profession=_(PROFESSIONS.get(professional.profession, professional.profession))
+                if professional
+                else "",
+                number=national(call_request.caller_number),
+                since=call.created_at.astimezone(tz).strftime("%H:%M:%S"),
+                waiting_s=max(0, int((now - call.created_at).total_seconds())),
+                state=state.state,
+                state_label=state.label,
+                ringing_me=state.ringing_me,
+                held_by_me=state.held_by_me,
+            )
+        )
+    return rows
+
+
+def board_state(
+    session: Session,
+    user: User,
+    now: datetime,
+    tz_name: str,
+    readers: Iterable[BoardStateReader] = (),
+) -> dict[str, Any]:
+    """What the board shows (as JSON for its polling script)."""
+    return {
+        "me": {
+            "id": user.id,
+            "name": user.display_name,
+            "on_duty": user.is_available,
+            "browser_identity": user.browser_identity,
+        },
+        "calls": [asdict(row) for row in live_calls(session, user, now, tz_name, readers)],
+        "at": now.isoformat(),
+    }
+
+
+TOKEN_TTL_S = 3600
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # require_roles guarantees it
+    return user
+
+
+@bp.get("/board")
+@require_roles("nurse")
+def board() -> str:
+    """The live board (filled by its script) and the browser phone."""
+    me = _me()
+    return render_template(
+        "console/board.html",
+        user=me,
+        sdk_url=settings().voice_sdk_url,
+        phone_ready=settings().twilio_api_key_sid is not None,
+    )
+
+
+@bp.get("/api/board")
+@require_roles("nurse")
+def board_json() -> Response:
+    """The board's rows; polling it also says the console is open (routing rings the browser)."""
+    me = _me()
+    me.console_seen_at = now()
+    readers = hooks.registries().board_states
+    state = board_state(db_session(), me, now(), settings().timezone, readers)
+    return jsonify(state)
+
+
+@bp.post("/duty")
+@require_roles("nurse")
+def duty() -> Response:
+    """Go on or off duty: routing rings only nurses on duty."""
+    me = _me()
+    me.is_available = request.form.get("on_duty") == "1"
+    audit.record(db_session(), me, "duty", "user", me.id, now(), on_duty=me.is_available)
+    flash(
+        _("Vous êtes de permanence.") if me.is_available else _("Vous n'êtes plus de permanence."),
+        "success",
+    )
+    return redirect(url_for("console.board"))
+
+
+@bp.post("/api/presence")
+@require_roles("nurse")
+def presence() -> Response:
+    """The browser phone registered (or went away)."""
+    me = _me()
+    body = request.get_json(silent=True) or {}
+    me.is_in_console = bool(body.get("registered"))
+    me.console_seen_at = now()
+    return jsonify(in_console=me.is_in_console)
+
+
+@bp.get("/api/phone-token")
+@require_roles("nurse")
+def phone_token() -> tuple[Response, int] | Response:
+    """An access token for the browser phone (Voice SDK), for the nurse's identity."""
+    config = settings()
+    if config.twilio_api_key_sid is None or config.twilio_api_key_secret is None:
+        return jsonify(message=_("Téléphone du navigateur non configuré (clé d'API absente).")), 503
+    me = _me()
+    if not me.browser_identity:
+        me.browser_identity = f"nurse-{me.id}"
+    token = AccessToken(
+        config.twilio_account_sid,
+        config.twilio_api_key_sid,
+        config.twilio_api_key_secret,
+        identity=me.browser_identity,
+        ttl=TOKEN_TTL_S,
+    )
+    token.add_grant(
+        VoiceGrant(incoming_allow=True, outgoing_application_sid=config.twilio_twiml_app_sid)
+    )
+    return jsonify(token=token.to_jwt(), identity=me.browser_identity)

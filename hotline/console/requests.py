@@ -1,0 +1,216 @@
+"""The request page of the console: who called, the story of the request, the nurse's log of it,
+and the panels the features add (``hooks.add_request_panel``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hotline import audit, hooks
+from hotline.auth import current_user, require_roles
+from hotline.console import bp
+from hotline.console.board import PROFESSIONS, caller_name, national
+from hotline.hooks import PANEL_PLACES, Panel
+from hotline.i18n import N_
+from hotline.i18n import gettext as _
+from hotline.models import Request, User
+from hotline.services import log_event
+from hotline.web import db_session, now, settings
+
+CATEGORIES = {
+    "interpreting": N_("Interprétariat"),
+    "complex_situation": N_("Situation complexe"),
+    "access_to_rights": N_("Accès aux droits"),
+    "orientation": N_("Orientation"),
+    "other": N_("Autre"),
+}
+OUTCOMES = {
+    "resolved": N_("Réponse apportée"),
+    "oriented": N_("Orienté vers une structure"),
+    "interpreter_provided": N_("Interprète mis à disposition"),
+    "follow_up": N_("Suivi programmé"),
+    "no_interpreter": N_("Pas d'interprète trouvé"),
+    "other": N_("Autre"),
+}
+# The story of a request as the console tells it: the ground floor's events (the features add
+# theirs with ``hooks.add_event_labels``).
+EVENT_LABELS = {
+    "received": N_("Appel reçu"),
+    "menu_choice": N_("Choix au menu"),
+    "menu_no_choice": N_("Aucun choix au menu"),
+    "menu_invalid_choice": N_("Choix invalide au menu"),
+    "menu_abandoned": N_("Menu abandonné"),
+    "gp_leg_ended": N_("Fin de l'appel du médecin"),
+    "nurse_leg_ended": N_("Fin d'un appel infirmière"),
+    "interpreter_leg_ended": N_("Fin d'un appel interprète"),
+    "participant_join": N_("Entrée dans la conférence"),
+    "participant_leave": N_("Sortie de la conférence"),
+    "conference_start": N_("Début de la conférence"),
+    "conference_end": N_("Fin de la conférence"),
+    "request_logged": N_("Fiche enregistrée"),
+}
+
+
+def participant_role(label: str) -> str:
+    """Who a room's participant is, from its label ("gp", "nurse-<id>", or a feature's)."""
+    for prefix, role in hooks.registries().participant_roles.items():
+        if label.startswith(prefix):
+            return _(role)
+    if label == "gp":
+        return _("médecin")
+    if label.startswith("nurse"):
+        return _("infirmière")
+    return label
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # require_roles guarantees it
+    return user
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings().timezone)
+
+
+def request_or_404(request_id: int) -> Request:
+    """The request of a console URL, or a 404."""
+    found = db_session().get(Request, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def render_panels(call_request: Request, me: User, at: datetime) -> dict[str, list[Markup]]:
+    """The features' panels of this request, rendered, by place."""
+    session = db_session()
+    found: list[Panel] = []
+    for panel in hooks.registries().request_panels:
+        shown = panel(session, call_request, me, at)
+        if shown is not None:
+            found.append(shown)
+    found.sort(key=lambda shown: shown.order)  # stable: registration order among equals
+    placed: dict[str, list[Markup]] = {place: [] for place in PANEL_PLACES}
+    for shown in found:
+        html = render_template(shown.template, req=call_request, user=me, **shown.context)
+        placed[shown.place].append(Markup(html))  # noqa: S704 - rendered by Jinja, escaped there
+    return placed
+
+
+@bp.get("/requests/<int:request_id>")
+@require_roles("nurse")
+def request_form(request_id: int) -> str:
+    """The request: who called, its story, the actions on the call, the form to log it."""
+    me = _me()
+    call_request = request_or_404(request_id)
+    audit.record(db_session(), me, "view", "request", call_request.id, now())
+    return _render_form(call_request, me, {})
+
+
+def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str:
+    session = db_session()
+    earlier = []
+    if call_request.professional_id is not None:
+        earlier = list(
+            session.scalars(
+                select(Request)
+                .where(
+                    Request.professional_id == call_request.professional_id,
+                    Request.id != call_request.id,
+                )
+                .order_by(Request.opened_at.desc())
+                .limit(10)
+            )
+        )
+    professional = call_request.professional
+    return render_template(
+        "console/request.html",
+        user=me,
+        req=call_request,
+        caller=caller_name(professional),
+        profession=_(PROFESSIONS.get(professional.profession, professional.profession))
+        if professional
+        else "",
+        number=national(call_request.caller_number),
+        panels=render_panels(call_request, me, now()),
+        event_labels={**EVENT_LABELS, **hooks.registries().event_labels},
+        participant_role=participant_role,
+        categories=CATEGORIES,
+        outcomes=OUTCOMES,
+        earlier=earlier,
+        values=values,
+        tz=settings().timezone,
+    )
+
+
+@bp.post("/requests/<int:request_id>")
+@require_roles("nurse")
+def save_request(request_id: int) -> Response | tuple[str, int]:
+    """Save the nurse's log of the request; a follow-up date asks for a callback that day."""
+    me = _me()
+    call_request = request_or_404(request_id)
+    values = {
+        k: request.form.get(k, "").strip() for k in ("category", "outcome", "follow_up_on", "notes")
+    }
+    errors = []
+    if values["category"] and values["category"] not in CATEGORIES:
+        errors.append(_("Catégorie inconnue."))
+    if values["outcome"] and values["outcome"] not in OUTCOMES:
+        errors.append(_("Issue inconnue."))
+    follow_up: date | None = None
+    if values["follow_up_on"]:
+        try:
+            follow_up = date.fromisoformat(values["follow_up_on"])
+        except ValueError:
+            errors.append(_("Date de suivi illisible."))
+        else:
+            if follow_up <= now().astimezone(_tz()).date():
+                errors.append(_("La date de suivi doit être dans le futur."))
+    if len(values["notes"]) > 5000:
+        errors.append(_("Notes trop longues (5 000 caractères au plus)."))
+    if errors:
+        for message in errors:
+            flash(message, "error")
+        return _render_form(call_request, me, values), 400
+    session = db_session()
+    call_request.category = values["category"] or None
+    call_request.outcome = values["outcome"] or None
+    call_request.notes = values["notes"] or None
+    call_request.nurse_id = call_request.nurse_id or me.id
+    if follow_up is not None and follow_up != call_request.follow_up_on:
+        call_request.follow_up_on = follow_up
+        due = datetime.combine(follow_up, time(9, 0), tzinfo=_tz())
+        hooks.send(
+            hooks.callback_wanted,
+            session=session,
+            now=now(),
+            request=call_request,
+            reason="follow_up",
+            due_at=due,
+            assignee_id=me.id,
+        )
+    log_event(
+        session,
+        call_request,
+        "request_logged",
+        now(),
+        detail={"category": call_request.category, "outcome": call_request.outcome, "by": me.id},
+    )
+    audit.record(
+        session,
+        me,
+        "update",
+        "request",
+        call_request.id,
+        now(),
+        category=call_request.category,
+        outcome=call_request.outcome,
+        follow_up_on=values["follow_up_on"] or None,
+    )
+    flash(_("Demande {reference} enregistrée.", reference=call_request.reference), "success")
+    return redirect(url_for("console.request_form", request_id=call_request.id))

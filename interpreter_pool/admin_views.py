@@ -1,0 +1,255 @@
+"""The interpreting admin pages: interpreters and agencies with their languages, and contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.admin import Page, national, one_or_404, page, record, refuse
+from hotline.auth import require_roles
+from hotline.i18n import current_locale
+from hotline.i18n import gettext as _
+from hotline.web import db_session, now
+from interpreter_pool.admin import add_contract, add_interpreter
+from interpreter_pool.forms import ContractForm, InterpreterForm
+from interpreter_pool.languages import language_name
+from interpreter_pool.models import Contract, Interpreter
+
+bp = Blueprint("interpreter_admin", __name__, url_prefix="/admin", template_folder="templates")
+
+CONTRACT_DEFAULTS: dict[str, Any] = {
+    "unit": "minute",
+    "block_s": 60,
+    "minimum_s": 0,
+    "connection_fee": "0",
+    "surcharge_rule": "highest",
+}
+
+
+def language_names(codes: list[str]) -> str:
+    """Language codes as names in the page's language ("Arabe, Tigrigna")."""
+    return ", ".join(language_name(code, current_locale(), capitalise=True) for code in codes)
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    return {"language_names": language_names}
+
+
+def _interpreters(session: Session) -> list[Interpreter]:
+    query = (
+        select(Interpreter)
+        .options(selectinload(Interpreter.languages))
+        .order_by(Interpreter.kind.desc(), Interpreter.priority, Interpreter.name)
+    )
+    return list(session.scalars(query))
+
+
+def _interpreter_data(interpreter: Interpreter) -> dict[str, Any]:
+    return {
+        "name": interpreter.name,
+        "kind": interpreter.kind,
+        "phone": interpreter.phone,
+        "languages": ", ".join(entry.language for entry in interpreter.languages),
+        "priority": interpreter.priority,
+        "max_concurrent": interpreter.max_concurrent,
+        "availability": interpreter.availability,
+        "access_code": interpreter.access_code or "",
+        "agency_codes": ", ".join(
+            f"{entry.language}={entry.agency_code}"
+            for entry in interpreter.languages
+            if entry.agency_code
+        ),
+        "is_active": interpreter.is_active,
+    }
+
+
+def _interpreter_summary(interpreter: Interpreter) -> dict[str, Any]:
+    summary = _interpreter_data(interpreter)
+    summary["priority"] = str(interpreter.priority)
+    summary["max_concurrent"] = str(interpreter.max_concurrent)
+    summary["is_active"] = "on" if interpreter.is_active else ""
+    return summary
+
+
+def _save_interpreter(
+    session: Session, form: InterpreterForm, existing: Interpreter | None
+) -> Interpreter | None:
+    """The interpreter saved from a valid form; None (the form refused) when it is not."""
+    if not form.validate():
+        refuse(form)
+        return None
+    holder = session.scalars(
+        select(Interpreter).where(Interpreter.phone == form.phone.data)
+    ).first()
+    if holder is not None and holder is not existing:
+        problem = _(
+            "Le numéro {number} est déjà celui de {name}.",
+            number=national(form.phone.data),
+            name=holder.name,
+        )
+        refuse(form, ValueError(problem), "phone")
+        return None
+    try:
+        return add_interpreter(
+            session,
+            form.name.data,
+            form.phone.e164(),
+            form.codes,
+            kind=form.kind.data,
+            priority=form.priority.data,
+            max_concurrent=form.max_concurrent.data,
+            availability=form.availability.data or "",
+            access_code=form.access_code.data or None,
+            agency_codes=form.menu_codes,
+            is_active=bool(form.is_active.data),
+            existing=existing,
+        )
+    except ValueError as exc:
+        refuse(form, exc)
+        return None
+
+
+def _interpreters_page(session: Session, form: InterpreterForm, status: int = 200) -> Page:
+    return page(
+        "interpreter_pool/interpreters.html",
+        status,
+        interpreters=_interpreters(session),
+        form=form,
+    )
+
+
+@bp.get("/interpreters")
+@require_roles("admin")
+def interpreters() -> Page:
+    """Interpreters and agencies with their languages, and the form to add one."""
+    defaults = {"kind": "individual", "priority": 100, "max_concurrent": 1, "is_active": True}
+    return _interpreters_page(db_session(), InterpreterForm(data=defaults))
+
+
+@bp.post("/interpreters")
+@require_roles("admin")
+def interpreter_create() -> Page:
+    """Add an interpreter or an agency."""
+    session, form = db_session(), InterpreterForm()
+    interpreter = _save_interpreter(session, form, None)
+    if interpreter is None:
+        return _interpreters_page(session, form, 400)
+    record("interpreter_added", "interpreter", interpreter.id, **_interpreter_summary(interpreter))
+    flash(_("{name} fait maintenant partie du vivier.", name=interpreter.name), "success")
+    return redirect(url_for("interpreter_admin.interpreter_edit", interpreter_id=interpreter.id))
+
+
+def _interpreter_page(
+    session: Session,
+    interpreter: Interpreter,
+    form: InterpreterForm,
+    contract_form: ContractForm,
+    status: int = 200,
+) -> Page:
+    contracts = session.scalars(
+        select(Contract)
+        .where(Contract.interpreter_id == interpreter.id)
+        .order_by(Contract.valid_from.desc(), Contract.id.desc())
+    ).all()
+    return page(
+        "interpreter_pool/interpreter_edit.html",
+        status,
+        interpreter=interpreter,
+        contracts=contracts,
+        form=form,
+        contract_form=contract_form,
+    )
+
+
+def _stored_form(interpreter: Interpreter) -> InterpreterForm:
+    return InterpreterForm(formdata=None, data=_interpreter_data(interpreter))
+
+
+def _new_contract_form() -> ContractForm:
+    return ContractForm(formdata=None, data=CONTRACT_DEFAULTS | {"valid_from": now().date()})
+
+
+@bp.get("/interpreters/<int:interpreter_id>")
+@require_roles("admin")
+def interpreter_edit(interpreter_id: int) -> Page:
+    """One interpreter or agency, its contracts, and the form to add a contract."""
+    session = db_session()
+    interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
+    return _interpreter_page(session, interpreter, _stored_form(interpreter), _new_contract_form())
+
+
+@bp.post("/interpreters/<int:interpreter_id>")
+@require_roles("admin")
+def interpreter_update(interpreter_id: int) -> Page:
+    """Change an interpreter's or agency's details, languages and availability."""
+    session, form = db_session(), InterpreterForm()
+    interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
+    before = _interpreter_summary(interpreter)
+    if _save_interpreter(session, form, interpreter) is None:
+        return _interpreter_page(session, interpreter, form, _new_contract_form(), 400)
+    after = _interpreter_summary(interpreter)
+    record("interpreter_updated", "interpreter", interpreter.id, before=before, after=after)
+    flash(_("Fiche de {name} enregistrée.", name=interpreter.name), "success")
+    return redirect(url_for("interpreter_admin.interpreter_edit", interpreter_id=interpreter.id))
+
+
+@bp.post("/interpreters/<int:interpreter_id>/contracts")
+@require_roles("admin")
+def contract_create(interpreter_id: int) -> Page:
+    """Add a rate card to an interpreter or agency."""
+    session, form = db_session(), ContractForm()
+    interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
+    contract = _save_contract(session, interpreter, form)
+    if contract is None:
+        return _interpreter_page(session, interpreter, _stored_form(interpreter), form, 400)
+    record(
+        "contract_added",
+        "contract",
+        contract.id,
+        interpreter_id=interpreter.id,
+        name=contract.name,
+        unit=contract.unit,
+        unit_price=str(contract.unit_price),
+        valid_from=contract.valid_from.isoformat(),
+        valid_to=contract.valid_to.isoformat() if contract.valid_to else None,
+    )
+    flash(_("Contrat « {name} » ajouté.", name=contract.name), "success")
+    return redirect(url_for("interpreter_admin.interpreter_edit", interpreter_id=interpreter.id))
+
+
+def _save_contract(
+    session: Session, interpreter: Interpreter, form: ContractForm
+) -> Contract | None:
+    """The contract saved from a valid form; None (the form refused) when it is not."""
+    if not form.validate():
+        refuse(form)
+        return None
+    try:
+        return add_contract(
+            session,
+            interpreter,
+            form.name.data or "",
+            unit=form.unit.data,
+            unit_price=form.unit_price.number(),
+            valid_from=form.valid_from.day(),
+            valid_to=form.valid_to.data,
+            block_s=form.block_s.data,
+            increment_s=form.increment_s.data or None,
+            minimum_s=form.minimum_s.data,
+            connection_fee=form.connection_fee.number(),
+            night_pct=form.night_pct.number(),
+            night_hours=form.night_hours.data or None,
+            saturday_pct=form.saturday_pct.number(),
+            sunday_pct=form.sunday_pct.number(),
+            holiday_pct=form.holiday_pct.number(),
+            urgent_pct=form.urgent_pct.number(),
+            surcharge_mode="pro_rata" if form.pro_rata.data else "start",
+            surcharge_rule=form.surcharge_rule.data or "highest",
+        )
+    except ValueError as exc:
+        refuse(form, ValueError(_("Contrat refusé : {detail}", detail=str(exc))))
+        return None

@@ -1,0 +1,171 @@
+"""The forms of the interpreting admin pages: an interpreter or agency, a contract (rate card)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field
+from wtforms.validators import DataRequired, ValidationError
+
+from hotline.admin.forms import DateText, DecimalText, IntegerText, PhoneField, TextField, one_of
+from hotline.i18n import gettext as _
+from hotline.i18n import lazy_gettext
+from interpreter_pool.admin import ACCESS_CODE_MESSAGES, parse_languages
+from interpreter_pool.dispatch import access_code_problem
+from routing.forms import schedule_problem
+from routing.hours import parse_schedule
+
+_NIGHT_HOURS = re.compile(r"\d{2}:\d{2}-\d{2}:\d{2}")
+
+
+def language_codes(text: str) -> list[str]:
+    """ "ar, ti" → the base codes, each one known; a message for a person otherwise."""
+    codes: list[str] = []
+    for raw in text.split(","):
+        if not raw.strip():
+            continue
+        try:
+            codes.extend(parse_languages(raw))
+        except ValueError:
+            raise ValueError(
+                _(
+                    "« {code} » n'est pas un code de langue connu (par exemple ar, ti, prs).",
+                    code=raw.strip(),
+                )
+            ) from None
+    if not codes:
+        raise ValueError(_("Indiquez au moins une langue, par exemple « ar, ti »."))
+    return list(dict.fromkeys(codes))
+
+
+class InterpreterForm(FlaskForm):
+    """An interpreter or an agency: who, which languages, when, and an agency's menu codes."""
+
+    name = TextField(lazy_gettext("Nom"), [DataRequired(lazy_gettext("Le nom est obligatoire."))])
+    kind = TextField(
+        lazy_gettext("Type"),
+        [one_of(("individual", "agency"), lazy_gettext("Choisissez interprète ou agence."))],
+        default="individual",
+    )
+    phone = PhoneField(lazy_gettext("Téléphone"))
+    languages = TextField(lazy_gettext("Langues"))
+    priority = IntegerText(lazy_gettext("Priorité"), empty=100)
+    max_concurrent = IntegerText(lazy_gettext("Appels simultanés"), empty=1, minimum=1)
+    availability = TextField(lazy_gettext("Disponibilités"))
+    access_code = TextField(lazy_gettext("Agence : code d'accès composé après l'accueil"))
+    agency_codes = TextField(lazy_gettext("Agence : code de chaque langue"))
+    is_active = BooleanField(lazy_gettext("Actif (peut être appelé)"), default=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.codes: list[str] = []
+        self.menu_codes: dict[str, str] = {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Every field checked; the access code last (it depends on the agency's codes)."""
+        valid = super().validate(extra_validators)
+        return valid and not self.access_code.errors
+
+    def validate_phone(self, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError(_("Le numéro de téléphone est obligatoire."))
+
+    def validate_languages(self, field: Field) -> None:
+        try:
+            self.codes = language_codes(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_availability(self, field: Field) -> None:
+        if field.data:
+            try:
+                parse_schedule(field.data)
+            except ValueError as exc:
+                raise ValidationError(schedule_problem(exc)) from None
+
+    def validate_agency_codes(self, field: Field) -> None:
+        """ "ar=1, ti=2" → the digits an agency's menu expects for each of its languages."""
+        codes: dict[str, str] = {}
+        for raw in (field.data or "").split(","):
+            if not raw.strip():
+                continue
+            language, sep, digits = raw.partition("=")
+            if not sep or not digits.strip().isdigit():
+                raise ValidationError(
+                    _(
+                        "Codes de l'agence : écrivez « langue=chiffres », "
+                        "par exemple « ar=1, ti=2 »."
+                    )
+                )
+            try:
+                code = language_codes(language)[0]
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+            if self.codes and code not in self.codes:
+                raise ValidationError(
+                    _(
+                        "Code de l'agence pour « {code} », une langue qu'elle ne couvre pas.",
+                        code=code,
+                    )
+                )
+            codes[code] = digits.strip()
+        self.menu_codes = codes
+        problem = access_code_problem(self.access_code.data or None, list(codes.values()))
+        if problem is not None:
+            self.access_code.errors.append(_(ACCESS_CODE_MESSAGES[problem]))
+
+
+class ContractForm(FlaskForm):
+    """A rate card: the unit and its price, the steps, the surcharges, the validity."""
+
+    name = TextField(lazy_gettext("Nom du contrat"))
+    unit = TextField(
+        lazy_gettext("Unité"),
+        [
+            one_of(
+                ("minute", "block"),
+                lazy_gettext("Choisissez une facturation à la minute ou au forfait."),
+            )
+        ],
+        default="minute",
+    )
+    unit_price = DecimalText(lazy_gettext("Prix unitaire"), empty="")
+    block_s = IntegerText(lazy_gettext("Durée du forfait"), empty=60, minimum=1)
+    increment_s = IntegerText(lazy_gettext("Pas de facturation"), empty=0)
+    minimum_s = IntegerText(lazy_gettext("Minimum facturé"), empty=0)
+    connection_fee = DecimalText(lazy_gettext("Frais de connexion"))
+    night_pct = DecimalText(lazy_gettext("Majoration de nuit"))
+    night_hours = TextField(lazy_gettext("Heures de nuit"))
+    saturday_pct = DecimalText(lazy_gettext("Majoration du samedi"))
+    sunday_pct = DecimalText(lazy_gettext("Majoration du dimanche"))
+    holiday_pct = DecimalText(lazy_gettext("Majoration des jours fériés"))
+    urgent_pct = DecimalText(lazy_gettext("Majoration d'urgence"))
+    pro_rata = BooleanField(lazy_gettext("Majoration au prorata du temps passé dans la plage"))
+    surcharge_rule = TextField(lazy_gettext("Plusieurs majorations à la fois"), default="highest")
+    valid_from = DateText(lazy_gettext("Valable du"))
+    valid_to = DateText(lazy_gettext("Valable jusqu'au"))
+
+    def validate_increment_s(self, field: Field) -> None:
+        if self.unit.data == "block" and field.data not in (0, self.block_s.data):
+            raise ValidationError(
+                _("Un forfait se facture par forfait commencé : le pas est la durée du forfait.")
+            )
+
+    def validate_night_hours(self, field: Field) -> None:
+        if field.data and not _NIGHT_HOURS.fullmatch(field.data):
+            raise ValidationError(_("Heures de nuit : écrivez par exemple « 20:00-08:00 »."))
+        if self.night_pct.data and not field.data:
+            raise ValidationError(
+                _("Une majoration de nuit demande ses heures, par exemple « 20:00-08:00 ».")
+            )
+
+    def validate_valid_from(self, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError(_("Indiquez le premier jour de validité du contrat."))
+
+    def validate_valid_to(self, field: Field) -> None:
+        start = self.valid_from.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError(_("Le contrat finit avant de commencer."))

@@ -1,0 +1,156 @@
+"""The interpreting admin pages: interpreters and agencies, contracts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import User
+from interpreter_pool.admin import add_interpreter
+from interpreter_pool.models import Contract, Interpreter
+from tests.integration.admin_support import (
+    admin,
+    audit_actions,
+    console,
+    helpline,
+    page_text,
+    post,
+)
+
+__all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
+
+
+# --- interpreters and contracts ---------------------------------------------------------------
+
+
+INTERPRETER_FORM: dict[str, str | list[str]] = {
+    "name": "Interprétariat Sud",
+    "kind": "agency",
+    "phone": "05 61 00 00 01",
+    "languages": "ar, ti",
+    "priority": "50",
+    "max_concurrent": "3",
+    "availability": "",
+    "access_code": "1234",
+    "agency_codes": "ar=1, ti=2",
+    "is_active": "on",
+}
+
+
+def test_an_agency_is_added_with_its_codes_then_edited(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    response = post(console, "/admin/interpreters", INTERPRETER_FORM)
+    assert response.status_code == 302
+    agency = session.scalars(select(Interpreter)).one()
+    assert (agency.kind, agency.phone, agency.access_code) == ("agency", "+33561000001", "1234")
+    assert {(lang.language, lang.agency_code) for lang in agency.languages} == {
+        ("ar", "1"),
+        ("ti", "2"),
+    }
+    page = page_text(console.get("/admin/interpreters"))
+    assert "Arabe, Tigrigna" in page and "05 61 00 00 01" in page
+    edited = {**INTERPRETER_FORM, "languages": "ar", "agency_codes": "ar=7", "is_active": ""}
+    assert post(console, f"/admin/interpreters/{agency.id}", edited).status_code == 302
+    session.refresh(agency)
+    assert [(lang.language, lang.agency_code) for lang in agency.languages] == [("ar", "7")]
+    assert agency.is_active is False
+    assert audit_actions(session, "interpreter") == ["interpreter_added", "interpreter_updated"]
+
+
+def test_an_access_code_twilio_could_not_key_is_refused_in_french_and_in_english(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    response = post(console, "/admin/interpreters", {**INTERPRETER_FORM, "access_code": "12-34"})
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "Code d'accès invalide : seuls les chiffres 0 à 9, les lettres A à D, # et *" in page
+    assert 'value="12-34"' in page  # the form is kept
+    too_long = {**INTERPRETER_FORM, "access_code": "1" * 25}
+    english = post(console, "/admin/interpreters?lang=en", too_long)
+    assert english.status_code == 400
+    assert "Access code too long" in page_text(english)
+    assert session.scalars(select(Interpreter)).all() == []
+    assert (
+        post(
+            console, "/admin/interpreters", {**INTERPRETER_FORM, "access_code": "W1234"}
+        ).status_code
+        == 302
+    )
+
+
+def test_an_unknown_language_is_refused_with_the_form_kept(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    response = post(console, "/admin/interpreters", {**INTERPRETER_FORM, "languages": "ar, zz9"})
+    page = page_text(response)
+    assert response.status_code == 400
+    assert "« zz9 » n'est pas un code de langue connu" in page
+    assert 'value="ar, zz9"' in page and 'value="Interprétariat Sud"' in page
+    assert session.scalars(select(Interpreter)).first() is None
+
+
+def test_a_contract_is_added_to_an_interpreter(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
+    session.commit()
+    form: dict[str, str | list[str]] = {
+        "name": "Marché 2026", "unit": "block", "unit_price": "35,00", "block_s": "900",
+        "minimum_s": "0", "connection_fee": "2,50", "night_pct": "25", "night_hours": "20:00-08:00",
+        "saturday_pct": "", "sunday_pct": "50", "holiday_pct": "50", "urgent_pct": "",
+        "pro_rata": "on", "surcharge_rule": "highest", "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+    }  # fmt: skip
+    response = post(console, f"/admin/interpreters/{interpreter.id}/contracts", form)
+    assert response.status_code == 302
+    contract = session.scalars(select(Contract)).one()
+    assert (contract.unit, contract.unit_price, contract.block_s, contract.increment_s) == (
+        "block",
+        Decimal("35.00"),
+        900,
+        900,
+    )
+    assert (contract.connection_fee, contract.night_pct, contract.surcharge_mode) == (
+        Decimal("2.50"),
+        Decimal("25.00"),
+        "pro_rata",
+    )
+    assert contract.valid_to == date(2026, 12, 31)
+    page = page_text(console.get(f"/admin/interpreters/{interpreter.id}"))
+    assert "Marché 2026" in page and "le forfait de 15 min" in page
+    refused = post(
+        console,
+        f"/admin/interpreters/{interpreter.id}/contracts",
+        {**form, "name": "Sans heures", "night_hours": ""},
+    )
+    assert refused.status_code == 400
+    assert "Une majoration de nuit demande ses heures" in page_text(refused)
+    assert 'value="Sans heures"' in page_text(refused)
+    assert audit_actions(session, "contract") == ["contract_added"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("fr", "Prix unitaire : un nombre est attendu (par exemple 1,20)."),
+        ("en", "Unit price: a number is expected (for example 1.20)."),
+    ],
+)
+def test_a_price_that_is_not_a_number_is_refused_next_to_its_field(
+    console: FlaskClient, session: Session, admin: User, lang: str, message: str
+) -> None:
+    interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
+    session.commit()
+    form = {"name": "Marché", "unit": "minute", "unit_price": "1,2,0", "valid_from": "2026-01-01"}
+    response = post(console, f"/admin/interpreters/{interpreter.id}/contracts?lang={lang}", form)
+    page = page_text(response)
+    assert response.status_code == 400
+    assert f'<span class="field-error" id="unit_price-error">{message}</span>' in page
+    assert 'value="1,2,0"' in page and 'value="Marché"' in page
+    assert session.scalars(select(Contract)).first() is None
