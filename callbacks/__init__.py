@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hotline import hooks
+from hotline import hooks, outbox
 from hotline.i18n import N_
 
 
@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
         console,
-        retention,  # noqa: F401 - its outbox handler (recording deleted)
+        retention,
         services,
         twiml,
         views,
@@ -24,11 +24,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     # menu
     hooks.add_menu_branch(app, "3", views.menu_branch, name="callback", prompt=twiml.MENU_PROMPT)
-    # signals: a page or a flow asks for a callback (the request page's follow-up date)
-    hooks.connect(hooks.callback_wanted, app, services.on_callback_wanted)
+    # signals: a page or a flow asks for a callback (the request page's follow-up date). Flows
+    # ask from outbox threads and clock jobs too, with no application: see hotline.hooks.
+    hooks.callback_wanted.connect(services.on_callback_wanted, weak=False)
     # console pages
     app.register_blueprint(console.bp)
     hooks.add_console_section(
         app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    # outbox handlers
+    outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)

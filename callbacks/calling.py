@@ -21,19 +21,19 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import literal, or_, select, union_all, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
 from callbacks.models import CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
-from hotline import legs, outbox
+from hotline import outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
+from hotline.db import claim
 from hotline.models import Call, OutboxMessage, Request, User
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
-from interpreter_pool.models import InterpretingSession
-from routing.models import NurseRouting
+from hotline.voice_twiml import spoken_name, spoken_reference
 from routing.services import in_console
 from routing.twiml import nurse_label, room_name
 
@@ -88,20 +88,11 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Callback
         query = query.with_for_update(skip_locked=True)
     claimed: list[CallbackTask] = []
     for task in session.scalars(query).all():
-        taken = session.execute(
-            update(CallbackTask)
-            .where(CallbackTask.id == task.id, CallbackTask.status == "pending")
-            .values(
-                status="calling",
-                claimed_at=now,
-                attempts=CallbackTask.attempts + 1,
-                nurse_call_sid=None,
-                gp_call_sid=None,
-                calling_user_id=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(taken, "rowcount", 0) == 1:
+        if claim(
+            session, CallbackTask, task.id, "pending",
+            status="calling", claimed_at=now, attempts=CallbackTask.attempts + 1,
+            nurse_call_sid=None, gp_call_sid=None, calling_user_id=None,
+        ):  # fmt: skip
             session.refresh(task)
             claimed.append(task)
     return claimed
@@ -185,28 +176,20 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
     kind, where = address
     task.calling_user_id = nurse.id
     task.answered_by = None
-    task.step_deadline_at = legs.step_deadline(now, NURSE_RING_S)
-    outbox.enqueue(
+    task.step_deadline_at = ringing.step_deadline(now, NURSE_RING_S)
+    ringing.ring_leg(
         session,
-        outbox.CREATE_CALL,
-        {
-            "params": {
-                "to": (
-                    legs.client_address(where, reference=request.reference, caller=task.phone)
-                    if kind == "client"
-                    else where
-                ),
-                "from_": request.helpline.phone_number,
-                "url": urls.nurse(task.id, task.attempts, kind),
-                "method": "POST",
-                "status_callback": urls.nurse_status(task.id, task.attempts),
-                "status_callback_method": "POST",
-                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
-                "timeout": NURSE_RING_S,
-            },
-            "request_id": request.id,
-        },
         now,
+        to=(
+            ringing.client_address(where, reference=request.reference, caller=task.phone)
+            if kind == "client"
+            else where
+        ),
+        from_=request.helpline.phone_number,
+        url=urls.nurse(task.id, task.attempts, kind),
+        status_callback=urls.nurse_status(task.id, task.attempts),
+        timeout=NURSE_RING_S,
+        payload={"request_id": request.id},
         # A resumed attempt (never rung) is claimed again at another moment: a new intent.
         dedupe_key=f"cb-nurse:{task.id}:{task.attempts}:{(task.claimed_at or now).timestamp():.0f}",
     )
@@ -226,20 +209,11 @@ def start_now(
     session: Session, task: CallbackTask, nurse: User, now: datetime, urls: twiml.CallbackUrls
 ) -> bool:
     """The nurse clicked "Rappeler": this attempt is hers, now."""
-    taken = session.execute(
-        update(CallbackTask)
-        .where(CallbackTask.id == task.id, CallbackTask.status == "pending")
-        .values(
-            status="calling",
-            claimed_at=now,
-            attempts=CallbackTask.attempts + 1,
-            calling_user_id=nurse.id,
-            nurse_call_sid=None,
-            gp_call_sid=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(taken, "rowcount", 0) != 1:
+    if not claim(
+        session, CallbackTask, task.id, "pending",
+        status="calling", claimed_at=now, attempts=CallbackTask.attempts + 1,
+        calling_user_id=nurse.id, nurse_call_sid=None, gp_call_sid=None,
+    ):  # fmt: skip
         return False
     session.refresh(task)
     return fire(session, task, now, urls)
@@ -256,8 +230,6 @@ def _current(session: Session, task_id: int, attempt: int) -> CallbackTask | Non
 
 def about(session: Session, task: CallbackTask) -> str:
     """What the nurse hears before she dials: whom, which request, why."""
-    from hotline.voice_twiml import spoken_name, spoken_reference
-
     request = session.get(Request, task.request_id)
     assert request is not None
     who = spoken_name(request.professional) or "un professionnel"
@@ -283,8 +255,6 @@ def nurse_accepts(
     urls: twiml.CallbackUrls,
 ) -> tuple[str, str | None, str] | None:
     """The nurse pressed 1 (or accepted in the browser): dial the professional into the room."""
-    from hotline.voice_twiml import spoken_name
-
     task = _current(session, task_id, attempt)
     if task is None or task.nurse_call_sid not in (None, call_sid):
         return None
@@ -294,32 +264,24 @@ def nurse_accepts(
     if not task.phone:
         attempt_failed(session, task, request, now, "no_number")
         return None
-    task.step_deadline_at = legs.step_deadline(now, GP_RING_S)
-    outbox.enqueue(
+    task.step_deadline_at = ringing.step_deadline(now, GP_RING_S)
+    ringing.ring_leg(
         session,
-        outbox.CREATE_CALL,
-        {
-            "params": {
-                "to": task.phone,
-                "from_": request.helpline.phone_number,
-                "url": urls.gp(task.id, attempt),
-                "method": "POST",
-                "status_callback": urls.gp_status(task.id, attempt),
-                "status_callback_method": "POST",
-                "status_callback_event": ["initiated", "ringing", "answered", "completed"],
-                "timeout": GP_RING_S,
-                # AsyncAmd: the call's TwiML runs at once (a person hears the nurse without
-                # delay) while the detection goes on; DetectMessageEnd: on a machine the
-                # result comes once its greeting is over, in time to leave a message.
-                "machine_detection": "DetectMessageEnd",
-                "async_amd": "true",
-                "async_amd_status_callback": urls.gp_amd(task.id, attempt),
-                "async_amd_status_callback_method": "POST",
-            },
-            "request_id": request.id,
-        },
         now,
+        to=task.phone,
+        from_=request.helpline.phone_number,
+        url=urls.gp(task.id, attempt),
+        status_callback=urls.gp_status(task.id, attempt),
+        timeout=GP_RING_S,
+        payload={"request_id": request.id},
         dedupe_key=f"cb-gp:{task.id}:{attempt}",
+        # AsyncAmd: the call's TwiML runs at once (a person hears the nurse without delay)
+        # while the detection goes on; DetectMessageEnd: on a machine the result comes once
+        # its greeting is over, in time to leave a message.
+        machine_detection="DetectMessageEnd",
+        async_amd="true",
+        async_amd_status_callback=urls.gp_amd(task.id, attempt),
+        async_amd_status_callback_method="POST",
     )
     log_event(
         session,
@@ -379,7 +341,7 @@ def leg_ended(
             session.flush()
             return
         if task.nurse_call_sid:  # she waits in the room: hang her up
-            legs.cancel_leg(session, task.nurse_call_sid, "in-progress", now)
+            ringing.cancel_leg(session, task.nurse_call_sid, "in-progress", now)
         attempt_failed(session, task, request, now, call.status)
     elif task.nurse_call_sid in (None, call.sid) and task.gp_call_sid is None:
         if task.nurse_call_sid == call.sid and _gp_leg_started(session, task, attempt):
@@ -453,25 +415,6 @@ def machine_detected(
     attempt_failed(session, task, request, now, "machine")
 
 
-def overdue_steps(session: Session, now: datetime) -> list[tuple[str, int]]:
-    """Every ringing step past its deadline, in one statement (the clock asks at each tick):
-    ("routing", id) for nurse routings, ("interpreting", id) for dispatches, ("callback", id)
-    for callback attempts."""
-    query = union_all(
-        select(literal("routing").label("kind"), NurseRouting.id.label("id")).where(
-            NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
-        ),
-        select(literal("interpreting"), InterpretingSession.id).where(
-            InterpretingSession.status == "dispatching",
-            InterpretingSession.step_deadline_at <= now,
-        ),
-        select(literal("callback"), CallbackTask.id).where(
-            CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
-        ),
-    )
-    return [(str(kind), int(owner_id)) for kind, owner_id in session.execute(query).all()]
-
-
 def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bool:
     """The clock: an attempt whose legs never reported their end fails; its legs are stopped.
 
@@ -501,7 +444,7 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
         if call is not None and call.status in TERMINAL_STATUSES:
             continue
         # An unknown state: "completed" hangs up a leg in progress and ends one still ringing.
-        legs.cancel_leg(session, sid, call.status if call is not None else "in-progress", now)
+        ringing.cancel_leg(session, sid, call.status if call is not None else "in-progress", now)
         stopped.append(sid)
     request = session.get(Request, task.request_id)
     assert request is not None
@@ -518,8 +461,6 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
 
 
 def _gp_leg_started(session: Session, task: CallbackTask, attempt: int) -> bool:
-    from hotline.models import OutboxMessage
-
     return (
         session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"cb-gp:{task.id}:{attempt}")

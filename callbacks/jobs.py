@@ -8,18 +8,19 @@ clock killed at any point leaves the rest to the next run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, union_all, update
+from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callbacks.calling import (
     attempt_deadline_passed,
     claim_due,
     fire,
-    overdue_steps,
     recover_stuck,
 )
 from callbacks.models import CallbackTask
@@ -29,10 +30,12 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import Database
 from hotline.models import Call, Request
 from hotline.outbox import send_message, take_new_ids
-from interpreter_pool import finance
 from interpreter_pool import services as interpreting
+from interpreter_pool import spending
+from interpreter_pool.models import InterpretingSession
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
+from routing.models import NurseRouting
 from routing.twiml import NurseUrls
 
 if TYPE_CHECKING:
@@ -54,26 +57,65 @@ def send_all(database: Database, client: Client, ids: list[int], clock: Clock, r
             logger.exception("outbox %s: not sent, left for the next run", message_id)
 
 
+@contextmanager
+def job_transaction(
+    database: Database,
+    client: Client | None = None,
+    clock: Clock | None = None,
+    public_root: str = "",
+) -> Iterator[Session]:
+    """One transaction of a job: committed once when the block ends, rolled back if it raises.
+
+    The Twilio intents recorded in it are sent after the commit when a ``client`` is given
+    (else the clock's ``resend_unsent`` sends them).
+    """
+    with database.session() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        new_ids = take_new_ids(session)
+        session.commit()
+    if client is not None and clock is not None and new_ids:
+        send_all(database, client, new_ids, clock, public_root)
+
+
 def fire_due_callbacks(
     database: Database, client: Client, clock: Clock, public_root: str, batch: int = 50
 ) -> int:
     """Ring the nurse for every callback that is due; return how many attempts started."""
     urls = CallbackUrls(public_root)
     started = 0
-    with database.session() as session:
+    with job_transaction(database) as session:
         recover_stuck(session, clock())
-        session.commit()
     while True:
-        with database.session() as session:
+        with job_transaction(database, client, clock, public_root) as session:
             tasks = claim_due(session, clock(), batch)
             for task in tasks:
                 fire(session, task, clock(), urls)
-            new_ids = take_new_ids(session)
-            session.commit()
-        send_all(database, client, new_ids, clock, public_root)
         started += len(tasks)
         if len(tasks) < batch:
             return started
+
+
+def overdue_steps(session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Every ringing step past its deadline, in one statement (the clock asks at each tick):
+    ("routing", id) for nurse routings, ("interpreting", id) for dispatches, ("callback", id)
+    for callback attempts."""
+    query = union_all(
+        select(literal("routing").label("kind"), NurseRouting.id.label("id")).where(
+            NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
+        ),
+        select(literal("interpreting"), InterpretingSession.id).where(
+            InterpretingSession.status == "dispatching",
+            InterpretingSession.step_deadline_at <= now,
+        ),
+        select(literal("callback"), CallbackTask.id).where(
+            CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
+        ),
+    )
+    return [(str(kind), int(owner_id)) for kind, owner_id in session.execute(query).all()]
 
 
 def advance_overdue_steps(
@@ -90,8 +132,8 @@ def advance_overdue_steps(
         overdue = overdue_steps(session, now)
     advanced = 0
     for kind, owner_id in overdue:
-        with database.session() as session:
-            try:
+        try:
+            with job_transaction(database, client, clock, public_root) as session:
                 if kind == "routing":
                     done = routing.step_deadline_passed(
                         session, owner_id, clock(), NurseUrls(public_root)
@@ -102,13 +144,9 @@ def advance_overdue_steps(
                     )
                 else:
                     done = attempt_deadline_passed(session, owner_id, clock())
-                new_ids = take_new_ids(session)
-                session.commit()
-            except Exception:
-                session.rollback()
-                logger.exception("%s %s: overdue step not advanced", kind, owner_id)
-                continue
-        send_all(database, client, new_ids, clock, public_root)
+        except Exception:
+            logger.exception("%s %s: overdue step not advanced", kind, owner_id)
+            continue
         advanced += done
     return advanced
 
@@ -116,9 +154,8 @@ def advance_overdue_steps(
 def check_budgets(database: Database, clock: Clock, tz_name: str) -> int:
     """Record thresholds crossed by today's budgets (postings check too; this catches edits)."""
     now = clock()
-    with database.session() as session:
-        fired = finance.check_budget_alerts(session, now, now, tz_name)
-        session.commit()
+    with job_transaction(database) as session:
+        fired = spending.check_budget_alerts(session, now, now, tz_name)
     return len(fired)
 
 
@@ -137,7 +174,7 @@ def purge_old_records(
     Twilio confirms.
     """
     cutoff = clock() - timedelta(days=round(months * 30.44))
-    with database.session() as session:
+    with job_transaction(database, client, clock, public_root) as session:
         old = select(Request.id).where(Request.opened_at < cutoff)
         purged = session.execute(
             update(Request)
@@ -161,10 +198,6 @@ def purge_old_records(
             .execution_options(synchronize_session=False)
         )
         delete_recordings(session, old, clock())
-        new_ids = take_new_ids(session)
-        session.commit()
-    if client is not None:
-        send_all(database, client, new_ids, clock, public_root)
     count = int(getattr(purged, "rowcount", 0) or 0)
     if count:
         logger.info("retention: %s requests older than %s months purged", count, months)
@@ -193,11 +226,10 @@ def sweep_stale_calls(
             status, duration = "failed", 0
         if status not in TERMINAL_STATUSES:
             continue
-        with database.session() as session:
+        with job_transaction(database) as session:
             call = session.scalars(select(Call).where(Call.sid == sid)).first()
             if call is not None and call.status not in TERMINAL_STATUSES:
                 call.status, call.duration_s = status, duration
                 call.ended_at = call.ended_at or now
-                session.commit()
                 fixed += 1
     return fixed

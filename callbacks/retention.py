@@ -57,9 +57,10 @@ def delete_recordings(session: Session, request_ids: Select[tuple[int]], now: da
     return asked
 
 
-def _on_recording_deleted(
+def on_recording_deleted(
     session: Session, message: OutboxMessage, now: datetime, public_root: str
 ) -> None:
+    """Twilio confirmed a deletion: forget where the recording was."""
     sid = str(message.payload["recording_sid"])
     session.execute(
         update(CallbackTask)
@@ -73,6 +74,3 @@ def _on_recording_deleted(
         .execution_options(synchronize_session=False)
     )
     logger.info("retention: recording %s deleted at Twilio and forgotten", sid)
-
-
-outbox.SENT_HANDLERS[RECORDING_DELETED] = _on_recording_deleted

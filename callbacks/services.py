@@ -12,6 +12,9 @@ from callbacks.models import CallbackTask
 from hotline.models import Request
 from hotline.services import log_event
 from hotline.telephony.parsing import Recording
+from routing.hours import next_opening
+from routing.models import Shift
+from routing.services import opening_hours
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +34,6 @@ def due_and_assignee(
     session: Session, request: Request, wanted_at: datetime, now: datetime
 ) -> tuple[datetime, int | None]:
     """When a callback can happen (in opening hours) and the nurse on duty then."""
-    from routing.hours import next_opening
-    from routing.services import opening_hours
-
     wanted = max(wanted_at, now)
     due = next_opening(opening_hours(session, request.helpline), wanted) or wanted
     return due, nurse_on_duty(session, request.helpline_id, due)
@@ -41,8 +41,6 @@ def due_and_assignee(
 
 def nurse_on_duty(session: Session, helpline_id: int, at: datetime) -> int | None:
     """The nurse on duty at a moment (else the backup), by the rota."""
-    from routing.models import Shift
-
     shifts = session.scalars(
         select(Shift)
         .where(Shift.helpline_id == helpline_id, Shift.starts_at <= at, Shift.ends_at > at)
@@ -136,7 +134,12 @@ def on_callback_wanted(
     reason: str,
     due_at: datetime | None = None,
     assignee_id: int | None = None,
+    recording: Recording | None = None,
     **_known: object,
 ) -> None:
-    """``hooks.callback_wanted``: promise the callback a flow or a page asks for."""
-    promise_callback(session, request, reason, due_at or now, now, assignee_id=assignee_id)
+    """``hooks.callback_wanted``: promise the callback a flow or a page asks for, once (with
+    the voicemail the caller left, if any)."""
+    if recording is not None:
+        attach_recording(session, request, recording, due_at or now, now)
+    else:
+        promise_callback(session, request, reason, due_at or now, now, assignee_id=assignee_id)

@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    create_engine,
+    event,
+    update,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.inspection import inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -86,6 +96,29 @@ def utcnow() -> datetime:
 
 
 CONNECT_TIMEOUT_S = 3
+
+
+def claim(
+    session: Session,
+    model: type[Any],
+    row_id: int,
+    from_status: str,
+    *conditions: ColumnElement[bool],
+    **values: Any,
+) -> bool:
+    """Move one row out of ``from_status`` by a conditional UPDATE: true for one caller only.
+
+    Two workers (two webhooks, two clocks) racing for the same row both run the UPDATE; the
+    database lets exactly one of them match ``status == from_status`` (and ``conditions``).
+    The row is written in the database only: refresh a loaded instance to see ``values``.
+    """
+    moved = session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == from_status, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(moved, "rowcount", 0) == 1)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -22,6 +22,7 @@ from hotline.app import create_app
 from hotline.db import Database
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone, User
+from hotline.services import helpline_on
 from hotline.settings import Settings
 from hotline.users import create_user, set_password
 from interpreter_pool.admin import add_budget, add_contract, add_interpreter
@@ -125,9 +126,7 @@ def seed_demo(
     hours: str = DEMO_HOURS,
 ) -> None:
     """The demo helpline, professionals, nurses and rota; running it twice adds nothing."""
-    helpline = session.scalars(
-        select(Helpline).where(Helpline.phone_number == hotline_number)
-    ).first()
+    helpline = helpline_on(session, hotline_number)
     if helpline is None:
         helpline = Helpline(
             name=DEMO_HELPLINE_NAME, phone_number=hotline_number, greeting=DEMO_GREETING

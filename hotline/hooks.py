@@ -13,11 +13,14 @@ flush, never commit (the caller's transaction commits once):
 - ``presence_closed``: a participant's stay in a conference room is known from join to leave
   (``presence``: the ``Participation`` row), sent on each event once both times are known.
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
-  (``request``, ``reason``, and what the flow knows: ``due_at``, ``assignee_id``).
+  (``request``, ``reason``, and what the flow knows: ``due_at``, ``assignee_id``, the
+  voicemail's ``recording``); a flow sends it with ``want_callback``.
 
 The application is the sender: a feature connects for its own application with ``connect``, and
 the ground floor sends with ``send``, which calls the receivers in the order they were connected
-(blinker's own ``send`` has no order).
+(blinker's own ``send`` has no order). ``callback_wanted`` is the exception: flows want a
+callback from outbox threads and clock jobs too, where no application is current, so it is sent
+with no sender (``want_callback``) and its one receiver connects for every sender.
 
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
@@ -34,6 +37,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from blinker import NamedSignal, Namespace
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from hotline.models import Request
+from hotline.telephony.parsing import Recording
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -47,6 +54,28 @@ gp_left = _signals.signal("gp-left")
 presence_changed = _signals.signal("presence-changed")
 presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
+
+
+def want_callback(
+    session: Session,
+    request: Request,
+    reason: str,
+    due_at: datetime,
+    now: datetime,
+    *,
+    recording: Recording | None = None,
+) -> None:
+    """Ask for a callback of the request's caller (due no earlier than ``due_at``), with the
+    voicemail he left if any; the callbacks feature keeps the promise, once."""
+    callback_wanted.send(
+        None,
+        session=session,
+        request=request,
+        reason=reason,
+        due_at=due_at,
+        now=now,
+        recording=recording,
+    )
 
 
 @dataclass(frozen=True)

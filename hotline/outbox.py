@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from hotline.db import Database
+from hotline.db import Database, claim
 from hotline.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -45,10 +45,20 @@ FINISH_ATTEMPTS = 3
 CALL_NOT_UPDATABLE = frozenset({20404, 21220})
 
 # Follow-ups by name, given (session, message, now, public_root): "on_sent" after a message was
-# sent (e.g. to note a leg's SID), "on_failure" when it cannot be; they may enqueue more.
+# sent (e.g. to note a leg's SID), "on_failure" when it cannot be; they may enqueue more. A
+# message names them in its payload's "on_sent" and "on_failure"; features fill these tables
+# from their ``init_app`` with ``register``.
 Handler = Callable[[Session, OutboxMessage, datetime, str], None]
 SENT_HANDLERS: dict[str, Handler] = {}
 FAILURE_HANDLERS: dict[str, Handler] = {}
+
+
+def register(kind: str, on_sent: Handler | None = None, on_failure: Handler | None = None) -> None:
+    """Follow-ups of the messages whose payload names ``kind`` (registering again replaces)."""
+    if on_sent is not None:
+        SENT_HANDLERS[kind] = on_sent
+    if on_failure is not None:
+        FAILURE_HANDLERS[kind] = on_failure
 
 
 def enqueue(
@@ -129,13 +139,10 @@ def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any
 
 
 def _claim(session: Session, message_id: int, now: datetime) -> bool:
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(claimed, "rowcount", 0) == 1)
+    return claim(
+        session, OutboxMessage, message_id, "pending",
+        status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -173,11 +180,10 @@ def send_message(
         # Unknown whether Twilio got it (network): leave it to the clock's retry.
         logger.warning("outbox %s (%s) not sent: %s", message_id, kind, exc)
         with database.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
-                .values(status="pending", last_error=f"{type(exc).__name__}: {exc}"[:2000])
-            )
+            claim(
+                session, OutboxMessage, message_id, "sending",
+                status="pending", last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )  # fmt: skip
             session.commit()
         return Sent(claimed=True, follow_up=[])
     return Sent(

@@ -52,7 +52,7 @@ def normalise_number(raw: str, region: str = "FR") -> str:
 
 
 def phone_e164(text: str) -> str:
-    """A person's phone in E.164, from any French or international form."""
+    """A person's phone in E.164, from any French or international form; ValueError if none."""
     caller = normalise_caller(text)
     if caller.e164 is None:
         raise ValueError(f"{text!r} is not a valid phone number")
@@ -60,11 +60,12 @@ def phone_e164(text: str) -> str:
 
 
 def format_for_display(e164: str | None, region: str = "FR") -> str:
-    """National format for numbers of the region (06 12 34 56 78), international otherwise."""
+    """National format for numbers of the region (06 12 34 56 78), international otherwise;
+    "numéro masqué" for none. The only number formatter: the pages and the directory use it."""
     if not e164:
         return "numéro masqué"
     try:
-        parsed = phonenumbers.parse(e164, None)
+        parsed = phonenumbers.parse(e164, region)
     except NumberParseException:
         return e164
     if phonenumbers.region_code_for_number(parsed) == region:

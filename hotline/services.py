@@ -43,6 +43,25 @@ class IncomingCall:
     is_new: bool
 
 
+def helpline_on(session: Session, number: str) -> Helpline | None:
+    """The helpline on this E.164 number, active or not."""
+    return session.scalars(select(Helpline).where(Helpline.phone_number == number)).first()
+
+
+def helpline_by_number(session: Session, number: str | None) -> Helpline:
+    """The helpline on a number as a person types it (the only one when not given);
+    ValueError with a message for a person when there is none, or several to choose from."""
+    query = select(Helpline).order_by(Helpline.id)
+    if number:
+        query = query.where(Helpline.phone_number == normalise_caller(number).e164)
+    helplines = session.scalars(query).all()
+    if not helplines:
+        raise ValueError(f"no helpline on {number}" if number else "no helpline yet")
+    if len(helplines) > 1 and not number:
+        raise ValueError("several helplines: say which one with --helpline +33…")
+    return helplines[0]
+
+
 def helpline_for_number(session: Session, number: str, default_number: str) -> Helpline:
     """The helpline a call to this number reaches; the default one for an unknown number."""
     helpline = session.scalars(
@@ -52,9 +71,7 @@ def helpline_for_number(session: Session, number: str, default_number: str) -> H
         return helpline
     if number != default_number:
         logger.warning("call to unconfigured number %s served by the default helpline", number)
-    default = session.scalars(
-        select(Helpline).where(Helpline.phone_number == default_number)
-    ).first()
+    default = helpline_on(session, default_number)
     if default is None:
         default = Helpline(
             name="Permanence", phone_number=default_number, greeting=DEFAULT_GREETING

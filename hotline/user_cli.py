@@ -7,10 +7,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.commands import in_transaction
 from hotline.models import User
 from hotline.users import create_user, set_password
 from hotline.web import app_state
-from routing.cli import _run
 
 
 @click.group("user", cls=AppGroup)
@@ -24,7 +24,7 @@ def user() -> None:
 @click.password_option(help="At least 12 characters (asked when not given).")
 def create_admin(email: str, display_name: str, password: str) -> None:
     """Create an administrator (the first account of a new deployment)."""
-    made = _run(lambda s: create_user(s, email, display_name, "admin", password))
+    made = in_transaction(lambda s: create_user(s, email, display_name, "admin", password))
     click.echo(f"Admin {made.id}: {made.email}")
 
 
@@ -39,7 +39,7 @@ def add(
     email: str, display_name: str, roles: str, phone: str | None, locale: str, password: str
 ) -> None:
     """Create a console account."""
-    made = _run(
+    made = in_transaction(
         lambda s: create_user(s, email, display_name, roles, password, phone=phone, locale=locale)
     )
     click.echo(f"User {made.id}: {made.email} ({made.roles})")
@@ -58,7 +58,7 @@ def change_password(email: str, password: str) -> None:
         set_password(session, found, password)
         return found
 
-    changed = _run(change)
+    changed = in_transaction(change)
     click.echo(f"Password of {changed.email} changed.")
 
 

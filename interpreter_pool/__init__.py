@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hotline import hooks
+from hotline import hooks, ringing
 from hotline.i18n import N_
 
 
@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug interpreting into ``app``: webhooks, console API and pages, menu, receivers."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from interpreter_pool import admin_views, api, console, twiml, views
+    from interpreter_pool import admin_views, api, console, services, twiml, views
     from interpreter_pool.labels import INTERPRETER_LABEL_PREFIX
 
     # blueprints
@@ -43,3 +43,5 @@ def init_app(app: Flask) -> None:
     hooks.add_request_panel(app, console.interpreter_panel)
     hooks.add_event_labels(app, console.EVENT_LABELS)
     hooks.add_participant_role(app, INTERPRETER_LABEL_PREFIX, console.INTERPRETER_ROLE)
+    # outbox handlers
+    ringing.register(services.FLOW, services.expected_legs)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import legs, outbox
+from hotline import outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.models import Call, Participation
 from interpreter_pool import services, twiml
@@ -55,7 +55,7 @@ def participant_joined(
     call = session.scalars(select(Call).where(Call.sid == presence.call_sid)).first()
     if interpreting.status != "dispatching" or presence.left_at is not None:
         if call is None or call.status not in TERMINAL_STATUSES:
-            legs.cancel_leg(session, presence.call_sid, "in-progress", now)
+            ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
         return None
     taken = services.take_call(
         session,
@@ -66,7 +66,7 @@ def participant_joined(
         presence.joined_at,
     )
     if taken is None:
-        legs.cancel_leg(session, presence.call_sid, "in-progress", now)
+        ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
         return None
     if taken.gp_call_sid:
         # UpdateParticipant's AnnounceUrl (Twilio API spec): "The URL we call using the

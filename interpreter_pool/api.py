@@ -9,9 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline import audit
 from hotline.models import Request, User
-from hotline.services import log_event
 from hotline.web import db_session, now, settings
-from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name
@@ -64,20 +62,20 @@ def add_interpreter(request_id: int) -> tuple[Response, int]:
         [code] = parse_languages(str(body.get("language", "")))[:1]
     except ValueError as error:
         abort(400, str(error))
-    exhausted = finance.needs_approval(db_session(), now(), call_request.helpline.timezone)
-    if exhausted is not None:
-        if body.get("approved") is not True:
-            abort(
-                409,
-                f"Budget « {exhausted.name} » épuisé : confirmez pour appeler un interprète "
-                '(budget exhausted: send "approved": true to go ahead).',
-            )
-        log_event(
+    try:
+        interpreting.check_budget(
             db_session(),
             call_request,
-            "interpreter_approved",
+            code,
             now(),
-            detail={"budget_id": exhausted.id, "user_id": nurse.id, "language": code},
+            nurse_id=nurse.id,
+            approved=body.get("approved") is True,
+        )
+    except interpreting.ApprovalNeededError as refused:
+        abort(
+            409,
+            f"Budget « {refused.budget.name} » épuisé : confirmez pour appeler un interprète "
+            '(budget exhausted: send "approved": true to go ahead).',
         )
     try:
         found = interpreting.add_interpreter(

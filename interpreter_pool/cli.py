@@ -11,11 +11,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreter_pool import admin, finance
+from hotline.commands import helpline_option, in_transaction
+from hotline.services import helpline_by_number
+from hotline.web import app_state
+from interpreter_pool import admin, spending
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import Budget, Contract, Interpreter
-from routing import admin as routing_admin
-from routing.cli import _run, helpline_option
 
 
 @click.group("interpreter", cls=AppGroup)
@@ -66,7 +67,7 @@ def interpreter_add(
             agency_codes=agency_codes,
         )
 
-    row = _run(add)
+    row = in_transaction(add)
     names = ", ".join(language_name(lang.language, "fr") for lang in row.languages)
     click.echo(f"{row.kind} {row.id}: {row.name} {row.phone} ({names})")
 
@@ -74,8 +75,6 @@ def interpreter_add(
 @interpreter.command("list")
 def interpreter_list() -> None:
     """Every interpreter and agency with their languages."""
-    from hotline.web import app_state
-
     with app_state().database.session() as session:
         for row in session.scalars(select(Interpreter).order_by(Interpreter.priority)):
             codes = ",".join(lang.language for lang in row.languages)
@@ -99,14 +98,14 @@ def interpreter_dispatch(
     """How interpreters are rung on this helpline."""
 
     def set_(session: Session) -> str:
-        helpline = routing_admin.helpline_by_number(session, helpline_number)
+        helpline = helpline_by_number(session, helpline_number)
         admin.set_dispatch(session, helpline.id, strategy, budget_s, agency_delay_s, pinned)
         return (
             f"{helpline.dispatch_strategy}, budget {helpline.interpreter_budget_s} s, "
             f"agency after {helpline.agency_delay_s} s, pinned: {helpline.language_menu_pinned}"
         )
 
-    click.echo(_run(set_))
+    click.echo(in_transaction(set_))
 
 
 def _money(text: str, what: str) -> Decimal:
@@ -180,7 +179,7 @@ def contract_add(**options: Any) -> None:
             language_prices=prices,
         )
 
-    row = _run(add)
+    row = in_transaction(add)
     click.echo(f"Contract {row.id}: {row.name}, {row.unit_price} € per {row.unit}")
 
 
@@ -223,19 +222,17 @@ def budget_add(
             policy=policy,
         )
 
-    row = _run(add)
+    row = in_transaction(add)
     click.echo(f"Budget {row.id}: {row.name}, {row.amount} € from {row.starts_on} to {row.ends_on}")
 
 
 @budget.command("show")
 def budget_show() -> None:
     """Every budget: consumed, left, forecast."""
-    from hotline.web import app_state
-
     state = app_state()
     with state.database.session() as session:
         for row in session.scalars(select(Budget).order_by(Budget.starts_on)):
-            status = finance.budget_status(session, row, state.clock(), state.settings.timezone)
+            status = spending.budget_status(session, row, state.clock(), state.settings.timezone)
             runs_out = status.forecast.runs_out_on or "—"
             click.echo(
                 f"{row.name}: {status.consumed} € / {row.amount} € ({status.pct} %), "

@@ -19,10 +19,10 @@ from hotline.i18n import N_, current_locale, ngettext
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
-from interpreter_pool import finance
 from interpreter_pool import services as interpreting
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession
+from interpreter_pool.pool import language_menu, pool_languages
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
 
@@ -108,8 +108,8 @@ def interpreter_panel(
     """On the call the nurse holds: the interpreter on the line, or the form to call one."""
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
-    menu = interpreting.language_menu(session, call_request.helpline, now)
-    pool = interpreting.pool_languages(session)
+    menu = language_menu(session, call_request.helpline, now)
+    pool = pool_languages(session)
     menu_codes = [code for _digit, code in menu]
     languages = [(c, language_name(c, "fr", capitalise=True)) for c in menu_codes] + sorted(
         ((c, language_name(c, "fr", capitalise=True)) for c in pool if c not in menu_codes),
@@ -120,7 +120,7 @@ def interpreter_panel(
         "live_interpreter": live,
         "interpreter_language": language_name(live.language, "fr") if live else "",
         "languages": languages,
-        "exhausted": finance.needs_approval(session, now, settings().timezone),
+        "exhausted": interpreting.budget_needing_approval(session, call_request, now),
     }
     return Panel("interpreter_pool/interpreter.html", context, place="call", order=100)
 
@@ -153,8 +153,12 @@ def add_interpreter_form(request_id: int) -> Response:
     call_request = request_or_404(request_id)
     code = request.form.get("language", "")
     session = db_session()
-    exhausted = finance.needs_approval(session, now(), settings().timezone)
-    if exhausted is not None and request.form.get("approved") != "1":
+    try:
+        interpreting.check_budget(
+            session, call_request, code, now(), nurse_id=me.id,
+            approved=request.form.get("approved") == "1",
+        )  # fmt: skip
+    except interpreting.ApprovalNeededError:
         flash(_("Budget épuisé : cochez la validation pour appeler un interprète."), "error")
         return _back(request_id)
     try:

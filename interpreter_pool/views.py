@@ -8,8 +8,7 @@ from flask import Flask, Response, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from callbacks.services import promise_callback
-from hotline import services
+from hotline import hooks, services
 from hotline.models import Call, Participation, Request
 from hotline.telephony.parsing import (
     WebhookFormError,
@@ -32,6 +31,7 @@ from interpreter_pool.languages import (
     speech_hints,
 )
 from interpreter_pool.models import InterpretingSession
+from interpreter_pool.pool import language_menu, pool_languages
 from routing.views import nurse_response
 
 MAX_ATTEMPTS = 2
@@ -73,22 +73,14 @@ def _gp_request(call_sid: str) -> Request:
 
 def interpreting_menu(call_request: Request, attempt: int) -> VoiceResponse:
     """The language menu of the caller's helpline."""
-    menu = interpreting.language_menu(db_session(), call_request.helpline, now())
+    menu = language_menu(db_session(), call_request.helpline, now())
     return interp_twiml.language_menu(menu, urls(), attempt)
 
 
 def _dispatch(call_request: Request, code: str, call_sid: str) -> VoiceResponse:
-    exhausted = finance.needs_approval(db_session(), now(), call_request.helpline.timezone)
-    if exhausted is not None:
-        services.log_event(
-            db_session(),
-            call_request,
-            "interpreter_needs_approval",
-            now(),
-            call_sid=call_sid,
-            detail={"language": code, "budget_id": exhausted.id},
-            dedupe_key=f"needs-approval:{call_sid}",
-        )
+    try:
+        interpreting.check_budget(db_session(), call_request, code, now(), call_sid=call_sid)
+    except interpreting.ApprovalNeededError:
         return nurse_response(call_request, call_sid, interp_twiml.BUDGET_EXHAUSTED)
     dispatch = interpreting.request_interpreter(
         db_session(), call_request, code, now(), urls(), gp_call_sid=call_sid
@@ -119,7 +111,7 @@ def language_choice() -> Response:
     attempt = request.args.get("attempt", default=1, type=int)
     session = db_session()
     call_request = _gp_request(voice.call_sid)
-    menu = interp_twiml.pinned_menu(request.args.get("menu")) or interpreting.language_menu(
+    menu = interp_twiml.pinned_menu(request.args.get("menu")) or language_menu(
         session, call_request.helpline, now()
     )
     code = keypad_choice(menu, digits)
@@ -135,7 +127,7 @@ def language_choice() -> Response:
         )
         response = _dispatch(call_request, code, voice.call_sid)
     elif digits == OTHER_LANGUAGE_KEY:
-        hints = speech_hints(interpreting.pool_languages(session))
+        hints = speech_hints(pool_languages(session))
         response = interp_twiml.ask_language_by_speech(hints, urls(), attempt=1)
     elif digits == NURSE_KEY or attempt >= MAX_ATTEMPTS:
         response = nurse_response(call_request, voice.call_sid)
@@ -152,7 +144,7 @@ def speech() -> Response:
     attempt = request.args.get("attempt", default=1, type=int)
     session = db_session()
     call_request = _gp_request(voice.call_sid)
-    pool = interpreting.pool_languages(session)
+    pool = pool_languages(session)
     match = match_spoken_language(said, pool) if said else None
     services.log_event(
         session,
@@ -300,7 +292,7 @@ def none_choice() -> Response:
     if digits == "2":
         response = nurse_response(call_request, voice.call_sid)
     else:
-        promise_callback(session, call_request, "no_interpreter", now(), now())
+        hooks.want_callback(session, call_request, "no_interpreter", now(), now())
         response = interp_twiml.callback_promised(call_request.reference)
     return twiml(response)
 

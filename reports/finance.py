@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
 from hotline.web import db_session, now, settings
-from interpreter_pool import finance
+from interpreter_pool import finance, spending
 from interpreter_pool.invoices import match_invoice, parse_invoice_csv
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import (
@@ -63,7 +63,7 @@ def overview() -> str:
     session = db_session()
     tz_name = settings().timezone
     budgets = [
-        finance.budget_status(session, b, now(), tz_name)
+        spending.budget_status(session, b, now(), tz_name)
         for b in session.scalars(select(Budget).order_by(Budget.starts_on.desc()))
     ]
     alerts = session.scalars(select(BudgetAlert).order_by(BudgetAlert.fired_at.desc())).all()

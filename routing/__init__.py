@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hotline import hooks
+from hotline import hooks, ringing
 from hotline.i18n import N_
 
 
@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import admin_views, console, twiml, views
+    from routing import admin_views, console, services, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -48,3 +48,5 @@ def init_app(app: Flask) -> None:
     hooks.add_board_state(app, console.board_states)
     hooks.add_request_panel(app, console.call_actions_panel)
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    # outbox handlers
+    ringing.register(services.FLOW, services.expected_legs)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
-from hotline.phones import normalise_caller, phone_e164
+from hotline.phones import phone_e164
 from routing.hours import (
     Closure,
     OpeningHours,
@@ -24,20 +24,6 @@ from routing.hours import (
 from routing.models import Closure as ClosureRow
 from routing.models import Shift
 from routing.plan import RANKS
-
-
-def helpline_by_number(session: Session, number: str | None) -> Helpline:
-    """The helpline called on this number (the only one when not given)."""
-    query = select(Helpline).order_by(Helpline.id)
-    if number:
-        e164 = normalise_caller(number).e164
-        query = query.where(Helpline.phone_number == e164)
-    helplines = session.scalars(query).all()
-    if not helplines:
-        raise ValueError(f"no helpline on {number}" if number else "no helpline yet")
-    if len(helplines) > 1 and not number:
-        raise ValueError("several helplines: say which one with --helpline +33…")
-    return helplines[0]
 
 
 def add_nurse(

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.commands import helpline_option, in_transaction
 from hotline.models import Helpline
+from hotline.services import helpline_by_number
 from hotline.web import app_state
 from routing import admin
 from routing.hours import describe_hours_fr, parse_schedule
 from routing.models import Closure, Shift
-
-T = TypeVar("T")
-
-
-def _run(action: Callable[[Session], T]) -> T:
-    """Run an admin action in one transaction; a bad input is one clear line, nothing written."""
-    with app_state().database.session() as session:
-        try:
-            result = action(session)
-        except ValueError as error:
-            session.rollback()
-            raise click.ClickException(str(error)) from None
-        session.commit()
-        return result
-
-
-helpline_option = click.option(
-    "--helpline", "helpline_number", default=None, help="The helpline's number (if several)."
-)
 
 
 @click.group("nurse", cls=AppGroup)
@@ -51,7 +32,7 @@ def nurse_add(
     email: str, display_name: str, phone: str | None, browser_identity: str | None
 ) -> None:
     """Create a nurse (or update her name, phone and browser identity)."""
-    user = _run(
+    user = in_transaction(
         lambda session: admin.add_nurse(session, email, display_name, phone, browser_identity)
     )
     click.echo(f"Nurse {user.id}: {user.display_name} <{user.email}> phone {user.phone or '—'}")
@@ -72,11 +53,11 @@ def shift_add(email: str, starts: str, ends: str, rank: str, helpline_number: st
     """Put a nurse on duty (or in backup) between two local times."""
 
     def add(session: Session) -> Shift:
-        helpline = admin.helpline_by_number(session, helpline_number)
+        helpline = helpline_by_number(session, helpline_number)
         nurse = admin.nurse_by_email(session, email)
         return admin.add_shift(session, helpline, nurse, starts, ends, rank)
 
-    row = _run(add)
+    row = in_transaction(add)
     click.echo(f"Shift {row.id}: {email} {rank} from {row.starts_at} to {row.ends_at} (UTC)")
 
 
@@ -112,10 +93,10 @@ def hours_set(
     """Set the weekly schedule, e.g. "mon-fri 09:00-12:30,13:30-18:00; sat 09:00-12:00"."""
 
     def set_(session: Session) -> str:
-        helpline = admin.helpline_by_number(session, helpline_number)
+        helpline = helpline_by_number(session, helpline_number)
         return admin.set_hours(session, helpline, schedule, holiday_subdivision, open_on_holidays)
 
-    click.echo(f"Ouvert {_run(set_)}.")
+    click.echo(f"Ouvert {in_transaction(set_)}.")
 
 
 @hours.command("show")
@@ -147,10 +128,10 @@ def closure_add(first_day: date, last_day: date, label: str, helpline_number: st
     """Close whole days (local), first to last inclusive."""
 
     def add(session: Session) -> Closure:
-        helpline = admin.helpline_by_number(session, helpline_number)
+        helpline = helpline_by_number(session, helpline_number)
         return admin.add_closure(session, helpline, _day(first_day), _day(last_day), label)
 
-    row = _run(add)
+    row = in_transaction(add)
     click.echo(f"Closure {row.id}: {row.label}, {row.starts_at} → {row.ends_at} (UTC)")
 
 
@@ -161,7 +142,7 @@ def _day(value: date) -> date:
 
 def _helpline(session: Session, number: str | None) -> Helpline:
     try:
-        return admin.helpline_by_number(session, number)
+        return helpline_by_number(session, number)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
 

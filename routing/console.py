@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
@@ -20,6 +19,7 @@ from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
+from routing import transfer as nurse_actions
 from routing.models import NurseRouting
 from routing.twiml import NurseUrls
 
@@ -115,8 +115,8 @@ def transfer_form(request_id: int) -> Response:
         flash(_("Choisissez une infirmière."), "error")
         return _back(request_id)
     try:
-        routing.transfer(
-            db_session(), call_request, me.id, colleague, now(), NurseUrls(settings().public_root)
+        nurse_actions.transfer(
+            db_session(), call_request, me, colleague, now(), NurseUrls(settings().public_root)
         )
     except PermissionError:
         flash(_("Cet appel n'est pas le vôtre."), "error")
@@ -124,7 +124,6 @@ def transfer_form(request_id: int) -> Response:
     except ValueError as error:
         flash(str(error), "error")
         return _back(request_id)
-    audit.record(db_session(), me, "transfer", "request", call_request.id, now(), to=colleague.id)
     flash(
         _(
             "Transfert vers {name} : elle sonne ; raccrochez quand elle a pris l'appel.",
@@ -143,11 +142,9 @@ def hold(request_id: int) -> Response:
     call_request = request_or_404(request_id)
     on_hold = request.form.get("hold") == "1"
     urls = NurseUrls(settings().public_root)
-    if not routing.hold_gp(db_session(), call_request, me.id, on_hold, now(), urls):
+    if not nurse_actions.hold(db_session(), call_request, me, on_hold, now(), urls):
         flash(_("Aucun appel en cours à mettre en attente."), "error")
         return _back(request_id)
-    action = "hold" if on_hold else "resume"
-    audit.record(db_session(), me, action, "request", call_request.id, now())
     flash(
         _("Le médecin est en attente.") if on_hold else _("Le médecin est de nouveau en ligne."),
         "success",

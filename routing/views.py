@@ -20,6 +20,7 @@ from hotline.telephony.twiml import say_fr
 from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 from routing import services as routing
+from routing import transfer as nurse_actions
 from routing import twiml as nurse_twiml
 from routing.models import NurseRouting
 
@@ -191,4 +192,4 @@ def on_presence_changed(
     _app: Flask, *, session: Session, presence: Participation, event: str, now: datetime
 ) -> None:
     """Someone joined or left a room: a transfer's colleague takes the call over."""
-    routing.participant_joined(session, presence, now)
+    nurse_actions.participant_joined(session, presence, now)

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from hotline.hooks import BoardState, BoardStateReader
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Call, Professional, Request, User
+from hotline.phones import format_for_display
 from hotline.web import db_session, now, settings
 
 PROFESSIONS = {
@@ -42,18 +42,7 @@ LIVE_WINDOW = timedelta(hours=6)
 
 def national(number: str | None) -> str:
     """A number as people write it in France: 06 12 34 56 78 (international ones as they are)."""
-    if not number:
-        return _("numéro masqué")
-    try:
-        parsed = phonenumbers.parse(number, "FR")
-    except phonenumbers.NumberParseException:
-        return number
-    form = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if parsed.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(parsed, form)
+    return format_for_display(number) if number else _("numéro masqué")
 
 
 def caller_name(professional: Professional | None) -> str:

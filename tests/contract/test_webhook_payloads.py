@@ -25,8 +25,8 @@ from callbacks.twiml import CallbackUrls
 from hotline import outbox
 from hotline.demo import seed_demo
 from hotline.models import Request
-from interpreter_pool import services as interpreting
 from interpreter_pool.models import InterpretingSession
+from interpreter_pool.pool import language_menu
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -327,7 +327,7 @@ def test_the_voicemail_accepts_the_record_action_and_its_recording_callback_twic
 
 def _key_of(session: Session, twilio: TwilioSide, code: str) -> str:
     request = session.scalars(select(Request)).one()
-    menu = interpreting.language_menu(session, request.helpline, twilio.clock())
+    menu = language_menu(session, request.helpline, twilio.clock())
     keys = [key for key, language in menu if language == code]
     assert keys, f"{code} is not in the menu {menu}"
     return keys[0]

@@ -15,7 +15,8 @@ from hotline.models import OutboxMessage
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.dispatch import send_digits_for
 from interpreter_pool.models import Interpreter, InterpretingSession
-from interpreter_pool.services import candidates, ring_step
+from interpreter_pool.pool import candidates
+from interpreter_pool.services import ring_step
 from interpreter_pool.twiml import InterpretingUrls
 from tests.conftest import (
     ACCOUNT_SID,

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
 from hotline.app import create_app
-from hotline.db import Database
-from hotline.legs import address_of
+from hotline.db import Database, claim
 from hotline.models import (
     Call,
     Conference,
@@ -28,9 +27,9 @@ from hotline.models import (
     RequestEvent,
     User,
 )
+from hotline.ringing import address_of
 from routing import admin
 from routing.models import NurseRouting
-from routing.services import claim
 from tests.conftest import (
     ACCOUNT_SID,
     HOTLINE_NUMBER,
@@ -370,7 +369,10 @@ def test_exactly_one_of_many_simultaneous_claims_takes_the_call(
     def take(n: int) -> None:
         with database.session() as session:
             barrier.wait()
-            if claim(session, routing_id, call_sid(1000 + n), None, T0):
+            if claim(
+                session, NurseRouting, routing_id, "ringing",
+                status="connected", connected_call_sid=call_sid(1000 + n), ended_at=T0,
+            ):  # fmt: skip
                 wins.append(call_sid(1000 + n))
             session.commit()
 

@@ -397,11 +397,6 @@ def test_the_pure_modules_of_the_project_import_neither_flask_nor_sqlalchemy(
     assert outcome.returncode == 0, outcome.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 in progress: hotline's desk, board, views, admin_views, users and user_cli "
-    "import the features; routing.services and interpreter_pool.views import callbacks",
-)
 def test_the_project_keeps_its_import_contracts(outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes["the project"]
 
