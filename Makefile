@@ -26,7 +26,7 @@ lint-imports: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck lint-imports
 	$(BIN)/pytest
 
 bench: $(STAMP)
