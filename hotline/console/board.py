@@ -144,6 +144,8 @@ def board_state(
         },
         "calls": [asdict(row) for row in live_calls(session, user, now, tz_name, readers)],
         "at": now.isoformat(),
+        # the time of this state on the helpline's clock, as the nurse reads it
+        "at_local": now.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S"),
     }
 
 

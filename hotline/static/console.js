@@ -59,7 +59,7 @@
       tbody.appendChild(tr);
       if (call.ringing_me || call.held_by_me) lastRequestId = call.request_id;
     }
-    updated.textContent = labels.updated + " " + new Date(state.at).toLocaleTimeString();
+    updated.textContent = labels.updated + " " + state.at_local;
   }
 
   async function poll() {

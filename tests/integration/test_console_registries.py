@@ -5,7 +5,8 @@ page's follow-up asks for a callback."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -220,3 +221,15 @@ def test_without_the_features_the_story_still_shows_their_events_by_kind(
     story = nurse_console.get(f"/console/requests/{call_request.id}").get_data(as_text=True)
     assert "Entrée dans la conférence (interpreter-7)" in story
     assert "Appel reçu" in story  # the ground floor's own events keep their labels
+
+
+def test_the_board_says_when_it_was_updated_on_the_helplines_clock(
+    nurse_console: FlaskClient,
+) -> None:
+    state = nurse_console.get("/console/api/board").get_json()
+    at = datetime.fromisoformat(state["at"])
+    # Read by a nurse in Paris, whatever the browser's own zone and language.
+    assert state["at_local"] == at.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M:%S")
+    assert (
+        at.utcoffset() == timedelta(0) and at.hour != at.astimezone(ZoneInfo("Europe/Paris")).hour
+    )
