@@ -9,9 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from hotline.phones import normalise_number
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
 
@@ -176,14 +177,10 @@ def _boolean(environ: Mapping[str, str], name: str) -> bool:
 
 def _check_e164(name: str, value: str) -> None:
     try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if (
-        parsed is None
-        or not phonenumbers.is_valid_number(parsed)
-        or phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != value
-    ):
+        valid = normalise_number(value, region="ZZ") == value
+    except ValueError:
+        valid = False
+    if not valid:
         raise SettingsError(f"{name} must be a valid number in E.164 form, e.g. +33561000000")
 
 
