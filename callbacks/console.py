@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callbacks import calling
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
@@ -61,7 +61,11 @@ def callbacks() -> str:
     rows = session.execute(
         select(CallbackTask, Request)
         .join(Request, CallbackTask.request_id == Request.id)
-        .where(CallbackTask.status.in_(("pending", "calling", "failed")))
+        .where(
+            CallbackTask.status.in_(
+                (CallbackStatus.PENDING, CallbackStatus.CALLING, CallbackStatus.FAILED)
+            )
+        )
         .order_by(CallbackTask.due_at)
         .limit(200)
     ).tuples()
@@ -94,7 +98,7 @@ def call_back(task_id: int) -> WerkzeugResponse:
     task = session.get(CallbackTask, task_id)
     if task is None:
         abort(404)
-    if task.status != "pending":
+    if task.status != CallbackStatus.PENDING:
         flash(_("Ce rappel est déjà en cours ou terminé."), "error")
         return redirect(url_for("callbacks_console.callbacks"))
     started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))

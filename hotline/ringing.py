@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from hotline import outbox
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
-from hotline.models import Call, OutboxMessage, Request
+from hotline.models import Call, OutboxMessage, OutboxStatus, Request
 from hotline.services import log_event
 
 # CreateCall's Timeout: "For some call flows, we will add a 5-second buffer to the timeout value
@@ -247,7 +247,7 @@ def step_is_over(session: Session, flow: Flow, owner: Any, step: int, expected: 
     failed = session.scalar(
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.dedupe_key.like(f"{flow.ring_prefix}:{owner.id}:{step}:%"),
-            OutboxMessage.status == "failed",
+            OutboxMessage.status == OutboxStatus.FAILED,
         )
     )
     return (ended or 0) + (failed or 0) >= expected

@@ -15,7 +15,7 @@ from hotline import audit, hooks
 from hotline.auth import current_user, require_roles
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
-from hotline.hooks import PANEL_PLACES, Panel
+from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
@@ -190,7 +190,7 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
             session=session,
             now=now(),
             request=call_request,
-            reason="follow_up",
+            reason=CallbackReason.FOLLOW_UP,
             due_at=due,
             assignee_id=me.id,
         )
