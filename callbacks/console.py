@@ -13,6 +13,7 @@ from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.board import caller_name, national
+from hotline.hooks import CallbackReason
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
@@ -36,20 +37,20 @@ EVENT_LABELS = {
 bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
 
 REASONS = {
-    "voicemail": N_("Message vocal"),
-    "no_answer": N_("Appel sans réponse"),
-    "out_of_hours": N_("Appel hors horaires"),
-    "abandoned": N_("Appel interrompu"),
-    "requested": N_("Rappel demandé"),
-    "follow_up": N_("Suivi"),
-    "no_interpreter": N_("Pas d'interprète trouvé"),
+    CallbackReason.VOICEMAIL: N_("Message vocal"),
+    CallbackReason.NO_ANSWER: N_("Appel sans réponse"),
+    CallbackReason.OUT_OF_HOURS: N_("Appel hors horaires"),
+    CallbackReason.ABANDONED: N_("Appel interrompu"),
+    CallbackReason.REQUESTED: N_("Rappel demandé"),
+    CallbackReason.FOLLOW_UP: N_("Suivi"),
+    CallbackReason.NO_INTERPRETER: N_("Pas d'interprète trouvé"),
 }
 STATUSES = {
-    "pending": N_("À rappeler"),
-    "calling": N_("Appel en cours"),
-    "done": N_("Fait"),
-    "failed": N_("Échec après plusieurs essais"),
-    "cancelled": N_("Annulé"),
+    CallbackStatus.PENDING: N_("À rappeler"),
+    CallbackStatus.CALLING: N_("Appel en cours"),
+    CallbackStatus.DONE: N_("Fait"),
+    CallbackStatus.FAILED: N_("Échec après plusieurs essais"),
+    CallbackStatus.CANCELLED: N_("Annulé"),
 }
 
 
