@@ -30,6 +30,15 @@ class SessionStatus(StrEnum):
     ABANDONED = "abandoned"
 
 
+class SessionOutcome(StrEnum):
+    """How an interpreting session went, for the reports."""
+
+    CONNECTED = "connected"
+    NO_INTERPRETER = "no_interpreter"
+    GP_HUNG_UP = "gp_hung_up"
+    REMOVED = "removed"
+
+
 class LedgerKind(StrEnum):
     """What a ledger entry posts."""
 
@@ -111,8 +120,7 @@ class InterpretingSession(Base):
     connected_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     time_to_connect_s: Mapped[int | None]
-    # connected | no_interpreter | gp_hung_up | removed
-    outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[SessionOutcome | None] = mapped_column(str_enum(SessionOutcome, 24))
     # When the charge was checked against the leg's duration and price from Twilio.
     reconciled_at: Mapped[datetime | None]
 

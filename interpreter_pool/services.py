@@ -28,7 +28,13 @@ from hotline.telephony.parsing import CallStatusCallback
 from interpreter_pool import spending, twiml
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
-from interpreter_pool.models import Budget, Interpreter, InterpretingSession, SessionStatus
+from interpreter_pool.models import (
+    Budget,
+    Interpreter,
+    InterpretingSession,
+    SessionOutcome,
+    SessionStatus,
+)
 from interpreter_pool.pool import candidates
 from routing import services as routing_services
 from routing.models import NurseRouting
@@ -320,7 +326,7 @@ def _give_up(
 ) -> None:
     if not claim(
         session, InterpretingSession, interpreting.id, SessionStatus.DISPATCHING,
-        status=SessionStatus.NO_INTERPRETER, outcome="no_interpreter", ended_at=now,
+        status=SessionStatus.NO_INTERPRETER, outcome=SessionOutcome.NO_INTERPRETER, ended_at=now,
     ):  # fmt: skip
         return
     session.refresh(interpreting)
@@ -359,7 +365,8 @@ def take_call(
     if interpreting is None:
         return None
     taken = ringing.take(
-        session, FLOW, interpreting, call_sid, status=SessionStatus.CONNECTED, outcome="connected",
+        session, FLOW, interpreting, call_sid,
+        status=SessionStatus.CONNECTED, outcome=SessionOutcome.CONNECTED,
         interpreter_id=interpreter_id, connected_at=now,
     )  # fmt: skip
     if taken == "again":
@@ -407,7 +414,10 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
         .with_for_update()
     ).all()
     for interpreting in sessions:
-        interpreting.status, interpreting.outcome = SessionStatus.ABANDONED, "gp_hung_up"
+        interpreting.status, interpreting.outcome = (
+            SessionStatus.ABANDONED,
+            SessionOutcome.GP_HUNG_UP,
+        )
         interpreting.ended_at = now
         session.flush()
         request = session.get(Request, interpreting.request_id)
@@ -478,11 +488,11 @@ def remove_interpreter(session: Session, request: Request, now: datetime) -> Int
     if interpreting is None:
         raise Refusal(N_("Aucun interprète dans cet appel."))
     if interpreting.status == SessionStatus.DISPATCHING:
-        interpreting.status, interpreting.outcome = SessionStatus.ENDED, "removed"
+        interpreting.status, interpreting.outcome = SessionStatus.ENDED, SessionOutcome.REMOVED
         interpreting.ended_at = now
         ringing.stop_open_legs(session, FLOW, interpreting.id, now)
     else:
-        interpreting.outcome = "removed"
+        interpreting.outcome = SessionOutcome.REMOVED
         sid = interpreting.connected_call_sid
         if sid:
             ringing.cancel_leg(session, sid, "in-progress", now)
