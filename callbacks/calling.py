@@ -28,7 +28,7 @@ from callbacks import twiml
 from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
 from hotline.hooks import CallbackReason
 from hotline.models import Call, OutboxMessage, OutboxStatus, Request, User
@@ -345,7 +345,7 @@ def leg_ended(
             session.flush()
             return
         if task.nurse_call_sid:  # she waits in the room: hang her up
-            ringing.cancel_leg(session, task.nurse_call_sid, "in-progress", now)
+            ringing.cancel_leg(session, task.nurse_call_sid, CallStatus.IN_PROGRESS, now)
         attempt_failed(session, task, request, now, call.status)
     elif task.nurse_call_sid in (None, call.sid) and task.gp_call_sid is None:
         if task.nurse_call_sid == call.sid and _gp_leg_started(session, task, attempt):
@@ -448,7 +448,9 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
         if call is not None and call.status in TERMINAL_STATUSES:
             continue
         # An unknown state: "completed" hangs up a leg in progress and ends one still ringing.
-        ringing.cancel_leg(session, sid, call.status if call is not None else "in-progress", now)
+        ringing.cancel_leg(
+            session, sid, call.status if call is not None else CallStatus.IN_PROGRESS, now
+        )
         stopped.append(sid)
     request = session.get(Request, task.request_id)
     assert request is not None

@@ -140,6 +140,17 @@ class RequestStatus(StrEnum):
     IN_PROGRESS = "in_progress"
 
 
+class RequestOutcome(StrEnum):
+    """How a request ended, as the nurse records it (no_interpreter is also set by dispatch)."""
+
+    RESOLVED = "resolved"
+    ORIENTED = "oriented"
+    INTERPRETER_PROVIDED = "interpreter_provided"
+    FOLLOW_UP = "follow_up"
+    NO_INTERPRETER = "no_interpreter"
+    OTHER = "other"
+
+
 class Request(Base):
     """One solicitation of the helpline; never holds a patient's identity."""
 
@@ -161,7 +172,7 @@ class Request(Base):
     closed_at: Mapped[datetime | None]
     category: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[RequestOutcome | None] = mapped_column(str_enum(RequestOutcome, 32))
     # The nurse's notes: never the patient's identity (the form says so).
     notes: Mapped[str | None] = mapped_column(Text)
     follow_up_on: Mapped[date | None]

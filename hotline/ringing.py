@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline import outbox
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus, call_status
 from hotline.db import claim
 from hotline.models import Call, OutboxMessage, OutboxStatus, Request
 from hotline.services import log_event
@@ -98,7 +98,11 @@ def cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> N
         outbox.UPDATE_CALL,
         {
             "call_sid": call_sid,
-            "params": {"status": "completed" if status == "in-progress" else "canceled"},
+            "params": {
+                "status": CallStatus.COMPLETED
+                if status == CallStatus.IN_PROGRESS
+                else CallStatus.CANCELED
+            },
         },
         now,
         dedupe_key=f"cancel:{call_sid}",
@@ -118,7 +122,7 @@ def leg_of_sent_ring(session: Session, message: OutboxMessage, now: datetime) ->
         direction="outbound-api",
         to_number=address_of(message.payload["params"]["to"]),
         from_number=message.payload["params"]["from_"],
-        status=(message.result or {}).get("status") or "queued",
+        status=call_status((message.result or {}).get("status") or CallStatus.QUEUED),
         created_at=now,
     )
     try:

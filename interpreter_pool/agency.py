@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.models import Call, Participation
 from interpreter_pool import services, twiml
 from interpreter_pool.labels import session_of_label
@@ -55,7 +55,7 @@ def participant_joined(
     call = session.scalars(select(Call).where(Call.sid == presence.call_sid)).first()
     if interpreting.status != SessionStatus.DISPATCHING or presence.left_at is not None:
         if call is None or call.status not in TERMINAL_STATUSES:
-            ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
+            ringing.cancel_leg(session, presence.call_sid, CallStatus.IN_PROGRESS, now)
         return None
     taken = services.take_call(
         session,
@@ -66,7 +66,7 @@ def participant_joined(
         presence.joined_at,
     )
     if taken is None:
-        ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
+        ringing.cancel_leg(session, presence.call_sid, CallStatus.IN_PROGRESS, now)
         return None
     if taken.gp_call_sid:
         # UpdateParticipant's AnnounceUrl (Twilio API spec): "The URL we call using the

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
-from hotline.models import Call, Request
+from hotline.models import Call, Request, RequestOutcome
 from hotline.refusals import N_, Refusal
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
@@ -330,7 +330,7 @@ def _give_up(
     ):  # fmt: skip
         return
     session.refresh(interpreting)
-    request.outcome = request.outcome or "no_interpreter"
+    request.outcome = request.outcome or RequestOutcome.NO_INTERPRETER
     log_event(
         session,
         request,
@@ -495,7 +495,7 @@ def remove_interpreter(session: Session, request: Request, now: datetime) -> Int
         interpreting.outcome = SessionOutcome.REMOVED
         sid = interpreting.connected_call_sid
         if sid:
-            ringing.cancel_leg(session, sid, "in-progress", now)
+            ringing.cancel_leg(session, sid, CallStatus.IN_PROGRESS, now)
     log_event(
         session,
         request,
