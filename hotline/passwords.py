@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import secrets
 
+from hotline.refusals import N_, Refusal
+
 # 2**15 × 8 × 128 bytes = 32 MiB of memory per hash: costly for a guesser, fine for a login.
 N, R, P = 2**15, 8, 1
 MAX_MEMORY = 64 * 1024 * 1024
@@ -47,10 +49,10 @@ def check_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
+def password_problem(password: str) -> Refusal | None:
+    """Why a new password is refused (a French text, translated where a page shows it), or None."""
     if len(password) < MIN_LENGTH:
-        return f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+        return Refusal(N_("Le mot de passe doit compter au moins {n} caractères."), n=MIN_LENGTH)
     if password.strip() != password:
-        return "Le mot de passe ne doit pas commencer ni finir par un espace."
+        return Refusal(N_("Le mot de passe ne doit pas commencer ni finir par un espace."))
     return None

@@ -18,7 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 from wtforms.widgets import TextInput
 
 from hotline import directory
-from hotline.i18n import N_, lazy_gettext
+from hotline.i18n import N_, lazy_gettext, say
 from hotline.i18n import gettext as _
 from hotline.passwords import password_problem
 from hotline.phones import format_for_display, normalise_number
@@ -171,7 +171,7 @@ def new_password(_form: FlaskForm, field: Field) -> None:
     """A password long enough, without spaces around it."""
     problem = password_problem(field.data or "")
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(say(problem))
 
 
 def one_of(values: Sequence[str], message: str) -> AnyOf:
@@ -256,7 +256,7 @@ class ProfessionalForm(FlaskForm):
         try:
             self.phone_entries = directory.parse_phones(field.data or "")
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(say(exc)) from None
 
     def details(self) -> directory.ProfessionalDetails:
         """What the form says, for ``directory.save_professional``."""
