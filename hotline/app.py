@@ -59,7 +59,7 @@ def create_app(
     import interpreter_pool
     import reports
     import routing
-    from hotline import admin, console, i18n, security
+    from hotline import admin, console, headers, i18n, security
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
         requests,  # noqa: F401 - the request page, on the console's blueprint
@@ -79,6 +79,7 @@ def create_app(
     app.register_blueprint(console.bp)
     i18n.init_app(app)
     security.init_app(app)
+    headers.init_app(app)  # security headers, the too-large page
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:
