@@ -12,6 +12,7 @@ from flask import Flask
 
 from hotline import hooks
 from hotline.db import Database, utcnow
+from hotline.inputs import BoundedIntConverter
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
 from hotline.web import (
@@ -38,6 +39,7 @@ def create_app(
     (tests that run inside one database transaction pass one that only records them).
     """
     app = Flask("hotline", instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter  # an id past the column's range: 404
     if settings is None:
         instance = Path(app.instance_path)
         settings = Settings.from_env(os.environ, instance)

@@ -38,6 +38,7 @@ def script_origin(sdk_url: str) -> str:
 
 def content_security_policy(sdk_url: str) -> str:
     """The console's policy: only its own files, plus the SDK's origin and Twilio's endpoints."""
+    # The SDK's origin: its script, and what it asks of its own server (the sandbox's stand-in).
     scripts = " ".join(dict.fromkeys(["'self'", script_origin(sdk_url)]))
     return "; ".join(
         [
@@ -46,7 +47,7 @@ def content_security_policy(sdk_url: str) -> str:
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
-            f"connect-src 'self' {TWILIO_CONNECT}",
+            f"connect-src {scripts} {TWILIO_CONNECT}",
             f"media-src 'self' blob: {TWILIO_MEDIA}",
             "object-src 'none'",
             "base-uri 'none'",

@@ -58,16 +58,3 @@ def decode_upload(raw: bytes) -> str:
     if controls:
         raise NotTextError("binary")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-# The largest id a database integer column holds (PostgreSQL ``integer``).
-MAX_DB_INT = 2**31 - 1
-
-
-def parse_id(text: str | None) -> int | None:
-    """A row id typed or posted in a form, or None when it is not one (never beyond the column)."""
-    value = (text or "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_DB_INT else None

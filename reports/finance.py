@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
-from hotline.spreadsheet import NotTextError, csv_text, decode_upload, parse_id
+from hotline.inputs import parse_id
+from hotline.spreadsheet import NotTextError, csv_text, decode_upload
 from hotline.web import db_session, now, settings
 from interpreter_pool import finance, spending
 from interpreter_pool.invoices import match_invoice, parse_invoice_csv

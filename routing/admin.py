@@ -73,6 +73,37 @@ def parse_local(text: str, tz_name: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(tz_name))
 
 
+class ShiftOverlapError(ValueError):
+    """The nurse already has a shift that meets this one (``other``)."""
+
+    def __init__(self, nurse: User, other: Shift, tz_name: str) -> None:
+        tz = ZoneInfo(tz_name)
+        self.nurse_name = nurse.display_name
+        self.other_starts = other.starts_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        self.other_ends = other.ends_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        super().__init__(
+            f"{self.nurse_name} est déjà de garde du {self.other_starts} au {self.other_ends} : "
+            "deux gardes d'une même infirmière ne peuvent pas se chevaucher."
+        )
+
+
+def overlapping_shift(
+    session: Session, helpline: Helpline, user_id: int, starts_at: datetime, ends_at: datetime
+) -> Shift | None:
+    """The nurse's first shift that overlaps [starts_at, ends_at) (one ending as it starts: no)."""
+    return session.scalars(
+        select(Shift)
+        .where(
+            Shift.helpline_id == helpline.id,
+            Shift.user_id == user_id,
+            Shift.starts_at < ends_at,
+            Shift.ends_at > starts_at,
+        )
+        .order_by(Shift.starts_at, Shift.id)
+        .limit(1)
+    ).first()
+
+
 def add_shift(
     session: Session,
     helpline: Helpline,
@@ -90,6 +121,9 @@ def add_shift(
         raise ValueError("a shift must end after it starts")
     if ends_at - starts_at > timedelta(days=31):
         raise ValueError("a shift cannot last more than 31 days")
+    other = overlapping_shift(session, helpline, nurse.id, starts_at, ends_at)
+    if other is not None:
+        raise ShiftOverlapError(nurse, other, helpline.timezone)
     shift = Shift(
         helpline_id=helpline.id, user_id=nurse.id, starts_at=starts_at, ends_at=ends_at, rank=rank
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.spreadsheet import NotTextError, csv_text, decode_upload, neutralise, parse_id
+from hotline.inputs import parse_id
+from hotline.spreadsheet import NotTextError, csv_text, decode_upload, neutralise
 
 
 @pytest.mark.parametrize(
