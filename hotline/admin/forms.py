@@ -43,11 +43,12 @@ def text_problem(label: Any, text: str, max_length: int) -> str | None:
     return None
 
 
-def plain_text(max_length: int) -> Any:
-    """A validator: no control character, at most ``max_length`` characters."""
+def plain_text(max_length: int | None = None) -> Any:
+    """A validator: no control character (and at most ``max_length`` characters, when given)."""
 
     def check(_form: FlaskForm, field: Field) -> None:
-        problem = text_problem(field.label.text, field.data or "", max_length)
+        text = field.data or ""
+        problem = text_problem(field.label.text, text, max_length or len(text))
         if problem:
             raise ValidationError(problem)
 
@@ -342,7 +343,7 @@ class GreetingForm(FlaskForm):
         lazy_gettext("Nouveau message d'accueil"),
         [
             DataRequired(lazy_gettext("Le message d'accueil ne peut pas être vide.")),
-            plain_text(MAX_GREETING),
+            plain_text(),
             Length(
                 max=MAX_GREETING,
                 message=lazy_gettext(
