@@ -19,7 +19,7 @@ from hotline.telephony.parsing import (
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, optional_int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 from routing.hours import describe_moment_fr
 from routing.rota import opening_hours
@@ -52,7 +52,7 @@ def time() -> Response:
     """The keyed time (1420), or 0: book the callback in opening hours and read it back."""
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
-    attempt = request.args.get("attempt", default=1, type=int)
+    attempt = optional_int_arg("attempt", 1)
     session = db_session()
     call_request = services.request_for_call(session, voice.call_sid)
     if call_request is None:

@@ -111,6 +111,13 @@ def utcnow() -> datetime:
 
 
 CONNECT_TIMEOUT_S = 3
+# What a session opened with ``wait_limited`` waits for, at most (webhooks: Twilio waits 15 s).
+# Jobs, the console and reports keep the backend's defaults.
+WAIT_LIMIT_OPTION = "hotline_wait_limited"
+LOCK_TIMEOUT_MS = 2000
+STATEMENT_TIMEOUT_MS = 4000
+BUSY_TIMEOUT_MS = 30000
+LIMITED_BUSY_TIMEOUT_MS = 3000
 
 
 def claim(
@@ -151,7 +158,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in make_url(url).query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    event.listen(engine, "begin", _postgresql_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -160,14 +169,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
+    # The busy timeout is the connection's: set for each transaction, as pooled connections serve
+    # webhooks and jobs alike.
+    limited = conn.get_execution_options().get(WAIT_LIMIT_OPTION, False)
+    busy_ms = LIMITED_BUSY_TIMEOUT_MS if limited else BUSY_TIMEOUT_MS
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
     # Take the write lock up front: concurrent writers wait on busy_timeout instead of failing
     # when a read transaction tries to upgrade (SQLite does not retry that deadlock).
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgresql_begin(conn: Connection) -> None:
+    # SET LOCAL lasts until the transaction ends: the pooled connection keeps no trace of it.
+    if conn.get_execution_options().get(WAIT_LIMIT_OPTION, False):
+        conn.exec_driver_sql(
+            f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}; "
+            f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"
+        )
 
 
 class Database:
@@ -180,8 +203,12 @@ class Database:
             self.sessionmaker = sessionmaker(
                 bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
             )
+            self.limited_sessionmaker = self.sessionmaker
         else:
             self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False)
+            self.limited_sessionmaker = sessionmaker(
+                bind=bind.execution_options(**{WAIT_LIMIT_OPTION: True}), expire_on_commit=False
+            )
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -193,9 +220,12 @@ class Database:
         """The backend's name: sqlite or postgresql."""
         return self.bind.dialect.name
 
-    def session(self) -> Session:
-        """A new session; the caller commits or closes it."""
-        return self.sessionmaker()
+    def session(self, *, wait_limited: bool = False) -> Session:
+        """A new session; the caller commits or closes it.
+
+        ``wait_limited``: its statements and lock waits are cut short (a caller is waiting).
+        """
+        return self.limited_sessionmaker() if wait_limited else self.sessionmaker()
 
     def dispose(self) -> None:
         """Close pooled connections (engines only)."""

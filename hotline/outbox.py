@@ -4,9 +4,11 @@ A service calls ``enqueue`` inside its transaction; the view commits, then hands
 the ``Dispatcher``, which sends them from a thread pool so no webhook waits on Twilio. Sending
 claims the row first (``pending`` → ``sending`` by a conditional UPDATE), so a message is sent by
 one worker only. Messages a crashed or stopped worker never sent stay ``pending``; the clock's
-``resend_unsent`` job sends them. A message left in ``sending`` by a worker that died during the
-REST call has an unknown outcome: idempotent kinds are sent again, others are marked failed and
-their failure handler runs (a ring that never happened must not stall a routing).
+``resend_unsent`` job sends them. A REST call whose answer never came (a read timeout, a worker
+that died during it) has an unknown outcome: idempotent kinds are sent again; a CreateCall is
+sent again only when Twilio's call list shows no call it could have made (same To and From,
+created since it was claimed, not the result of another message): a nurse is never rung twice
+for one intent. The found call's SID becomes the message's result.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline.db import Database, claim
 from hotline.models import OutboxMessage, OutboxStatus
+from hotline.outbox_lookup import look_up_call
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -40,6 +43,9 @@ KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDIN
 # Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold, a deletion.
 IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
 SESSION_KEY = "outbox_new_ids"
+# A CreateCall whose call Twilio could not tell us about for this long is given up (failed, its
+# failure handler runs): by then any ring it made is long over.
+GIVE_UP_LOOKUP_AFTER = timedelta(minutes=30)
 FINISH_ATTEMPTS = 3
 # Twilio's answer when a call can no longer be changed: it ended already. Not an error for us.
 CALL_NOT_UPDATABLE = frozenset({20404, 21220})
@@ -173,6 +179,7 @@ def send_message(
         message = session.get(OutboxMessage, message_id)
         assert message is not None
         kind, payload = message.kind, dict(message.payload)
+        session.expunge(message)
     try:
         result = perform(client, kind, payload)
     except TwilioRestException as exc:
@@ -181,8 +188,11 @@ def send_message(
         follow_up = _finish(database, message_id, clock, public_root, error=error)
         return Sent(claimed=True, follow_up=follow_up)
     except Exception as exc:
-        # Unknown whether Twilio got it (network): leave it to the clock's retry.
+        # Unknown whether Twilio got it (network, timeout).
         logger.warning("outbox %s (%s) not sent: %s", message_id, kind, exc)
+        if kind == CREATE_CALL:
+            follow_up = _settle_by_lookup(database, client, message, clock, public_root)
+            return Sent(claimed=True, follow_up=follow_up)
         with database.session() as session:
             claim(
                 session, OutboxMessage, message_id, OutboxStatus.SENDING,
@@ -193,6 +203,36 @@ def send_message(
     return Sent(
         claimed=True, follow_up=_finish(database, message_id, clock, public_root, result=result)
     )
+
+
+def _settle_by_lookup(
+    database: Database,
+    client: Client,
+    message: OutboxMessage,
+    clock: Callable[[], datetime],
+    public_root: str,
+) -> list[int]:
+    """A CreateCall without an answer: the call it made becomes its result, or it goes again.
+
+    When Twilio cannot tell (unreachable, or another ring to the same address in flight), the
+    row stays ``sending``: the clock's stale sweep asks again.
+    """
+    try:
+        lookup = look_up_call(database, client, message)
+    except Exception as exc:
+        logger.warning("outbox %s: its call cannot be looked up: %s", message.id, exc)
+        return []
+    if lookup.outcome == "made" and lookup.result is not None:
+        logger.info("outbox %s: the call was made after all (%s)", message.id, lookup.result["sid"])
+        return _finish(database, message.id, clock, public_root, result=lookup.result)
+    if lookup.outcome == "not_made":
+        with database.session() as session:
+            claim(
+                session, OutboxMessage, message.id, OutboxStatus.SENDING,
+                status=OutboxStatus.PENDING, last_error="no answer from Twilio, and no call made",
+            )  # fmt: skip
+            session.commit()
+    return []
 
 
 def _finish(
@@ -296,6 +336,30 @@ class Dispatcher:
         self._executor.shutdown(wait=wait)
 
 
+def _settle_stale_calls(
+    database: Database,
+    client: Client,
+    clock: Callable[[], datetime],
+    public_root: str,
+    claimed_before: datetime,
+) -> list[int]:
+    with database.session() as session:
+        stale = session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.kind == CREATE_CALL,
+                OutboxMessage.claimed_at <= claimed_before,
+            )
+            .order_by(OutboxMessage.id)
+        ).all()
+        session.expunge_all()
+    follow_up: list[int] = []
+    for message in stale:
+        follow_up.extend(_settle_by_lookup(database, client, message, clock, public_root))
+    return follow_up
+
+
 def resend_unsent(
     database: Database,
     client: Client,
@@ -309,10 +373,13 @@ def resend_unsent(
 
     ``pending`` rows older than ``grace_s`` (younger ones are still in a live worker's hands)
     are claimed one by one, so two clocks never send the same row. Rows stuck in ``sending``
-    for ``stale_after_s`` lost their worker mid-call: idempotent kinds go back to ``pending``,
-    the others are failed and their failure handler runs.
+    for ``stale_after_s`` lost their worker mid-call: idempotent kinds go back to ``pending``;
+    a CreateCall is settled by looking its call up (found: sent; not made: ``pending``); the
+    others are failed and their failure handler runs.
     """
     now = clock()
+    stale_before = now - timedelta(seconds=stale_after_s)
+    settled = _settle_stale_calls(database, client, clock, public_root, stale_before)
     with database.session() as session:
         stale = session.scalars(
             select(OutboxMessage).where(
@@ -323,6 +390,10 @@ def resend_unsent(
         for message in stale:
             if message.kind in IDEMPOTENT_KINDS:
                 message.status = OutboxStatus.PENDING
+            elif message.kind == CREATE_CALL and (
+                message.claimed_at is None or message.claimed_at > now - GIVE_UP_LOOKUP_AFTER
+            ):
+                continue  # its call could not be looked up yet: the next sweep asks again
             else:
                 fail_message(session, message, now, "worker lost during the REST call", public_root)
         session.commit()
@@ -335,7 +406,7 @@ def resend_unsent(
             .order_by(OutboxMessage.id)
         ).all()
     claimed = 0
-    queue = list(due)
+    queue = [*settled, *due]
     while queue:
         outcome = send_message(database, client, queue.pop(0), clock, public_root)
         claimed += outcome.claimed

@@ -17,7 +17,7 @@ from hotline.telephony.parsing import (
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.webhooks import public_url, twilio_blueprint, twiml
+from hotline.telephony.webhooks import optional_int_arg, public_url, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def menu() -> Response:
     """The caller's choice in the main menu, or the lack of one."""
     voice = parse_voice_request(request.form)
     choice = parse_gather_input(request.form).digits
-    attempt = request.args.get("attempt", default=1, type=int)
+    attempt = optional_int_arg("attempt", 1)
     session = db_session()
     call_request = services.request_for_call(session, voice.call_sid)
     if call_request is None:

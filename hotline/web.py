@@ -80,10 +80,21 @@ def now() -> datetime:
     return app_state().clock()
 
 
+def limit_database_waits() -> None:
+    """Let this request's database statements and locks wait no longer than a caller can.
+
+    Webhooks call this: Twilio hangs up after 15 s, and a statement held up by a lock (a
+    migration, a long report) must fail in time for the fallback TwiML to reach the caller.
+    """
+    g.database_waits_limited = True
+
+
 def db_session() -> Session:
     """The request's database session, opened on first use and closed at teardown."""
     if "db_session" not in g:
-        g.db_session = app_state().database.session()
+        g.db_session = app_state().database.session(
+            wait_limited=g.get("database_waits_limited", False)
+        )
     session: Session = g.db_session
     return session
 

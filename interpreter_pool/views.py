@@ -13,11 +13,12 @@ from hotline.hooks import CallbackReason
 from hotline.models import Call, Participation, Request
 from hotline.telephony.parsing import (
     WebhookFormError,
+    language_tag,
     parse_call_status,
     parse_gather_input,
     parse_voice_request,
 )
-from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, optional_int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 from interpreter_pool import agency as agency_line
 from interpreter_pool import finance
@@ -99,7 +100,7 @@ def _dispatch(call_request: Request, code: str, call_sid: str) -> VoiceResponse:
 def language() -> Response:
     """The keypad menu of languages (also the target of "choose another language")."""
     voice = parse_voice_request(request.form)
-    attempt = request.args.get("attempt", default=1, type=int)
+    attempt = optional_int_arg("attempt", 1)
     response = interpreting_menu(_gp_request(voice.call_sid), attempt)
     return twiml(response)
 
@@ -109,7 +110,7 @@ def language_choice() -> Response:
     """A language by its key, 9 for speech, 0 for the nurse; nothing twice goes to the nurse."""
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
-    attempt = request.args.get("attempt", default=1, type=int)
+    attempt = optional_int_arg("attempt", 1)
     session = db_session()
     call_request = _gp_request(voice.call_sid)
     menu = interp_twiml.pinned_menu(request.args.get("menu")) or language_menu(
@@ -142,7 +143,7 @@ def speech() -> Response:
     """The language said aloud: read back for confirmation; not understood twice, the nurse."""
     voice = parse_voice_request(request.form)
     said = parse_gather_input(request.form).speech
-    attempt = request.args.get("attempt", default=1, type=int)
+    attempt = optional_int_arg("attempt", 1)
     session = db_session()
     call_request = _gp_request(voice.call_sid)
     pool = pool_languages(session)
@@ -182,9 +183,7 @@ def confirm() -> Response:
     """1 or no key: ring the interpreters; 2: the language menu again."""
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
-    code = request.args.get("language", "")
-    if not code:
-        raise WebhookFormError("missing language")
+    code = language_tag(request.args.get("language"))
     call_request = _gp_request(voice.call_sid)
     if digits == "2":
         return twiml(interpreting_menu(call_request, attempt=1))
@@ -204,14 +203,14 @@ def confirm() -> Response:
 @bp.post("/wait")
 def wait() -> Response:
     """The GP alone in the room while interpreters are rung."""
-    return twiml(interp_twiml.interpreter_hold(request.args.get("language", "")))
+    return twiml(interp_twiml.interpreter_hold(language_tag(request.args.get("language"))))
 
 
 @bp.post("/screen")
 def screen() -> Response:
     """An interpreter picked up: which language, for whom; press 1 to take it."""
     session_id, step = int_arg("session"), int_arg("step")
-    interpreter_id = request.args.get("interpreter", type=int) or 0
+    interpreter_id = optional_int_arg("interpreter") or 0
     found = db_session().get(InterpretingSession, session_id)
     if found is None or found.status != SessionStatus.DISPATCHING:
         return twiml(interp_twiml.taken())
@@ -231,7 +230,7 @@ def accept() -> Response:
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
     session_id, step = int_arg("session"), int_arg("step")
-    interpreter_id = request.args.get("interpreter", type=int) or None
+    interpreter_id = optional_int_arg("interpreter") or None
     if digits != "1":
         return twiml(interp_twiml.not_accepted())
     taken = interpreting.take_call(
@@ -265,7 +264,7 @@ def leg_status() -> tuple[str, int]:
     """Progress of an interpreter's leg."""
     callback = parse_call_status(request.form)
     session_id, step = int_arg("session"), int_arg("step")
-    interpreter_id = request.args.get("interpreter", type=int) or None
+    interpreter_id = optional_int_arg("interpreter") or None
     session = db_session()
     call = services.record_call_status(session, callback, now())
     interpreting.leg_status(

@@ -17,7 +17,7 @@ from hotline.telephony.parsing import (
     parse_voice_request,
 )
 from hotline.telephony.twiml import say_fr
-from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
+from hotline.telephony.webhooks import int_arg, optional_int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 from routing import services as routing
 from routing import transfer as nurse_actions
@@ -57,7 +57,7 @@ def screen() -> Response:
     """A rung leg was answered: a browser joins, a phone hears who calls and must press 1."""
     voice = parse_voice_request(request.form)
     routing_id, step = int_arg("routing"), int_arg("step")
-    user_id = request.args.get("user", type=int)
+    user_id = optional_int_arg("user")
     kind = request.args.get("kind", "phone")
     caller, _ = _caller_of(routing_id)
     answer = routing.leg_answered(
@@ -80,7 +80,7 @@ def accept() -> Response:
     voice = parse_voice_request(request.form)
     digits = parse_gather_input(request.form).digits
     routing_id, step = int_arg("routing"), int_arg("step")
-    user_id = request.args.get("user", type=int) or None
+    user_id = optional_int_arg("user") or None
     if digits != "1":
         return twiml(nurse_twiml.not_accepted())
     session = db_session()
@@ -102,7 +102,7 @@ def leg_status() -> tuple[str, int]:
     """Progress of a rung leg: folded into the call log, and the step moves on when all end."""
     callback = parse_call_status(request.form)
     routing_id, step = int_arg("routing"), int_arg("step")
-    user_id = request.args.get("user", type=int) or None
+    user_id = optional_int_arg("user") or None
     session = db_session()
     call = services.record_call_status(session, callback, now())
     routing.leg_status(session, call, callback, routing_id, step, user_id, now(), urls())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import wave
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -282,7 +283,11 @@ def create_call(account_sid: str) -> tuple[Response, int]:
     check_send_digits(form)
     leg = _sandbox().create_call(form)
     with _sandbox().lock:
-        return jsonify(call_json(leg)), 201
+        answer = jsonify(call_json(leg))
+    delay_s = _sandbox().create_call_answer_delay_s
+    if delay_s > 0:
+        time.sleep(delay_s)  # outside the lock: the call rings, and can be listed, meanwhile
+    return answer, 201
 
 
 @bp.get("/Calls.json")

@@ -63,6 +63,9 @@ class Sandbox(Engine):
         for number in caller_ids:
             self.verify_caller_id(number)
         self.rest_requests: list[RestRecord] = []
+        # Fault injection: CreateCall makes the call at once but answers this many seconds
+        # late (a slow Twilio API, a client that times out on a call that exists).
+        self.create_call_answer_delay_s = 0.0
         self.wsgi_app = create_wsgi_app(self)
         self._server: BaseWSGIServer | None = None
         self._server_thread: threading.Thread | None = None

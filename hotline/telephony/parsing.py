@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,6 +11,57 @@ from email.utils import parsedate_to_datetime
 
 class WebhookFormError(ValueError):
     """A webhook form lacks a parameter Twilio always sends, or has a malformed one."""
+
+
+# Every whole number a webhook carries is stored in an INTEGER column (32 bits on PostgreSQL).
+MAX_INTEGER = 2**31 - 1
+# Twilio's SIDs are two letters and 32 hexadecimal digits; a longer one is not Twilio's.
+_SID = re.compile(r"[A-Za-z0-9]{1,34}")
+# The language tags the app writes in its own URLs ("ar", "ar-SD", "prs").
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
+# Call statuses Twilio documents for a call's progress (Call resource, status callbacks).
+CALL_STATUSES = frozenset(
+    {
+        "queued",
+        "initiated",
+        "ringing",
+        "in-progress",
+        "answered",
+        "completed",
+        "busy",
+        "failed",
+        "no-answer",
+        "canceled",
+    }
+)
+
+
+def check_printable(items: Iterable[tuple[str, str]]) -> None:
+    """Refuse NUL bytes in any parameter: no database column can store them."""
+    for name, value in items:
+        if "\x00" in name or "\x00" in value:
+            raise WebhookFormError(f"NUL byte in parameter {name[:40]!r}")
+
+
+def bounded_int(value: str | None, name: str, *, minimum: int = 0) -> int | None:
+    """A whole number within an INTEGER column's range; None when absent, an error if malformed."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > 12 or not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise WebhookFormError(f"{name} is not a whole number: {text[:40]!r}")
+    number = int(text)
+    if not minimum <= number <= MAX_INTEGER:
+        raise WebhookFormError(f"{name} is out of range: {text!r}")
+    return number
+
+
+def language_tag(value: str | None, name: str = "language") -> str:
+    """A language tag of the app's own URLs; an error if missing or malformed."""
+    text = (value or "").strip()
+    if not _LANGUAGE_TAG.fullmatch(text):
+        raise WebhookFormError(f"missing or malformed {name}: {text[:40]!r}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -48,13 +100,13 @@ class CallStatusCallback:
 def parse_voice_request(form: Mapping[str, str]) -> VoiceRequest:
     """The standard voice parameters."""
     return VoiceRequest(
-        call_sid=_required(form, "CallSid"),
-        account_sid=_required(form, "AccountSid"),
+        call_sid=_sid(form, "CallSid"),
+        account_sid=_sid(form, "AccountSid"),
         from_=form.get("From", ""),
         to=form.get("To", ""),
         call_status=form.get("CallStatus", ""),
         direction=form.get("Direction", "inbound"),
-        parent_call_sid=form.get("ParentCallSid") or None,
+        parent_call_sid=_optional_sid(form, "ParentCallSid"),
     )
 
 
@@ -76,6 +128,8 @@ def parse_call_status(form: Mapping[str, str]) -> CallStatusCallback:
     """A call-progress callback: status, Twilio's timestamp, sequence number and duration."""
     call = parse_voice_request(form)
     status = _required(form, "CallStatus")
+    if status not in CALL_STATUSES:
+        raise WebhookFormError(f"unknown CallStatus {status[:40]!r}")
     return CallStatusCallback(
         call=call,
         status=status,
@@ -92,14 +146,19 @@ def _required(form: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _sid(form: Mapping[str, str], name: str) -> str:
+    value = _required(form, name)
+    if not _SID.fullmatch(value):
+        raise WebhookFormError(f"malformed {name}: {value[:40]!r}")
+    return value
+
+
+def _optional_sid(form: Mapping[str, str], name: str) -> str | None:
+    return _sid(form, name) if form.get(name, "").strip() else None
+
+
 def _integer(form: Mapping[str, str], name: str) -> int | None:
-    value = form.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise WebhookFormError(f"{name} is not a whole number: {value!r}") from None
+    return bounded_int(form.get(name), name)
 
 
 def _rfc2822(value: str | None) -> datetime | None:
@@ -139,10 +198,10 @@ class Recording:
 def parse_conference_event(form: Mapping[str, str]) -> ConferenceEvent:
     """A conference status callback's parameters."""
     return ConferenceEvent(
-        conference_sid=_required(form, "ConferenceSid"),
+        conference_sid=_sid(form, "ConferenceSid"),
         friendly_name=form.get("FriendlyName", "").strip(),
         event=_required(form, "StatusCallbackEvent"),
-        call_sid=form.get("CallSid", "").strip() or None,
+        call_sid=_optional_sid(form, "CallSid"),
         label=form.get("ParticipantLabel", "").strip() or None,
         timestamp=_rfc2822(form.get("Timestamp")),
         sequence_number=_integer(form, "SequenceNumber"),
@@ -157,8 +216,8 @@ def parse_recording(form: Mapping[str, str]) -> Recording | None:
     if not sid or not url:
         return None
     return Recording(
-        call_sid=_required(form, "CallSid"),
-        recording_sid=sid,
+        call_sid=_sid(form, "CallSid"),
+        recording_sid=_sid(form, "RecordingSid"),
         url=url,
         duration_s=_integer(form, "RecordingDuration") or 0,
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, overload
 
 from flask import Blueprint, Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from hotline.telephony.parsing import WebhookFormError
+from hotline.telephony.parsing import WebhookFormError, bounded_int, check_printable
 from hotline.telephony.signature import is_signed_by_twilio, public_request_url
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import technical_problem
-from hotline.web import settings
+from hotline.web import limit_database_waits, settings
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,19 @@ def twilio_blueprint(
         if not is_signed_by_twilio(config.twilio_auth_token, url, request.form, signature):
             logger.warning("refused an unsigned or forged webhook on %s", request.path)
             abort(403)
+        # Only now that the request is Twilio's: parameters no column can hold are refused,
+        # and the database waits no longer than Twilio does.
+        check_printable(request.args.items(multi=True))
+        check_printable(request.form.items(multi=True))
+        limit_database_waits()
+
+    # A wrong method is refused while routing, before any blueprint is known: the app's handler.
+    bp.record_once(lambda state: state.app.register_error_handler(405, plain_method_not_allowed))
 
     @bp.errorhandler(Exception)
     def safe_twiml(error: Exception) -> Response | HTTPException | tuple[str, int]:
         if isinstance(error, HTTPException):
-            return error
+            return plain_error(error)
         if isinstance(error, WebhookFormError):
             logger.warning("malformed webhook on %s: %s", request.path, error)
             return f"malformed webhook: {error}", 400
@@ -65,6 +73,25 @@ def twilio_blueprint(
     return bp
 
 
+TWILIO_PREFIX = "/twilio/"
+
+
+def plain_error(error: HTTPException) -> Response:
+    """An HTTP error as a line of plain text: Twilio's debugger shows it, nobody renders it."""
+    response = Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def plain_method_not_allowed(error: HTTPException) -> Response | HTTPException:
+    """405 on a Twilio route in plain text; other routes keep the app's usual page."""
+    if request.path.startswith(TWILIO_PREFIX):
+        return plain_error(error)
+    return error
+
+
 def twiml(response: VoiceResponse) -> Response:
     """A TwiML document as an HTTP response."""
     return Response(to_xml(response), mimetype="text/xml")
@@ -72,10 +99,20 @@ def twiml(response: VoiceResponse) -> Response:
 
 def int_arg(name: str) -> int:
     """A whole number from the query string the app put in its own webhook URL; 400 if absent."""
-    value = request.args.get(name, type=int)
+    value = bounded_int(request.args.get(name), name)
     if value is None:
-        raise WebhookFormError(f"missing or malformed query parameter {name}")
+        raise WebhookFormError(f"missing query parameter {name}")
     return value
+
+
+@overload
+def optional_int_arg(name: str) -> int | None: ...
+@overload
+def optional_int_arg(name: str, default: int) -> int: ...
+def optional_int_arg(name: str, default: int | None = None) -> int | None:
+    """A whole number from the query string, ``default`` when absent; 400 if malformed."""
+    value = bounded_int(request.args.get(name), name)
+    return default if value is None else value
 
 
 def public_url(endpoint: str, **values: Any) -> str:

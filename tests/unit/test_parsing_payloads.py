@@ -8,6 +8,9 @@ import pytest
 
 from hotline.telephony.parsing import (
     WebhookFormError,
+    bounded_int,
+    check_printable,
+    language_tag,
     parse_call_status,
     parse_conference_event,
     parse_gather_input,
@@ -179,3 +182,61 @@ def test_a_browser_call_reads_with_its_custom_parameters_left_alone() -> None:
     )
     voice = parse_voice_request(form)
     assert (voice.from_, voice.to, voice.direction) == ("client:nurse_3", "", "inbound")
+
+
+# --- hostile values (issue 13): refused as malformed, never passed on to the database ------
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"SequenceNumber": "2147483648"},
+        {"SequenceNumber": "9223372036854775808"},
+        {"CallDuration": "-1"},
+        {"CallDuration": "1e3"},
+        {"CallSid": "CA" + "0" * 33},
+        {"ParentCallSid": "CA" + "0" * 40},
+        {"CallStatus": "exploded"},
+        {"CallStatus": "\x00"},
+    ],
+)
+def test_a_status_callback_with_a_value_no_column_holds_is_malformed(
+    changes: dict[str, str],
+) -> None:
+    form = {
+        "CallSid": "CA" + "0" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "CallStatus": "completed",
+    } | changes
+    with pytest.raises(WebhookFormError):
+        parse_call_status(form)
+
+
+def test_a_nul_byte_anywhere_in_a_webhook_is_malformed() -> None:
+    with pytest.raises(WebhookFormError):
+        check_printable([("From", "+33\x00")])
+    check_printable([("From", "+33612345678")])
+
+
+@pytest.mark.parametrize("value", ["", "é", "fr'", "x" * 40, "a\x00", "12"])
+def test_a_malformed_language_tag_is_refused(value: str) -> None:
+    with pytest.raises(WebhookFormError):
+        language_tag(value)
+
+
+@pytest.mark.parametrize("value", ["fr", "ar-SD", "prs", "zh-Hant-TW"])
+def test_a_language_tag_of_the_apps_urls_is_accepted(value: str) -> None:
+    assert language_tag(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", None), ("0", 0), ("2147483647", 2**31 - 1), (" 12 ", 12)]
+)
+def test_a_bounded_whole_number_is_read(value: str, expected: int | None) -> None:
+    assert bounded_int(value, "n") == expected
+
+
+@pytest.mark.parametrize("value", ["2147483648", "-1", "1.0", "١٢", "0x10", "1" * 30])
+def test_a_whole_number_out_of_bounds_is_malformed(value: str) -> None:
+    with pytest.raises(WebhookFormError):
+        bounded_int(value, "n")
