@@ -5,12 +5,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
+from functools import cache
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 # 2**15 × 8 × 128 bytes = 32 MiB of memory per hash: costly for a guesser, fine for a login.
 N, R, P = 2**15, 8, 1
 MAX_MEMORY = 64 * 1024 * 1024
 MIN_LENGTH = 12
+# Parts of a name or address shorter than this are too common to refuse ("de", "li").
+MIN_PERSONAL_PART = 3
+
+
+def N_(text: str) -> str:  # noqa: N802 - marks a French text for the catalog (pure module)
+    return text
+
+
+COMMON = N_("Ce mot de passe fait partie des plus utilisés : choisissez-en un autre.")
+PERSONAL = N_("Le mot de passe ne doit contenir ni le nom ni l'adresse e-mail de la personne.")
 
 
 def _b64(data: bytes) -> str:
@@ -47,10 +61,44 @@ def check_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
+@cache
+def dummy_hash() -> str:
+    """A hash of no one's password: sign-in checks it for an unknown address, so that a
+    known and an unknown address cost the same time."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The commonly used passwords of zxcvbn's list (about 30,000), lower-cased."""
+    return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
+
+
+def _is_common(password: str) -> bool:
+    folded = password.lower()
+    # "password1234", "azerty123!": a common word with digits or symbols around it.
+    core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", folded)
+    common = common_passwords()
+    # Digits alone (dates, phone numbers) or one or two characters repeated are as easy to guess.
+    return folded in common or core in common or folded.isdigit() or len(set(folded)) <= 2
+
+
+def _personal_parts(name: str, email: str) -> set[str]:
+    local = email.strip().lower().partition("@")[0]
+    parts = [*re.split(r"[\W_]+", f"{name.lower()} {local}"), local]
+    return {part for part in parts if len(part) >= MIN_PERSONAL_PART}
+
+
+def password_problem(password: str, *, name: str = "", email: str = "") -> str | None:
+    """Why a new password is refused, or None: too short, spaces around it, among the commonly
+    used ones, or containing the person's name or the local part of their address."""
     if len(password) < MIN_LENGTH:
         return f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
     if password.strip() != password:
         return "Le mot de passe ne doit pas commencer ni finir par un espace."
+    if _is_common(password):
+        return COMMON
+    folded = password.lower()
+    if any(part in folded for part in _personal_parts(name, email)):
+        return PERSONAL
     return None

@@ -38,7 +38,7 @@ def create_user(
         raise ValueError("a user needs a name")
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise ValueError(f"{email} already has an account")
-    problem = password_problem(password)
+    problem = password_problem(password, name=display_name, email=email)
     if problem:
         raise ValueError(problem)
     if locale not in ("fr", "en"):
@@ -57,9 +57,10 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Change a user's password."""
-    problem = password_problem(password)
+    """Change a user's password: every console session of theirs ends."""
+    problem = password_problem(password, name=user.display_name, email=user.email)
     if problem:
         raise ValueError(problem)
     user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
     session.flush()

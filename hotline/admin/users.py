@@ -143,7 +143,11 @@ def user_password(user_id: int) -> Page:
     if not form.validate():
         refuse(form)
         return _user_page(account, _account_form(account), form, 400)
-    set_password(session, account, form.password.data)
+    try:
+        set_password(session, account, form.password.data)
+    except ValueError as problem:  # the account's own name or address
+        refuse(form, ValueError(_(str(problem))), "password")
+        return _user_page(account, _account_form(account), form, 400)
     record("password_reset", "user", account.id)
     flash(_("Nouveau mot de passe enregistré pour {name}.", name=account.display_name), "success")
     return redirect(url_for("admin.user_edit", user_id=account.id))
