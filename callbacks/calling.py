@@ -25,12 +25,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
-from hotline.models import Call, OutboxMessage, Request, User
+from hotline.hooks import CallbackReason
+from hotline.models import Call, OutboxMessage, OutboxStatus, Request, User
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import spoken_name, spoken_reference
@@ -77,7 +78,7 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Callback
     query = (
         select(CallbackTask)
         .where(
-            CallbackTask.status == "pending",
+            CallbackTask.status == CallbackStatus.PENDING,
             CallbackTask.due_at <= now,
             or_(CallbackTask.next_attempt_at.is_(None), CallbackTask.next_attempt_at <= now),
         )
@@ -89,8 +90,8 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[Callback
     claimed: list[CallbackTask] = []
     for task in session.scalars(query).all():
         if claim(
-            session, CallbackTask, task.id, "pending",
-            status="calling", claimed_at=now, attempts=CallbackTask.attempts + 1,
+            session, CallbackTask, task.id, CallbackStatus.PENDING,
+            status=CallbackStatus.CALLING, claimed_at=now, attempts=CallbackTask.attempts + 1,
             nurse_call_sid=None, gp_call_sid=None, calling_user_id=None,
         ):  # fmt: skip
             session.refresh(task)
@@ -111,7 +112,10 @@ def recover_stuck(session: Session, now: datetime) -> int:
     """
     stuck = session.scalars(
         select(CallbackTask)
-        .where(CallbackTask.status == "calling", CallbackTask.claimed_at < now - STUCK_AFTER)
+        .where(
+            CallbackTask.status == CallbackStatus.CALLING,
+            CallbackTask.claimed_at < now - STUCK_AFTER,
+        )
         .with_for_update()
     ).all()
     recovered = 0
@@ -121,12 +125,12 @@ def recover_stuck(session: Session, now: datetime) -> int:
                 OutboxMessage.dedupe_key.like(f"cb-nurse:{task.id}:{task.attempts}:%")
             )
         ).all()
-        if any(status != "failed" for status in rings):
+        if any(status != OutboxStatus.FAILED for status in rings):
             continue  # rung (its callbacks decide), or still being sent
         request = session.get(Request, task.request_id)
         assert request is not None
         # The attempt never happened: it does not count, and the callback is due again now.
-        task.status, task.attempts = "pending", task.attempts - 1
+        task.status, task.attempts = CallbackStatus.PENDING, task.attempts - 1
         task.next_attempt_at = None
         task.nurse_call_sid = task.gp_call_sid = None
         log_event(
@@ -210,8 +214,8 @@ def start_now(
 ) -> bool:
     """The nurse clicked "Rappeler": this attempt is hers, now."""
     if not claim(
-        session, CallbackTask, task.id, "pending",
-        status="calling", claimed_at=now, attempts=CallbackTask.attempts + 1,
+        session, CallbackTask, task.id, CallbackStatus.PENDING,
+        status=CallbackStatus.CALLING, claimed_at=now, attempts=CallbackTask.attempts + 1,
         calling_user_id=nurse.id, nurse_call_sid=None, gp_call_sid=None,
     ):  # fmt: skip
         return False
@@ -223,7 +227,7 @@ def _current(session: Session, task_id: int, attempt: int) -> CallbackTask | Non
     task = session.scalars(
         select(CallbackTask).where(CallbackTask.id == task_id).with_for_update()
     ).first()
-    if task is None or task.status != "calling" or task.attempts != attempt:
+    if task is None or task.status != CallbackStatus.CALLING or task.attempts != attempt:
         return None
     return task
 
@@ -241,7 +245,7 @@ def about(session: Session, task: CallbackTask) -> str:
         "no_answer": "appel sans réponse",
         "abandoned": "appel interrompu",
     }.get(task.reason, task.reason)
-    if task.recording_sid and task.reason != "voicemail":
+    if task.recording_sid and task.reason != CallbackReason.VOICEMAIL:
         why += ", il a laissé un message"
     return f"Rappel de {who}, demande {spoken_reference(request.reference)}, {why}."
 
@@ -328,7 +332,7 @@ def leg_ended(
             attempt_failed(session, task, request, now, "machine")
             return
         if call.answered_at is not None or (call.duration_s or 0) > 0:
-            task.status, task.outcome, task.done_at = "done", "reached", now
+            task.status, task.outcome, task.done_at = CallbackStatus.DONE, "reached", now
             log_event(
                 session,
                 request,
@@ -341,7 +345,7 @@ def leg_ended(
             session.flush()
             return
         if task.nurse_call_sid:  # she waits in the room: hang her up
-            ringing.cancel_leg(session, task.nurse_call_sid, "in-progress", now)
+            ringing.cancel_leg(session, task.nurse_call_sid, CallStatus.IN_PROGRESS, now)
         attempt_failed(session, task, request, now, call.status)
     elif task.nurse_call_sid in (None, call.sid) and task.gp_call_sid is None:
         if task.nurse_call_sid == call.sid and _gp_leg_started(session, task, attempt):
@@ -423,7 +427,7 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
     task = session.scalars(
         select(CallbackTask).where(CallbackTask.id == task_id).with_for_update()
     ).first()
-    if task is None or task.status != "calling":
+    if task is None or task.status != CallbackStatus.CALLING:
         return False
     deadline = task.step_deadline_at
     if deadline is None or deadline > now:
@@ -434,7 +438,7 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
             | (OutboxMessage.dedupe_key == f"cb-gp:{task.id}:{task.attempts}")
         )
     ).all()
-    if not any(message.status == "sent" for message in rings):
+    if not any(message.status == OutboxStatus.SENT for message in rings):
         return False
     sids = {str((m.result or {}).get("sid")) for m in rings if (m.result or {}).get("sid")}
     sids |= {sid for sid in (task.nurse_call_sid, task.gp_call_sid) if sid}
@@ -444,7 +448,9 @@ def attempt_deadline_passed(session: Session, task_id: int, now: datetime) -> bo
         if call is not None and call.status in TERMINAL_STATUSES:
             continue
         # An unknown state: "completed" hangs up a leg in progress and ends one still ringing.
-        ringing.cancel_leg(session, sid, call.status if call is not None else "in-progress", now)
+        ringing.cancel_leg(
+            session, sid, call.status if call is not None else CallStatus.IN_PROGRESS, now
+        )
         stopped.append(sid)
     request = session.get(Request, task.request_id)
     assert request is not None
@@ -476,12 +482,12 @@ def attempt_failed(
     detail: dict[str, Any] = {"callback_id": task.id, "attempt": task.attempts, "why": why}
     task.step_deadline_at = None
     if task.attempts >= MAX_ATTEMPTS:
-        task.status, task.outcome, task.done_at = "failed", why, now
+        task.status, task.outcome, task.done_at = CallbackStatus.FAILED, why, now
         log_event(session, request, "callback_failed", now, detail=detail,
                   dedupe_key=f"cb-failed:{task.id}")  # fmt: skip
     else:
         due, _assignee = due_and_assignee(session, request, now + RETRY_AFTER, now)
-        task.status, task.next_attempt_at = "pending", due
+        task.status, task.next_attempt_at = CallbackStatus.PENDING, due
         task.nurse_call_sid = task.gp_call_sid = None
         detail["next_attempt_at"] = due.isoformat()
         log_event(session, request, "callback_retry", now, detail=detail,

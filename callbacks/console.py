@@ -8,11 +8,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callbacks import calling
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.board import caller_name, national
+from hotline.hooks import CallbackReason
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
@@ -36,20 +37,20 @@ EVENT_LABELS = {
 bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
 
 REASONS = {
-    "voicemail": N_("Message vocal"),
-    "no_answer": N_("Appel sans réponse"),
-    "out_of_hours": N_("Appel hors horaires"),
-    "abandoned": N_("Appel interrompu"),
-    "requested": N_("Rappel demandé"),
-    "follow_up": N_("Suivi"),
-    "no_interpreter": N_("Pas d'interprète trouvé"),
+    CallbackReason.VOICEMAIL: N_("Message vocal"),
+    CallbackReason.NO_ANSWER: N_("Appel sans réponse"),
+    CallbackReason.OUT_OF_HOURS: N_("Appel hors horaires"),
+    CallbackReason.ABANDONED: N_("Appel interrompu"),
+    CallbackReason.REQUESTED: N_("Rappel demandé"),
+    CallbackReason.FOLLOW_UP: N_("Suivi"),
+    CallbackReason.NO_INTERPRETER: N_("Pas d'interprète trouvé"),
 }
 STATUSES = {
-    "pending": N_("À rappeler"),
-    "calling": N_("Appel en cours"),
-    "done": N_("Fait"),
-    "failed": N_("Échec après plusieurs essais"),
-    "cancelled": N_("Annulé"),
+    CallbackStatus.PENDING: N_("À rappeler"),
+    CallbackStatus.CALLING: N_("Appel en cours"),
+    CallbackStatus.DONE: N_("Fait"),
+    CallbackStatus.FAILED: N_("Échec après plusieurs essais"),
+    CallbackStatus.CANCELLED: N_("Annulé"),
 }
 
 
@@ -61,7 +62,11 @@ def callbacks() -> str:
     rows = session.execute(
         select(CallbackTask, Request)
         .join(Request, CallbackTask.request_id == Request.id)
-        .where(CallbackTask.status.in_(("pending", "calling", "failed")))
+        .where(
+            CallbackTask.status.in_(
+                (CallbackStatus.PENDING, CallbackStatus.CALLING, CallbackStatus.FAILED)
+            )
+        )
         .order_by(CallbackTask.due_at)
         .limit(200)
     ).tuples()
@@ -94,7 +99,7 @@ def call_back(task_id: int) -> WerkzeugResponse:
     task = session.get(CallbackTask, task_id)
     if task is None:
         abort(404)
-    if task.status != "pending":
+    if task.status != CallbackStatus.PENDING:
         flash(_("Ce rappel est déjà en cours ou terminé."), "error")
         return redirect(url_for("callbacks_console.callbacks"))
     started = calling.start_now(session, task, me, now(), CallbackUrls(settings().public_root))

@@ -23,19 +23,19 @@ from callbacks.calling import (
     fire,
     recover_stuck,
 )
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.retention import delete_recordings
 from callbacks.twiml import CallbackUrls
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, call_status
 from hotline.db import Database
 from hotline.models import Call, Request
 from hotline.outbox import send_message, take_new_ids
 from interpreter_pool import services as interpreting
 from interpreter_pool import spending
-from interpreter_pool.models import InterpretingSession
+from interpreter_pool.models import InterpretingSession, SessionStatus
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
-from routing.models import NurseRouting
+from routing.models import NurseRouting, RoutingStatus
 from routing.twiml import NurseUrls
 
 if TYPE_CHECKING:
@@ -105,14 +105,14 @@ def overdue_steps(session: Session, now: datetime) -> list[tuple[str, int]]:
     for callback attempts."""
     query = union_all(
         select(literal("routing").label("kind"), NurseRouting.id.label("id")).where(
-            NurseRouting.status == "ringing", NurseRouting.step_deadline_at <= now
+            NurseRouting.status == RoutingStatus.RINGING, NurseRouting.step_deadline_at <= now
         ),
         select(literal("interpreting"), InterpretingSession.id).where(
-            InterpretingSession.status == "dispatching",
+            InterpretingSession.status == SessionStatus.DISPATCHING,
             InterpretingSession.step_deadline_at <= now,
         ),
         select(literal("callback"), CallbackTask.id).where(
-            CallbackTask.status == "calling", CallbackTask.step_deadline_at <= now
+            CallbackTask.status == CallbackStatus.CALLING, CallbackTask.step_deadline_at <= now
         ),
     )
     return [(str(kind), int(owner_id)) for kind, owner_id in session.execute(query).all()]
@@ -229,7 +229,7 @@ def sweep_stale_calls(
         with job_transaction(database) as session:
             call = session.scalars(select(Call).where(Call.sid == sid)).first()
             if call is not None and call.status not in TERMINAL_STATUSES:
-                call.status, call.duration_s = status, duration
+                call.status, call.duration_s = call_status(status), duration
                 call.ended_at = call.ended_at or now
                 fixed += 1
     return fixed

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base, utcnow
+from hotline.db import Base, str_enum, utcnow
+from hotline.hooks import CallbackReason
+
+
+class CallbackStatus(StrEnum):
+    """pending → calling (an attempt under way) → done | failed | cancelled; back to pending
+    with next_attempt_at when an attempt found nobody."""
+
+    PENDING = "pending"
+    CALLING = "calling"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class CallbackTask(Base):
@@ -20,12 +33,11 @@ class CallbackTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
-    # voicemail, no_answer, out_of_hours, abandoned, requested, follow_up
-    reason: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[CallbackReason] = mapped_column(str_enum(CallbackReason, 24))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    # pending → calling (an attempt under way) → done | failed | cancelled; back to pending
-    # with next_attempt_at when an attempt found nobody
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[CallbackStatus] = mapped_column(
+        str_enum(CallbackStatus, 16), default=CallbackStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
+from hotline.hooks import CallbackReason
 from hotline.models import Request
 from hotline.services import log_event
 from hotline.telephony.parsing import Recording
@@ -18,7 +19,7 @@ from routing.services import opening_hours
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = ("pending", "calling")
+OPEN_STATUSES = (CallbackStatus.PENDING, CallbackStatus.CALLING)
 
 
 def pending_callback(session: Session, request: Request) -> CallbackTask | None:
@@ -104,7 +105,7 @@ def attach_recording(
     ).first()
     if known is not None:
         return known
-    task = promise_callback(session, request, "voicemail", due_at, now)
+    task = promise_callback(session, request, CallbackReason.VOICEMAIL, due_at, now)
     task.recording_sid = recording.recording_sid
     task.recording_url = recording.url
     task.recording_duration_s = recording.duration_s

@@ -7,10 +7,11 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from callbacks import calling
 from callbacks import twiml as cb_twiml
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.services import promise_callback
 from hotline import services
 from hotline.console.board import national
+from hotline.hooks import CallbackReason
 from hotline.models import Request
 from hotline.telephony.parsing import (
     WebhookFormError,
@@ -60,7 +61,7 @@ def time() -> Response:
     wanted = calling.parse_callback_time(digits, now(), helpline.timezone) if digits else None
     if wanted is None and attempt < MAX_TIME_ATTEMPTS:
         return twiml(cb_twiml.ask_time(urls(), attempt + 1, again=bool(digits)))
-    task = promise_callback(session, call_request, "requested", wanted or now(), now())
+    task = promise_callback(session, call_request, CallbackReason.REQUESTED, wanted or now(), now())
     services.log_event(
         session,
         call_request,
@@ -84,7 +85,7 @@ def nurse() -> Response:
     task_id, attempt = int_arg("task"), int_arg("attempt")
     session = db_session()
     task = session.get(CallbackTask, task_id)
-    if task is None or task.status != "calling" or task.attempts != attempt:
+    if task is None or task.status != CallbackStatus.CALLING or task.attempts != attempt:
         return twiml(cb_twiml.stale())
     if request.args.get("kind") == "client":
         return _accept(task_id, attempt, voice.call_sid)

@@ -4,12 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+class CallStatus(StrEnum):
+    """A leg's status as Twilio names it (CallStatus); "answered" comes from Dial callbacks."""
+
+    QUEUED = "queued"
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    ANSWERED = "answered"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    CANCELED = "canceled"
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        CallStatus.COMPLETED,
+        CallStatus.BUSY,
+        CallStatus.FAILED,
+        CallStatus.NO_ANSWER,
+        CallStatus.CANCELED,
+    }
+)
 
 # Twilio's lifecycle only moves forward: a status of a higher rank replaces a lower one and never
 # the reverse. All terminal statuses share the top rank: the first one recorded stays.
-_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, "answered": 3}
+_RANK: dict[str, int] = {
+    CallStatus.QUEUED: 0,
+    CallStatus.INITIATED: 1,
+    CallStatus.RINGING: 2,
+    CallStatus.IN_PROGRESS: 3,
+    CallStatus.ANSWERED: 3,
+}
 
 
 def status_rank(status: str) -> int:
@@ -22,11 +53,19 @@ def status_rank(status: str) -> int:
         raise ValueError(f"unknown call status: {status!r}") from None
 
 
+def call_status(status: str) -> CallStatus:
+    """The status Twilio names ``status``; a ValueError for a status Twilio does not send."""
+    try:
+        return CallStatus(status)
+    except ValueError:
+        raise ValueError(f"unknown call status: {status!r}") from None
+
+
 @dataclass(frozen=True)
 class LegState:
     """What the call log knows of a leg."""
 
-    status: str | None
+    status: CallStatus | None
     answered_at: datetime | None
     ended_at: datetime | None
     duration_s: int | None
@@ -52,9 +91,13 @@ def merge_status(state: LegState, update: StatusUpdate) -> LegState:
     """
     status = state.status
     if status is None or status_rank(update.status) > status_rank(status):
-        status = "in-progress" if update.status == "answered" else update.status
+        status = (
+            CallStatus.IN_PROGRESS
+            if update.status == CallStatus.ANSWERED
+            else call_status(update.status)
+        )
     answered_at = state.answered_at
-    if update.status in ("in-progress", "answered"):
+    if update.status in (CallStatus.IN_PROGRESS, CallStatus.ANSWERED):
         answered_at = min(filter(None, (answered_at, update.at)))
     ended_at = state.ended_at
     duration_s = state.duration_s

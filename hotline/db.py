@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Enum,
     MetaData,
     Numeric,
     create_engine,
@@ -81,6 +83,19 @@ class Base(DeclarativeBase):
             if key in state.dict:
                 parts.append(f"{key}={mask_number(state.dict[key])!r}")
         return f"<{type(self).__name__} {' '.join(parts)}>"
+
+
+def str_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A ``StrEnum`` column stored as a plain VARCHAR(length) of its values (no CHECK, no native
+    enum type, so the schema is the one of a string column); unknown strings are refused."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
 
 
 def mask_number(number: str | None) -> str | None:

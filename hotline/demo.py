@@ -26,7 +26,7 @@ from hotline.services import helpline_on
 from hotline.settings import Settings
 from hotline.users import create_user, set_password
 from interpreter_pool.admin import add_budget, add_contract, add_interpreter
-from interpreter_pool.models import Budget, Contract
+from interpreter_pool.models import Budget, Contract, InterpreterKind
 from routing.admin import add_nurse, set_hours
 from routing.models import Shift
 
@@ -160,7 +160,7 @@ def seed_demo(
         agency_name,
         agency_phone,
         list(DEMO_AGENCY_CODES),
-        kind="agency",
+        kind=InterpreterKind.AGENCY,
         priority=100,
         max_concurrent=20,
         access_code=access_code,

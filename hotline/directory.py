@@ -9,7 +9,8 @@ Rules:
 - The same first and last name as another professional (compared without case, accents or
   hyphens) is only a warning: two doctors may share a name.
 
-Functions raise ``ValueError`` with a French message for a person; they flush, never commit.
+Functions raise a ``Refusal`` (a French text, translated where a page shows it); they flush,
+never commit.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.i18n import N_
 from hotline.models import Professional, ProfessionalPhone
-from hotline.phones import format_for_display, normalise_number
+from hotline.phones import NOT_A_PHONE, format_for_display, normalise_number
+from hotline.refusals import N_, Refusal
 
 # Code stored → what a person reads.
 PROFESSIONS = {
@@ -89,10 +90,7 @@ def parse_phones(text: str) -> list[PhoneEntry]:
         try:
             e164 = normalise_number(number)
         except ValueError:
-            raise ValueError(
-                f"« {number.strip()} » n'est pas un numéro de téléphone valide "
-                "(par exemple 06 12 34 56 78 ou +33 6 12 34 56 78)."
-            ) from None
+            raise Refusal(NOT_A_PHONE, number=number.strip()) from None
         entries.setdefault(e164, PhoneEntry(e164, label.strip() or None))
     return list(entries.values())
 
@@ -111,12 +109,12 @@ def _clean(value: str | None) -> str | None:
 
 def _check(details: ProfessionalDetails) -> None:
     if not details.last_name.strip():
-        raise ValueError("Le nom de famille est obligatoire.")
+        raise Refusal(N_("Le nom de famille est obligatoire."))
     if details.profession not in PROFESSIONS:
-        raise ValueError("Choisissez une profession dans la liste.")
+        raise Refusal(N_("Choisissez une profession dans la liste."))
     rpps = _clean(details.rpps)
     if rpps is not None and not _RPPS.fullmatch(rpps):
-        raise ValueError("Le numéro RPPS compte 11 chiffres (ou laissez le champ vide).")
+        raise Refusal(N_("Le numéro RPPS compte 11 chiffres (ou laissez le champ vide)."))
 
 
 def _holders(session: Session, numbers: Iterable[str], other_than: int | None) -> dict[str, str]:
@@ -151,9 +149,13 @@ def save_professional(
     taken = _holders(session, (p.number for p in details.phones), other_than)
     if taken:
         number, holder = next(iter(taken.items()))
-        raise ValueError(
-            f"Le numéro {national(number)} est déjà celui de {holder} : "
-            "un numéro ne peut appartenir qu'à un seul professionnel."
+        raise Refusal(
+            N_(
+                "Le numéro {number} est déjà celui de {name} : "
+                "un numéro ne peut appartenir qu'à un seul professionnel."
+            ),
+            number=national(number),
+            name=holder,
         )
     if professional is None:
         professional = Professional(last_name=details.last_name.strip())

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from blinker import NamedSignal, Namespace
@@ -56,10 +57,22 @@ presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
 
 
+class CallbackReason(StrEnum):
+    """Why a callback is wanted: the vocabulary of ``callback_wanted`` (stored on the task)."""
+
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    OUT_OF_HOURS = "out_of_hours"
+    ABANDONED = "abandoned"
+    NO_INTERPRETER = "no_interpreter"
+    REQUESTED = "requested"
+    FOLLOW_UP = "follow_up"
+
+
 def want_callback(
     session: Session,
     request: Request,
-    reason: str,
+    reason: CallbackReason,
     due_at: datetime,
     now: datetime,
     *,

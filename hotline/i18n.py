@@ -30,6 +30,9 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, Domain, LazyString, get_locale, get_translations
 from werkzeug.utils import cached_property
 
+from hotline.refusals import N_ as N_  # re-exported: where the pages' texts are marked
+from hotline.refusals import Refusal
+
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -130,9 +133,16 @@ def lazy_ngettext(singular: str, plural: str, n: int, **values: object) -> LazyS
     return LazyString(ngettext, singular, plural, n, **values)
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
-    """Mark a French text for translation where it is defined; ``_()`` translates it when shown."""
-    return text
+def say(problem: Exception) -> str:
+    """What a refused input means, in the current locale: a ``Refusal`` translated (its values
+    too when they are refusals), any other error as it was written."""
+    if not isinstance(problem, Refusal):
+        return str(problem)
+    values = {
+        name: say(value) if isinstance(value, Refusal) else value
+        for name, value in problem.values.items()
+    }
+    return gettext(problem.msgid, **values)
 
 
 def money(amount: Decimal | int | float | None, currency: str = "EUR") -> str:

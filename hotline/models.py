@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base, utcnow
+from hotline.callstate import CallStatus
+from hotline.db import Base, str_enum, utcnow
 
 DEFAULT_GREETING = "Bonjour, vous êtes bien sur la plateforme d'appui aux professionnels de santé."
 DEFAULT_OPENING_HOURS = "mon-fri 09:00-18:00"
@@ -134,6 +136,24 @@ class RequestCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+class RequestStatus(StrEnum):
+    """Where a request stands: open until a nurse takes it."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+
+
+class RequestOutcome(StrEnum):
+    """How a request ended, as the nurse records it (no_interpreter is also set by dispatch)."""
+
+    RESOLVED = "resolved"
+    ORIENTED = "oriented"
+    INTERPRETER_PROVIDED = "interpreter_provided"
+    FOLLOW_UP = "follow_up"
+    NO_INTERPRETER = "no_interpreter"
+    OTHER = "other"
+
+
 class Request(Base):
     """One solicitation of the helpline; never holds a patient's identity."""
 
@@ -148,12 +168,14 @@ class Request(Base):
     caller_number: Mapped[str | None] = mapped_column(String(20))
     is_caller_withheld: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(String(16), default="phone")
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[RequestStatus] = mapped_column(
+        str_enum(RequestStatus, 16), default=RequestStatus.OPEN
+    )
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     category: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[RequestOutcome | None] = mapped_column(str_enum(RequestOutcome, 32))
     # The nurse's notes: never the patient's identity (the form says so).
     notes: Mapped[str | None] = mapped_column(Text)
     follow_up_on: Mapped[date | None]
@@ -204,7 +226,7 @@ class Call(Base):
     direction: Mapped[str] = mapped_column(String(16))
     from_number: Mapped[str | None] = mapped_column(String(64))
     to_number: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, 16))
     last_sequence_number: Mapped[int | None]
     # For a leg ringing a nurse: who, and at which step of which routing.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -258,6 +280,15 @@ class Participation(Base):
     left_at: Mapped[datetime | None]
 
 
+class OutboxStatus(StrEnum):
+    """pending → sending → sent | failed (back to pending when a send may be retried)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class OutboxMessage(Base):
     """An outbound Twilio REST intent, written with the change that needs it, sent after commit."""
 
@@ -269,8 +300,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    # pending → sending → sent | failed
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus, 16), default=OutboxStatus.PENDING, index=True
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

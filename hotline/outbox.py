@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from hotline.db import Database, claim
-from hotline.models import OutboxMessage
+from hotline.models import OutboxMessage, OutboxStatus
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -79,7 +79,11 @@ def enqueue(
         if existing is not None:
             return existing
     message = OutboxMessage(
-        created_at=now, kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending"
+        created_at=now,
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
     )
     try:
         with session.begin_nested():
@@ -140,8 +144,8 @@ def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any
 
 def _claim(session: Session, message_id: int, now: datetime) -> bool:
     return claim(
-        session, OutboxMessage, message_id, "pending",
-        status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1,
+        session, OutboxMessage, message_id, OutboxStatus.PENDING,
+        status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1,
     )  # fmt: skip
 
 
@@ -181,8 +185,8 @@ def send_message(
         logger.warning("outbox %s (%s) not sent: %s", message_id, kind, exc)
         with database.session() as session:
             claim(
-                session, OutboxMessage, message_id, "sending",
-                status="pending", last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                session, OutboxMessage, message_id, OutboxStatus.SENDING,
+                status=OutboxStatus.PENDING, last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )  # fmt: skip
             session.commit()
         return Sent(claimed=True, follow_up=[])
@@ -228,10 +232,10 @@ def _write_outcome(
         assert message is not None
         now = clock()
         if error is None:
-            message.status, message.sent_at, message.result = "sent", now, result
+            message.status, message.sent_at, message.result = OutboxStatus.SENT, now, result
             handler = SENT_HANDLERS.get(message.payload.get("on_sent", ""))
         else:
-            message.status, message.last_error = "failed", error[:2000]
+            message.status, message.last_error = OutboxStatus.FAILED, error[:2000]
             handler = FAILURE_HANDLERS.get(message.payload.get("on_failure", ""))
         session.flush()
         if handler is not None:
@@ -245,7 +249,7 @@ def fail_message(
     session: Session, message: OutboxMessage, now: datetime, error: str, public_root: str
 ) -> None:
     """Mark a message failed (its outcome unknown or refused) and run its failure handler."""
-    message.status, message.last_error = "failed", error[:2000]
+    message.status, message.last_error = OutboxStatus.FAILED, error[:2000]
     session.flush()
     handler = FAILURE_HANDLERS.get(message.payload.get("on_failure", ""))
     if handler is not None:
@@ -312,20 +316,20 @@ def resend_unsent(
     with database.session() as session:
         stale = session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.status == "sending",
+                OutboxMessage.status == OutboxStatus.SENDING,
                 OutboxMessage.claimed_at <= now - timedelta(seconds=stale_after_s),
             )
         ).all()
         for message in stale:
             if message.kind in IDEMPOTENT_KINDS:
-                message.status = "pending"
+                message.status = OutboxStatus.PENDING
             else:
                 fail_message(session, message, now, "worker lost during the REST call", public_root)
         session.commit()
         due = session.scalars(
             select(OutboxMessage.id)
             .where(
-                OutboxMessage.status == "pending",
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.created_at <= now - timedelta(seconds=grace_s),
             )
             .order_by(OutboxMessage.id)

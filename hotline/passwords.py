@@ -11,16 +11,14 @@ from functools import cache
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from hotline.refusals import N_, Refusal
+
 # 2**15 × 8 × 128 bytes = 32 MiB of memory per hash: costly for a guesser, fine for a login.
 N, R, P = 2**15, 8, 1
 MAX_MEMORY = 64 * 1024 * 1024
 MIN_LENGTH = 12
 # Parts of a name or address shorter than this are too common to refuse ("de", "li").
 MIN_PERSONAL_PART = 3
-
-
-def N_(text: str) -> str:  # noqa: N802 - marks a French text for the catalog (pure module)
-    return text
 
 
 COMMON = N_("Ce mot de passe fait partie des plus utilisés : choisissez-en un autre.")
@@ -89,16 +87,17 @@ def _personal_parts(name: str, email: str) -> set[str]:
     return {part for part in parts if len(part) >= MIN_PERSONAL_PART}
 
 
-def password_problem(password: str, *, name: str = "", email: str = "") -> str | None:
-    """Why a new password is refused, or None: too short, spaces around it, among the commonly
-    used ones, or containing the person's name or the local part of their address."""
+def password_problem(password: str, *, name: str = "", email: str = "") -> Refusal | None:
+    """Why a new password is refused (a French text, translated where a page shows it), or None:
+    too short, spaces around it, among the commonly used ones, or containing the person's name or
+    the local part of their address."""
     if len(password) < MIN_LENGTH:
-        return f"Le mot de passe doit compter au moins {MIN_LENGTH} caractères."
+        return Refusal(N_("Le mot de passe doit compter au moins {n} caractères."), n=MIN_LENGTH)
     if password.strip() != password:
-        return "Le mot de passe ne doit pas commencer ni finir par un espace."
+        return Refusal(N_("Le mot de passe ne doit pas commencer ni finir par un espace."))
     if _is_common(password):
-        return COMMON
+        return Refusal(COMMON)
     folded = password.lower()
     if any(part in folded for part in _personal_parts(name, email)):
-        return PERSONAL
+        return Refusal(PERSONAL)
     return None

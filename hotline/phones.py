@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from hotline.refusals import N_, Refusal
+
 # What carriers and Twilio put in From when the caller hides the number.
 _WITHHELD_MARKERS = frozenset(
     {"", "anonymous", "private", "restricted", "unknown", "unavailable", "withheld"}
@@ -51,11 +53,17 @@ def normalise_number(raw: str, region: str = "FR") -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
+NOT_A_PHONE = N_(
+    "« {number} » n'est pas un numéro de téléphone valide "
+    "(par exemple 06 12 34 56 78 ou +33 6 12 34 56 78)."
+)
+
+
 def phone_e164(text: str) -> str:
-    """A person's phone in E.164, from any French or international form; ValueError if none."""
+    """A person's phone in E.164, from any French or international form; a Refusal if none."""
     caller = normalise_caller(text)
     if caller.e164 is None:
-        raise ValueError(f"{text!r} is not a valid phone number")
+        raise Refusal(NOT_A_PHONE, number=text.strip())
     return caller.e164
 
 

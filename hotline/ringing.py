@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline import outbox
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus, call_status
 from hotline.db import claim
-from hotline.models import Call, OutboxMessage, Request
+from hotline.models import Call, OutboxMessage, OutboxStatus, Request
 from hotline.services import log_event
 
 # CreateCall's Timeout: "For some call flows, we will add a 5-second buffer to the timeout value
@@ -98,7 +98,11 @@ def cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> N
         outbox.UPDATE_CALL,
         {
             "call_sid": call_sid,
-            "params": {"status": "completed" if status == "in-progress" else "canceled"},
+            "params": {
+                "status": CallStatus.COMPLETED
+                if status == CallStatus.IN_PROGRESS
+                else CallStatus.CANCELED
+            },
         },
         now,
         dedupe_key=f"cancel:{call_sid}",
@@ -118,7 +122,7 @@ def leg_of_sent_ring(session: Session, message: OutboxMessage, now: datetime) ->
         direction="outbound-api",
         to_number=address_of(message.payload["params"]["to"]),
         from_number=message.payload["params"]["from_"],
-        status=(message.result or {}).get("status") or "queued",
+        status=call_status((message.result or {}).get("status") or CallStatus.QUEUED),
         created_at=now,
     )
     try:
@@ -247,7 +251,7 @@ def step_is_over(session: Session, flow: Flow, owner: Any, step: int, expected: 
     failed = session.scalar(
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.dedupe_key.like(f"{flow.ring_prefix}:{owner.id}:{step}:%"),
-            OutboxMessage.status == "failed",
+            OutboxMessage.status == OutboxStatus.FAILED,
         )
     )
     return (ended or 0) + (failed or 0) >= expected

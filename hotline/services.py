@@ -12,7 +12,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.callstate import TERMINAL_STATUSES, LegState, StatusUpdate, merge_status
+from hotline.callstate import (
+    TERMINAL_STATUSES,
+    CallStatus,
+    LegState,
+    StatusUpdate,
+    call_status,
+    merge_status,
+)
 from hotline.models import (
     DEFAULT_GREETING,
     Call,
@@ -24,6 +31,7 @@ from hotline.models import (
     Request,
     RequestCounter,
     RequestEvent,
+    RequestStatus,
 )
 from hotline.phones import mask_for_log, normalise_caller
 from hotline.telephony.parsing import CallStatusCallback, ConferenceEvent, VoiceRequest
@@ -135,7 +143,7 @@ def start_request(
         caller_number=caller.e164,
         is_caller_withheld=caller.is_withheld,
         channel="phone",
-        status="open",
+        status=RequestStatus.OPEN,
         opened_at=now,
     )
     session.add(request)
@@ -143,7 +151,7 @@ def start_request(
         existing = Call(
             sid=voice.call_sid,
             direction=voice.direction,
-            status=voice.call_status or "ringing",
+            status=call_status(voice.call_status or CallStatus.RINGING),
             from_number=voice.from_,
             to_number=voice.to,
             role="gp",
@@ -242,7 +250,7 @@ def record_call_status(session: Session, callback: CallStatusCallback, now: date
             duration_s=callback.duration_s,
         ),
     )
-    call.status = after.status or callback.status
+    call.status = after.status or call_status(callback.status)
     call.answered_at = after.answered_at
     call.ended_at = after.ended_at
     call.duration_s = after.duration_s
@@ -273,7 +281,8 @@ def _new_leg(session: Session, callback: CallStatusCallback, now: datetime) -> C
         direction=callback.call.direction,
         from_number=callback.call.from_,
         to_number=callback.call.to,
-        status="",
+        # The lowest status: the callback being recorded moves the new leg on from there.
+        status=CallStatus.QUEUED,
         role="gp" if callback.call.direction == "inbound" else "other",
         request=parent.request if parent is not None else None,
         helpline_id=parent.helpline_id if parent is not None else None,

@@ -9,6 +9,7 @@ from hotline.auth import ROLES
 from hotline.models import User
 from hotline.passwords import hash_password, password_problem
 from hotline.phones import phone_e164
+from hotline.refusals import N_, Refusal
 
 
 def parse_roles(text: str) -> str:
@@ -16,7 +17,11 @@ def parse_roles(text: str) -> str:
     roles = [r.strip().lower() for r in text.split(",") if r.strip()]
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise ValueError(f"roles are among {', '.join(ROLES)}; not {', '.join(unknown) or 'none'}")
+        raise Refusal(
+            N_("Les rôles sont parmi {roles} ; pas {unknown}."),
+            roles=", ".join(ROLES),
+            unknown=", ".join(unknown) or "aucun",
+        )
     return ",".join(dict.fromkeys(roles))
 
 
@@ -33,16 +38,16 @@ def create_user(
     """A new console account with a password; an email already in use is refused."""
     email = email.strip().lower()
     if "@" not in email or " " in email:
-        raise ValueError(f"{email!r} is not an email address")
+        raise Refusal(N_("« {email} » n'est pas une adresse e-mail."), email=email)
     if not display_name.strip():
-        raise ValueError("a user needs a name")
+        raise Refusal(N_("Un compte doit avoir un nom."))
     if session.scalars(select(User).where(User.email == email)).first() is not None:
-        raise ValueError(f"{email} already has an account")
+        raise Refusal(N_("L'adresse {email} a déjà un compte."), email=email)
     problem = password_problem(password, name=display_name, email=email)
     if problem:
-        raise ValueError(problem)
+        raise problem
     if locale not in ("fr", "en"):
-        raise ValueError("locale is fr or en")
+        raise Refusal(N_("La langue est fr ou en."))
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -60,7 +65,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     """Change a user's password: every console session of theirs ends."""
     problem = password_problem(password, name=user.display_name, email=user.email)
     if problem:
-        raise ValueError(problem)
+        raise problem
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 0) + 1
     session.flush()

@@ -1,7 +1,7 @@
 """Setting up the pool: interpreters and agencies with their languages (CLI now, console later).
 
-Functions validate their input and raise ``ValueError`` with a message for a person; they flush,
-never commit.
+Functions validate their input and raise a ``Refusal`` (a French text, translated where a page
+shows it) with a message for a person; they flush, never commit.
 """
 
 from __future__ import annotations
@@ -13,14 +13,20 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.i18n import N_
 from hotline.models import Helpline
 from hotline.phones import phone_e164
+from hotline.refusals import N_, Refusal
 from interpreter_pool.budget import parse_thresholds
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
-from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterLanguage
+from interpreter_pool.models import (
+    Budget,
+    Contract,
+    Interpreter,
+    InterpreterKind,
+    InterpreterLanguage,
+)
 from routing.hours import parse_schedule
 
 ACCESS_CODE_MESSAGES: dict[AccessCodeProblem, str] = {
@@ -35,11 +41,14 @@ ACCESS_CODE_MESSAGES: dict[AccessCodeProblem, str] = {
 }
 
 
+NIGHT_HOURS = N_("« {hours} » : les heures de nuit s'écrivent par exemple 20:00-08:00.")
+
+
 def check_access_code(access_code: str | None, agency_codes: Sequence[str]) -> None:
-    """Refuse (ValueError, in French) keys Twilio could not send to the agency's menu."""
+    """Refuse (a Refusal, in French) keys Twilio could not send to the agency's menu."""
     problem = access_code_problem(access_code, list(agency_codes))
     if problem is not None:
-        raise ValueError(ACCESS_CODE_MESSAGES[problem])
+        raise Refusal(ACCESS_CODE_MESSAGES[problem])
 
 
 def parse_languages(text: str) -> list[str]:
@@ -54,10 +63,13 @@ def parse_languages(text: str) -> list[str]:
         except (ValueError, LookupError):
             known = False
         if not known:
-            raise ValueError(f"{raw.strip()!r} is not a language code (e.g. ar, ti, prs)")
+            raise Refusal(
+                N_("« {code} » n'est pas un code de langue (par exemple ar, ti, prs)."),
+                code=raw.strip(),
+            )
         codes.append(code)
     if not codes:
-        raise ValueError("give at least one language code, e.g. ar or ti")
+        raise Refusal(N_("Indiquez au moins un code de langue, par exemple ar ou ti."))
     return list(dict.fromkeys(codes))
 
 
@@ -67,7 +79,7 @@ def add_interpreter(
     phone: str,
     languages: Sequence[str],
     *,
-    kind: str = "individual",
+    kind: str = InterpreterKind.INDIVIDUAL,
     priority: int = 100,
     max_concurrent: int = 1,
     availability: str = "",
@@ -82,12 +94,12 @@ def add_interpreter(
     hers (the CLI). With ``existing`` (an edit form) that one is updated, its languages become
     exactly ``languages``, and a number another interpreter already has is refused.
     """
-    if kind not in ("individual", "agency"):
-        raise ValueError("kind must be individual or agency")
+    if kind not in tuple(InterpreterKind):
+        raise Refusal(N_("Choisissez interprète ou agence."))
     if not name.strip():
-        raise ValueError("an interpreter needs a name")
+        raise Refusal(N_("Un interprète doit avoir un nom."))
     if max_concurrent < 1:
-        raise ValueError("max concurrent sessions must be at least 1")
+        raise Refusal(N_("Le nombre d'appels simultanés doit être d'au moins 1."))
     if availability.strip():
         parse_schedule(availability)
     number = phone_e164(phone)
@@ -95,12 +107,18 @@ def add_interpreter(
     agency_codes = {base_code(k): v for k, v in (agency_codes or {}).items()}
     for code, digits in agency_codes.items():
         if not digits.isdigit():
-            raise ValueError(f"agency code for {code} must be digits, not {digits!r}")
+            raise Refusal(
+                N_("Le code d'agence de {language} s'écrit en chiffres, pas « {digits} »."),
+                language=code,
+                digits=digits,
+            )
     access_code = (access_code or "").strip() or None
     check_access_code(access_code, list(agency_codes.values()))
     holder = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
     if existing is not None and holder is not None and holder is not existing:
-        raise ValueError(f"{number} is already the number of {holder.name}")
+        raise Refusal(
+            N_("Le numéro {number} est déjà celui de {name}."), number=number, name=holder.name
+        )
     interpreter = existing or holder
     if interpreter is None:
         interpreter = Interpreter(phone=number, name=name.strip())
@@ -110,7 +128,7 @@ def add_interpreter(
         for entry in list(interpreter.languages):
             if entry.language not in codes:
                 interpreter.languages.remove(entry)
-    interpreter.name, interpreter.kind = name.strip(), kind
+    interpreter.name, interpreter.kind = name.strip(), InterpreterKind(kind)
     interpreter.priority, interpreter.max_concurrent = priority, max_concurrent
     interpreter.availability = availability.strip()
     interpreter.access_code = access_code
@@ -136,18 +154,20 @@ def set_dispatch(
     """Dispatch settings of a helpline."""
     helpline = session.get(Helpline, helpline_id)
     if helpline is None:
-        raise ValueError("no such helpline")
+        raise Refusal(N_("Aucune ligne d'écoute n'a ce numéro d'identifiant."))
     if strategy is not None:
         if strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}")
+            raise Refusal(
+                N_("La stratégie est l'une de {strategies}."), strategies=", ".join(STRATEGIES)
+            )
         helpline.dispatch_strategy = strategy
     if budget_s is not None:
         if budget_s < 20:
-            raise ValueError("the time budget must be at least 20 seconds")
+            raise Refusal(N_("Le temps accordé doit être d'au moins 20 secondes."))
         helpline.interpreter_budget_s = budget_s
     if agency_delay_s is not None:
         if agency_delay_s < 5:
-            raise ValueError("the agency delay must be at least 5 seconds")
+            raise Refusal(N_("Le délai avant l'agence doit être d'au moins 5 secondes."))
         helpline.agency_delay_s = agency_delay_s
     if pinned is not None:
         helpline.language_menu_pinned = ",".join(parse_languages(pinned)) if pinned.strip() else ""
@@ -159,7 +179,7 @@ def interpreter_by_phone(session: Session, phone: str) -> Interpreter:
     number = phone_e164(phone)
     found = session.scalars(select(Interpreter).where(Interpreter.phone == number)).first()
     if found is None:
-        raise ValueError(f"no interpreter or agency on {number}")
+        raise Refusal(N_("Aucun interprète ni agence au numéro {number}."), number=number)
     return found
 
 
@@ -193,9 +213,9 @@ def add_contract(
         try:
             night_start, night_end = time.fromisoformat(start_text), time.fromisoformat(end_text)
         except ValueError:
-            raise ValueError(f"{night_hours!r}: night hours look like 20:00-08:00") from None
+            raise Refusal(NIGHT_HOURS, hours=night_hours) from None
         if not sep:
-            raise ValueError(f"{night_hours!r}: night hours look like 20:00-08:00")
+            raise Refusal(NIGHT_HOURS, hours=night_hours)
     if unit == "minute":
         block_s = 60
     row = Contract(
@@ -224,7 +244,12 @@ def add_contract(
     )
     to_billing(row)  # the pure rate card refuses what it could not price (ContractError)
     if surcharge_mode not in ("start", "pro_rata") or surcharge_rule not in ("highest", "sum"):
-        raise ValueError("surcharge mode is start or pro_rata, rule highest or sum")
+        raise Refusal(
+            N_(
+                "Une majoration s'applique au début ou au prorata, et se cumule "
+                "(somme) ou non (la plus haute)."
+            )
+        )
     session.add(row)
     session.flush()
     return row
@@ -244,13 +269,13 @@ def add_budget(
 ) -> Budget:
     """A funder's grant for interpreting over a period."""
     if ends_on < starts_on:
-        raise ValueError("a budget must end on or after its first day")
+        raise Refusal(N_("Le dernier jour du budget vient avant le premier."))
     if amount <= 0:
-        raise ValueError("a budget's amount must be positive")
+        raise Refusal(N_("Le montant d'un budget doit être positif."))
     if policy not in ("warn", "approval"):
-        raise ValueError("policy is warn or approval")
+        raise Refusal(N_("La règle d'un budget est « prévenir » ou « validation »."))
     if hours_cap is not None and hours_cap <= 0:
-        raise ValueError("the hours cap must be positive")
+        raise Refusal(N_("Le plafond d'heures doit être positif."))
     budget = Budget(
         name=name.strip() or "Budget",
         funder_line=funder_line.strip(),

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.admin import Page, national, one_or_404, page, record, refuse
 from hotline.auth import require_roles
-from hotline.i18n import current_locale
+from hotline.i18n import current_locale, say
 from hotline.i18n import gettext as _
 from hotline.web import db_session, now
 from interpreter_pool.admin import add_contract, add_interpreter
 from interpreter_pool.forms import ContractForm, InterpreterForm
 from interpreter_pool.languages import language_name
-from interpreter_pool.models import Contract, Interpreter
+from interpreter_pool.models import Contract, Interpreter, InterpreterKind
 
 bp = Blueprint("interpreter_admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -126,7 +126,12 @@ def _interpreters_page(session: Session, form: InterpreterForm, status: int = 20
 @require_roles("admin")
 def interpreters() -> Page:
     """Interpreters and agencies with their languages, and the form to add one."""
-    defaults = {"kind": "individual", "priority": 100, "max_concurrent": 1, "is_active": True}
+    defaults = {
+        "kind": InterpreterKind.INDIVIDUAL,
+        "priority": 100,
+        "max_concurrent": 1,
+        "is_active": True,
+    }
     return _interpreters_page(db_session(), InterpreterForm(data=defaults))
 
 
@@ -251,5 +256,5 @@ def _save_contract(
             surcharge_rule=form.surcharge_rule.data or "highest",
         )
     except ValueError as exc:
-        refuse(form, ValueError(_("Contrat refusé : {detail}", detail=str(exc))))
+        refuse(form, ValueError(_("Contrat refusé : {detail}", detail=say(exc))))
         return None

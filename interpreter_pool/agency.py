@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.models import Call, Participation
 from interpreter_pool import services, twiml
 from interpreter_pool.labels import session_of_label
-from interpreter_pool.models import InterpretingSession
+from interpreter_pool.models import InterpretingSession, SessionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ def participant_joined(
     if interpreting is None or interpreting.connected_call_sid == presence.call_sid:
         return None  # a person who pressed 1, or the same join delivered twice
     call = session.scalars(select(Call).where(Call.sid == presence.call_sid)).first()
-    if interpreting.status != "dispatching" or presence.left_at is not None:
+    if interpreting.status != SessionStatus.DISPATCHING or presence.left_at is not None:
         if call is None or call.status not in TERMINAL_STATUSES:
-            ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
+            ringing.cancel_leg(session, presence.call_sid, CallStatus.IN_PROGRESS, now)
         return None
     taken = services.take_call(
         session,
@@ -66,7 +66,7 @@ def participant_joined(
         presence.joined_at,
     )
     if taken is None:
-        ringing.cancel_leg(session, presence.call_sid, "in-progress", now)
+        ringing.cancel_leg(session, presence.call_sid, CallStatus.IN_PROGRESS, now)
         return None
     if taken.gp_call_sid:
         # UpdateParticipant's AnnounceUrl (Twilio API spec): "The URL we call using the

@@ -60,6 +60,8 @@ from types import MappingProxyType
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from hotline.refusals import N_, Refusal
+
 Unit = Literal["minute", "block"]
 SurchargeMode = Literal["start", "pro_rata"]
 SurchargeRule = Literal["highest", "sum"]
@@ -81,8 +83,9 @@ WINDOW_LABELS_FR = {
 }
 
 
-class ContractError(ValueError):
-    """A contract is malformed, or no single contract applies."""
+class ContractError(Refusal):
+    """A contract is malformed, or no single contract applies (a French text, translated where a
+    page shows it)."""
 
 
 @dataclass(frozen=True)
@@ -114,17 +117,23 @@ class Contract:
     def __post_init__(self) -> None:
         """Reject contracts the pricing rules cannot apply unambiguously."""
         if self.currency != "EUR":
-            raise ContractError(f"contract {self.id}: only EUR is supported, not {self.currency}")
+            raise ContractError(
+                N_("Seul l'euro est accepté, pas {currency}."), currency=self.currency
+            )
         if self.unit not in ("minute", "block"):
-            raise ContractError(f"contract {self.id}: unit must be 'minute' or 'block'")
+            raise ContractError(N_("L'unité d'un contrat est la minute ou le bloc."))
         if self.block_s <= 0 or self.increment_s <= 0 or self.minimum_s < 0:
-            raise ContractError(f"contract {self.id}: block and increment > 0, minimum ≥ 0")
+            raise ContractError(
+                N_("Le bloc et le palier sont plus grands que 0, le minimum positif ou nul.")
+            )
         if self.unit == "minute" and self.block_s != 60:
-            raise ContractError(f"contract {self.id}: a per-minute contract has block_s=60")
+            raise ContractError(N_("Un contrat à la minute a des blocs de 60 secondes."))
         if self.unit == "block" and self.increment_s != self.block_s:
             raise ContractError(
-                f"contract {self.id}: a block contract bills started blocks, "
-                "so increment_s must equal block_s"
+                N_(
+                    "Un contrat au bloc facture les blocs commencés : "
+                    "son palier est égal à son bloc."
+                )
             )
         money = {"unit_price": self.unit_price, "connection_fee": self.connection_fee}
         money |= {f"override {k}": v for k, v in self.language_overrides.items()}
@@ -137,17 +146,28 @@ class Contract:
         }
         for what, value in money.items():
             if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-                raise ContractError(f"contract {self.id}: {what} must be a Decimal ≥ 0")
+                raise ContractError(
+                    N_("{what} doit être un nombre décimal positif ou nul."), what=what
+                )
         if self.night_pct and (
             self.night_start is None or self.night_end is None or self.night_start == self.night_end
         ):
-            raise ContractError(f"contract {self.id}: a night surcharge needs distinct start/end")
+            raise ContractError(
+                N_(
+                    "Une majoration de nuit demande une heure de début et une heure de fin "
+                    "différentes."
+                )
+            )
         if self.surcharge_mode not in ("start", "pro_rata"):
-            raise ContractError(f"contract {self.id}: surcharge_mode is 'start' or 'pro_rata'")
+            raise ContractError(
+                N_("Une majoration s'applique au début (start) ou au prorata (pro_rata).")
+            )
         if self.surcharge_rule not in ("highest", "sum"):
-            raise ContractError(f"contract {self.id}: surcharge_rule is 'highest' or 'sum'")
+            raise ContractError(
+                N_("Des majorations se cumulent (sum) ou la plus haute s'applique (highest).")
+            )
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ContractError(f"contract {self.id}: valid_to is before valid_from")
+            raise ContractError(N_("Le contrat finit avant de commencer."))
         # Language codes are matched case-insensitively; freeze the mapping.
         normalised = {k.lower(): v for k, v in self.language_overrides.items()}
         object.__setattr__(self, "language_overrides", MappingProxyType(normalised))
@@ -214,12 +234,16 @@ def contract_for(
     day = _local_date(at, _zone(tz)) if isinstance(at, datetime) else at
     valid = [c for c in contracts if c.is_valid_on(day)]
     if not valid:
-        raise ContractError(f"no contract valid on {day.isoformat()}")
+        raise ContractError(N_("Aucun contrat valable le {day}."), day=day.isoformat())
     latest = max(c.valid_from for c in valid)
     winners = [c for c in valid if c.valid_from == latest]
     if len(winners) > 1:
         ids = ", ".join(sorted(c.id for c in winners))
-        raise ContractError(f"several contracts start on {latest.isoformat()}: {ids}")
+        raise ContractError(
+            N_("Plusieurs contrats commencent le {day} : {contracts}."),
+            day=latest.isoformat(),
+            contracts=ids,
+        )
     return winners[0]
 
 
@@ -250,7 +274,11 @@ def price_session(
         raise ValueError("left_at is before joined_at")
     start_day = _local_date(joined_at, zone)
     if not contract.is_valid_on(start_day):
-        raise ContractError(f"contract {contract.id} is not valid on {start_day.isoformat()}")
+        raise ContractError(
+            N_("Le contrat {contract} n'est pas valable le {day}."),
+            contract=contract.id,
+            day=start_day.isoformat(),
+        )
     is_holiday = holidays if callable(holidays) else holidays.__contains__
     price = contract.price_for(language)
     # Subtract in UTC: Python subtracts two datetimes sharing a tzinfo by wall clock.

@@ -16,7 +16,7 @@ from hotline.services import helpline_by_number
 from hotline.web import app_state
 from interpreter_pool import admin, spending
 from interpreter_pool.languages import language_name
-from interpreter_pool.models import Budget, Contract, Interpreter
+from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterKind
 
 
 @click.group("interpreter", cls=AppGroup)
@@ -59,7 +59,7 @@ def interpreter_add(
             name,
             phone,
             admin.parse_languages(languages),
-            kind="agency" if agency else "individual",
+            kind=InterpreterKind.AGENCY if agency else InterpreterKind.INDIVIDUAL,
             priority=priority,
             max_concurrent=max_concurrent,
             availability=availability,

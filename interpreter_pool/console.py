@@ -15,13 +15,13 @@ from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
-from hotline.i18n import N_, current_locale, ngettext
+from hotline.i18n import N_, current_locale, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from interpreter_pool import services as interpreting
 from interpreter_pool.languages import language_name
-from interpreter_pool.models import InterpretingSession
+from interpreter_pool.models import InterpretingSession, SessionStatus
 from interpreter_pool.pool import language_menu, pool_languages
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
@@ -48,7 +48,7 @@ EVENT_LABELS = {
 
 bp = Blueprint("interpreting_console", __name__, url_prefix="/console", template_folder="templates")
 
-LIVE = ("dispatching", "connected")
+LIVE = (SessionStatus.DISPATCHING, SessionStatus.CONNECTED)
 # An interpreter being sought or on the line says more than the nurse's line does.
 PRECEDENCE = 10
 
@@ -73,7 +73,7 @@ def board_states(
 def interpreting_state(found: InterpretingSession) -> BoardState:
     """What the board says of a call's interpreter."""
     language = language_name(found.language, current_locale())
-    if found.status == "dispatching":
+    if found.status == SessionStatus.DISPATCHING:
         label = _("Recherche d'un interprète ({language})", language=language)
         return BoardState("interpreter_search", label, precedence=PRECEDENCE)
     label = _("Avec interprète ({language})", language=language)
@@ -169,7 +169,7 @@ def add_interpreter_form(request_id: int) -> Response:
         flash(_("Cet appel n'est pas le vôtre."), "error")
         return _back(request_id)
     except ValueError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return _back(request_id)
     audit.record(session, me, "add_interpreter", "request", call_request.id, now(), language=code)
     targets = len(found.plan[0]) if found.plan else 0
@@ -188,7 +188,7 @@ def remove_interpreter_form(request_id: int) -> Response:
     try:
         interpreting.remove_interpreter(db_session(), call_request, now())
     except ValueError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     else:
         audit.record(db_session(), me, "remove_interpreter", "request", call_request.id, now())
         flash(_("Interprète retiré de l'appel."), "success")

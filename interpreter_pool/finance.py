@@ -37,6 +37,7 @@ from interpreter_pool.models import (
     Contract,
     InterpretingSession,
     LedgerEntry,
+    LedgerKind,
 )
 from interpreter_pool.spending import check_budget_alerts
 
@@ -161,7 +162,7 @@ def post_session_charge(
         session,
         LedgerEntry(
             posted_at=now,
-            kind="charge",
+            kind=LedgerKind.CHARGE,
             interpreting_session_id=interpreting.id,
             interpreter_id=interpreting.interpreter_id,
             contract_id=row.id,
@@ -207,7 +208,7 @@ def reconcile(
             select(InterpretingSession.id, InterpretingSession.connected_call_sid)
             .join(LedgerEntry, LedgerEntry.interpreting_session_id == InterpretingSession.id)
             .where(
-                LedgerEntry.kind == "charge",
+                LedgerEntry.kind == LedgerKind.CHARGE,
                 LedgerEntry.posted_at <= now - RECONCILE_AFTER,
                 InterpretingSession.reconciled_at.is_(None),
             )
@@ -345,7 +346,7 @@ def reconcile_session(
         session,
         LedgerEntry(
             posted_at=now,
-            kind="adjustment",
+            kind=LedgerKind.ADJUSTMENT,
             interpreting_session_id=interpreting.id,
             interpreter_id=interpreting.interpreter_id,
             contract_id=row.id,
@@ -389,7 +390,7 @@ def priced_sessions(
             LedgerEntry.interpreter_id == interpreter_id,
             LedgerEntry.service_at >= start,
             LedgerEntry.service_at < end,
-            LedgerEntry.kind.in_(("charge", "adjustment")),
+            LedgerEntry.kind.in_((LedgerKind.CHARGE, LedgerKind.ADJUSTMENT)),
         )
     ).tuples()
     found: dict[int, dict[str, Any]] = {}

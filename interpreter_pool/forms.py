@@ -11,9 +11,10 @@ from wtforms.validators import DataRequired, ValidationError
 
 from hotline.admin.forms import DateText, DecimalText, IntegerText, PhoneField, TextField, one_of
 from hotline.i18n import gettext as _
-from hotline.i18n import lazy_gettext
+from hotline.i18n import lazy_gettext, say
 from interpreter_pool.admin import ACCESS_CODE_MESSAGES, parse_languages
 from interpreter_pool.dispatch import access_code_problem
+from interpreter_pool.models import InterpreterKind
 from routing.forms import schedule_problem
 from routing.hours import parse_schedule
 
@@ -46,8 +47,8 @@ class InterpreterForm(FlaskForm):
     name = TextField(lazy_gettext("Nom"), [DataRequired(lazy_gettext("Le nom est obligatoire."))])
     kind = TextField(
         lazy_gettext("Type"),
-        [one_of(("individual", "agency"), lazy_gettext("Choisissez interprète ou agence."))],
-        default="individual",
+        [one_of(tuple(InterpreterKind), lazy_gettext("Choisissez interprète ou agence."))],
+        default=InterpreterKind.INDIVIDUAL,
     )
     phone = PhoneField(lazy_gettext("Téléphone"))
     languages = TextField(lazy_gettext("Langues"))
@@ -76,7 +77,7 @@ class InterpreterForm(FlaskForm):
         try:
             self.codes = language_codes(field.data or "")
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(say(exc)) from None
 
     def validate_availability(self, field: Field) -> None:
         if field.data:
@@ -102,7 +103,7 @@ class InterpreterForm(FlaskForm):
             try:
                 code = language_codes(language)[0]
             except ValueError as exc:
-                raise ValidationError(str(exc)) from None
+                raise ValidationError(say(exc)) from None
             if self.codes and code not in self.codes:
                 raise ValidationError(
                     _(

@@ -4,12 +4,47 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base
+from hotline.db import Base, str_enum
+
+
+class InterpreterKind(StrEnum):
+    """A person's phone, or an agency (a line with its own menu)."""
+
+    INDIVIDUAL = "individual"
+    AGENCY = "agency"
+
+
+class SessionStatus(StrEnum):
+    """dispatching → connected → ended | no_interpreter | abandoned."""
+
+    DISPATCHING = "dispatching"
+    CONNECTED = "connected"
+    ENDED = "ended"
+    NO_INTERPRETER = "no_interpreter"
+    ABANDONED = "abandoned"
+
+
+class SessionOutcome(StrEnum):
+    """How an interpreting session went, for the reports."""
+
+    CONNECTED = "connected"
+    NO_INTERPRETER = "no_interpreter"
+    GP_HUNG_UP = "gp_hung_up"
+    REMOVED = "removed"
+
+
+class LedgerKind(StrEnum):
+    """What a ledger entry posts."""
+
+    CHARGE = "charge"
+    ADJUSTMENT = "adjustment"
+    INVOICE_CORRECTION = "invoice_correction"
 
 
 class Interpreter(Base):
@@ -20,8 +55,9 @@ class Interpreter(Base):
     __repr_masked__ = ("phone",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # individual | agency
-    kind: Mapped[str] = mapped_column(String(16), default="individual")
+    kind: Mapped[InterpreterKind] = mapped_column(
+        str_enum(InterpreterKind, 16), default=InterpreterKind.INDIVIDUAL
+    )
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(20))
     # Lower rings first in the "priority" strategy.
@@ -74,8 +110,9 @@ class InterpretingSession(Base):
     current_step: Mapped[int] = mapped_column(default=0)
     # When the current step is over even if no leg's final callback ever comes (the clock).
     step_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
-    # dispatching → connected → ended | no_interpreter | abandoned
-    status: Mapped[str] = mapped_column(String(16), default="dispatching", index=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus, 16), default=SessionStatus.DISPATCHING, index=True
+    )
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
     connected_call_sid: Mapped[str | None] = mapped_column(String(34))
     requested_at: Mapped[datetime]
@@ -83,8 +120,7 @@ class InterpretingSession(Base):
     connected_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     time_to_connect_s: Mapped[int | None]
-    # connected | no_interpreter | gp_hung_up | removed
-    outcome: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[SessionOutcome | None] = mapped_column(str_enum(SessionOutcome, 24))
     # When the charge was checked against the leg's duration and price from Twilio.
     reconciled_at: Mapped[datetime | None]
 
@@ -138,8 +174,7 @@ class LedgerEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     posted_at: Mapped[datetime]
-    # charge | adjustment | invoice_correction
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[LedgerKind] = mapped_column(str_enum(LedgerKind, 24))
     interpreting_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("interpreting_sessions.id"), index=True
     )

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline
 from interpreter_pool.dispatch import Candidate, is_send_digits, send_digits_for
 from interpreter_pool.languages import base_code, keypad_menu, usage_counts
-from interpreter_pool.models import Interpreter, InterpreterLanguage, InterpretingSession
+from interpreter_pool.models import (
+    Interpreter,
+    InterpreterKind,
+    InterpreterLanguage,
+    InterpretingSession,
+    SessionStatus,
+)
 from routing.hours import OpeningHours, is_open, parse_schedule
 
 logger = logging.getLogger(__name__)
@@ -63,14 +69,14 @@ def candidates(session: Session, language: str, now: datetime, tz_name: str) -> 
         interpreter_id: count
         for interpreter_id, count in session.execute(
             select(InterpretingSession.interpreter_id, func.count(InterpretingSession.id))
-            .where(InterpretingSession.status == "connected")
+            .where(InterpretingSession.status == SessionStatus.CONNECTED)
             .group_by(InterpretingSession.interpreter_id)
         ).tuples()
     }
     found = [
         Candidate(
             id=interpreter.id,
-            kind="agency" if interpreter.kind == "agency" else "individual",
+            kind="agency" if interpreter.kind == InterpreterKind.AGENCY else "individual",
             name=interpreter.name,
             phone=interpreter.phone,
             priority=interpreter.priority,

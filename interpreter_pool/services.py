@@ -19,15 +19,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES
+from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
-from hotline.models import Call, Request
+from hotline.models import Call, Request, RequestOutcome
+from hotline.refusals import N_, Refusal
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
 from interpreter_pool import spending, twiml
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
-from interpreter_pool.models import Budget, Interpreter, InterpretingSession
+from interpreter_pool.models import (
+    Budget,
+    Interpreter,
+    InterpretingSession,
+    SessionOutcome,
+    SessionStatus,
+)
 from interpreter_pool.pool import candidates
 from routing import services as routing_services
 from routing.models import NurseRouting
@@ -35,7 +42,7 @@ from routing.twiml import room_name
 
 logger = logging.getLogger(__name__)
 
-LIVE_STATUSES = ("dispatching", "connected")
+LIVE_STATUSES = (SessionStatus.DISPATCHING, SessionStatus.CONNECTED)
 
 
 class ApprovalNeededError(Exception):
@@ -138,7 +145,7 @@ def request_interpreter(
         strategy=helpline.dispatch_strategy,
         plan=plan,
         current_step=0,
-        status="dispatching",
+        status=SessionStatus.DISPATCHING,
         requested_at=now,
         deadline_at=now + timedelta(seconds=helpline.interpreter_budget_s),
     )
@@ -283,9 +290,9 @@ def interpreter_left(
     session: Session, interpreting: InterpretingSession, call: Call, now: datetime
 ) -> None:
     """The bridged interpreter's leg ended: the session is over."""
-    if interpreting.status != "connected":
+    if interpreting.status != SessionStatus.CONNECTED:
         return
-    interpreting.status = "ended"
+    interpreting.status = SessionStatus.ENDED
     interpreting.ended_at = call.ended_at or now
     session.flush()
     request = session.get(Request, interpreting.request_id)
@@ -318,12 +325,12 @@ def _give_up(
     redirect: bool,
 ) -> None:
     if not claim(
-        session, InterpretingSession, interpreting.id, "dispatching",
-        status="no_interpreter", outcome="no_interpreter", ended_at=now,
+        session, InterpretingSession, interpreting.id, SessionStatus.DISPATCHING,
+        status=SessionStatus.NO_INTERPRETER, outcome=SessionOutcome.NO_INTERPRETER, ended_at=now,
     ):  # fmt: skip
         return
     session.refresh(interpreting)
-    request.outcome = request.outcome or "no_interpreter"
+    request.outcome = request.outcome or RequestOutcome.NO_INTERPRETER
     log_event(
         session,
         request,
@@ -358,7 +365,8 @@ def take_call(
     if interpreting is None:
         return None
     taken = ringing.take(
-        session, FLOW, interpreting, call_sid, status="connected", outcome="connected",
+        session, FLOW, interpreting, call_sid,
+        status=SessionStatus.CONNECTED, outcome=SessionOutcome.CONNECTED,
         interpreter_id=interpreter_id, connected_at=now,
     )  # fmt: skip
     if taken == "again":
@@ -401,12 +409,15 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
         select(InterpretingSession)
         .where(
             InterpretingSession.gp_call_sid == call.sid,
-            InterpretingSession.status == "dispatching",
+            InterpretingSession.status == SessionStatus.DISPATCHING,
         )
         .with_for_update()
     ).all()
     for interpreting in sessions:
-        interpreting.status, interpreting.outcome = "abandoned", "gp_hung_up"
+        interpreting.status, interpreting.outcome = (
+            SessionStatus.ABANDONED,
+            SessionOutcome.GP_HUNG_UP,
+        )
         interpreting.ended_at = now
         session.flush()
         request = session.get(Request, interpreting.request_id)
@@ -448,7 +459,7 @@ def add_interpreter(
         )
     ).first()
     if busy is not None and busy.language != base_code(language):
-        raise ValueError("an interpreter is already on this call: remove them first")
+        raise Refusal(N_("Un interprète est déjà dans cet appel : retirez-le d'abord."))
     dispatch = request_interpreter(
         session,
         request,
@@ -475,16 +486,16 @@ def remove_interpreter(session: Session, request: Request, now: datetime) -> Int
         .with_for_update()
     ).first()
     if interpreting is None:
-        raise ValueError("no interpreter on this call")
-    if interpreting.status == "dispatching":
-        interpreting.status, interpreting.outcome = "ended", "removed"
+        raise Refusal(N_("Aucun interprète dans cet appel."))
+    if interpreting.status == SessionStatus.DISPATCHING:
+        interpreting.status, interpreting.outcome = SessionStatus.ENDED, SessionOutcome.REMOVED
         interpreting.ended_at = now
         ringing.stop_open_legs(session, FLOW, interpreting.id, now)
     else:
-        interpreting.outcome = "removed"
+        interpreting.outcome = SessionOutcome.REMOVED
         sid = interpreting.connected_call_sid
         if sid:
-            ringing.cancel_leg(session, sid, "in-progress", now)
+            ringing.cancel_leg(session, sid, CallStatus.IN_PROGRESS, now)
     log_event(
         session,
         request,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import hooks, services
+from hotline.hooks import CallbackReason
 from hotline.models import Call, Participation, Request
 from hotline.telephony.parsing import (
     WebhookFormError,
@@ -30,7 +31,7 @@ from interpreter_pool.languages import (
     match_spoken_language,
     speech_hints,
 )
-from interpreter_pool.models import InterpretingSession
+from interpreter_pool.models import InterpretingSession, SessionStatus
 from interpreter_pool.pool import language_menu, pool_languages
 from routing.views import nurse_response
 
@@ -212,7 +213,7 @@ def screen() -> Response:
     session_id, step = int_arg("session"), int_arg("step")
     interpreter_id = request.args.get("interpreter", type=int) or 0
     found = db_session().get(InterpretingSession, session_id)
-    if found is None or found.status != "dispatching":
+    if found is None or found.status != SessionStatus.DISPATCHING:
         return twiml(interp_twiml.taken())
     call_request = db_session().get(Request, found.request_id)
     assert call_request is not None
@@ -247,7 +248,7 @@ def agency() -> Response:
     """An agency's line answered (its menu): into the room; it connects when it joins."""
     session_id = int_arg("session")
     found = db_session().get(InterpretingSession, session_id)
-    if found is None or found.status != "dispatching":
+    if found is None or found.status != SessionStatus.DISPATCHING:
         return twiml(interp_twiml.hang_up())
     label = interpreter_label(found.id)
     return twiml(interp_twiml.agency_joins(found.conference_name, label, urls()))
@@ -292,7 +293,7 @@ def none_choice() -> Response:
     if digits == "2":
         response = nurse_response(call_request, voice.call_sid)
     else:
-        hooks.want_callback(session, call_request, "no_interpreter", now(), now())
+        hooks.want_callback(session, call_request, CallbackReason.NO_INTERPRETER, now(), now())
         response = interp_twiml.callback_promised(call_request.reference)
     return twiml(response)
 

@@ -1,7 +1,8 @@
 """Setting up routing: nurses, shifts, opening hours and closures (the CLI now, the console later).
 
-Every function validates its input and raises ``ValueError`` with a message for a person; it
-flushes, never commits. Local times are read in the helpline's time zone.
+Every function validates its input and raises a ``Refusal`` (a French text, translated where a
+page shows it) with a message for a person; it flushes, never commits. Local times are read in
+the helpline's time zone.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
 from hotline.phones import phone_e164
+from hotline.refusals import N_, Refusal
 from routing.hours import (
     Closure,
     OpeningHours,
@@ -36,9 +38,9 @@ def add_nurse(
     """Create a nurse account, or update the phone and name of an existing one."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValueError(f"{email!r} is not an email address")
+        raise Refusal(N_("« {email} » n'est pas une adresse e-mail."), email=email)
     if not display_name.strip():
-        raise ValueError("a nurse needs a name")
+        raise Refusal(N_("Une infirmière doit avoir un nom."))
     user = session.scalars(select(User).where(User.email == email)).first()
     if user is None:
         user = User(email=email, display_name=display_name.strip(), roles="nurse")
@@ -58,7 +60,7 @@ def nurse_by_email(session: Session, email: str) -> User:
     """The nurse with this email."""
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        raise ValueError(f"no user with email {email!r}")
+        raise Refusal(N_("Aucun compte à l'adresse « {email} »."), email=email.strip())
     return user
 
 
@@ -67,7 +69,10 @@ def parse_local(text: str, tz_name: str) -> datetime:
     try:
         naive = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{text!r}: expected a local time such as 2026-11-23 08:00") from None
+        raise Refusal(
+            N_("« {text} » : attendu une date et une heure locales, par exemple 2026-11-23 08:00."),
+            text=text.strip(),
+        ) from None
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=ZoneInfo(tz_name))
@@ -83,13 +88,15 @@ def add_shift(
 ) -> Shift:
     """Put a nurse on the rota between two local times (a night shift may cross midnight)."""
     if rank not in RANKS:
-        raise ValueError(f"rank must be one of {', '.join(RANKS)}, not {rank!r}")
+        raise Refusal(
+            N_("Le rang est l'un de {ranks}, pas « {rank} »."), ranks=", ".join(RANKS), rank=rank
+        )
     starts_at = parse_local(starts, helpline.timezone)
     ends_at = parse_local(ends, helpline.timezone)
     if ends_at <= starts_at:
-        raise ValueError("a shift must end after it starts")
+        raise Refusal(N_("La fin de la garde doit venir après son début."))
     if ends_at - starts_at > timedelta(days=31):
-        raise ValueError("a shift cannot last more than 31 days")
+        raise Refusal(N_("Une garde ne peut pas durer plus de 31 jours."))
     shift = Shift(
         helpline_id=helpline.id, user_id=nurse.id, starts_at=starts_at, ends_at=ends_at, rank=rank
     )
@@ -113,9 +120,12 @@ def set_hours(
         try:
             OpeningHours(schedule, helpline.timezone, holiday_subdiv=subdivision)
         except (ValueError, NotImplementedError):
-            raise ValueError(
-                f"unknown holiday subdivision {subdivision!r}: 57 (Moselle), 6AE (Alsace), "
-                "971-976 (overseas) or none"
+            raise Refusal(
+                N_(
+                    "Zone de jours fériés inconnue « {subdivision} » : 57 (Moselle), "
+                    "6AE (Alsace), 971 à 976 (outre-mer) ou aucune."
+                ),
+                subdivision=subdivision,
             ) from None
         helpline.holiday_subdivision = subdivision
     if is_open_on_holidays is not None:
@@ -129,7 +139,7 @@ def add_closure(
 ) -> ClosureRow:
     """Close whole local days, first to last inclusive."""
     if last_day < first_day:
-        raise ValueError("a closure must end on or after its first day")
+        raise Refusal(N_("Le dernier jour de la fermeture vient avant le premier."))
     closure = Closure.for_local_days(first_day, last_day, label.strip(), helpline.timezone)
     row = ClosureRow(
         helpline_id=helpline.id,

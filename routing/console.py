@@ -14,13 +14,13 @@ from werkzeug.wrappers import Response
 from hotline.auth import current_user, require_roles
 from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
-from hotline.i18n import N_
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
 from routing import transfer as nurse_actions
-from routing.models import NurseRouting
+from routing.models import NurseRouting, RoutingStatus
 from routing.twiml import NurseUrls
 
 # The events this package logs, as the request page's story names them.
@@ -43,7 +43,7 @@ EVENT_LABELS = {
 bp = Blueprint("routing_console", __name__, url_prefix="/console", template_folder="templates")
 
 # Routings that no longer say anything about the call (a step nobody took, a call handed over).
-SPENT = ("no_answer", "transferred")
+SPENT = (RoutingStatus.NO_ANSWER, RoutingStatus.TRANSFERRED)
 
 
 def board_states(
@@ -65,17 +65,17 @@ def board_states(
 
 def line_state(routing_row: NurseRouting, names: Mapping[int, str], me: int) -> BoardState:
     """What the board says of the nurse's line of one call."""
-    if routing_row.status == "ringing":
+    if routing_row.status == RoutingStatus.RINGING:
         step = routing_row.plan[routing_row.current_step] if routing_row.plan else []
         ringing = sorted({names.get(t["user_id"], "?") for t in step})
         ringing_me = any(t["user_id"] == me for t in step)
         label = _("Sonne chez {names}", names=", ".join(ringing))
         return BoardState("ringing", label, ringing_me=ringing_me)
-    if routing_row.status == "connected":
+    if routing_row.status == RoutingStatus.CONNECTED:
         nurse = names.get(routing_row.connected_user_id or 0, "?")
         label = _("En ligne avec {nurse}", nurse=nurse)
         return BoardState("with_nurse", label, held_by_me=routing_row.connected_user_id == me)
-    if routing_row.status == "voicemail":
+    if routing_row.status == RoutingStatus.VOICEMAIL:
         return BoardState("voicemail", _("Message vocal"))
     return BoardState("menu", _("En cours"))
 
@@ -122,7 +122,7 @@ def transfer_form(request_id: int) -> Response:
         flash(_("Cet appel n'est pas le vôtre."), "error")
         return _back(request_id)
     except ValueError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return _back(request_id)
     flash(
         _(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base, utcnow
+from hotline.db import Base, str_enum, utcnow
 from hotline.models import User
 
 
@@ -41,6 +42,25 @@ class Closure(Base):
     label: Mapped[str] = mapped_column(String(120), default="fermeture exceptionnelle")
 
 
+class RoutingKind(StrEnum):
+    """gp: a GP asked for the nurse; transfer: a nurse hands the call over to a colleague."""
+
+    GP = "gp"
+    TRANSFER = "transfer"
+
+
+class RoutingStatus(StrEnum):
+    """ringing → connected | voicemail | abandoned | no_answer (a transfer nobody took);
+    connected → transferred (the call was handed over to a colleague)."""
+
+    RINGING = "ringing"
+    CONNECTED = "connected"
+    VOICEMAIL = "voicemail"
+    ABANDONED = "abandoned"
+    NO_ANSWER = "no_answer"
+    TRANSFERRED = "transferred"
+
+
 class NurseRouting(Base):
     """A GP waiting for a nurse: the plan being rung, its current step and how it ended."""
 
@@ -56,10 +76,12 @@ class NurseRouting(Base):
     current_step: Mapped[int] = mapped_column(default=0)
     # When the current step is over even if no leg's final callback ever comes (the clock).
     step_deadline_at: Mapped[datetime | None] = mapped_column(index=True)
-    # gp: a GP asked for the nurse; transfer: a nurse hands the call over to a colleague
-    kind: Mapped[str] = mapped_column(String(16), default="gp", server_default="gp")
-    # ringing → connected | voicemail | abandoned | no_answer (a transfer nobody took)
-    status: Mapped[str] = mapped_column(String(16), default="ringing")
+    kind: Mapped[RoutingKind] = mapped_column(
+        str_enum(RoutingKind, 16), default=RoutingKind.GP, server_default="gp"
+    )
+    status: Mapped[RoutingStatus] = mapped_column(
+        str_enum(RoutingStatus, 16), default=RoutingStatus.RINGING
+    )
     connected_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     connected_call_sid: Mapped[str | None] = mapped_column(String(34))
     # A transfer: the nurse handing over, and her leg (kept in the room until she hangs up).

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from hotline import hooks, outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
+from hotline.hooks import CallbackReason
 from hotline.models import (
     Call,
     Conference,
     Helpline,
     Request,
+    RequestStatus,
     User,
 )
 from hotline.services import log_event
@@ -40,7 +42,7 @@ from routing.hours import (
     parse_schedule,
 )
 from routing.models import Closure as ClosureRow
-from routing.models import NurseRouting
+from routing.models import NurseRouting, RoutingKind, RoutingStatus
 from routing.models import Shift as ShiftRow
 from routing.plan import Nurse, RoutingPlan, Shift, build_routing_plan
 
@@ -120,7 +122,7 @@ def route_to_nurse(
     helpline = request.helpline
     existing = session.scalars(
         select(NurseRouting).where(
-            NurseRouting.gp_call_sid == gp_call_sid, NurseRouting.kind == "gp"
+            NurseRouting.gp_call_sid == gp_call_sid, NurseRouting.kind == RoutingKind.GP
         )
     ).first()
     if existing is not None:  # the same key press delivered twice
@@ -141,8 +143,10 @@ def route_to_nurse(
             detail={"reason": plan.reason},
             dedupe_key=f"nurse-closed:{gp_call_sid}",
         )
-        hooks.want_callback(session, request, "out_of_hours", plan.opens_at or now, now)
-        return NurseRoute("voicemail", reason="out_of_hours", intro=intro)
+        hooks.want_callback(
+            session, request, CallbackReason.OUT_OF_HOURS, plan.opens_at or now, now
+        )
+        return NurseRoute("voicemail", reason=CallbackReason.OUT_OF_HOURS, intro=intro)
     if not plan.targets:
         log_event(
             session,
@@ -153,8 +157,8 @@ def route_to_nurse(
             detail={"reason": plan.reason},
             dedupe_key=f"nurse-unreachable:{gp_call_sid}",
         )
-        hooks.want_callback(session, request, "no_answer", now, now)
-        return NurseRoute("voicemail", reason="no_answer", intro=[twiml.NO_NURSE])
+        hooks.want_callback(session, request, CallbackReason.NO_ANSWER, now, now)
+        return NurseRoute("voicemail", reason=CallbackReason.NO_ANSWER, intro=[twiml.NO_NURSE])
     routing = NurseRouting(
         request_id=request.id,
         gp_call_sid=gp_call_sid,
@@ -173,7 +177,7 @@ def route_to_nurse(
             for step in plan.steps()
         ],
         current_step=0,
-        status="ringing",
+        status=RoutingStatus.RINGING,
         created_at=now,
     )
     session.add(routing)
@@ -194,7 +198,7 @@ def _step_over(
     """Every leg of the step ended without taking the call: the next step, or voicemail."""
     request = session.get(Request, routing.request_id)
     assert request is not None
-    if routing.kind == "transfer":
+    if routing.kind == RoutingKind.TRANSFER:
         transfer_not_taken(session, routing, request, now)
         return
     log_event(
@@ -321,10 +325,17 @@ def to_voicemail(
     urls: twiml.NurseUrls,
 ) -> None:
     """Nobody took the call: redirect the waiting GP to voicemail and promise a callback."""
-    if not claim(session, NurseRouting, routing.id, "ringing", status="voicemail", ended_at=now):
+    if not claim(
+        session,
+        NurseRouting,
+        routing.id,
+        RoutingStatus.RINGING,
+        status=RoutingStatus.VOICEMAIL,
+        ended_at=now,
+    ):
         return
     session.refresh(routing)
-    hooks.want_callback(session, request, "no_answer", now, now)
+    hooks.want_callback(session, request, CallbackReason.NO_ANSWER, now, now)
     log_event(
         session,
         request,
@@ -338,7 +349,7 @@ def to_voicemail(
         outbox.UPDATE_CALL,
         {
             "call_sid": routing.gp_call_sid,
-            "params": {"url": urls.voicemail("no_answer"), "method": "POST"},
+            "params": {"url": urls.voicemail(CallbackReason.NO_ANSWER), "method": "POST"},
         },
         now,
         dedupe_key=f"gp-voicemail:{routing.id}",
@@ -369,7 +380,7 @@ def leg_answered(
 ) -> Answer:
     """A rung leg picked up: a browser joins at once; a phone is screened first."""
     routing = session.get(NurseRouting, routing_id)
-    if routing is None or routing.status != "ringing":
+    if routing is None or routing.status != RoutingStatus.RINGING:
         return Answer("taken")
     request = session.get(Request, routing.request_id)
     assert request is not None
@@ -397,7 +408,7 @@ def take_call(
 ) -> Answer:
     """The nurse accepts: claim the routing, log it, cancel the other legs."""
     taken = ringing.take(
-        session, FLOW, routing, call_sid, status="connected", connected_user_id=user_id,
+        session, FLOW, routing, call_sid, status=RoutingStatus.CONNECTED, connected_user_id=user_id,
         ended_at=now,
     )  # fmt: skip
     if taken == "again":
@@ -415,7 +426,7 @@ def take_call(
         detail={"step": step, "user_id": user_id, "nurse": nurse.display_name if nurse else None},
         dedupe_key=f"answered:{routing.id}",
     )
-    request.status = "in_progress"
+    request.status = RequestStatus.IN_PROGRESS
     ringing.stop_open_legs(session, FLOW, routing.id, now, keep_sid=call_sid)
     # A transfer is handed over only when the colleague is in the room (participant_joined):
     # until then the first nurse keeps the GP, whatever happens to the colleague's join.
@@ -427,12 +438,12 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
     """The GP hung up while the nurses were rung: stop ringing, promise a callback."""
     routing = session.scalars(
         select(NurseRouting)
-        .where(NurseRouting.gp_call_sid == call.sid, NurseRouting.status == "ringing")
+        .where(NurseRouting.gp_call_sid == call.sid, NurseRouting.status == RoutingStatus.RINGING)
         .with_for_update()
     ).first()
     if routing is None:
         return
-    routing.status, routing.ended_at = "abandoned", now
+    routing.status, routing.ended_at = RoutingStatus.ABANDONED, now
     session.flush()
     request = session.get(Request, routing.request_id)
     assert request is not None
@@ -445,7 +456,7 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
         detail={"step": routing.current_step},
         dedupe_key=f"abandoned:{routing.id}",
     )
-    hooks.want_callback(session, request, "abandoned", now, now)
+    hooks.want_callback(session, request, CallbackReason.ABANDONED, now, now)
     ringing.stop_open_legs(session, FLOW, routing.id, now)
 
 
@@ -453,7 +464,7 @@ def keep_voicemail(session: Session, request: Request, recording: Recording, now
     """Attach a GP's message to the request's callback, due when the helpline next opens."""
     helpline = request.helpline
     due = next_opening(opening_hours(session, helpline), now) or now
-    hooks.want_callback(session, request, "voicemail", due, now, recording=recording)
+    hooks.want_callback(session, request, CallbackReason.VOICEMAIL, due, now, recording=recording)
 
 
 def held_by(session: Session, request_id: int, nurse_id: int) -> NurseRouting | None:
@@ -462,7 +473,7 @@ def held_by(session: Session, request_id: int, nurse_id: int) -> NurseRouting | 
         select(NurseRouting)
         .where(
             NurseRouting.request_id == request_id,
-            NurseRouting.status == "connected",
+            NurseRouting.status == RoutingStatus.CONNECTED,
             NurseRouting.connected_user_id == nurse_id,
         )
         .order_by(NurseRouting.id.desc())
@@ -482,7 +493,14 @@ def transfer_not_taken(
     session: Session, routing: NurseRouting, request: Request, now: datetime
 ) -> None:
     """The colleague of a transfer did not take the call: the first nurse keeps it."""
-    if claim(session, NurseRouting, routing.id, "ringing", status="no_answer", ended_at=now):
+    if claim(
+        session,
+        NurseRouting,
+        routing.id,
+        RoutingStatus.RINGING,
+        status=RoutingStatus.NO_ANSWER,
+        ended_at=now,
+    ):
         log_event(
             session,
             request,

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from hotline import audit, outbox
 from hotline.models import Participation, Request, User
+from hotline.refusals import N_, Refusal
 from hotline.services import log_event
 from routing import twiml
-from routing.models import NurseRouting
+from routing.models import NurseRouting, RoutingKind, RoutingStatus
 from routing.plan import Nurse, nurse_addresses
 from routing.services import held_by, in_console, open_room, ring_step
 
@@ -67,7 +68,7 @@ def transfer(
     if holding is None:
         raise PermissionError("Cet appel n'est pas le vôtre (this call is not held by you).")
     if to_nurse.id == from_nurse_id or not to_nurse.has_role("nurse") or not to_nurse.is_active:
-        raise ValueError("Choisissez une autre infirmière.")
+        raise Refusal(N_("Choisissez une autre infirmière."))
     targets = [
         {
             "kind": kind,
@@ -79,15 +80,15 @@ def transfer(
         for kind, address in _addresses(to_nurse, now)
     ]
     if not targets:
-        raise ValueError(f"{to_nurse.display_name} n'a ni téléphone ni console ouverte.")
+        raise Refusal(N_("{name} n'a ni téléphone ni console ouverte."), name=to_nurse.display_name)
     routing = NurseRouting(
         request_id=request.id,
         gp_call_sid=holding.gp_call_sid,
         conference_name=holding.conference_name,
-        kind="transfer",
+        kind=RoutingKind.TRANSFER,
         plan=[targets],
         current_step=0,
-        status="ringing",
+        status=RoutingStatus.RINGING,
         from_user_id=from_nurse_id,
         from_call_sid=holding.connected_call_sid,
         created_at=now,
@@ -128,8 +129,8 @@ def participant_joined(session: Session, presence: Participation, now: datetime)
         return
     routing = session.scalars(
         select(NurseRouting).where(
-            NurseRouting.kind == "transfer",
-            NurseRouting.status == "connected",
+            NurseRouting.kind == RoutingKind.TRANSFER,
+            NurseRouting.status == RoutingStatus.CONNECTED,
             NurseRouting.connected_call_sid == presence.call_sid,
         )
     ).first()
@@ -149,10 +150,10 @@ def _hand_over(
         .where(
             NurseRouting.request_id == request.id,
             NurseRouting.id != routing.id,
-            NurseRouting.status == "connected",
+            NurseRouting.status == RoutingStatus.CONNECTED,
             NurseRouting.connected_user_id == routing.from_user_id,
         )
-        .values(status="transferred")
+        .values(status=RoutingStatus.TRANSFERRED)
         .execution_options(synchronize_session=False)
     )
     if routing.from_call_sid:

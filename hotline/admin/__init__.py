@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from hotline import audit, hooks
 from hotline.auth import current_user, require_roles
 from hotline.hooks import NavSection
-from hotline.i18n import N_
+from hotline.i18n import N_, say
 from hotline.models import AuditEvent, Helpline, User
 from hotline.phones import format_for_display
 from hotline.services import helpline_for_number
@@ -70,9 +70,9 @@ def refuse(form: FlaskForm, problem: ValueError | None = None, field: str | None
     db_session().rollback()
     if problem is not None:
         if field is not None:
-            form[field].errors = [*form[field].errors, str(problem)]
+            form[field].errors = [*form[field].errors, say(problem)]
         else:
-            form.form_errors.append(str(problem))
+            form.form_errors.append(say(problem))
     for message in form.form_errors:
         flash(str(message), "error")
     for each in form:

@@ -18,7 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 from wtforms.widgets import TextInput
 
 from hotline import directory
-from hotline.i18n import N_, lazy_gettext
+from hotline.i18n import N_, lazy_gettext, say
 from hotline.i18n import gettext as _
 from hotline.passwords import password_problem
 from hotline.phones import format_for_display, normalise_number
@@ -174,7 +174,7 @@ def new_password(form: FlaskForm, field: Field) -> None:
     email = form["email"].data if "email" in form else ""
     problem = password_problem(field.data or "", name=name or "", email=email or "")
     if problem:
-        raise ValidationError(_(problem))
+        raise ValidationError(say(problem))
 
 
 def one_of(values: Sequence[str], message: str) -> AnyOf:
@@ -259,7 +259,7 @@ class ProfessionalForm(FlaskForm):
         try:
             self.phone_entries = directory.parse_phones(field.data or "")
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(say(exc)) from None
 
     def details(self) -> directory.ProfessionalDetails:
         """What the form says, for ``directory.save_professional``."""

@@ -15,10 +15,10 @@ from hotline import audit, hooks
 from hotline.auth import current_user, require_roles
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
-from hotline.hooks import PANEL_PLACES, Panel
+from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
-from hotline.models import Request, User
+from hotline.models import Request, RequestOutcome, User
 from hotline.services import log_event
 from hotline.web import db_session, now, settings
 
@@ -30,12 +30,12 @@ CATEGORIES = {
     "other": N_("Autre"),
 }
 OUTCOMES = {
-    "resolved": N_("Réponse apportée"),
-    "oriented": N_("Orienté vers une structure"),
-    "interpreter_provided": N_("Interprète mis à disposition"),
-    "follow_up": N_("Suivi programmé"),
-    "no_interpreter": N_("Pas d'interprète trouvé"),
-    "other": N_("Autre"),
+    RequestOutcome.RESOLVED: N_("Réponse apportée"),
+    RequestOutcome.ORIENTED: N_("Orienté vers une structure"),
+    RequestOutcome.INTERPRETER_PROVIDED: N_("Interprète mis à disposition"),
+    RequestOutcome.FOLLOW_UP: N_("Suivi programmé"),
+    RequestOutcome.NO_INTERPRETER: N_("Pas d'interprète trouvé"),
+    RequestOutcome.OTHER: N_("Autre"),
 }
 # The story of a request as the console tells it: the ground floor's events (the features add
 # theirs with ``hooks.add_event_labels``).
@@ -179,7 +179,7 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
         return _render_form(call_request, me, values), 400
     session = db_session()
     call_request.category = values["category"] or None
-    call_request.outcome = values["outcome"] or None
+    call_request.outcome = RequestOutcome(values["outcome"]) if values["outcome"] else None
     call_request.notes = values["notes"] or None
     call_request.nurse_id = call_request.nurse_id or me.id
     if follow_up is not None and follow_up != call_request.follow_up_on:
@@ -190,7 +190,7 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
             session=session,
             now=now(),
             request=call_request,
-            reason="follow_up",
+            reason=CallbackReason.FOLLOW_UP,
             due_at=due,
             assignee_id=me.id,
         )

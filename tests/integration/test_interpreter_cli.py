@@ -50,7 +50,7 @@ def test_an_unknown_language_or_a_bad_agency_code_is_refused(database_url: str) 
         database_url, "interpreter", "add", "--name", "X", "--phone", "0610000004",
         "--languages", "klingon",
     )  # fmt: skip
-    assert code != 0 and "'klingon' is not a language code" in out
+    assert code != 0 and "« klingon » n'est pas un code de langue" in out
     code, out = run(
         database_url, "interpreter", "add", "--agency", "--name", "A", "--phone", "0140000000",
         "--languages", "ar", "--codes", "ar:11",

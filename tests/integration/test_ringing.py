@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from callbacks.models import CallbackTask
 from hotline import hooks, outbox, ringing
 from hotline.db import claim
-from hotline.models import Call, Helpline, OutboxMessage, Request, RequestEvent
+from hotline.models import Call, OutboxMessage, Request, RequestEvent
 from routing.models import NurseRouting
 from tests.conftest import HOTLINE_NUMBER, call_sid
+from tests.factories import make_call, make_nurse_routing, make_request
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -45,23 +46,14 @@ FLOW = ringing.Flow(
 
 
 def make_owner(session: Session, steps: int = 2, legs: int = 2) -> tuple[Request, NurseRouting]:
-    helpline = session.scalars(select(Helpline)).first()
-    if helpline is None:
-        helpline = Helpline(name="Permanence", phone_number=HOTLINE_NUMBER)
-        session.add(helpline)
-        session.flush()
-    request = Request(reference="2026-09999", helpline_id=helpline.id, opened_at=T0)
-    session.add(request)
-    session.flush()
-    routing = NurseRouting(
-        request_id=request.id,
+    request = make_request(session, reference="2026-09999", opened_at=T0)
+    routing = make_nurse_routing(
+        session,
+        request,
         gp_call_sid=call_sid(1),
-        conference_name=f"req-{request.id}",
         plan=[[{"n": n} for n in range(legs)] for _ in range(steps)],
         created_at=T0,
     )
-    session.add(routing)
-    session.flush()
     return request, routing
 
 
@@ -80,7 +72,8 @@ def the_legs(step: int, timeouts: tuple[int, ...] = (20, 25)) -> list[ringing.Le
 
 
 def a_leg(session: Session, routing: NurseRouting, n: int, status: str, step: int = 0) -> Call:
-    call = Call(
+    return make_call(
+        session,
         sid=call_sid(100 + n),
         direction="outbound-api",
         status=status,
@@ -88,9 +81,6 @@ def a_leg(session: Session, routing: NurseRouting, n: int, status: str, step: in
         routing_step=step,
         created_at=T0,
     )
-    session.add(call)
-    session.flush()
-    return call
 
 
 def intents(session: Session, like: str) -> list[OutboxMessage]:

@@ -316,7 +316,7 @@ def test_naive_datetimes_are_refused() -> None:
 
 
 def test_contract_not_valid_at_the_join_date_is_refused() -> None:
-    with pytest.raises(ContractError, match="not valid"):
+    with pytest.raises(ContractError, match="pas valable"):
         price(PLAIN_PER_MINUTE, at(date(2025, 12, 31), 23, 59), 60)
 
 
@@ -331,12 +331,12 @@ def test_holiday_calendar_may_be_a_plain_set_or_a_predicate() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"unit": "block", "block_s": 600, "increment_s": 60}, "started blocks"),
-        ({"unit_price": 3.5}, "Decimal"),
-        ({"night_pct": D(25), "night_start": None, "night_end": None}, "night"),
-        ({"currency": "USD"}, "EUR"),
-        ({"valid_to": date(2025, 1, 1)}, "valid_to"),
-        ({"block_s": 30}, "block_s=60"),
+        ({"unit": "block", "block_s": 600, "increment_s": 60}, "blocs commencés"),
+        ({"unit_price": 3.5}, "unit_price doit être un nombre décimal"),
+        ({"night_pct": D(25), "night_start": None, "night_end": None}, "majoration de nuit"),
+        ({"currency": "USD"}, "pas USD"),
+        ({"valid_to": date(2025, 1, 1)}, "finit avant de commencer"),
+        ({"block_s": 30}, "blocs de 60 secondes"),
     ],
 )
 def test_malformed_contracts_are_refused(changes: dict[str, object], message: str) -> None:
@@ -373,7 +373,7 @@ def test_contract_for_picks_the_newest_valid_card_by_local_date() -> None:
 
 
 def test_contract_for_explains_when_no_card_applies() -> None:
-    with pytest.raises(ContractError, match="no contract valid on 2024-06-01"):
+    with pytest.raises(ContractError, match="Aucun contrat valable le 2024-06-01"):
         contract_for([_card("2025", date(2025, 1, 1))], date(2024, 6, 1), PARIS)
 
 
