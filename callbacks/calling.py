@@ -35,7 +35,7 @@ from hotline.models import Call, OutboxMessage, OutboxStatus, Request, User
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import spoken_name, spoken_reference
-from routing.services import in_console
+from routing.rota import in_console
 from routing.twiml import nurse_label, room_name
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from hotline.services import log_event
 from hotline.telephony.parsing import Recording
 from routing.hours import next_opening
 from routing.models import Shift
-from routing.services import opening_hours
+from routing.rota import opening_hours
 
 logger = logging.getLogger(__name__)
 

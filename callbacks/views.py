@@ -22,7 +22,7 @@ from hotline.telephony.parsing import (
 from hotline.telephony.webhooks import int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
 from routing.hours import describe_moment_fr
-from routing.services import opening_hours
+from routing.rota import opening_hours
 
 MAX_TIME_ATTEMPTS = 2
 

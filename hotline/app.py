@@ -12,6 +12,7 @@ from flask import Flask
 
 from hotline import hooks
 from hotline.db import Database, utcnow
+from hotline.inputs import BoundedIntConverter
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
 from hotline.web import (
@@ -38,6 +39,7 @@ def create_app(
     (tests that run inside one database transaction pass one that only records them).
     """
     app = Flask("hotline", instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter  # an id past the column's range: 404
     if settings is None:
         instance = Path(app.instance_path)
         settings = Settings.from_env(os.environ, instance)
@@ -59,7 +61,7 @@ def create_app(
     import interpreter_pool
     import reports
     import routing
-    from hotline import admin, console, i18n, security
+    from hotline import admin, console, headers, i18n, security
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
         requests,  # noqa: F401 - the request page, on the console's blueprint
@@ -79,6 +81,7 @@ def create_app(
     app.register_blueprint(console.bp)
     i18n.init_app(app)
     security.init_app(app)
+    headers.init_app(app)  # security headers, the too-large page
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

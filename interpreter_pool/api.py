@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from hotline import audit
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
+from interpreter_pool import on_call
 from interpreter_pool import services as interpreting
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name
@@ -78,7 +79,7 @@ def add_interpreter(request_id: int) -> tuple[Response, int]:
             '(budget exhausted: send "approved": true to go ahead).',
         )
     try:
-        found = interpreting.add_interpreter(
+        found = on_call.add_interpreter(
             db_session(),
             call_request,
             code,
@@ -109,8 +110,8 @@ def remove_interpreter(request_id: int) -> tuple[Response, int]:
     nurse = signed_in_nurse()
     call_request = _request(request_id)
     try:
-        interpreting.held_by(db_session(), call_request, nurse.id)
-        found = interpreting.remove_interpreter(db_session(), call_request, now())
+        on_call.held_by(db_session(), call_request, nurse.id)
+        found = on_call.remove_interpreter(db_session(), call_request, now())
     except PermissionError as error:
         abort(403, str(error))
     except ValueError as error:

@@ -19,6 +19,7 @@ from hotline.i18n import N_, current_locale, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
+from interpreter_pool import on_call
 from interpreter_pool import services as interpreting
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import InterpretingSession, SessionStatus
@@ -162,7 +163,7 @@ def add_interpreter_form(request_id: int) -> Response:
         flash(_("Budget épuisé : cochez la validation pour appeler un interprète."), "error")
         return _back(request_id)
     try:
-        found = interpreting.add_interpreter(
+        found = on_call.add_interpreter(
             session, call_request, code, me.id, now(), InterpretingUrls(settings().public_root)
         )
     except PermissionError:
@@ -186,7 +187,7 @@ def remove_interpreter_form(request_id: int) -> Response:
     if routing.held_by(db_session(), call_request.id, me.id) is None:
         abort(403)
     try:
-        interpreting.remove_interpreter(db_session(), call_request, now())
+        on_call.remove_interpreter(db_session(), call_request, now())
     except ValueError as error:
         flash(say(error), "error")
     else:

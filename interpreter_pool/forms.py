@@ -51,12 +51,12 @@ class InterpreterForm(FlaskForm):
         default=InterpreterKind.INDIVIDUAL,
     )
     phone = PhoneField(lazy_gettext("Téléphone"))
-    languages = TextField(lazy_gettext("Langues"))
+    languages = TextField(lazy_gettext("Langues"), max_length=2000)
     priority = IntegerText(lazy_gettext("Priorité"), empty=100)
     max_concurrent = IntegerText(lazy_gettext("Appels simultanés"), empty=1, minimum=1)
-    availability = TextField(lazy_gettext("Disponibilités"))
+    availability = TextField(lazy_gettext("Disponibilités"), max_length=2000)
     access_code = TextField(lazy_gettext("Agence : code d'accès composé après l'accueil"))
-    agency_codes = TextField(lazy_gettext("Agence : code de chaque langue"))
+    agency_codes = TextField(lazy_gettext("Agence : code de chaque langue"), max_length=2000)
     is_active = BooleanField(lazy_gettext("Actif (peut être appelé)"), default=True)
 
     def __init__(self, **kwargs: Any) -> None:

@@ -127,9 +127,14 @@ def _language(text: str) -> str | None:
 def parse_invoice_csv(text: str, tz_name: str) -> tuple[list[InvoiceLine], list[str]]:
     """The invoice's lines, and a message for each line that could not be read."""
     tz = ZoneInfo(tz_name)
+    # What spreadsheets write: a BOM, CR (old Mac "CSV Macintosh") or CRLF line ends.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     sample = text[:2048]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        return [], [f"fichier CSV illisible ({error})"]
     lines: list[InvoiceLine] = []
     errors: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -154,7 +159,7 @@ def parse_invoice_csv(text: str, tz_name: str) -> tuple[list[InvoiceLine], list[
                     amount=parse_amount(cells[4]),
                 )
             )
-        except ValueError as error:
+        except (ValueError, ArithmeticError) as error:
             errors.append(f"ligne {number} : {error}")
     return lines, errors
 

@@ -19,10 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, ringing
-from hotline.callstate import TERMINAL_STATUSES, CallStatus
+from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
 from hotline.models import Call, Request, RequestOutcome
-from hotline.refusals import N_, Refusal
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
 from interpreter_pool import spending, twiml
@@ -36,8 +35,6 @@ from interpreter_pool.models import (
     SessionStatus,
 )
 from interpreter_pool.pool import candidates
-from routing import services as routing_services
-from routing.models import NurseRouting
 from routing.twiml import room_name
 
 logger = logging.getLogger(__name__)
@@ -432,77 +429,3 @@ def gp_left(session: Session, call: Call, now: datetime) -> None:
             dedupe_key=f"interp-abandoned:{interpreting.id}",
         )
         ringing.stop_open_legs(session, FLOW, interpreting.id, now)
-
-
-def held_by(session: Session, request: Request, nurse_id: int) -> NurseRouting:
-    """The routing through which this nurse holds the request's call; PermissionError if not."""
-    routing = routing_services.held_by(session, request.id, nurse_id)
-    if routing is None:
-        raise PermissionError("Cet appel n'est pas le vôtre (this call is not held by you).")
-    return routing
-
-
-def add_interpreter(
-    session: Session,
-    request: Request,
-    language: str,
-    nurse_id: int,
-    now: datetime,
-    urls: twiml.InterpretingUrls,
-) -> InterpretingSession:
-    """A nurse holding the request's call brings an interpreter into the room."""
-    routing = held_by(session, request, nurse_id)
-    busy = session.scalars(
-        select(InterpretingSession).where(
-            InterpretingSession.request_id == request.id,
-            InterpretingSession.status.in_(LIVE_STATUSES),
-        )
-    ).first()
-    if busy is not None and busy.language != base_code(language):
-        raise Refusal(N_("Un interprète est déjà dans cet appel : retirez-le d'abord."))
-    dispatch = request_interpreter(
-        session,
-        request,
-        language,
-        now,
-        urls,
-        requested_by="nurse",
-        gp_call_sid=routing.gp_call_sid,
-    )
-    found = session.get(InterpretingSession, dispatch.session_id)
-    assert found is not None
-    return found
-
-
-def remove_interpreter(session: Session, request: Request, now: datetime) -> InterpretingSession:
-    """Hang up the interpreter of the request's call; the GP and the nurse stay in the room."""
-    interpreting = session.scalars(
-        select(InterpretingSession)
-        .where(
-            InterpretingSession.request_id == request.id,
-            InterpretingSession.status.in_(LIVE_STATUSES),
-        )
-        .order_by(InterpretingSession.id.desc())
-        .with_for_update()
-    ).first()
-    if interpreting is None:
-        raise Refusal(N_("Aucun interprète dans cet appel."))
-    if interpreting.status == SessionStatus.DISPATCHING:
-        interpreting.status, interpreting.outcome = SessionStatus.ENDED, SessionOutcome.REMOVED
-        interpreting.ended_at = now
-        ringing.stop_open_legs(session, FLOW, interpreting.id, now)
-    else:
-        interpreting.outcome = SessionOutcome.REMOVED
-        sid = interpreting.connected_call_sid
-        if sid:
-            ringing.cancel_leg(session, sid, CallStatus.IN_PROGRESS, now)
-    log_event(
-        session,
-        request,
-        "interpreter_removed",
-        now,
-        detail={"session_id": interpreting.id},
-        dedupe_key=f"interp-removed:{interpreting.id}",
-    )
-    session.flush()
-    return interpreting

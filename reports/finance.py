@@ -3,8 +3,6 @@ its CSV export, and the check of a provider's invoice (pure finance rules: inter
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
+from hotline.inputs import parse_id
+from hotline.spreadsheet import NotTextError, csv_text, decode_upload
 from hotline.web import db_session, now, settings
 from interpreter_pool import finance, spending
 from interpreter_pool.invoices import match_invoice, parse_invoice_csv
@@ -126,15 +126,13 @@ def ledger_csv() -> Response:
     session = db_session()
     providers = _providers(session)
     tz = _tz()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
+    rows: list[list[object]] = [
         ["date", "heure", "type", "prestataire", "langue", "durée (s)", "facturé (s)",
          "montant (€)", "libellé", "écriture"]
-    )  # fmt: skip
+    ]  # fmt: skip
     for entry in reversed(_entries(session)):
         local = entry.service_at.astimezone(tz)
-        writer.writerow(
+        rows.append(
             [
                 local.date().isoformat(),
                 local.strftime("%H:%M:%S"),
@@ -148,7 +146,7 @@ def ledger_csv() -> Response:
                 entry.id,
             ]
         )
-    body = "\ufeff" + buffer.getvalue()
+    body = "\ufeff" + csv_text(rows)  # every text cell neutralised (no formulas)
     day = now().astimezone(_tz()).date()
     return Response(
         body,
@@ -172,11 +170,14 @@ def invoice_check() -> str:
             "month": request.form.get("month", ""),
         }
         upload = request.files.get("invoice")
+        provider_id = parse_id(chosen["provider"])
+        provider = session.get(Interpreter, provider_id) if provider_id else None
         try:
-            provider = session.get(Interpreter, int(chosen["provider"]))
             month = datetime.strptime(chosen["month"], "%Y-%m").date()  # noqa: DTZ007 - a month
         except ValueError:
-            provider, month = None, None
+            month = None
+        if month is not None and not 2000 <= month.year <= 2100:
+            month = None
         if provider is None or month is None:
             flash(_("Choisissez un prestataire et un mois."), "error")
         elif upload is None or not upload.filename:
@@ -186,11 +187,20 @@ def invoice_check() -> str:
             if len(raw) > MAX_INVOICE_BYTES:
                 flash(_("Fichier trop volumineux (1 Mo au plus)."), "error")
             else:
-                text = raw.decode("utf-8-sig", errors="replace")
-                lines, errors = parse_invoice_csv(text, settings().timezone)
-                findings = match_invoice(
-                    lines, finance.priced_sessions(session, provider.id, month, settings().timezone)
-                )
+                try:
+                    text = decode_upload(raw)
+                except NotTextError:
+                    flash(
+                        _("Ce fichier n'est pas un CSV lisible : enregistrez la facture au format "
+                          "CSV (séparateur ; ou ,) et joignez-la de nouveau."),
+                        "error",
+                    )  # fmt: skip
+                else:
+                    lines, errors = parse_invoice_csv(text, settings().timezone)
+                    findings = match_invoice(
+                        lines,
+                        finance.priced_sessions(session, provider.id, month, settings().timezone),
+                    )
     return render_template(
         "reports/invoice_check.html",
         user=current_user(),

@@ -78,6 +78,42 @@ def parse_local(text: str, tz_name: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(tz_name))
 
 
+class ShiftOverlapError(Refusal):
+    """The nurse already has a shift that meets this one (``other``)."""
+
+    def __init__(self, nurse: User, other: Shift, tz_name: str) -> None:
+        tz = ZoneInfo(tz_name)
+        self.nurse_name = nurse.display_name
+        self.other_starts = other.starts_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        self.other_ends = other.ends_at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        super().__init__(
+            N_(
+                "{name} est déjà de garde du {starts} au {ends} : deux gardes d'une même "
+                "infirmière ne peuvent pas se chevaucher."
+            ),
+            name=self.nurse_name,
+            starts=self.other_starts,
+            ends=self.other_ends,
+        )
+
+
+def overlapping_shift(
+    session: Session, helpline: Helpline, user_id: int, starts_at: datetime, ends_at: datetime
+) -> Shift | None:
+    """The nurse's first shift that overlaps [starts_at, ends_at) (one ending as it starts: no)."""
+    return session.scalars(
+        select(Shift)
+        .where(
+            Shift.helpline_id == helpline.id,
+            Shift.user_id == user_id,
+            Shift.starts_at < ends_at,
+            Shift.ends_at > starts_at,
+        )
+        .order_by(Shift.starts_at, Shift.id)
+        .limit(1)
+    ).first()
+
+
 def add_shift(
     session: Session,
     helpline: Helpline,
@@ -97,6 +133,9 @@ def add_shift(
         raise Refusal(N_("La fin de la garde doit venir après son début."))
     if ends_at - starts_at > timedelta(days=31):
         raise Refusal(N_("Une garde ne peut pas durer plus de 31 jours."))
+    other = overlapping_shift(session, helpline, nurse.id, starts_at, ends_at)
+    if other is not None:
+        raise ShiftOverlapError(nurse, other, helpline.timezone)
     shift = Shift(
         helpline_id=helpline.id, user_id=nurse.id, starts_at=starts_at, ends_at=ends_at, rank=rank
     )

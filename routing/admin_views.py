@@ -19,7 +19,7 @@ from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, User
 from hotline.web import db_session, now
-from routing.admin import add_closure, add_shift, set_hours
+from routing.admin import ShiftOverlapError, add_closure, add_shift, set_hours
 from routing.forms import HOLIDAY_SUBDIVISIONS, RANK_LABELS, ClosureForm, HoursForm, ShiftForm
 from routing.hours import describe_hours_fr, parse_schedule
 from routing.models import Closure, Shift
@@ -173,6 +173,19 @@ def shift_create() -> Page:
         shift = add_shift(
             session, helpline, nurse, form.starts.data, form.ends.data, form.rank.data
         )
+    except ShiftOverlapError as exc:
+        overlap = ValueError(
+            _(
+                "{name} est déjà de garde du {starts} au {ends} : deux gardes d'une même "
+                "infirmière ne peuvent pas se chevaucher.",
+                name=exc.nurse_name,
+                starts=exc.other_starts,
+                ends=exc.other_ends,
+            )
+        )
+        refuse(form, overlap, "starts")
+        monday = _week_start(form.week.data, now().astimezone(tz).date())
+        return _rota_page(session, helpline, monday, form, 400)
     except ValueError as exc:
         refuse(form, exc)
         monday = _week_start(form.week.data, now().astimezone(tz).date())

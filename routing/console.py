@@ -16,6 +16,7 @@ from hotline.console.requests import request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
+from hotline.inputs import parse_id
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
@@ -110,7 +111,8 @@ def transfer_form(request_id: int) -> Response:
     """Hand the call over to a colleague: she rings, accepts, and joins the room."""
     me = _me()
     call_request = request_or_404(request_id)
-    colleague = db_session().get(User, request.form.get("nurse", type=int) or 0)
+    colleague_id = parse_id(request.form.get("nurse"))
+    colleague = db_session().get(User, colleague_id) if colleague_id else None
     if colleague is None:
         flash(_("Choisissez une infirmière."), "error")
         return _back(request_id)

@@ -99,6 +99,7 @@ class HoursForm(FlaskForm):
                 )
             )
         ],
+        max_length=2000,
     )
     holiday_subdivision = TextField(
         lazy_gettext("Calendrier des jours fériés"),

@@ -19,7 +19,8 @@ from hotline.services import log_event
 from routing import twiml
 from routing.models import NurseRouting, RoutingKind, RoutingStatus
 from routing.plan import Nurse, nurse_addresses
-from routing.services import held_by, in_console, open_room, ring_step
+from routing.rota import in_console
+from routing.services import held_by, open_room, ring_step
 
 
 def hold(

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from hotline import directory
@@ -26,6 +26,33 @@ from hotline.phones import format_for_display, normalise_number
 ROLE_LABELS = {"nurse": N_("infirmière"), "finance": N_("finances"), "admin": N_("administration")}
 LOCALES = ("fr", "en")
 MAX_GREETING = 1000
+# What a text field holds unless it says otherwise (most text columns are 120 characters), what a
+# number, a date or a phone field may be typed with, and the largest whole number a column holds.
+MAX_TEXT = 120
+MAX_TYPED = 64
+MAX_INTEGER = 2**31 - 1
+MAX_DECIMAL = Decimal(1_000_000)
+
+
+def text_problem(label: Any, text: str, max_length: int) -> str | None:
+    """Why a typed text cannot be kept: a control character (a NUL byte…) or too long."""
+    if any(ord(char) < 32 and char not in "\t\r\n" for char in text):
+        return _("{label} : caractères de contrôle refusés (octet nul…).", label=label)
+    if len(text) > max_length:
+        return _("{label} : {max} caractères au plus.", label=label, max=max_length)
+    return None
+
+
+def plain_text(max_length: int | None = None) -> Any:
+    """A validator: no control character (and at most ``max_length`` characters, when given)."""
+
+    def check(_form: FlaskForm, field: Field) -> None:
+        text = field.data or ""
+        problem = text_problem(field.label.text, text, max_length or len(text))
+        if problem:
+            raise ValidationError(problem)
+
+    return check
 
 
 def strip(value: Any) -> Any:
@@ -48,14 +75,31 @@ class TypedField(Field):
         return str(value)
 
     def typed(self, valuelist: Sequence[str]) -> str:
-        return valuelist[0].strip() if valuelist else ""
+        text = str(valuelist[0]).strip() if valuelist else ""
+        problem = text_problem(self.label.text, text, MAX_TYPED)
+        if problem:
+            raise ValueError(problem)
+        return text
 
 
 class TextField(StringField):
-    """A line of text, spaces around it dropped."""
+    """A line of text, spaces around it dropped; no control character, ``max_length`` at most."""
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        max_length: int = MAX_TEXT,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(label, validators, filters=[strip], **kwargs)
+        self.max_length = max_length
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        problem = text_problem(self.label.text, self.data or "", self.max_length)
+        if problem:
+            raise StopValidation(problem)
 
 
 class IntegerText(TypedField):
@@ -68,10 +112,11 @@ class IntegerText(TypedField):
         *,
         empty: int = 0,
         minimum: int = 0,
+        maximum: int = MAX_INTEGER,
         **kw: Any,
     ) -> None:
         super().__init__(label, validators, **kw)
-        self.empty, self.minimum = empty, minimum
+        self.empty, self.minimum, self.maximum = empty, minimum, maximum
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         text = self.typed(valuelist)
@@ -88,6 +133,10 @@ class IntegerText(TypedField):
             raise ValueError(
                 _("{label} : au moins {minimum}.", label=self.label.text, minimum=self.minimum)
             )
+        if value > self.maximum:
+            raise ValueError(
+                _("{label} : au plus {maximum}.", label=self.label.text, maximum=self.maximum)
+            )
         self.data = value
 
 
@@ -95,10 +144,16 @@ class DecimalText(TypedField):
     """A positive number written the French way ("1,20", "1 200"); empty gives ``empty``."""
 
     def __init__(
-        self, label: Any = None, validators: Any = None, *, empty: str = "0", **kw: Any
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        empty: str = "0",
+        maximum: Decimal = MAX_DECIMAL,
+        **kw: Any,
     ) -> None:
         super().__init__(label, validators, **kw)
-        self.empty = empty
+        self.empty, self.maximum = empty, maximum
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         text = self.typed(valuelist).replace("\u00a0", "").replace(" ", "").replace(",", ".")
@@ -111,6 +166,14 @@ class DecimalText(TypedField):
             ) from None
         if not value.is_finite() or value < 0:
             raise ValueError(_("{label} : un nombre positif est attendu.", label=self.label.text))
+        if value > self.maximum or value != value.quantize(Decimal("0.0001")):
+            raise ValueError(
+                _(
+                    "{label} : au plus {maximum}, avec quatre décimales au plus.",
+                    label=self.label.text,
+                    maximum=f"{self.maximum:,}".replace(",", " "),
+                )
+            )
         self.data = value
 
     def number(self) -> Decimal:
@@ -187,7 +250,7 @@ def one_of(values: Sequence[str], message: str) -> AnyOf:
 
 # Made before the account's fields: a form's fields (and its messages) follow the order they were
 # made in, and the new account's page asks for the address first.
-_EMAIL = TextField(lazy_gettext("Adresse e-mail"))
+_EMAIL = TextField(lazy_gettext("Adresse e-mail"), max_length=254)
 
 
 class AccountForm(FlaskForm):
@@ -244,14 +307,14 @@ class PasswordForm(FlaskForm):
 class ProfessionalForm(FlaskForm):
     """A professional of the directory."""
 
-    title = TextField(lazy_gettext("Civilité ou titre"))
-    first_name = TextField(lazy_gettext("Prénom"))
-    last_name = TextField(lazy_gettext("Nom"))
-    profession = TextField(lazy_gettext("Profession"), default="gp")
-    organisation = TextField(lazy_gettext("Structure d'exercice"))
-    territory = TextField(lazy_gettext("Territoire"))
-    rpps = TextField(lazy_gettext("RPPS (facultatif, 11 chiffres)"))
-    phones = StringField(lazy_gettext("Téléphones"))
+    title = TextField(lazy_gettext("Civilité ou titre"), max_length=20)
+    first_name = TextField(lazy_gettext("Prénom"), max_length=80)
+    last_name = TextField(lazy_gettext("Nom"), max_length=80)
+    profession = TextField(lazy_gettext("Profession"), default="gp", max_length=30)
+    organisation = TextField(lazy_gettext("Structure d'exercice"), max_length=160)
+    territory = TextField(lazy_gettext("Territoire"), max_length=80)
+    rpps = TextField(lazy_gettext("RPPS (facultatif, 11 chiffres)"), max_length=20)
+    phones = StringField(lazy_gettext("Téléphones"), [plain_text(2000)])
     is_active = BooleanField(lazy_gettext("Actif (reconnu à l'appel)"), default=True)
     phone_entries: Sequence[directory.PhoneEntry] = ()
 
@@ -283,6 +346,7 @@ class GreetingForm(FlaskForm):
         lazy_gettext("Nouveau message d'accueil"),
         [
             DataRequired(lazy_gettext("Le message d'accueil ne peut pas être vide.")),
+            plain_text(),
             Length(
                 max=MAX_GREETING,
                 message=lazy_gettext(

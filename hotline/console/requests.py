@@ -173,6 +173,8 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
                 errors.append(_("La date de suivi doit être dans le futur."))
     if len(values["notes"]) > 5000:
         errors.append(_("Notes trop longues (5 000 caractères au plus)."))
+    if any(ord(char) < 32 and char not in "\t\r\n" for char in "".join(values.values())):
+        errors.append(_("Caractères de contrôle refusés (octet nul…) : retirez-les et réessayez."))
     if errors:
         for message in errors:
             flash(message, "error")

@@ -144,6 +144,9 @@ def test_an_admin_changes_the_rota_and_the_next_call_rings_the_new_nurse(
     expect(monday).to_contain_text("Amélie Roux")
     monday.locator(".shift", has_text="Amélie Roux").get_by_role("button").click()
     expect(page.locator("#day-2026-11-23")).not_to_contain_text("Amélie Roux")
+    # Paul's backup shift first: one nurse's shifts may not overlap.
+    monday.locator(".shift", has_text="Paul Girard").get_by_role("button").click()
+    expect(page.locator("#day-2026-11-23")).not_to_contain_text("Paul Girard")
     page.select_option("#user_id", label="Paul Girard")
     page.select_option("#rank", "on_duty")
     page.fill("#starts", "2026-11-23T08:00")

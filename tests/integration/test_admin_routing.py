@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline, User
 from routing.admin import add_nurse, add_shift
 from routing.models import Closure, Shift
-from routing.services import routing_plan
+from routing.rota import routing_plan
 from tests.conftest import Clock
 from tests.integration.admin_support import (
     admin,

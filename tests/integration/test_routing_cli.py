@@ -115,3 +115,25 @@ def test_bad_input_is_refused_with_one_clear_line_and_writes_nothing(
         assert session.scalars(select(Closure)).all() == []
         assert session.scalars(select(Helpline)).one().opening_hours == "mon-fri 09:00-18:00"
     database.dispose()
+
+
+def test_an_overlapping_shift_of_the_same_nurse_is_refused_naming_the_other(
+    database_url: str,
+) -> None:
+    code, out = run(
+        database_url,
+        "nurse", "add", "--email", "amelie@example.org", "--name", "Amélie Roux",
+        "--phone", "06 00 00 00 01",
+    )  # fmt: skip
+    assert code == 0, out
+    shift = ["shift", "add", "--email", "amelie@example.org"]
+    code, out = run(database_url, *shift, "--from", "2026-11-23 08:00", "--to", "2026-11-23 20:00")
+    assert code == 0, out
+    code, out = run(database_url, *shift, "--from", "2026-11-23 12:00", "--to", "2026-11-23 14:00")
+    assert code != 0
+    assert "Amélie Roux est déjà de garde du 23/11/2026 08:00 au 23/11/2026 20:00" in out
+    assert "Traceback" not in out
+    database = read(database_url)
+    with database.session() as session:
+        assert len(session.scalars(select(Shift)).all()) == 1
+    database.dispose()
