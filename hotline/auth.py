@@ -10,7 +10,7 @@ from flask import abort, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from hotline.models import User
-from hotline.web import db_session
+from hotline.web import app_state, db_session, now
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -18,15 +18,58 @@ R = TypeVar("R")
 ROLES = ("nurse", "finance", "admin")
 
 
+# The session's last request is written back at most this often (the cookie is sent again
+# only then, so a slow poll seldom carries an older session back).
+SEEN_GRANULARITY_S = 60
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on this browser: the session holds the account's session version (raised
+    on sign-out and password change) and when it began."""
+    stamp = int(now().timestamp())
+    session["user_id"] = user.id
+    session["session_version"] = user.session_version or 0
+    session["signed_in_at"] = session["seen_at"] = stamp
+
+
+def _session_is_current(user: User) -> bool:
+    """Whether the session belongs to the account's current version and is within its idle and
+    absolute lifetimes; refreshes when it was last seen."""
+    settings = app_state().settings
+    began, seen = session.get("signed_in_at"), session.get("seen_at")
+    if session.get("session_version") != (user.session_version or 0):
+        return False
+    if not isinstance(began, int) or not isinstance(seen, int):
+        return False
+    stamp = int(now().timestamp())
+    if stamp - began > settings.session_max_hours * 3600:
+        return False
+    if stamp - seen > settings.session_idle_minutes * 60:
+        return False
+    if stamp - seen >= SEEN_GRANULARITY_S:
+        session["seen_at"] = stamp
+    return True
+
+
 def current_user() -> User | None:
-    """The signed-in, active user of this request, if any."""
+    """The signed-in, active user of this request, if any: a session signed before the account's
+    last sign-out or password change, or past its lifetimes, is no longer anyone's."""
     user_id = session.get("user_id")
     if not isinstance(user_id, int):
         return None
     user = db_session().get(User, user_id)
     if user is None or not user.is_active:
         return None
+    if not _session_is_current(user):
+        session.pop("user_id", None)
+        return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every console session of ``user`` (all their browsers), and this one."""
+    user.session_version = (user.session_version or 0) + 1
+    session.clear()
 
 
 def require_roles(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:

@@ -62,8 +62,8 @@ DEMO_HOURS = "mon-sun 00:00-24:00"
 # Console sign-ins of the demo, printed when it starts (demo only: a real deployment has none).
 DEMO_PASSWORDS = {
     "amelie.roux@demo.e-care.fr": "infirmiere-demo",
-    "finance@demo.e-care.fr": "finances-demo",
-    "admin@demo.e-care.fr": "admin-demo-2026",
+    "finance@demo.e-care.fr": "bilan-mensuel-demo",
+    "admin@demo.e-care.fr": "reglages-demo-2026",
 }
 DEMO_STAFF = [
     ("finance@demo.e-care.fr", "Nadia Benoît (finances)", "finance"),

@@ -73,6 +73,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Raised on sign-out and on a password change: a console session signed with an older
+    # value is refused (server-side invalidation of signed cookies).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def has_role(self, role: str) -> bool:

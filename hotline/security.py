@@ -8,13 +8,21 @@ from flask import Flask, abort, request
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.models import LoginAttempt
 
 # Webhook blueprints are authenticated by Twilio's signature, not by a console session.
 TWILIO_BLUEPRINTS = frozenset({"voice", "nurse", "interpreting", "callback"})
+# An address (the real client's: see TRUSTED_PROXIES) failing this often a minute waits.
 THROTTLE_WINDOW = timedelta(minutes=1)
 THROTTLE_LIMIT = 10
+# An account failing more than ACCOUNT_FREE times in ACCOUNT_WINDOW, from anywhere, waits 1 s, 2 s,
+# 4 s… after its last failure, never more than ACCOUNT_MAX_WAIT: slowed for a guesser, never
+# locked out for its owner by someone else's failures.
+ACCOUNT_WINDOW = timedelta(minutes=15)
+ACCOUNT_FREE = THROTTLE_LIMIT
+ACCOUNT_MAX_WAIT = timedelta(minutes=1)
 
 
 # Flask-WTF's CSRF protection; ``check_csrf`` decides which requests it looks at.
@@ -45,15 +53,30 @@ def check_csrf() -> None:
         abort(403, CSRF_REFUSED)
 
 
+def account_wait(failures: int) -> timedelta:
+    """How long after its last failure an account that failed ``failures`` times waits."""
+    if failures <= ACCOUNT_FREE:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - ACCOUNT_FREE - 1, 16)), ACCOUNT_MAX_WAIT)
+
+
 def is_throttled(db: Session, email: str, address: str, now: datetime) -> bool:
-    """Whether this account or this address failed ``THROTTLE_LIMIT`` times in the last minute."""
-    since = now - THROTTLE_WINDOW
-    failures = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
+    """Whether this address failed ``THROTTLE_LIMIT`` times in the last minute, or this account
+    is within its back-off after repeated failures."""
+    failed = LoginAttempt.succeeded.is_(False)
+    by_address = db.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            failed, LoginAttempt.address == address, LoginAttempt.at > now - THROTTLE_WINDOW
+        )
     )
-    by_account = db.scalar(failures.where(LoginAttempt.email == email)) or 0
-    by_address = db.scalar(failures.where(LoginAttempt.address == address)) or 0
-    return by_account >= THROTTLE_LIMIT or by_address >= THROTTLE_LIMIT
+    if (by_address or 0) >= THROTTLE_LIMIT:
+        return True
+    count, last = db.execute(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+            failed, LoginAttempt.email == email, LoginAttempt.at > now - ACCOUNT_WINDOW
+        )
+    ).one()
+    return last is not None and now < last + account_wait(count or 0)
 
 
 def record_attempt(db: Session, email: str, address: str, now: datetime, succeeded: bool) -> None:
@@ -62,14 +85,23 @@ def record_attempt(db: Session, email: str, address: str, now: datetime, succeed
     db.flush()
 
 
+def trust_proxies(app: Flask, count: int) -> None:
+    """Believe the X-Forwarded-For / -Proto headers of ``count`` reverse proxies, so that
+    ``request.remote_addr`` is the real client (what the throttle counts), not the proxy."""
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
-    """Secure cookies and CSRF checks for every console request."""
-    secure = app.extensions["hotline"].settings.public_root.startswith("https://")
+    """Secure cookies, session lifetimes, trusted proxies and CSRF checks for every request."""
+    settings = app.extensions["hotline"].settings
+    secure = settings.public_root.startswith("https://")
+    trust_proxies(app, settings.trusted_proxies)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
         # Send the cookie only when the session changes: a slow poll answered after a newer
         # page must not put back the older session (a language switch, a sign-out).
         SESSION_REFRESH_EACH_REQUEST=False,

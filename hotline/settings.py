@@ -49,6 +49,12 @@ class Settings:
     retention_months: int = 24
     # How often the clock looks for due callbacks and unsent intents, in seconds.
     clock_tick_s: float = 5.0
+    # Console sessions end after this long without a request, and this long after sign-in.
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    # How many reverse proxies in front of the service set X-Forwarded-For / -Proto (0: none,
+    # the peer's address is the client's).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
@@ -74,6 +80,9 @@ class Settings:
             or "/static/vendor/twilio-voice-sdk-2.18.5.min.js",
             retention_months=_integer(environ, "RETENTION_MONTHS", 24),
             clock_tick_s=_number(environ, "CLOCK_TICK_S", 5.0),
+            session_idle_minutes=_integer(environ, "SESSION_IDLE_MINUTES", 120),
+            session_max_hours=_integer(environ, "SESSION_MAX_HOURS", 12),
+            trusted_proxies=_count(environ, "TRUSTED_PROXIES", 0),
         ).validated()
 
     def validated(self) -> Settings:
@@ -150,6 +159,15 @@ def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) > 10:
+        raise SettingsError(f"{name} must be a whole number from 0 to 10, not {value!r}")
     return int(value)
 
 

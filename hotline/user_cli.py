@@ -12,6 +12,12 @@ from hotline.models import User
 from hotline.users import create_user, set_password
 from hotline.web import app_state
 
+# A help text, not a password.
+CREDENTIAL_RULES_HELP = (
+    "At least 12 characters, not a commonly used password, without the person's name or address "
+    "(asked when not given)."
+)
+
 
 @click.group("user", cls=AppGroup)
 def user() -> None:
@@ -21,7 +27,7 @@ def user() -> None:
 @user.command("create-admin")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-@click.password_option(help="At least 12 characters (asked when not given).")
+@click.password_option(help=CREDENTIAL_RULES_HELP)
 def create_admin(email: str, display_name: str, password: str) -> None:
     """Create an administrator (the first account of a new deployment)."""
     made = in_transaction(lambda s: create_user(s, email, display_name, "admin", password))
@@ -34,7 +40,7 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 @click.option("--roles", required=True, help="Among nurse, finance, admin, e.g. nurse")
 @click.option("--phone", default=None, help="A nurse's phone, rung for calls.")
 @click.option("--locale", type=click.Choice(["fr", "en"]), default="fr")
-@click.password_option(help="At least 12 characters (asked when not given).")
+@click.password_option(help=CREDENTIAL_RULES_HELP)
 def add(
     email: str, display_name: str, roles: str, phone: str | None, locale: str, password: str
 ) -> None:
@@ -47,7 +53,7 @@ def add(
 
 @user.command("set-password")
 @click.option("--email", required=True)
-@click.password_option(help="At least 12 characters (asked when not given).")
+@click.password_option(help=CREDENTIAL_RULES_HELP)
 def change_password(email: str, password: str) -> None:
     """Set a user's password."""
 

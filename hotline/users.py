@@ -43,7 +43,7 @@ def create_user(
         raise Refusal(N_("Un compte doit avoir un nom."))
     if session.scalars(select(User).where(User.email == email)).first() is not None:
         raise Refusal(N_("L'adresse {email} a déjà un compte."), email=email)
-    problem = password_problem(password)
+    problem = password_problem(password, name=display_name, email=email)
     if problem:
         raise problem
     if locale not in ("fr", "en"):
@@ -62,9 +62,10 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Change a user's password."""
-    problem = password_problem(password)
+    """Change a user's password: every console session of theirs ends."""
+    problem = password_problem(password, name=user.display_name, email=user.email)
     if problem:
         raise problem
     user.password_hash = hash_password(password)
+    user.session_version = (user.session_version or 0) + 1
     session.flush()

@@ -230,9 +230,12 @@ class PhoneField(TypedField):
         return self.data
 
 
-def new_password(_form: FlaskForm, field: Field) -> None:
-    """A password long enough, without spaces around it."""
-    problem = password_problem(field.data or "")
+def new_password(form: FlaskForm, field: Field) -> None:
+    """A password long enough, without spaces around it, not a common one, nor containing the
+    name or address typed in the same form (the account's own are checked by the service)."""
+    name = form["display_name"].data if "display_name" in form else ""
+    email = form["email"].data if "email" in form else ""
+    problem = password_problem(field.data or "", name=name or "", email=email or "")
     if problem:
         raise ValidationError(say(problem))
 

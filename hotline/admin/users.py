@@ -13,6 +13,7 @@ from hotline.admin.forms import ROLE_LABELS, AccountForm, NewUserForm, PasswordF
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
 from hotline.models import User
+from hotline.refusals import Refusal
 from hotline.users import create_user, set_password
 from hotline.web import db_session
 
@@ -143,7 +144,11 @@ def user_password(user_id: int) -> Page:
     if not form.validate():
         refuse(form)
         return _user_page(account, _account_form(account), form, 400)
-    set_password(session, account, form.password.data)
+    try:
+        set_password(session, account, form.password.data)
+    except Refusal as problem:  # the account's own name or address
+        refuse(form, problem, "password")
+        return _user_page(account, _account_form(account), form, 400)
     record("password_reset", "user", account.id)
     flash(_("Nouveau mot de passe enregistré pour {name}.", name=account.display_name), "success")
     return redirect(url_for("admin.user_edit", user_id=account.id))

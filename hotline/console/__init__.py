@@ -20,12 +20,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import current_user
+from hotline.auth import current_user, end_sessions, start_session
 from hotline.hooks import NavSection
 from hotline.i18n import LOCALES, N_
 from hotline.i18n import gettext as _
 from hotline.models import User
-from hotline.passwords import check_password
+from hotline.passwords import check_password, dummy_hash
 from hotline.security import is_throttled, record_attempt
 from hotline.web import db_session, now
 
@@ -100,7 +100,9 @@ def login() -> Response | str | tuple[str, int]:
             "console/login.html", user=None, next_url=next_url, email=email, error=message
         ), 429
     user = db.scalars(select(User).where(User.email == email, User.is_active)).first()
-    if user is None or not check_password(password, user.password_hash):
+    # An unknown address costs the same hash as a known one: the answer's time tells nothing.
+    stored = user.password_hash if user is not None and user.password_hash else dummy_hash()
+    if not check_password(password, stored) or user is None or not user.password_hash:
         record_attempt(db, email, address, now(), succeeded=False)
         message = _("Adresse ou mot de passe incorrect.")
         return render_template(
@@ -109,7 +111,7 @@ def login() -> Response | str | tuple[str, int]:
     record_attempt(db, email, address, now(), succeeded=True)
     audit.record(db, user, "sign_in", "user", user.id, now())
     session.clear()
-    session["user_id"] = user.id
+    start_session(user)
     session["locale"] = user.locale if user.locale in LOCALES else "fr"
     session.permanent = True
     return redirect(next_url or home_for(user))
@@ -117,10 +119,12 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out: the session is forgotten."""
+    """Sign out: the session is forgotten, and every copy of its cookie refused (the account's
+    session version goes up, which signs it out on its other browsers too)."""
     user = current_user()
     if user is not None:
         audit.record(db_session(), user, "sign_out", "user", user.id, now())
+        end_sessions(user)
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("console.login"))

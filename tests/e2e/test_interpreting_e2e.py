@@ -23,6 +23,7 @@ from hotline.sandbox.webhooks import WebhookRecord
 from hotline.telephony.client import build_rest_client
 from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
+from tests.csrf import console_cookie as signed_in_cookie
 from tests.csrf import signed_csrf_token
 from tests.e2e.conftest import eventually, listen, until, until_input
 
@@ -275,11 +276,9 @@ def csrf_header(stack: DemoStack) -> dict[str, str]:
     return {"X-CSRF-Token": signed_csrf_token(stack.app, CSRF)}
 
 
-def console_cookie(stack: DemoStack, user_id: int) -> dict[str, str]:
+def console_cookie(stack: DemoStack, user: User) -> dict[str, str]:
     """The session cookie the console's sign-in gives this user."""
-    serializer = stack.app.session_interface.get_signing_serializer(stack.app)  # type: ignore[attr-defined]
-    name = stack.app.config["SESSION_COOKIE_NAME"]
-    return {name: serializer.dumps({"user_id": user_id, "csrf_token": CSRF})}
+    return signed_in_cookie(stack.app, user, CSRF)
 
 
 def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
@@ -311,10 +310,10 @@ def test_an_interpreter_added_by_the_nurse_to_her_call_makes_three_in_the_room(
     assert refused.status_code == 401
     other = db.scalars(select(User).where(User.phone == "+33600000002")).one()
     not_hers = requests.post(
-        api, json={"language": "ar"}, cookies=console_cookie(stack, other.id), timeout=5
+        api, json={"language": "ar"}, cookies=console_cookie(stack, other), timeout=5
     )
     assert not_hers.status_code == 403
-    cookies = console_cookie(stack, nurse_user.id)
+    cookies = console_cookie(stack, nurse_user)
     bad = requests.post(api, json={"language": "klingon"}, cookies=cookies, timeout=5)
     assert bad.status_code == 400 and "klingon" in bad.json()["message"]
 

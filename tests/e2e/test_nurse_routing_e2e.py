@@ -27,7 +27,7 @@ from hotline.telephony.client import build_rest_client
 from routing.admin import add_closure
 from routing.models import Closure, NurseRouting
 from routing.twiml import GP_WAITS
-from tests.csrf import signed_csrf_token
+from tests.csrf import console_cookie, signed_csrf_token
 from tests.e2e.conftest import eventually, listen, until, until_ended, until_input
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -414,14 +414,9 @@ def test_a_nurse_transfers_the_call_to_a_colleague_and_hangs_up_the_gp_stays_wit
     stack.sandbox.settle()
 
     app = stack.app
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     amelie_user = db.scalars(select(User).where(User.phone == NURSE)).one()
     paul_user = db.scalars(select(User).where(User.phone == BACKUP)).one()
-    cookie = {
-        app.config["SESSION_COOKIE_NAME"]: serializer.dumps(
-            {"user_id": amelie_user.id, "csrf_token": "t"}
-        )
-    }
+    cookie = console_cookie(app, amelie_user, "t")
     handed = requests.post(
         f"{stack.settings.public_root}/console/requests/{request.id}/transfer",
         data={"nurse": str(paul_user.id), "csrf_token": signed_csrf_token(app, "t")},
@@ -489,13 +484,8 @@ def test_the_nurse_puts_the_gp_on_hold_and_takes_him_back(stack: DemoStack, db: 
     until(stack, lambda: leg.conference is not None, "the nurse in the room")
     until(stack, lambda: gp.conference is not None, "the GP in the room")
     app = stack.app
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     nurse_user = db.scalars(select(User).where(User.phone == NURSE)).one()
-    cookie = {
-        app.config["SESSION_COOKIE_NAME"]: serializer.dumps(
-            {"user_id": nurse_user.id, "csrf_token": "t"}
-        )
-    }
+    cookie = console_cookie(app, nurse_user, "t")
     room = stack.sandbox.conference(f"req-{request.id}")
     url = f"{stack.settings.public_root}/console/requests/{request.id}/hold"
     token = signed_csrf_token(app, "t")

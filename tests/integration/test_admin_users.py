@@ -53,6 +53,14 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(
     [
         ({"email": "claire.dupont"}, "« claire.dupont » n'est pas une adresse e-mail valide."),
         ({"password": "too short"}, "Le mot de passe doit compter au moins 12 caractères."),
+        (
+            {"password": "password1234"},
+            "Ce mot de passe fait partie des plus utilisés : choisissez-en un autre.",
+        ),
+        (
+            {"password": "dupont-des-urgences"},
+            "Le mot de passe ne doit contenir ni le nom ni l'adresse e-mail de la personne.",
+        ),
         ({"roles": []}, "Choisissez au moins un rôle."),
         ({"phone": "12"}, "« 12 » n'est pas un numéro de téléphone valide."),
     ],
@@ -120,6 +128,16 @@ def test_an_admin_cannot_take_away_her_own_admin_role(
     assert "votre propre rôle d'administrateur" in page_text(response)
     session.refresh(admin)
     assert admin.roles == "admin"
+
+
+def test_a_common_password_is_refused_in_english_on_the_english_page(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    response = post(console, "/admin/users?lang=en", {**USER_FORM, "password": "azertyuiop123"})
+    assert response.status_code == 400
+    assert "This password is among the most commonly used: choose another one." in page_text(
+        response
+    )
 
 
 @pytest.mark.parametrize(

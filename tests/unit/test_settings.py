@@ -62,3 +62,22 @@ def test_each_malformed_setting_is_named(name: str, value: str, tmp_path: Path) 
         Settings.from_env(GOOD | {name: value}, tmp_path)
     assert str(error.value).startswith(name)
     assert "\n" not in str(error.value)
+
+
+def test_session_lifetimes_and_trusted_proxies_have_sane_defaults(tmp_path: Path) -> None:
+    settings = Settings.from_env(GOOD, tmp_path)
+    assert (settings.session_idle_minutes, settings.session_max_hours) == (120, 12)
+    assert settings.trusted_proxies == 0
+    env = GOOD | {"SESSION_IDLE_MINUTES": "30", "SESSION_MAX_HOURS": "8", "TRUSTED_PROXIES": "1"}
+    settings = Settings.from_env(env, tmp_path)
+    assert (settings.session_idle_minutes, settings.session_max_hours) == (30, 8)
+    assert settings.trusted_proxies == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TRUSTED_PROXIES", "-1"), ("TRUSTED_PROXIES", "yes"), ("SESSION_IDLE_MINUTES", "0")],
+)
+def test_a_bad_session_or_proxy_setting_is_named(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(GOOD | {name: value}, tmp_path)
