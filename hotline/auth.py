@@ -51,6 +51,13 @@ def _session_is_current(user: User) -> bool:
     return True
 
 
+def signed_in_user() -> User:
+    """The user a ``require_roles`` view serves (that decorator guarantees there is one)."""
+    user = current_user()
+    assert user is not None
+    return user
+
+
 def current_user() -> User | None:
     """The signed-in, active user of this request, if any: a session signed before the account's
     last sign-out or password change, or past its lifetimes, is no longer anyone's."""

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline import audit
-from hotline.auth import current_user, require_roles
-from hotline.console.requests import request_or_404
+from hotline.auth import require_roles, signed_in_user
+from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, current_locale, ngettext, say
 from hotline.i18n import gettext as _
@@ -136,21 +136,11 @@ def interpreters_called(language: str, n: int) -> str:
     )
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # require_roles guarantees it
-    return user
-
-
-def _back(request_id: int) -> Response:
-    return redirect(url_for("console.request_form", request_id=request_id))
-
-
 @bp.post("/requests/<int:request_id>/interpreter")
 @require_roles("nurse")
 def add_interpreter_form(request_id: int) -> Response:
     """Bring an interpreter of a language into the call the nurse holds."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     code = request.form.get("language", "")
     session = db_session()
@@ -161,28 +151,28 @@ def add_interpreter_form(request_id: int) -> Response:
         )  # fmt: skip
     except interpreting.ApprovalNeededError:
         flash(_("Budget épuisé : cochez la validation pour appeler un interprète."), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     try:
         found = on_call.add_interpreter(
             session, call_request, code, me.id, now(), InterpretingUrls(settings().public_root)
         )
     except PermissionError:
         flash(_("Cet appel n'est pas le vôtre."), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     except ValueError as error:
         flash(say(error), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     audit.record(session, me, "add_interpreter", "request", call_request.id, now(), language=code)
     targets = len(found.plan[0]) if found.plan else 0
     flash(interpreters_called(language_name(code, current_locale()), targets), "success")
-    return _back(request_id)
+    return back_to_request(request_id)
 
 
 @bp.post("/requests/<int:request_id>/interpreter/remove")
 @require_roles("nurse")
 def remove_interpreter_form(request_id: int) -> Response:
     """Hang up the interpreter; the GP and the nurse stay together."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     if routing.held_by(db_session(), call_request.id, me.id) is None:
         abort(403)
@@ -193,4 +183,4 @@ def remove_interpreter_form(request_id: int) -> Response:
     else:
         audit.record(db_session(), me, "remove_interpreter", "request", call_request.id, now())
         flash(_("Interprète retiré de l'appel."), "success")
-    return _back(request_id)
+    return back_to_request(request_id)

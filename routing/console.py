@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from hotline.auth import current_user, require_roles
-from hotline.console.requests import request_or_404
+from hotline.auth import require_roles, signed_in_user
+from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
@@ -95,37 +95,27 @@ def call_actions_panel(
     return Panel("routing/call_actions.html", {"colleagues": colleagues}, place="call", order=200)
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # require_roles guarantees it
-    return user
-
-
-def _back(request_id: int) -> Response:
-    return redirect(url_for("console.request_form", request_id=request_id))
-
-
 @bp.post("/requests/<int:request_id>/transfer")
 @require_roles("nurse")
 def transfer_form(request_id: int) -> Response:
     """Hand the call over to a colleague: she rings, accepts, and joins the room."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     colleague_id = parse_id(request.form.get("nurse"))
     colleague = db_session().get(User, colleague_id) if colleague_id else None
     if colleague is None:
         flash(_("Choisissez une infirmière."), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     try:
         nurse_actions.transfer(
             db_session(), call_request, me, colleague, now(), NurseUrls(settings().public_root)
         )
     except PermissionError:
         flash(_("Cet appel n'est pas le vôtre."), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     except ValueError as error:
         flash(say(error), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     flash(
         _(
             "Transfert vers {name} : elle sonne ; raccrochez quand elle a pris l'appel.",
@@ -133,22 +123,22 @@ def transfer_form(request_id: int) -> Response:
         ),
         "success",
     )
-    return _back(request_id)
+    return back_to_request(request_id)
 
 
 @bp.post("/requests/<int:request_id>/hold")
 @require_roles("nurse")
 def hold(request_id: int) -> Response:
     """Put the GP on hold with music (or take him off hold)."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     on_hold = request.form.get("hold") == "1"
     urls = NurseUrls(settings().public_root)
     if not nurse_actions.hold(db_session(), call_request, me, on_hold, now(), urls):
         flash(_("Aucun appel en cours à mettre en attente."), "error")
-        return _back(request_id)
+        return back_to_request(request_id)
     flash(
         _("Le médecin est en attente.") if on_hold else _("Le médecin est de nouveau en ligne."),
         "success",
     )
-    return _back(request_id)
+    return back_to_request(request_id)

@@ -18,7 +18,7 @@ from twilio.jwt.access_token.grants import VoiceGrant
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import current_user, require_roles
+from hotline.auth import require_roles, signed_in_user
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.console import bp
 from hotline.hooks import BoardState, BoardStateReader
@@ -152,17 +152,11 @@ def board_state(
 TOKEN_TTL_S = 3600
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # require_roles guarantees it
-    return user
-
-
 @bp.get("/board")
 @require_roles("nurse")
 def board() -> str:
     """The live board (filled by its script) and the browser phone."""
-    me = _me()
+    me = signed_in_user()
     return render_template(
         "console/board.html",
         user=me,
@@ -175,7 +169,7 @@ def board() -> str:
 @require_roles("nurse")
 def board_json() -> Response:
     """The board's rows; polling it also says the console is open (routing rings the browser)."""
-    me = _me()
+    me = signed_in_user()
     me.console_seen_at = now()
     readers = hooks.registries().board_states
     state = board_state(db_session(), me, now(), settings().timezone, readers)
@@ -186,7 +180,7 @@ def board_json() -> Response:
 @require_roles("nurse")
 def duty() -> Response:
     """Go on or off duty: routing rings only nurses on duty."""
-    me = _me()
+    me = signed_in_user()
     me.is_available = request.form.get("on_duty") == "1"
     audit.record(db_session(), me, "duty", "user", me.id, now(), on_duty=me.is_available)
     flash(
@@ -200,7 +194,7 @@ def duty() -> Response:
 @require_roles("nurse")
 def presence() -> Response:
     """The browser phone registered (or went away)."""
-    me = _me()
+    me = signed_in_user()
     body = request.get_json(silent=True) or {}
     me.is_in_console = bool(body.get("registered"))
     me.console_seen_at = now()
@@ -214,7 +208,7 @@ def phone_token() -> tuple[Response, int] | Response:
     config = settings()
     if config.twilio_api_key_sid is None or config.twilio_api_key_secret is None:
         return jsonify(message=_("Téléphone du navigateur non configuré (clé d'API absente).")), 503
-    me = _me()
+    me = signed_in_user()
     if not me.browser_identity:
         me.browser_identity = f"nurse-{me.id}"
     token = AccessToken(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import current_user, require_roles
+from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
@@ -68,14 +68,13 @@ def participant_role(label: str) -> str:
     return label
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # require_roles guarantees it
-    return user
-
-
 def _tz() -> ZoneInfo:
     return ZoneInfo(settings().timezone)
+
+
+def back_to_request(request_id: int) -> Response:
+    """Back to the request's page (after one of its actions)."""
+    return redirect(url_for("console.request_form", request_id=request_id))
 
 
 def request_or_404(request_id: int) -> Request:
@@ -106,7 +105,7 @@ def render_panels(call_request: Request, me: User, at: datetime) -> dict[str, li
 @require_roles("nurse")
 def request_form(request_id: int) -> str:
     """The request: who called, its story, the actions on the call, the form to log it."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     audit.record(db_session(), me, "view", "request", call_request.id, now())
     return _render_form(call_request, me, {})
@@ -152,7 +151,7 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
 @require_roles("nurse")
 def save_request(request_id: int) -> Response | tuple[str, int]:
     """Save the nurse's log of the request; a follow-up date asks for a callback that day."""
-    me = _me()
+    me = signed_in_user()
     call_request = request_or_404(request_id)
     values = {
         k: request.form.get(k, "").strip() for k in ("category", "outcome", "follow_up_on", "notes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from hotline import hooks
@@ -49,12 +50,8 @@ def test_a_menu_key_belongs_to_one_branch_and_the_prompts_come_by_key() -> None:
     hooks.add_menu_branch(app, "3", callback, name="callback", prompt="Pour être rappelé")
     hooks.add_menu_branch(app, "2", nurse, name="nurse", prompt="Pour l'infirmière")
     hooks.add_menu_branch(app, "9", nurse, name="hidden")
-    try:
-        hooks.add_menu_branch(app, "2", callback)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("a taken key was given to a second branch")
+    with pytest.raises(ValueError, match="already taken"):
+        hooks.add_menu_branch(app, "2", callback)  # a taken key is not given to a second branch
 
     assert hooks.menu_prompts(app) == [("2", "Pour l'infirmière"), ("3", "Pour être rappelé")]
     assert hooks.registries(app).menu_options["9"] == hooks.MenuOption("hidden")
