@@ -64,6 +64,7 @@ def create_app(
     from hotline import admin, console, headers, i18n, security
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
+        callers,
         requests,  # noqa: F401 - the request page, on the console's blueprint
     )
     from hotline.views import bp as voice_bp
@@ -78,6 +79,7 @@ def create_app(
     callbacks.init_app(app)
     reports.init_app(app)
     console.init_app(app)
+    callers.init_app(app)  # who called: the request page's caller panel, the nurse's directory
     app.register_blueprint(console.bp)
     i18n.init_app(app)
     security.init_app(app)

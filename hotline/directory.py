@@ -4,10 +4,12 @@ Rules:
 
 - Numbers are stored in E.164 (what Twilio's ``From`` is matched against) and shown in the
   national format for French numbers ("06 12 34 56 78").
-- A number already held by another professional is refused: the incoming call could no longer
-  say who is calling.
-- The same first and last name as another professional (compared without case, accents or
-  hyphens) is only a warning: two doctors may share a name.
+- One number may belong to several professionals (a practice's switchboard shared by its GPs):
+  an incoming call from it is not linked to anyone, the nurse picks who is calling.
+- Likely duplicates (the same RPPS, the same name in the same commune, the same number) are shown
+  before a new professional is saved; the same name elsewhere is a warning after saving.
+- A commune is kept with its INSEE code (5 characters: digits, or 2A/2B and 3 digits in Corsica);
+  the code is optional, the commune's name required with it. The RPPS is 11 digits.
 
 Functions raise a ``Refusal`` (a French text, translated where a page shows it); they flush,
 never commit.
@@ -20,13 +22,16 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.models import Professional, ProfessionalPhone
+from hotline import audit
+from hotline.models import Professional, ProfessionalPhone, Request, User
 from hotline.phones import NOT_A_PHONE, format_for_display, normalise_number
 from hotline.refusals import N_, Refusal
+from hotline.services import log_event
 
 # Code stored → what a person reads.
 PROFESSIONS = {
@@ -39,6 +44,7 @@ PROFESSIONS = {
     "other": N_("Autre"),
 }
 _RPPS = re.compile(r"\d{11}")
+_INSEE = re.compile(r"\d{5}|2[AB]\d{3}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class ProfessionalDetails:
     profession: str = "gp"
     organisation: str | None = None
     territory: str | None = None
+    commune: str | None = None
+    insee_code: str | None = None
     rpps: str | None = None
     phones: Sequence[PhoneEntry] = ()
     is_active: bool = True
@@ -112,9 +120,34 @@ def _check(details: ProfessionalDetails) -> None:
         raise Refusal(N_("Le nom de famille est obligatoire."))
     if details.profession not in PROFESSIONS:
         raise Refusal(N_("Choisissez une profession dans la liste."))
-    rpps = _clean(details.rpps)
+    check_rpps(details.rpps)
+    check_commune(details.commune, details.insee_code)
+
+
+def check_rpps(rpps: str | None) -> None:
+    """Refuse an RPPS that is not 11 digits (none is fine)."""
+    rpps = _clean(rpps)
     if rpps is not None and not _RPPS.fullmatch(rpps):
         raise Refusal(N_("Le numéro RPPS compte 11 chiffres (ou laissez le champ vide)."))
+
+
+def check_commune(commune: str | None, insee_code: str | None) -> None:
+    """Refuse an INSEE code that is not one, or given without the commune's name."""
+    insee = clean_insee(insee_code)
+    if insee is not None and not _INSEE.fullmatch(insee):
+        raise Refusal(
+            N_(
+                "Le code INSEE de la commune compte 5 caractères : 5 chiffres, ou 2A / 2B suivi "
+                "de 3 chiffres en Corse (par exemple 31555 ou 2A004)."
+            )
+        )
+    if insee is not None and not _clean(commune):
+        raise Refusal(N_("Indiquez le nom de la commune avec son code INSEE."))
+
+
+def clean_insee(code: str | None) -> str | None:
+    """An INSEE code as stored: no spaces, Corsica's 2A / 2B in capitals."""
+    return _clean((code or "").replace(" ", "").upper())
 
 
 def _holders(session: Session, numbers: Iterable[str], other_than: int | None) -> dict[str, str]:
@@ -146,17 +179,7 @@ def save_professional(
     """Create a professional, or update this one; a number held by another one is refused."""
     _check(details)
     other_than = professional.id if professional is not None else None
-    taken = _holders(session, (p.number for p in details.phones), other_than)
-    if taken:
-        number, holder = next(iter(taken.items()))
-        raise Refusal(
-            N_(
-                "Le numéro {number} est déjà celui de {name} : "
-                "un numéro ne peut appartenir qu'à un seul professionnel."
-            ),
-            number=national(number),
-            name=holder,
-        )
+    shared = _holders(session, (p.number for p in details.phones), other_than)
     if professional is None:
         professional = Professional(last_name=details.last_name.strip())
         session.add(professional)
@@ -166,6 +189,8 @@ def save_professional(
     professional.profession = details.profession
     professional.organisation = _clean(details.organisation)
     professional.territory = _clean(details.territory)
+    professional.commune = _clean(details.commune)
+    professional.insee_code = clean_insee(details.insee_code)
     professional.rpps = _clean(details.rpps)
     professional.is_active = details.is_active
     _replace_phones(professional, details.phones)
@@ -177,6 +202,11 @@ def save_professional(
         for other in namesakes(
             session, professional.first_name, professional.last_name, professional.id
         )
+    ]
+    warnings += [
+        f"Le numéro {national(number)} est aussi celui de {holder} : à l'appel, "
+        "l'infirmière choisira qui appelle."
+        for number, holder in shared.items()
     ]
     return SavedProfessional(professional, warnings)
 
@@ -196,7 +226,7 @@ def _replace_phones(professional: Professional, phones: Sequence[PhoneEntry]) ->
 
 
 def search_professionals(session: Session, text: str = "", limit: int = 200) -> list[Professional]:
-    """Professionals whose name, organisation or number matches, by last then first name."""
+    """Professionals whose name, organisation, commune, RPPS or number matches, by name."""
     query = (
         select(Professional)
         .options(selectinload(Professional.phones))
@@ -208,7 +238,23 @@ def search_professionals(session: Session, text: str = "", limit: int = 200) -> 
             Professional.last_name.ilike(f"%{text}%"),
             Professional.first_name.ilike(f"%{text}%"),
             Professional.organisation.ilike(f"%{text}%"),
+            Professional.commune.ilike(f"%{text}%"),
+            Professional.insee_code == text.replace(" ", "").upper(),
+            Professional.rpps == text.replace(" ", ""),
         ]
+        words = text.split()
+        if len(words) > 1:  # "Claire Martin", "Martin Claire"
+            conditions.append(
+                and_(
+                    *(
+                        or_(
+                            Professional.first_name.ilike(f"%{word}%"),
+                            Professional.last_name.ilike(f"%{word}%"),
+                        )
+                        for word in words
+                    )
+                )
+            )
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 4:
             # "06 12 34" and "+33 6 12 34" both find +33612345678: drop the trunk 0 or 33.
@@ -246,3 +292,99 @@ def duplicate_flags(session: Session) -> dict[int, list[str]]:
             for professional_id in holders:
                 flags[professional_id].append(f"numéro {national(number)} partagé")
     return dict(flags)
+
+
+def professionals_with_number(session: Session, e164: str | None) -> list[Professional]:
+    """The active professionals holding this number (several share a practice's), by name."""
+    if e164 is None:
+        return []
+    return list(
+        session.scalars(
+            select(Professional)
+            .join(ProfessionalPhone)
+            .where(ProfessionalPhone.number == e164, Professional.is_active)
+            .order_by(Professional.last_name, Professional.first_name, Professional.id)
+            .distinct()
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A professional of the directory that may be the one about to be added, and why."""
+
+    professional: Professional
+    reasons: tuple[str, ...]  # lazy (N_) French msgids
+
+
+SAME_RPPS = N_("même RPPS")
+SAME_NAME_AND_COMMUNE = N_("même nom dans la même commune")
+SAME_NUMBER = N_("même numéro")
+
+
+def possible_duplicates(session: Session, details: ProfessionalDetails) -> list[Duplicate]:
+    """Professionals that look like the one described (same RPPS, same name and commune, same
+    number), to show before a new one is saved."""
+    reasons: dict[int, list[str]] = defaultdict(list)
+    found: dict[int, Professional] = {}
+
+    def note(professional: Professional, reason: str) -> None:
+        found[professional.id] = professional
+        if reason not in reasons[professional.id]:
+            reasons[professional.id].append(reason)
+
+    rpps = _clean(details.rpps)
+    if rpps is not None:
+        for professional in session.scalars(select(Professional).where(Professional.rpps == rpps)):
+            note(professional, SAME_RPPS)
+    commune, insee = _clean(details.commune), clean_insee(details.insee_code)
+    if commune is not None or insee is not None:
+        for professional in namesakes(session, details.first_name, details.last_name):
+            same_place = (insee is not None and professional.insee_code == insee) or (
+                commune is not None
+                and name_key("", professional.commune or "") == name_key("", commune)
+            )
+            if same_place:
+                note(professional, SAME_NAME_AND_COMMUNE)
+    numbers = [p.number for p in details.phones]
+    if numbers:
+        holders = session.scalars(
+            select(Professional)
+            .join(ProfessionalPhone)
+            .where(ProfessionalPhone.number.in_(numbers))
+            .distinct()
+        )
+        for professional in holders:
+            note(professional, SAME_NUMBER)
+    ordered = sorted(found.values(), key=lambda p: (p.last_name, p.first_name, p.id))
+    return [Duplicate(p, tuple(reasons[p.id])) for p in ordered]
+
+
+def link_caller(
+    session: Session, call_request: Request, professional: Professional, user: User, now: datetime
+) -> bool:
+    """Say who called: the request is linked to this professional (logged and audited); False
+    when it already was."""
+    before = call_request.professional_id
+    if before == professional.id:
+        return False
+    call_request.professional_id = professional.id
+    call_request.professional = professional
+    log_event(
+        session,
+        call_request,
+        "caller_linked",
+        now,
+        detail={"professional_id": professional.id, "by": user.id, "nurse": user.display_name},
+    )
+    audit.record(
+        session,
+        user,
+        "link_caller",
+        "request",
+        call_request.id,
+        now,
+        professional_id=professional.id,
+        previous_professional_id=before,
+    )
+    return True

@@ -88,6 +88,8 @@ class Professional(Base):
 
     __tablename__ = "professionals"
     __repr_fields__ = ("last_name", "profession")
+    # The directory is searched by name, commune and RPPS (numbers: professional_phones.number).
+    __table_args__ = (Index("ix_professionals_last_name_first_name", "last_name", "first_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str | None] = mapped_column(String(20))
@@ -96,7 +98,9 @@ class Professional(Base):
     profession: Mapped[str] = mapped_column(String(30), default="gp")
     organisation: Mapped[str | None] = mapped_column(String(160))
     territory: Mapped[str | None] = mapped_column(String(80))
-    rpps: Mapped[str | None] = mapped_column(String(11))
+    commune: Mapped[str | None] = mapped_column(String(80), index=True)
+    insee_code: Mapped[str | None] = mapped_column(String(5), index=True)  # "31555", "2A004"
+    rpps: Mapped[str | None] = mapped_column(String(11), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

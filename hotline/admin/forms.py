@@ -313,6 +313,8 @@ class ProfessionalForm(FlaskForm):
     profession = TextField(lazy_gettext("Profession"), default="gp", max_length=30)
     organisation = TextField(lazy_gettext("Structure d'exercice"), max_length=160)
     territory = TextField(lazy_gettext("Territoire"), max_length=80)
+    commune = TextField(lazy_gettext("Commune d'exercice"), max_length=80)
+    insee_code = TextField(lazy_gettext("Code INSEE de la commune"), max_length=10)
     rpps = TextField(lazy_gettext("RPPS (facultatif, 11 chiffres)"), max_length=20)
     phones = StringField(lazy_gettext("Téléphones"), [plain_text(2000)])
     is_active = BooleanField(lazy_gettext("Actif (reconnu à l'appel)"), default=True)
@@ -321,6 +323,26 @@ class ProfessionalForm(FlaskForm):
     def validate_phones(self, field: Field) -> None:
         try:
             self.phone_entries = directory.parse_phones(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(say(exc)) from None
+
+    def validate_last_name(self, field: Field) -> None:
+        if not field.data:
+            raise ValidationError(_("Le nom de famille est obligatoire."))
+
+    def validate_rpps(self, field: Field) -> None:
+        try:
+            directory.check_rpps(field.data)
+        except ValueError as exc:
+            raise ValidationError(say(exc)) from None
+
+    def validate_commune(self, field: Field) -> None:
+        if self.insee_code.data and not field.data:
+            raise ValidationError(_("Indiquez le nom de la commune avec son code INSEE."))
+
+    def validate_insee_code(self, field: Field) -> None:
+        try:
+            directory.check_commune("-", field.data)  # the name is the commune field's own check
         except ValueError as exc:
             raise ValidationError(say(exc)) from None
 
@@ -333,9 +355,12 @@ class ProfessionalForm(FlaskForm):
             profession=self.profession.data or "gp",
             organisation=self.organisation.data or "",
             territory=self.territory.data or "",
+            commune=self.commune.data or "",
+            insee_code=self.insee_code.data or "",
             rpps=self.rpps.data or "",
             phones=self.phone_entries,
-            is_active=bool(self.is_active.data),
+            # a form without the box (the nurse's) adds an active professional
+            is_active=bool(self.is_active.data) if "is_active" in self else True,
         )
 
 

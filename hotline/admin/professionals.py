@@ -24,6 +24,8 @@ def _professional_data(professional: Professional) -> dict[str, Any]:
         "profession": professional.profession,
         "organisation": professional.organisation or "",
         "territory": professional.territory or "",
+        "commune": professional.commune or "",
+        "insee_code": professional.insee_code or "",
         "rpps": professional.rpps or "",
         "phones": "\n".join(
             f"{p.label} : {directory.national(p.number)}"
@@ -40,6 +42,8 @@ def _professional_summary(professional: Professional) -> dict[str, Any]:
         "name": professional.display_name,
         "profession": professional.profession,
         "organisation": professional.organisation,
+        "commune": professional.commune,
+        "insee_code": professional.insee_code,
         "rpps": professional.rpps,
         "phones": [p.number for p in professional.phones],
         "is_active": professional.is_active,
@@ -74,7 +78,7 @@ def _warn(warnings: list[str]) -> None:
 @bp.post("/directory")
 @require_roles("admin")
 def professional_create() -> Page:
-    """Add a professional; a number already in the directory is refused."""
+    """Add a professional; a number already in the directory is shared, with a warning."""
     session, form = db_session(), ProfessionalForm()
     if not form.validate():
         refuse(form)

@@ -49,21 +49,39 @@ def test_a_professional_is_added_with_numbers_shown_in_national_format(
     assert audit_actions(session, "professional") == ["professional_added"]
 
 
-def test_a_number_already_used_by_another_professional_is_refused(
+def test_a_number_already_used_by_another_professional_is_shared_with_a_warning(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
-    make_professional(session, "+33612345678", last_name="Benali", first_name="Karim")
+    benali = make_professional(session, "+33612345678", last_name="Benali", first_name="Karim")
     response = post(console, "/admin/directory", PROFESSIONAL_FORM)
-    page = page_text(response)
-    assert response.status_code == 400
-    assert "Le numéro 06 12 34 56 78 est déjà celui de Dr Karim Benali" in page
-    assert 'value="Cabinet des Carmes"' in page
-    assert "cabinet : 05 61 22 33 44\n+33 6 12 34 56 78</textarea>" in page
-    assert (
-        session.scalars(select(Professional).where(Professional.last_name == "Martin")).first()
-        is None
-    )
-    assert audit_actions(session, "professional") == []
+    assert response.status_code == 302
+    warned = page_text(console.get(response.headers["Location"]))
+    assert "Le numéro 06 12 34 56 78 est aussi celui de Dr Karim Benali" in warned
+    martin = session.scalars(select(Professional).where(Professional.last_name == "Martin")).one()
+    assert "+33612345678" in [p.number for p in martin.phones]
+    assert [p.number for p in benali.phones] == ["+33612345678"]
+    listing = page_text(console.get("/admin/directory"))
+    assert "doublon possible : numéro 06 12 34 56 78 partagé" in listing
+
+
+def test_the_commune_and_its_insee_code_are_checked_and_kept(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    bad = post(console, "/admin/directory", {**PROFESSIONAL_FORM, "insee_code": "3155"})
+    assert bad.status_code == 400
+    page = page_text(bad)
+    assert "Le code INSEE de la commune compte 5 caractères" in page
+    assert "Indiquez le nom de la commune avec son code INSEE." in page
+    assert 'value="3155"' in page and 'value="Cabinet des Carmes"' in page
+    assert session.scalars(select(Professional)).first() is None
+    corsica = {**PROFESSIONAL_FORM, "commune": "Ajaccio", "insee_code": "2a004"}
+    assert post(console, "/admin/directory", corsica).status_code == 302
+    professional = session.scalars(select(Professional)).one()
+    assert (professional.commune, professional.insee_code) == ("Ajaccio", "2A004")
+    listing = page_text(console.get("/admin/directory?q=ajacc"))
+    assert "Ajaccio <span class=\"muted\">(2A004)</span>" in listing
+    edit = page_text(console.get(f"/admin/directory/{professional.id}"))
+    assert 'value="2A004"' in edit
 
 
 def test_a_namesake_is_saved_with_a_warning_and_flagged_in_the_list(
