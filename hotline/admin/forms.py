@@ -354,7 +354,7 @@ class ProfessionalForm(FlaskForm):
             last_name=self.last_name.data or "",
             profession=self.profession.data or "gp",
             organisation=self.organisation.data or "",
-            territory=self.territory.data or "",
+            territory=self.territory.data or "" if "territory" in self else "",
             commune=self.commune.data or "",
             insee_code=self.insee_code.data or "",
             rpps=self.rpps.data or "",

@@ -82,7 +82,7 @@ def link_caller(request_id: int) -> Response:
 class CallerForm(ProfessionalForm):
     """A new professional, added by the nurse from a call (always active; no territory)."""
 
-    territory = None
+    territory = None  # type: ignore[assignment]  # WTForms: None removes the field
     is_active = None
 
 

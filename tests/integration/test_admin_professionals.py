@@ -79,7 +79,7 @@ def test_the_commune_and_its_insee_code_are_checked_and_kept(
     professional = session.scalars(select(Professional)).one()
     assert (professional.commune, professional.insee_code) == ("Ajaccio", "2A004")
     listing = page_text(console.get("/admin/directory?q=ajacc"))
-    assert "Ajaccio <span class=\"muted\">(2A004)</span>" in listing
+    assert 'Ajaccio <span class="muted">(2A004)</span>' in listing
     edit = page_text(console.get(f"/admin/directory/{professional.id}"))
     assert 'value="2A004"' in edit
 
