@@ -90,4 +90,3 @@ def test_a_number_two_gps_share_offers_the_choice_of_who_is_calling(
     page.click("#choose-caller")
     expect(page.locator("#caller")).to_have_text("Dr Inès Moreau")
     expect(page.locator("#caller-choice")).to_have_count(0)
-

@@ -12,6 +12,7 @@ from werkzeug.test import TestResponse
 
 from hotline.models import AuditEvent, Helpline, Professional, Request, RequestEvent, User
 from hotline.services import identify_professional
+from tests.conftest import call_sid, post_signed, voice_form
 from tests.factories import make_professional, make_request, make_user
 from tests.integration.admin_support import console, helpline, page_text
 from tests.integration.test_console_access import csrf_of, sign_in
@@ -257,3 +258,20 @@ def test_the_nurse_reads_the_directory_but_cannot_edit_it(
     assert (
         session.scalars(select(Professional).where(Professional.last_name == "Intrus")).all() == []
     )
+
+
+def test_a_call_from_a_shared_number_links_nobody_and_the_nurse_picks_who_is_calling(
+    console: FlaskClient, session: Session, nurse: User, helpline: Helpline
+) -> None:
+    martin = make_professional(session, NUMBER)
+    benali = make_professional(session, NUMBER, first_name="Karim", last_name="Benali")
+    solo = make_professional(session, "+33623456789", first_name="Aïcha", last_name="Diallo")
+    for n, number in ((1, "0612345678"), (2, "0623456789")):
+        answered = post_signed(console, "/twilio/voice/incoming", voice_form(call_sid(n), number))
+        assert answered.status_code == 200
+    shared, alone = session.scalars(select(Request).order_by(Request.id)).all()
+    assert shared.professional_id is None and alone.professional_id == solo.id
+    page = page_text(console.get(f"/console/requests/{shared.id}"))
+    assert "qui appelle ?" in page
+    assert martin.display_name in page and benali.display_name in page
+    assert "qui appelle ?" not in page_text(console.get(f"/console/requests/{alone.id}"))
