@@ -274,7 +274,7 @@ def search_professionals(session: Session, text: str = "", limit: int = 200) -> 
 
 
 def duplicate_flags(session: Session) -> dict[int, list[str]]:
-    """Professional id → why it looks like a duplicate (shared number, same name)."""
+    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number)."""
     flags: dict[int, list[str]] = defaultdict(list)
     by_name: dict[str, list[Professional]] = defaultdict(list)
     for professional in session.scalars(select(Professional).order_by(Professional.id)):
@@ -283,6 +283,14 @@ def duplicate_flags(session: Session) -> dict[int, list[str]]:
         for professional in group if len(group) > 1 else ():
             others = ", ".join(str(p.id) for p in group if p is not professional)
             flags[professional.id].append(f"même nom que la fiche n° {others}")
+    by_rpps: dict[str, list[int]] = defaultdict(list)
+    for group in by_name.values():
+        for professional in group:
+            if professional.rpps:
+                by_rpps[professional.rpps].append(professional.id)
+    for rpps, holders in by_rpps.items():
+        for professional_id in holders if len(holders) > 1 else ():
+            flags[professional_id].append(f"même RPPS ({rpps})")
     by_number: dict[str, set[int]] = defaultdict(set)
     rows = session.execute(select(ProfessionalPhone.number, ProfessionalPhone.professional_id))
     for number, professional_id in rows.tuples():

@@ -18,6 +18,7 @@ from hotline.console import bp
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import NavSection, Panel
 from hotline.i18n import N_
+from hotline.inputs import parse_id
 from hotline.i18n import gettext as _
 from hotline.models import Professional, Request, User
 from hotline.web import db_session, now
@@ -62,7 +63,7 @@ def link_caller(request_id: int) -> Response:
     """Link the request to the professional the nurse chose as its caller."""
     me, session = signed_in_user(), db_session()
     call_request = request_or_404(request_id)
-    chosen = request.form.get("professional_id", type=int)
+    chosen = parse_id(request.form.get("professional_id"))
     professional = session.get(Professional, chosen) if chosen else None
     if professional is None:
         flash(_("Choisissez le professionnel qui appelle."), "error")

@@ -64,6 +64,18 @@ def test_a_number_already_used_by_another_professional_is_shared_with_a_warning(
     assert "doublon possible : numéro 06 12 34 56 78 partagé" in listing
 
 
+def test_two_professionals_with_the_same_rpps_are_flagged(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    make_professional(session, last_name="Benali", rpps="10001234567")
+    assert (
+        post(console, "/admin/directory", {**PROFESSIONAL_FORM, "rpps": "10001234567"}).status_code
+        == 302
+    )
+    listing = page_text(console.get("/admin/directory"))
+    assert listing.count("doublon possible : même RPPS (10001234567)") == 2
+
+
 def test_the_commune_and_its_insee_code_are_checked_and_kept(
     console: FlaskClient, session: Session, admin: User
 ) -> None:

@@ -22,6 +22,7 @@ from tests.integration.admin_support import USER_FORM, admin, console, helpline
 from tests.integration.test_admin_interpreters import INTERPRETER_FORM
 from tests.integration.test_admin_professionals import PROFESSIONAL_FORM
 from tests.integration.test_console_access import csrf_of, sign_in
+from tests.integration.test_console_callers import NEW_CALLER
 
 __all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
 
@@ -105,6 +106,9 @@ def _forms(ids: dict[str, int]) -> list[tuple[str, dict[str, str | list[str]]]]:
         (f"/console/requests/{ids['request']}/transfer", {"nurse": str(ids["nurse"])}),
         (f"/console/requests/{ids['request']}/interpreter", {"language": "ar", "approved": "1"}),
         (f"/console/requests/{ids['request']}/hold", {"hold": "1"}),
+        (f"/console/requests/{ids['request']}/caller", {"professional_id": str(ids["me"])}),
+        (f"/console/requests/{ids['request']}/caller/new", NEW_CALLER),
+        (f"/console/requests/{ids['request']}/caller", {"professional_id": HUGE_ID}),
         ("/console/duty", {"on_duty": "1"}),
         ("/finance/invoice-check", {"provider": str(ids["interpreter"]), "month": "2026-11"}),
         (f"/admin/users/{HUGE_ID}", USER_FORM),
@@ -171,6 +175,9 @@ def test_no_console_form_answers_500_whatever_is_posted(
         ("professional", "last_name", "M" * 500),
         ("user", "email", "pas une adresse"),
         ("request", "notes", "Rappeler\x00demain"),
+        ("caller", "insee_code", "2C004"),
+        ("caller", "rpps", "x" * 500),
+        ("caller", "phones", "06 12\x00"),
     ],
 )
 def test_a_form_refused_for_one_field_keeps_every_other_field(
@@ -184,6 +191,7 @@ def test_a_form_refused_for_one_field_keeps_every_other_field(
         "professional": ("/admin/directory", PROFESSIONAL_FORM),
         "user": ("/admin/users", USER_FORM),
         "request": (f"/console/requests/{everyone['request']}", REQUEST_FORM),
+        "caller": (f"/console/requests/{everyone['request']}/caller/new", NEW_CALLER),
     }
     path, valid = paths[form_name]
     token = csrf_of(console, "/admin")
