@@ -18,8 +18,8 @@ from hotline.console import bp
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import NavSection, Panel
 from hotline.i18n import N_
-from hotline.inputs import parse_id
 from hotline.i18n import gettext as _
+from hotline.inputs import parse_id
 from hotline.models import Professional, Request, User
 from hotline.web import db_session, now
 
