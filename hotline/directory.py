@@ -288,8 +288,8 @@ def duplicate_flags(session: Session) -> dict[int, list[str]]:
         for professional in group:
             if professional.rpps:
                 by_rpps[professional.rpps].append(professional.id)
-    for rpps, holders in by_rpps.items():
-        for professional_id in holders if len(holders) > 1 else ():
+    for rpps, ids in by_rpps.items():
+        for professional_id in ids if len(ids) > 1 else ():
             flags[professional_id].append(f"même RPPS ({rpps})")
     by_number: dict[str, set[int]] = defaultdict(set)
     rows = session.execute(select(ProfessionalPhone.number, ProfessionalPhone.professional_id))
