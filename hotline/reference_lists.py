@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, ReferenceValue
 from hotline.reference_codes import (
+    CODE_PATTERN,
     DEFAULTS,
     KINDS,
+    MAX_CODE,
     MAX_LABEL,
     NO_INTERPRETER,
     CodeRefusal,
@@ -136,6 +138,9 @@ def check_choice(
     retired since), or an active value of the helpline's list."""
     if not code or code == current:
         return
+    name = kind_of(kind).label
+    if len(code) > MAX_CODE or not CODE_PATTERN.fullmatch(code):
+        raise Refusal(N_("{list} : valeur inconnue."), list=name)  # no list has such a code
     found = session.scalars(
         select(ReferenceValue).where(
             ReferenceValue.helpline_id == helpline_id,
@@ -143,7 +148,6 @@ def check_choice(
             ReferenceValue.code == code,
         )
     ).first()
-    name = kind_of(kind).label
     if found is None:
         raise Refusal(N_("{list} : valeur inconnue."), list=name)
     if found.retired_at is not None:

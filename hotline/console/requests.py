@@ -19,7 +19,7 @@ from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
-from hotline.reference_codes import KINDS, MAX_CODE
+from hotline.reference_codes import KINDS
 from hotline.refusals import Refusal
 from hotline.services import log_event
 from hotline.web import db_session, now, settings
@@ -109,12 +109,9 @@ def _choice_problems(call_request: Request, values: dict[str, str]) -> dict[str,
     problems = {}
     current = _codes(call_request)
     for key, kind in KINDS.items():
-        code = values[kind.field]
-        if len(code) > MAX_CODE:
-            code = code[: MAX_CODE + 1]  # longer than any code: unknown, without a long lookup
         try:
             reference_lists.check_choice(
-                db_session(), call_request.helpline_id, key, code, current[key]
+                db_session(), call_request.helpline_id, key, values[kind.field], current[key]
             )
         except Refusal as refusal:
             problems[kind.field] = say(refusal)

@@ -24,6 +24,7 @@ from tests.integration.admin_support import (
     post,
 )
 from tests.integration.test_console_access import csrf_of, sign_in
+from tests.integration.test_console_fuzz import NASTY
 
 __all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
 
@@ -230,3 +231,28 @@ def test_a_nurse_does_not_reach_the_reference_lists(
 ) -> None:
     response = nurse_console.get(f"/admin/lists/{helpline.id}/category")
     assert response.status_code in (302, 403)
+
+
+def test_no_reference_list_form_answers_500_whatever_is_posted(
+    console: FlaskClient,
+    nurse_console: FlaskClient,
+    session: Session,
+    admin: User,
+    helpline: Helpline,
+) -> None:
+    value = value_of(session, helpline, "orientation", "pass")
+    request = make_request(session)
+    admin_forms = [
+        (f"/admin/lists/{helpline.id}/orientation", {"label": "CMP Nord", "code": ""}),
+        (f"/admin/lists/values/{value.id}", {"label": "PASS"}),
+        (f"/admin/lists/values/{value.id}/move", {"direction": "up"}),
+    ]
+    for path, valid in admin_forms:
+        for field in valid:
+            for nasty in NASTY:
+                response = post(console, path, {**valid, field: nasty})
+                assert response.status_code < 500, (path, field, nasty[:40])
+    for field in [name for name in REQUEST_FORM if name not in ("follow_up_on", "notes")]:
+        for nasty in NASTY:
+            response = save(nurse_console, request, **{field: nasty})
+            assert response.status_code in (302, 400), (field, nasty[:40])
