@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from hotline import reference_lists
 from hotline.models import Helpline, ReferenceValue, Request, User
-from tests.factories import make_request, make_user
+from tests.factories import make_helpline, make_request, make_user
 from tests.integration.admin_support import (
     admin,
     audit_actions,
@@ -256,3 +256,20 @@ def test_no_reference_list_form_answers_500_whatever_is_posted(
         for nasty in NASTY:
             response = save(nurse_console, request, **{field: nasty})
             assert response.status_code in (302, 400), (field, nasty[:40])
+
+
+def test_each_helpline_s_lists_are_edited_on_their_own_page(
+    console: FlaskClient, session: Session, admin: User, helpline: Helpline
+) -> None:
+    second = make_helpline(session, name="Ligne Nord", phone_number="+33562000000")
+    page = page_text(console.get(f"/admin/lists/{second.id}/orientation"))
+    assert "<h1>Listes de référence — Ligne Nord</h1>" in page
+    assert re.search(rf'href="/admin/lists/{second.id}/orientation" aria-current="page"', page)
+    assert f'href="/admin/lists/{helpline.id}/orientation"' in page
+    assert (
+        post(console, f"/admin/lists/{second.id}/orientation", {"label": "CMP Nord"}).status_code
+        == 302
+    )
+    assert "cmp_nord" in dict(reference_lists.choices(session, second.id, "orientation"))
+    assert "cmp_nord" not in dict(reference_lists.choices(session, helpline.id, "orientation"))
+    assert console.get(f"/admin/lists/{2**40}/orientation").status_code == 404
