@@ -9,7 +9,7 @@ For the other features:
 - ``choices(session, helpline_id, kind)``: the active values, in order, as (code, label): what a
   form or a filter offers;
 - ``labels(session, helpline_id, kind)``: every code's label, retired ones included: what a list,
-  an export or a report shows for a stored code.
+  an export or a report shows for a stored code (``labels_by_kind`` for every list at once).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ __all__ = [
     "check_choice",
     "choices",
     "labels",
+    "labels_by_kind",
     "move_value",
     "options",
     "rename_value",
@@ -112,6 +113,14 @@ def choices(session: Session, helpline_id: int, kind: str) -> list[tuple[str, st
 def labels(session: Session, helpline_id: int, kind: str) -> dict[str, str]:
     """Every code of a list with its label, retired values included (to show stored codes)."""
     return {value.code: value.label for value in values(session, helpline_id, kind)}
+
+
+def labels_by_kind(session: Session, helpline_id: int) -> dict[str, dict[str, str]]:
+    """Every list of a helpline as ``labels`` gives one (one query, for a list or an export)."""
+    found: dict[str, dict[str, str]] = {key: {} for key in KINDS}
+    for value in values(session, helpline_id):
+        found.setdefault(value.kind, {})[value.code] = value.label
+    return found
 
 
 def options(

@@ -126,6 +126,10 @@ def test_a_retired_value_is_no_longer_offered_except_to_the_request_that_has_it(
     with pytest.raises(Refusal, match="Orientation : valeur inconnue"):
         reference_lists.check_choice(session, helpline.id, "orientation", "mars", None)
 
+    every = reference_lists.labels_by_kind(session, helpline.id)
+    assert every["category"]["interpreting"] == "Interprétariat"
+    assert every["housing"]["street"] == "Sans abri (rue)"
+
     reference_lists.restore_value(session, interpreting)
     assert codes(session, helpline, "category")[0] == "interpreting"
     reference_lists.check_choice(session, helpline.id, "category", "interpreting", None)
