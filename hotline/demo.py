@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from hotline import reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.migrate import upgrade
@@ -133,6 +134,7 @@ def seed_demo(
         )
         session.add(helpline)
         session.flush()
+    reference_lists.seed_defaults(session, helpline)
     set_hours(session, helpline, hours)
     since = date(now.year - 1, 1, 1)
     for name, phone, languages, priority in DEMO_INTERPRETERS:

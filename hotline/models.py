@@ -147,15 +147,24 @@ class RequestStatus(StrEnum):
     IN_PROGRESS = "in_progress"
 
 
-class RequestOutcome(StrEnum):
-    """How a request ended, as the nurse records it (no_interpreter is also set by dispatch)."""
+class ReferenceValue(Base):
+    """One value of a helpline's reference list (a category, an outcome, an orientation, a
+    patient attribute): a stable code stored on requests, a label, a place in the list; a retired
+    value stays on the requests that have it and is no longer offered (``hotline.reference_lists``).
+    """
 
-    RESOLVED = "resolved"
-    ORIENTED = "oriented"
-    INTERPRETER_PROVIDED = "interpreter_provided"
-    FOLLOW_UP = "follow_up"
-    NO_INTERPRETER = "no_interpreter"
-    OTHER = "other"
+    __tablename__ = "reference_values"
+    __repr_fields__ = ("helpline_id", "kind", "code")
+    __table_args__ = (UniqueConstraint("helpline_id", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    retired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Request(Base):
@@ -177,9 +186,16 @@ class Request(Base):
     )
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Codes of the helpline's reference lists (``hotline.reference_lists``), by kind.
     category: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(16))
-    outcome: Mapped[RequestOutcome | None] = mapped_column(str_enum(RequestOutcome, 32))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    orientation: Mapped[str | None] = mapped_column(String(32))
+    # Optional facts about the patient that identify nobody (reference lists too).
+    patient_age_band: Mapped[str | None] = mapped_column(String(32))
+    patient_sex: Mapped[str | None] = mapped_column(String(32))
+    patient_coverage: Mapped[str | None] = mapped_column(String(32))
+    patient_housing: Mapped[str | None] = mapped_column(String(32))
     # The nurse's notes: never the patient's identity (the form says so).
     notes: Mapped[str | None] = mapped_column(Text)
     follow_up_on: Mapped[date | None]

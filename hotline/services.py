@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import reference_lists
 from hotline.callstate import (
     TERMINAL_STATUSES,
     CallStatus,
@@ -56,6 +57,11 @@ def helpline_on(session: Session, number: str) -> Helpline | None:
     return session.scalars(select(Helpline).where(Helpline.phone_number == number)).first()
 
 
+def all_helplines(session: Session) -> list[Helpline]:
+    """Every helpline, active or not, in the order they were made."""
+    return list(session.scalars(select(Helpline).order_by(Helpline.id)))
+
+
 def helpline_by_number(session: Session, number: str | None) -> Helpline:
     """The helpline on a number as a person types it (the only one when not given);
     ValueError with a message for a person when there is none, or several to choose from."""
@@ -86,6 +92,7 @@ def helpline_for_number(session: Session, number: str, default_number: str) -> H
         )
         session.add(default)
         session.flush()
+        reference_lists.seed_defaults(session, default)
     return default
 
 

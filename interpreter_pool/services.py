@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from hotline import outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
-from hotline.models import Call, Request, RequestOutcome
+from hotline.models import Call, Request
+from hotline.reference_codes import NO_INTERPRETER
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
 from interpreter_pool import spending, twiml
@@ -327,7 +328,7 @@ def _give_up(
     ):  # fmt: skip
         return
     session.refresh(interpreting)
-    request.outcome = request.outcome or RequestOutcome.NO_INTERPRETER
+    request.outcome = request.outcome or NO_INTERPRETER
     log_event(
         session,
         request,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
+from hotline import reference_lists
 from hotline.models import Call, Helpline, Professional, ProfessionalPhone, Request, User
 from hotline.passwords import hash_password
 from hotline.users import parse_roles
@@ -53,7 +54,9 @@ def make_helpline(session: Session, **fields: Any) -> Helpline:
     """A helpline, by default the deployment's one on the configured number."""
     fields.setdefault("name", "Permanence")
     fields.setdefault("phone_number", HOTLINE_NUMBER)
-    return _add(session, Helpline(**fields))
+    helpline = _add(session, Helpline(**fields))
+    reference_lists.seed_defaults(session, helpline)  # as the services that create one do
+    return helpline
 
 
 def the_helpline(session: Session) -> Helpline:

@@ -6,9 +6,9 @@ change to the audit log and returns; the framework commits once (``hotline.web.t
 A refused form is shown again with what was typed (passwords excepted), its messages summed up at
 the top and next to their fields, and nothing of the attempt is kept.
 
-The shell's own pages (users, professionals, greeting) live beside it; a feature's admin pages live
-in that feature, on its own blueprint under ``/admin``, and add their section with
-``hooks.add_admin_section`` from the feature's ``init_app``.
+The shell's own pages (users, professionals, reference lists, greeting) live beside it; a
+feature's admin pages live in that feature, on its own blueprint under ``/admin``, and add their
+section with ``hooks.add_admin_section`` from the feature's ``init_app``.
 """
 
 from __future__ import annotations
@@ -139,7 +139,12 @@ def audit_log() -> Page:
 
 def init_app(app: Flask) -> None:
     """The admin shell and the ground floor's own admin pages, with their sections."""
-    from hotline.admin import greeting, professionals, users  # noqa: F401 - their routes on bp
+    from hotline.admin import (  # noqa: F401 - their routes on bp
+        greeting,
+        professionals,
+        reference_lists,
+        users,
+    )
 
     app.register_blueprint(bp)
     for section in (
@@ -156,6 +161,13 @@ def init_app(app: Flask) -> None:
             ADMIN_ROLES,
             50,
             N_("Les appelants reconnus à leur numéro ; doublons signalés."),
+        ),
+        NavSection(
+            "admin.reference_lists_index",
+            N_("Listes de référence"),
+            ADMIN_ROLES,
+            55,
+            N_("Catégories, issues, orientations et données non identifiantes des demandes."),
         ),
         NavSection(
             "admin.greeting",

@@ -382,3 +382,31 @@ class GreetingForm(FlaskForm):
         ],
         filters=[lambda text: " ".join(text.split()) if isinstance(text, str) else text],
     )
+
+
+class ReferenceValueForm(FlaskForm):
+    """A new value of a reference list: its label, and its code when the admin chooses it."""
+
+    label = TextField(
+        lazy_gettext("Libellé"), [DataRequired(lazy_gettext("Le libellé est obligatoire."))]
+    )
+    code = TextField(
+        lazy_gettext("Code (facultatif : fait à partir du libellé)"), max_length=MAX_TYPED
+    )
+
+
+class ReferenceLabelForm(FlaskForm):
+    """A new label for a value of a reference list (its code does not change)."""
+
+    label = TextField(
+        lazy_gettext("Libellé"), [DataRequired(lazy_gettext("Le libellé est obligatoire."))]
+    )
+
+
+class MoveForm(FlaskForm):
+    """One place up or down in a list."""
+
+    direction = TextField(
+        lazy_gettext("Sens"),
+        [one_of(("up", "down"), lazy_gettext("Une valeur monte ou descend d'une place."))],
+    )

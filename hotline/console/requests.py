@@ -11,32 +11,19 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hotline import audit, hooks
+from hotline import audit, hooks, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
-from hotline.i18n import N_
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
-from hotline.models import Request, RequestOutcome, User
+from hotline.models import Request, User
+from hotline.reference_codes import KINDS
+from hotline.refusals import Refusal
 from hotline.services import log_event
 from hotline.web import db_session, now, settings
 
-CATEGORIES = {
-    "interpreting": N_("Interprétariat"),
-    "complex_situation": N_("Situation complexe"),
-    "access_to_rights": N_("Accès aux droits"),
-    "orientation": N_("Orientation"),
-    "other": N_("Autre"),
-}
-OUTCOMES = {
-    RequestOutcome.RESOLVED: N_("Réponse apportée"),
-    RequestOutcome.ORIENTED: N_("Orienté vers une structure"),
-    RequestOutcome.INTERPRETER_PROVIDED: N_("Interprète mis à disposition"),
-    RequestOutcome.FOLLOW_UP: N_("Suivi programmé"),
-    RequestOutcome.NO_INTERPRETER: N_("Pas d'interprète trouvé"),
-    RequestOutcome.OTHER: N_("Autre"),
-}
 # The story of a request as the console tells it: the ground floor's events (the features add
 # theirs with ``hooks.add_event_labels``).
 EVENT_LABELS = {
@@ -111,8 +98,34 @@ def request_form(request_id: int) -> str:
     return _render_form(call_request, me, {})
 
 
-def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str:
+def _codes(call_request: Request) -> dict[str, str | None]:
+    """The request's codes of the reference lists, by kind."""
+    return {key: getattr(call_request, kind.field) for key, kind in KINDS.items()}
+
+
+def _choice_problems(call_request: Request, values: dict[str, str]) -> dict[str, str]:
+    """Why a chosen value of a reference list cannot be saved (unknown, or retired since it was
+    offered), by field; the value the request already has stays accepted."""
+    problems = {}
+    current = _codes(call_request)
+    for key, kind in KINDS.items():
+        try:
+            reference_lists.check_choice(
+                db_session(), call_request.helpline_id, key, values[kind.field], current[key]
+            )
+        except Refusal as refusal:
+            problems[kind.field] = say(refusal)
+    return problems
+
+
+def _render_form(
+    call_request: Request,
+    me: User,
+    values: dict[str, str],
+    problems: dict[str, str] | None = None,
+) -> str:
     session = db_session()
+    codes = _codes(call_request)
     earlier = []
     if call_request.professional_id is not None:
         earlier = list(
@@ -139,8 +152,14 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
         panels=render_panels(call_request, me, now()),
         event_labels={**EVENT_LABELS, **hooks.registries().event_labels},
         participant_role=participant_role,
-        categories=CATEGORIES,
-        outcomes=OUTCOMES,
+        kinds=KINDS,
+        options=reference_lists.options(session, call_request.helpline_id, codes),
+        selected={
+            kind.field: values[kind.field] if kind.field in values else codes[key]
+            for key, kind in KINDS.items()
+        },
+        problems=problems or {},
+        categories=reference_lists.labels(session, call_request.helpline_id, "category"),
         earlier=earlier,
         values=values,
         tz=settings().timezone,
@@ -153,14 +172,10 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
     """Save the nurse's log of the request; a follow-up date asks for a callback that day."""
     me = signed_in_user()
     call_request = request_or_404(request_id)
-    values = {
-        k: request.form.get(k, "").strip() for k in ("category", "outcome", "follow_up_on", "notes")
-    }
-    errors = []
-    if values["category"] and values["category"] not in CATEGORIES:
-        errors.append(_("Catégorie inconnue."))
-    if values["outcome"] and values["outcome"] not in OUTCOMES:
-        errors.append(_("Issue inconnue."))
+    fields = [kind.field for kind in KINDS.values()]
+    values = {k: request.form.get(k, "").strip() for k in (*fields, "follow_up_on", "notes")}
+    problems = _choice_problems(call_request, values)
+    errors = list(problems.values())
     follow_up: date | None = None
     if values["follow_up_on"]:
         try:
@@ -177,10 +192,10 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
     if errors:
         for message in errors:
             flash(message, "error")
-        return _render_form(call_request, me, values), 400
+        return _render_form(call_request, me, values, problems), 400
     session = db_session()
-    call_request.category = values["category"] or None
-    call_request.outcome = RequestOutcome(values["outcome"]) if values["outcome"] else None
+    for field in fields:
+        setattr(call_request, field, values[field] or None)
     call_request.notes = values["notes"] or None
     call_request.nurse_id = call_request.nurse_id or me.id
     if follow_up is not None and follow_up != call_request.follow_up_on:
@@ -202,6 +217,7 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
         now(),
         detail={"category": call_request.category, "outcome": call_request.outcome, "by": me.id},
     )
+    codes = {field: getattr(call_request, field) for field in fields}
     audit.record(
         session,
         me,
@@ -209,8 +225,7 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
         "request",
         call_request.id,
         now(),
-        category=call_request.category,
-        outcome=call_request.outcome,
+        **codes,
         follow_up_on=values["follow_up_on"] or None,
     )
     flash(_("Demande {reference} enregistrée.", reference=call_request.reference), "success")

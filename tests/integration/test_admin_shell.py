@@ -136,6 +136,7 @@ def test_the_index_shows_the_sections_the_features_registered_in_their_order(
         "/admin/interpreters",
         "/console/callbacks",
         "/admin/directory",
+        "/admin/lists",
         "/admin/greeting",
         "/admin/audit",
     ]  # the nurse's section is not shown to an admin who is not a nurse

@@ -1,7 +1,7 @@
 """directory: a professional's commune and its INSEE code; indexes for the nurse's search
 
 Revision ID: 0012_directory
-Revises: 0009
+Revises: 0011_reference_lists
 Create Date: 2026-12-01 06:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0012_directory"
-down_revision = "0009"
+down_revision = "0011_reference_lists"
 branch_labels = None
 depends_on = None
 
