@@ -165,6 +165,24 @@ class RequestPanel(Protocol):
     ) -> Panel | None: ...
 
 
+@dataclass(frozen=True)
+class SummaryItem:
+    """One figure of the board's "day at a glance": how many, and where to see them."""
+
+    key: str  # stable, for the board's script and tests ("callbacks_due")
+    label: str  # already translated
+    count: int
+    url: str | None = None
+
+
+class BoardSummaryReader(Protocol):
+    """A package's figures for the board's day (``day_start``/``day_end``: the helpline's day)."""
+
+    def __call__(
+        self, session: Session, day_start: datetime, day_end: datetime, now: datetime, /
+    ) -> Sequence[SummaryItem]: ...
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
@@ -175,6 +193,8 @@ class Registries:
     menu_options: dict[str, MenuOption] = field(default_factory=dict)
     # one batched reader per package: the live states the nurse's board shows
     board_states: list[BoardStateReader] = field(default_factory=list)
+    # one reader per package: its figures in the board's "day at a glance"
+    board_summaries: list[BoardSummaryReader] = field(default_factory=list)
     # the request page's panels, in order
     request_panels: list[RequestPanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
@@ -254,6 +274,13 @@ def send(signal: NamedSignal, **kwargs: Any) -> None:
 def add_board_state(app: Flask, reader: BoardStateReader) -> None:
     """A package's batched reader of the live states shown on the nurse's board."""
     readers = registries(app).board_states
+    if reader not in readers:
+        readers.append(reader)
+
+
+def add_board_summary(app: Flask, reader: BoardSummaryReader) -> None:
+    """A package's figures in the board's "day at a glance" (after the ground floor's own)."""
+    readers = registries(app).board_summaries
     if reader not in readers:
         readers.append(reader)
 

@@ -17,6 +17,7 @@ from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, current_locale, ngettext, say
 from hotline.i18n import gettext as _
+from hotline.lifecycle import has_live_call
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from interpreter_pool import on_call
@@ -106,7 +107,10 @@ def patient_language_panel(
 def interpreter_panel(
     session: Session, call_request: Request, user: User, now: datetime
 ) -> Panel | None:
-    """On the call the nurse holds: the interpreter on the line, or the form to call one."""
+    """On the call the nurse holds (while it goes on): the interpreter on the line, or the form
+    to call one."""
+    if not has_live_call(session, call_request, now):
+        return None
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
     menu = language_menu(session, call_request.helpline, now)

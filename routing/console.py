@@ -17,6 +17,7 @@ from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
+from hotline.lifecycle import has_live_call
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
@@ -84,7 +85,9 @@ def line_state(routing_row: NurseRouting, names: Mapping[int, str], me: int) -> 
 def call_actions_panel(
     session: Session, call_request: Request, user: User, now: datetime
 ) -> Panel | None:
-    """Transfer and hold, on the call the nurse holds."""
+    """Transfer and hold, on the call the nurse holds (while it goes on)."""
+    if not has_live_call(session, call_request, now):
+        return None
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
     colleagues = [

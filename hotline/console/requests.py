@@ -11,13 +11,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hotline import audit, hooks
+from hotline import audit, hooks, lifecycle
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
+from hotline.lifecycle import STATUS_LABELS
 from hotline.models import Request, RequestOutcome, User
 from hotline.services import log_event
 from hotline.web import db_session, now, settings
@@ -53,6 +54,9 @@ EVENT_LABELS = {
     "conference_start": N_("Début de la conférence"),
     "conference_end": N_("Fin de la conférence"),
     "request_logged": N_("Fiche enregistrée"),
+    "call_ended": N_("Appel terminé"),
+    "request_closed": N_("Demande clôturée"),
+    "request_reopened": N_("Demande rouverte"),
 }
 
 
@@ -144,6 +148,8 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
         earlier=earlier,
         values=values,
         tz=settings().timezone,
+        call_state=lifecycle.call_state(session, call_request, now()),
+        status_label=_(STATUS_LABELS[call_request.status]),
     )
 
 
