@@ -43,7 +43,7 @@ def _choices(session: Session) -> dict[str, Any]:
     users = session.scalars(select(User).order_by(User.display_name)).all()
     nurses = {user.id: user.display_name for user in users if user.has_role("nurse")}
     helplines = dict(
-        session.execute(select(Helpline.id, Helpline.name).order_by(Helpline.id)).tuples()
+        session.execute(select(Helpline.id, Helpline.name).order_by(Helpline.id)).tuples().all()
     )
     return {
         "categories": categories,
