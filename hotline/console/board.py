@@ -27,6 +27,7 @@ from hotline.i18n import gettext as _
 from hotline.lifecycle import LIVE_WINDOW
 from hotline.models import Call, Professional, Request, RequestStatus, User
 from hotline.phones import format_for_display
+from hotline.request_list import to_complete_count
 from hotline.web import db_session, now, settings
 
 PROFESSIONS = {
@@ -155,9 +156,7 @@ def day_summary(
         .select_from(Request)
         .where(Request.opened_at >= day_start, Request.opened_at < day_end)
     )
-    to_complete = session.scalar(
-        select(func.count()).select_from(Request).where(Request.status == RequestStatus.TO_COMPLETE)
-    )
+    to_complete = to_complete_count(session)
     items = [SummaryItem("calls_today", _("Appels reçus aujourd'hui"), calls or 0)]
     for reader in readers:
         items.extend(reader(session, day_start, day_end, now))
