@@ -38,6 +38,7 @@ MISSING_TO_CLOSE = N_("Pour clôturer la demande, choisissez d'abord sa catégor
 STILL_IN_CALL = N_("L'appel est en cours : la demande se clôture une fois l'appel terminé.")
 ALREADY_CLOSED = N_("La demande {reference} est déjà clôturée.")
 NOT_CLOSED = N_("La demande {reference} n'est pas clôturée.")
+CALL_ENDED = N_("L'appel est terminé : il n'y a plus de ligne sur laquelle agir.")
 
 
 def live_gp_legs(session: Session, request_id: int, now: datetime) -> list[Call]:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from hotline import audit
 from hotline.auth import require_roles, signed_in_user
+from hotline.console.lifecycle import refuse_if_call_ended
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, current_locale, ngettext, say
@@ -146,6 +147,8 @@ def add_interpreter_form(request_id: int) -> Response:
     """Bring an interpreter of a language into the call the nurse holds."""
     me = signed_in_user()
     call_request = request_or_404(request_id)
+    if (ended := refuse_if_call_ended(call_request)) is not None:
+        return ended
     code = request.form.get("language", "")
     session = db_session()
     try:

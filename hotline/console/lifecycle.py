@@ -11,10 +11,20 @@ from hotline.console import bp
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.i18n import gettext as _
 from hotline.i18n import say
+from hotline.models import Request
 from hotline.refusals import Refusal
 from hotline.web import db_session, now
 
 REASON_MAX = 500
+
+
+def refuse_if_call_ended(call_request: Request) -> Response | None:
+    """For an action on the live call (transfer, hold, interpreter): back to the request page,
+    saying the call has ended, when it has (a page left open after the GP hung up)."""
+    if lifecycle.has_live_call(db_session(), call_request, now()):
+        return None
+    flash(say(Refusal(lifecycle.CALL_ENDED)), "error")
+    return back_to_request(call_request.id)
 
 
 @bp.post("/requests/<int:request_id>/close")

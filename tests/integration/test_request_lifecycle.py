@@ -240,3 +240,28 @@ def test_a_stale_leg_older_than_the_live_window_shows_no_live_controls(
     )  # fmt: skip
     shown = nurse_console.get(f"/console/requests/{call_request.id}").get_data(as_text=True)
     assert 'id="transfer"' not in shown and 'id="add-interpreter"' not in shown
+
+
+def test_actions_on_the_line_posted_from_a_page_left_open_after_the_end_are_refused(
+    app: Flask, session: Session, nurse_console: FlaskClient, nurse: User
+) -> None:
+    call_request = gp_calls(app, session)
+    make_nurse_routing(
+        session, call_request, gp_call_sid=call_sid(1), status=RoutingStatus.CONNECTED,
+        connected_user_id=nurse.id, connected_call_sid=call_sid(2),
+    )  # fmt: skip
+    colleague = make_user(session, "nurse", "paul@example.org", display_name="Paul")
+    page = f"/console/requests/{call_request.id}"
+    token = csrf_of(nurse_console, page)
+    gp_hangs_up(app)
+    for action, data in (
+        ("transfer", {"nurse": str(colleague.id)}),
+        ("hold", {"hold": "1"}),
+        ("interpreter", {"language": "ar"}),
+    ):
+        response = nurse_console.post(
+            f"{page}/{action}", data={"csrf_token": token, **data}, follow_redirects=True
+        )
+        assert "L&#39;appel est terminé" in response.get_data(as_text=True), action
+    kinds = [e.kind for e in call_request.events]
+    assert "transfer_requested" not in kinds and "interpreter_requested" not in kinds
