@@ -258,3 +258,10 @@ def test_the_board_shows_the_day_at_a_glance_on_the_helpline_s_clock(
     assert 'href="/console/requests?state=to_complete">Demandes à compléter</a>' in page
     assert len(references(nurse_console, "?state=to_complete")) == 2
     assert hooks.registries(app).board_summaries  # the callbacks package registered its figure
+
+
+def test_the_list_reads_in_english(session: Session, nurse_console: FlaskClient) -> None:
+    make_request(session, reference="2026-00001", status=RequestStatus.TO_COMPLETE)
+    page = nurse_console.get("/console/requests?lang=en").get_data(as_text=True)
+    assert "1 request found" in page and "To complete" in page
+    assert "Download this list (CSV)" in page and "<caption>Requests, newest first" in page
