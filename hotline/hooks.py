@@ -206,6 +206,9 @@ class Registries:
     event_labels: dict[str, str] = field(default_factory=dict)
     # a participant label's prefix in a room → who that is (a lazy French msgid)
     participant_roles: dict[str, str] = field(default_factory=dict)
+    # how a language code reads in a locale ("ar", "fr" → "Arabe"), from the package that knows
+    # languages; the code itself when none registered
+    language_name: Callable[[str, str], str] | None = None
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -318,6 +321,17 @@ def add_event_labels(app: Flask, labels: Mapping[str, str]) -> None:
         if known.get(kind, label) != label:
             raise ValueError(f"event kind {kind!r} already has a label")
         known[kind] = label
+
+
+def set_language_name(app: Flask, name: Callable[[str, str], str]) -> None:
+    """How the console names a language: ``name(code, locale)`` (one package knows languages)."""
+    registries(app).language_name = name
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language code as the console reads it in ``locale`` (the code when nobody knows it)."""
+    name = registries().language_name
+    return name(code, locale) if name is not None else code
 
 
 def add_participant_role(app: Flask, prefix: str, label: str) -> None:

@@ -131,6 +131,11 @@ def interpreter_panel(
     return Panel("interpreter_pool/interpreter.html", context, place="call", order=100)
 
 
+def language_label(code: str, locale: str) -> str:
+    """A language as the console's lists name it ("Arabe", "Arabic")."""
+    return language_name(code, locale, capitalise=True)
+
+
 def interpreters_called(language: str, n: int) -> str:
     """What the request page says once the search for an interpreter has rung ``n`` of them."""
     return ngettext(

@@ -10,13 +10,13 @@ from flask import Response, flash, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import audit
+from hotline import audit, hooks
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
 from hotline.console.requests import CATEGORIES, OUTCOMES
+from hotline.i18n import current_locale, say, when
 from hotline.i18n import gettext as _
-from hotline.i18n import say, when
 from hotline.lifecycle import STATUS_LABELS
 from hotline.models import Helpline, Request, RequestStatus, User
 from hotline.refusals import Refusal
@@ -37,8 +37,16 @@ def _choices(session: Session) -> dict[str, Any]:
     for key in session.scalars(select(Request.category).distinct()):
         if key:
             categories.setdefault(key, key)
-    languages = sorted(
-        code for code in session.scalars(select(Request.language).distinct()) if code
+    locale = current_locale()
+    languages = dict(
+        sorted(
+            (
+                (code, hooks.language_name(code, locale))
+                for code in session.scalars(select(Request.language).distinct())
+                if code
+            ),
+            key=lambda item: item[1],
+        )
     )
     users = session.scalars(select(User).order_by(User.display_name)).all()
     nurses = {user.id: user.display_name for user in users if user.has_role("nurse")}
@@ -77,7 +85,9 @@ def _row(call_request: Request, nurses: dict[int, str], tz: str) -> dict[str, st
         if professional
         else "",
         "number": national(call_request.caller_number),
-        "language": call_request.language or "",
+        "language": hooks.language_name(call_request.language, current_locale())
+        if call_request.language
+        else "",
         "category": _(CATEGORIES[call_request.category])
         if call_request.category in CATEGORIES
         else (call_request.category or ""),

@@ -122,6 +122,8 @@ def test_filters_by_period_state_category_language_nurse_and_helpline(
     assert references(nurse_console, "?state=to_complete") == ["2026-00003", "2026-00002"]
     assert references(nurse_console, "?category=orientation") == ["2026-00001"]
     assert references(nurse_console, "?language=ar") == ["2026-00002"]
+    page = nurse_console.get("/console/requests").get_data(as_text=True)
+    assert ">Arabe</option>" in page  # named by the package that knows languages
     assert references(nurse_console, f"?nurse={nurse.id}") == ["2026-00001"]
     assert references(nurse_console, f"?helpline={second.id}") == ["2026-00003"]
     assert references(nurse_console, f"?helpline={main.id}&state=to_complete") == ["2026-00002"]
