@@ -11,10 +11,12 @@ from email.utils import format_datetime
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from callbacks.jobs import sweep_stale_calls
 from hotline import lifecycle
+from hotline.db import Database
 from hotline.models import AuditEvent, Request, RequestOutcome, RequestStatus, User
 from routing.models import RoutingStatus
 from tests.conftest import Clock, call_sid, post_signed, voice_form
@@ -265,3 +267,33 @@ def test_actions_on_the_line_posted_from_a_page_left_open_after_the_end_are_refu
         assert "L&#39;appel est terminé" in response.get_data(as_text=True), action
     kinds = [e.kind for e in call_request.events]
     assert "transfer_requested" not in kinds and "interpreter_requested" not in kinds
+
+
+class _Leg:
+    status, duration = "completed", "42"
+
+
+class _Calls:
+    def fetch(self) -> _Leg:
+        return _Leg()
+
+
+class FakeTwilio:
+    """Twilio's REST client as the clock's sweep reads it: every leg asked about has completed."""
+
+    def calls(self, sid: str) -> _Calls:
+        return _Calls()
+
+
+def test_a_call_whose_end_was_lost_is_to_complete_once_the_clock_sweeps_it(
+    app: Flask, session: Session, clock: Clock
+) -> None:
+    call_request = gp_calls(app, session)
+    clock.at += timedelta(hours=4)
+    connection = session.connection()
+    assert isinstance(connection, Connection)
+    fixed = sweep_stale_calls(Database(connection), FakeTwilio(), clock)  # type: ignore[arg-type]
+    assert fixed == 1
+    session.refresh(call_request)
+    assert call_request.status == RequestStatus.TO_COMPLETE
+    assert [e.kind for e in call_request.events].count("call_ended") == 1
