@@ -33,5 +33,6 @@ def init_app(app: Flask) -> None:
         app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    hooks.add_board_summary(app, console.board_summary)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)

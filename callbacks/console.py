@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import requests
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callbacks import calling
@@ -13,7 +16,7 @@ from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.board import caller_name, national
-from hotline.hooks import CallbackReason
+from hotline.hooks import CallbackReason, SummaryItem
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.models import Request
@@ -52,6 +55,22 @@ STATUSES = {
     CallbackStatus.FAILED: N_("Échec après plusieurs essais"),
     CallbackStatus.CANCELLED: N_("Annulé"),
 }
+
+
+def board_summary(
+    session: Session, day_start: datetime, day_end: datetime, now: datetime
+) -> list[SummaryItem]:
+    """The board's figure: callbacks due by the end of the day, not made yet."""
+    due = session.scalar(
+        select(func.count())
+        .select_from(CallbackTask)
+        .where(
+            CallbackTask.status.in_((CallbackStatus.PENDING, CallbackStatus.CALLING)),
+            CallbackTask.due_at < day_end,
+        )
+    )
+    url = url_for("callbacks_console.callbacks")
+    return [SummaryItem("callbacks_due", _("Rappels à faire"), due or 0, url)]
 
 
 @bp.get("/callbacks")

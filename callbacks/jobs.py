@@ -26,6 +26,7 @@ from callbacks.calling import (
 from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.retention import delete_recordings
 from callbacks.twiml import CallbackUrls
+from hotline import lifecycle
 from hotline.callstate import TERMINAL_STATUSES, call_status
 from hotline.db import Database
 from hotline.models import Call, Request
@@ -232,4 +233,6 @@ def sweep_stale_calls(
                 call.status, call.duration_s = call_status(status), duration
                 call.ended_at = call.ended_at or now
                 fixed += 1
+                if call.role == "gp" and call.request is not None:
+                    lifecycle.calls_ended(session, call.request, call, now)
     return fixed

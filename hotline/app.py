@@ -65,6 +65,8 @@ def create_app(
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
         callers,
+        lifecycle,  # noqa: F401 - closing and reopening a request, on the console's blueprint
+        request_list,  # noqa: F401 - the requests list, on the console's blueprint
         requests,  # noqa: F401 - the request page, on the console's blueprint
     )
     from hotline.views import bp as voice_bp

@@ -22,6 +22,9 @@ the ground floor sends with ``send``, which calls the receivers in the order the
 callback from outbox threads and clock jobs too, where no application is current, so it is sent
 with no sender (``want_callback``) and its one receiver connects for every sender.
 
+The board's "day at a glance": ``add_board_summary(app, reader)``; ``reader(session, day_start,
+day_end, now)`` returns the package's ``SummaryItem`` figures for the helpline's day.
+
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
 the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
@@ -165,6 +168,24 @@ class RequestPanel(Protocol):
     ) -> Panel | None: ...
 
 
+@dataclass(frozen=True)
+class SummaryItem:
+    """One figure of the board's "day at a glance": how many, and where to see them."""
+
+    key: str  # stable, for the board's script and tests ("callbacks_due")
+    label: str  # already translated
+    count: int
+    url: str | None = None
+
+
+class BoardSummaryReader(Protocol):
+    """A package's figures for the board's day (``day_start``/``day_end``: the helpline's day)."""
+
+    def __call__(
+        self, session: Session, day_start: datetime, day_end: datetime, now: datetime, /
+    ) -> Sequence[SummaryItem]: ...
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
@@ -175,6 +196,8 @@ class Registries:
     menu_options: dict[str, MenuOption] = field(default_factory=dict)
     # one batched reader per package: the live states the nurse's board shows
     board_states: list[BoardStateReader] = field(default_factory=list)
+    # one reader per package: its figures in the board's "day at a glance"
+    board_summaries: list[BoardSummaryReader] = field(default_factory=list)
     # the request page's panels, in order
     request_panels: list[RequestPanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
@@ -183,6 +206,9 @@ class Registries:
     event_labels: dict[str, str] = field(default_factory=dict)
     # a participant label's prefix in a room → who that is (a lazy French msgid)
     participant_roles: dict[str, str] = field(default_factory=dict)
+    # how a language code reads in a locale ("ar", "fr" → "Arabe"), from the package that knows
+    # languages; the code itself when none registered
+    language_name: Callable[[str, str], str] | None = None
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -258,6 +284,13 @@ def add_board_state(app: Flask, reader: BoardStateReader) -> None:
         readers.append(reader)
 
 
+def add_board_summary(app: Flask, reader: BoardSummaryReader) -> None:
+    """A package's figures in the board's "day at a glance" (after the ground floor's own)."""
+    readers = registries(app).board_summaries
+    if reader not in readers:
+        readers.append(reader)
+
+
 def add_request_panel(app: Flask, panel: RequestPanel) -> None:
     """A panel of the request page."""
     panels = registries(app).request_panels
@@ -288,6 +321,17 @@ def add_event_labels(app: Flask, labels: Mapping[str, str]) -> None:
         if known.get(kind, label) != label:
             raise ValueError(f"event kind {kind!r} already has a label")
         known[kind] = label
+
+
+def set_language_name(app: Flask, name: Callable[[str, str], str]) -> None:
+    """How the console names a language: ``name(code, locale)`` (one package knows languages)."""
+    registries(app).language_name = name
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language code as the console reads it in ``locale`` (the code when nobody knows it)."""
+    name = registries().language_name
+    return name(code, locale) if name is not None else code
 
 
 def add_participant_role(app: Flask, prefix: str, label: str) -> None:

@@ -141,10 +141,17 @@ class RequestCounter(Base):
 
 
 class RequestStatus(StrEnum):
-    """Where a request stands: open until a nurse takes it."""
+    """Where a request stands: received → in call → to complete → closed (``hotline.lifecycle``).
 
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
+    Received: the caller is at the menu or ringing; in call: someone took it (a nurse, an
+    interpreter); to complete: its calls have ended and the record is not closed yet; closed: a
+    nurse closed it (category and outcome set). Reopening takes it back to "to complete".
+    """
+
+    RECEIVED = "received"
+    IN_CALL = "in_call"
+    TO_COMPLETE = "to_complete"
+    CLOSED = "closed"
 
 
 class ReferenceValue(Base):
@@ -173,6 +180,14 @@ class Request(Base):
     __tablename__ = "requests"
     __repr_fields__ = ("reference", "status", "channel")
     __repr_masked__ = ("caller_number",)
+    # The console's list filters and sorts on these (a region's years of requests).
+    __table_args__ = (
+        Index("ix_requests_opened_at", "opened_at"),
+        Index("ix_requests_status_opened_at", "status", "opened_at"),
+        Index("ix_requests_caller_number", "caller_number"),
+        Index("ix_requests_professional_id", "professional_id"),
+        Index("ix_requests_nurse_id", "nurse_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
@@ -182,7 +197,7 @@ class Request(Base):
     is_caller_withheld: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(String(16), default="phone")
     status: Mapped[RequestStatus] = mapped_column(
-        str_enum(RequestStatus, 16), default=RequestStatus.OPEN
+        str_enum(RequestStatus, 16), default=RequestStatus.RECEIVED
     )
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

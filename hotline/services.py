@@ -150,7 +150,7 @@ def start_request(
         caller_number=caller.e164,
         is_caller_withheld=caller.is_withheld,
         channel="phone",
-        status=RequestStatus.OPEN,
+        status=RequestStatus.RECEIVED,
         opened_at=now,
     )
     session.add(request)

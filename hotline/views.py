@@ -10,7 +10,8 @@ import logging
 
 from flask import Response, request
 
-from hotline import hooks, services, voice_twiml
+from hotline import hooks, lifecycle, services, voice_twiml
+from hotline.models import Request
 from hotline.telephony.parsing import (
     parse_call_status,
     parse_conference_event,
@@ -110,6 +111,8 @@ def status() -> tuple[str, int]:
     session = db_session()
     call = services.record_call_status(session, callback, now())
     if call.role == "gp" and call.status in services.TERMINAL_STATUSES:
+        if call.request is not None:
+            lifecycle.calls_ended(session, call.request, call, now())
         hooks.send(hooks.gp_left, session=session, call=call, now=now())
     return "", 204
 
@@ -121,6 +124,10 @@ def conference() -> tuple[str, int]:
     session = db_session()
     presence = services.record_conference_event(session, event, now())
     if presence is not None:
+        if event.event == "participant-join" and (presence.label or "gp") != "gp":
+            taken = session.get(Request, presence.request_id) if presence.request_id else None
+            if taken is not None:
+                lifecycle.call_taken(session, taken, now())
         hooks.send(
             hooks.presence_changed, session=session, presence=presence, event=event.event, now=now()
         )

@@ -43,5 +43,6 @@ def init_app(app: Flask) -> None:
     hooks.add_request_panel(app, console.interpreter_panel)
     hooks.add_event_labels(app, console.EVENT_LABELS)
     hooks.add_participant_role(app, INTERPRETER_LABEL_PREFIX, console.INTERPRETER_ROLE)
+    hooks.set_language_name(app, console.language_label)
     # outbox handlers
     ringing.register(services.FLOW, services.expected_legs)

@@ -13,10 +13,12 @@ from werkzeug.wrappers import Response
 
 from hotline import audit
 from hotline.auth import require_roles, signed_in_user
+from hotline.console.lifecycle import refuse_if_call_ended
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, current_locale, ngettext, say
 from hotline.i18n import gettext as _
+from hotline.lifecycle import has_live_call
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from interpreter_pool import on_call
@@ -106,7 +108,10 @@ def patient_language_panel(
 def interpreter_panel(
     session: Session, call_request: Request, user: User, now: datetime
 ) -> Panel | None:
-    """On the call the nurse holds: the interpreter on the line, or the form to call one."""
+    """On the call the nurse holds (while it goes on): the interpreter on the line, or the form
+    to call one."""
+    if not has_live_call(session, call_request, now):
+        return None
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
     menu = language_menu(session, call_request.helpline, now)
@@ -126,6 +131,11 @@ def interpreter_panel(
     return Panel("interpreter_pool/interpreter.html", context, place="call", order=100)
 
 
+def language_label(code: str, locale: str) -> str:
+    """A language as the console's lists name it ("Arabe", "Arabic")."""
+    return language_name(code, locale, capitalise=True)
+
+
 def interpreters_called(language: str, n: int) -> str:
     """What the request page says once the search for an interpreter has rung ``n`` of them."""
     return ngettext(
@@ -142,6 +152,8 @@ def add_interpreter_form(request_id: int) -> Response:
     """Bring an interpreter of a language into the call the nurse holds."""
     me = signed_in_user()
     call_request = request_or_404(request_id)
+    if (ended := refuse_if_call_ended(call_request)) is not None:
+        return ended
     code = request.form.get("language", "")
     session = db_session()
     try:

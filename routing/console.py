@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline.auth import require_roles, signed_in_user
+from hotline.console.lifecycle import refuse_if_call_ended
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import BoardState, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
+from hotline.lifecycle import has_live_call
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from routing import services as routing
@@ -84,7 +86,9 @@ def line_state(routing_row: NurseRouting, names: Mapping[int, str], me: int) -> 
 def call_actions_panel(
     session: Session, call_request: Request, user: User, now: datetime
 ) -> Panel | None:
-    """Transfer and hold, on the call the nurse holds."""
+    """Transfer and hold, on the call the nurse holds (while it goes on)."""
+    if not has_live_call(session, call_request, now):
+        return None
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
     colleagues = [
@@ -101,6 +105,8 @@ def transfer_form(request_id: int) -> Response:
     """Hand the call over to a colleague: she rings, accepts, and joins the room."""
     me = signed_in_user()
     call_request = request_or_404(request_id)
+    if (ended := refuse_if_call_ended(call_request)) is not None:
+        return ended
     colleague_id = parse_id(request.form.get("nurse"))
     colleague = db_session().get(User, colleague_id) if colleague_id else None
     if colleague is None:
@@ -132,6 +138,8 @@ def hold(request_id: int) -> Response:
     """Put the GP on hold with music (or take him off hold)."""
     me = signed_in_user()
     call_request = request_or_404(request_id)
+    if (ended := refuse_if_call_ended(call_request)) is not None:
+        return ended
     on_hold = request.form.get("hold") == "1"
     urls = NurseUrls(settings().public_root)
     if not nurse_actions.hold(db_session(), call_request, me, on_hold, now(), urls):

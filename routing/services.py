@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import hooks, outbox, ringing
+from hotline import hooks, lifecycle, outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
 from hotline.hooks import CallbackReason
@@ -26,7 +26,6 @@ from hotline.models import (
     Call,
     Conference,
     Request,
-    RequestStatus,
     User,
 )
 from hotline.services import log_event
@@ -369,7 +368,7 @@ def take_call(
         detail={"step": step, "user_id": user_id, "nurse": nurse.display_name if nurse else None},
         dedupe_key=f"answered:{routing.id}",
     )
-    request.status = RequestStatus.IN_PROGRESS
+    lifecycle.call_taken(session, request, now)
     ringing.stop_open_legs(session, FLOW, routing.id, now, keep_sid=call_sid)
     # A transfer is handed over only when the colleague is in the room (participant_joined):
     # until then the first nurse keeps the GP, whatever happens to the colleague's join.

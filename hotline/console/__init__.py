@@ -39,6 +39,9 @@ def init_app(app: Flask) -> None:
         app, NavSection("console.board", N_("Tableau de bord"), ("nurse",), order=10)
     )
     hooks.add_console_section(
+        app, NavSection("console.requests_list", N_("Demandes"), ("nurse",), order=15)
+    )
+    hooks.add_console_section(
         app, NavSection("admin.index", N_("Administration"), ("admin",), order=90)
     )
     app.jinja_env.globals["nav_items"] = nav_items

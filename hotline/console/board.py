@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
@@ -21,11 +21,13 @@ from hotline import audit, hooks
 from hotline.auth import require_roles, signed_in_user
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.console import bp
-from hotline.hooks import BoardState, BoardStateReader
+from hotline.hooks import BoardState, BoardStateReader, BoardSummaryReader, SummaryItem
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
-from hotline.models import Call, Professional, Request, User
+from hotline.lifecycle import LIVE_WINDOW
+from hotline.models import Call, Professional, Request, RequestStatus, User
 from hotline.phones import format_for_display
+from hotline.request_list import to_complete_count
 from hotline.web import db_session, now, settings
 
 PROFESSIONS = {
@@ -36,8 +38,6 @@ PROFESSIONS = {
     "nurse": N_("Infirmier"),
     "specialist": N_("Médecin spécialiste"),
 }
-# Calls older than this are no longer "live" even if a lost callback left them open.
-LIVE_WINDOW = timedelta(hours=6)
 
 
 def national(number: str | None) -> str:
@@ -116,7 +116,7 @@ def live_calls(
                 if professional
                 else "",
                 number=national(call_request.caller_number),
-                since=call.created_at.astimezone(tz).strftime("%H:%M:%S"),
+                since=call.created_at.astimezone(_zone(call_request, tz)).strftime("%H:%M:%S"),
                 waiting_s=max(0, int((now - call.created_at).total_seconds())),
                 state=state.state,
                 state_label=state.label,
@@ -127,12 +127,50 @@ def live_calls(
     return rows
 
 
+def _zone(call_request: Request, default: ZoneInfo) -> ZoneInfo:
+    try:
+        return ZoneInfo(call_request.helpline.timezone)
+    except (KeyError, ValueError):
+        return default
+
+
+def local_clock(now: datetime, tz_name: str) -> str:
+    """The time on the helpline's clock, as the board shows it (never the browser's clock)."""
+    return now.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S")
+
+
+def day_summary(
+    session: Session,
+    now: datetime,
+    tz_name: str,
+    list_url: str,
+    readers: Iterable[BoardSummaryReader] = (),
+) -> list[SummaryItem]:
+    """The day at a glance on the helpline's clock: calls received today, the features' figures
+    (callbacks due), requests to complete (linked to the list filtered on them)."""
+    tz = ZoneInfo(tz_name)
+    day_start = datetime.combine(now.astimezone(tz).date(), time(), tz)
+    day_end = day_start + timedelta(days=1)
+    calls = session.scalar(
+        select(func.count())
+        .select_from(Request)
+        .where(Request.opened_at >= day_start, Request.opened_at < day_end)
+    )
+    to_complete = to_complete_count(session)
+    items = [SummaryItem("calls_today", _("Appels reçus aujourd'hui"), calls or 0)]
+    for reader in readers:
+        items.extend(reader(session, day_start, day_end, now))
+    items.append(SummaryItem("to_complete", _("Demandes à compléter"), to_complete or 0, list_url))
+    return items
+
+
 def board_state(
     session: Session,
     user: User,
     now: datetime,
     tz_name: str,
     readers: Iterable[BoardStateReader] = (),
+    summary: Iterable[SummaryItem] = (),
 ) -> dict[str, Any]:
     """What the board shows (as JSON for its polling script)."""
     return {
@@ -145,7 +183,8 @@ def board_state(
         "calls": [asdict(row) for row in live_calls(session, user, now, tz_name, readers)],
         "at": now.isoformat(),
         # the time of this state on the helpline's clock, as the nurse reads it
-        "at_local": now.astimezone(ZoneInfo(tz_name)).strftime("%H:%M:%S"),
+        "at_local": local_clock(now, tz_name),
+        "summary": [asdict(item) for item in summary],
     }
 
 
@@ -160,6 +199,8 @@ def board() -> str:
     return render_template(
         "console/board.html",
         user=me,
+        at_local=local_clock(now(), settings().timezone),
+        summary=_summary(),
         sdk_url=settings().voice_sdk_url,
         phone_ready=settings().twilio_api_key_sid is not None,
     )
@@ -172,8 +213,14 @@ def board_json() -> Response:
     me = signed_in_user()
     me.console_seen_at = now()
     readers = hooks.registries().board_states
-    state = board_state(db_session(), me, now(), settings().timezone, readers)
+    state = board_state(db_session(), me, now(), settings().timezone, readers, _summary())
     return jsonify(state)
+
+
+def _summary() -> list[SummaryItem]:
+    to_complete = url_for("console.requests_list", state=RequestStatus.TO_COMPLETE.value)
+    readers = hooks.registries().board_summaries
+    return day_summary(db_session(), now(), settings().timezone, to_complete, readers)
 
 
 @bp.post("/duty")

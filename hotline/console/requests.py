@@ -11,13 +11,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hotline import audit, hooks, reference_lists
+from hotline import audit, hooks, lifecycle, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
+from hotline.lifecycle import STATUS_LABELS
 from hotline.models import Request, User
 from hotline.reference_codes import KINDS
 from hotline.refusals import Refusal
@@ -40,6 +41,9 @@ EVENT_LABELS = {
     "conference_start": N_("Début de la conférence"),
     "conference_end": N_("Fin de la conférence"),
     "request_logged": N_("Fiche enregistrée"),
+    "call_ended": N_("Appel terminé"),
+    "request_closed": N_("Demande clôturée"),
+    "request_reopened": N_("Demande rouverte"),
 }
 
 
@@ -163,6 +167,8 @@ def _render_form(
         earlier=earlier,
         values=values,
         tz=settings().timezone,
+        call_state=lifecycle.call_state(session, call_request, now()),
+        status_label=_(STATUS_LABELS[call_request.status]),
     )
 
 

@@ -59,7 +59,12 @@
       tbody.appendChild(tr);
       if (call.ringing_me || call.held_by_me) lastRequestId = call.request_id;
     }
+    // The helpline's clock, as the server read it: never the browser's own clock.
     updated.textContent = labels.updated + " " + state.at_local;
+    for (const item of state.summary || []) {
+      const count = document.querySelector('[data-summary="' + item.key + '"] .count');
+      if (count) count.textContent = String(item.count);
+    }
   }
 
   async function poll() {

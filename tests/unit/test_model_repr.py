@@ -23,7 +23,7 @@ def test_a_request_shows_its_id_reference_and_status_and_only_the_end_of_the_cal
     request = Request(
         id=12,
         reference="2026-00001",
-        status="open",
+        status="received",
         channel="phone",
         caller_number="+33612345678",
         notes="Patiente de 84 ans, Mme Durand",
@@ -31,7 +31,8 @@ def test_a_request_shows_its_id_reference_and_status_and_only_the_end_of_the_cal
     )
     text = repr(request)
     assert text == (
-        "<Request id=12 reference='2026-00001' status='open' channel='phone' caller_number='…78'>"
+        "<Request id=12 reference='2026-00001' status='received' channel='phone'"
+        " caller_number='…78'>"
     )
     assert "12345678" not in text
     assert "Durand" not in text

@@ -2,7 +2,7 @@
 facts), seeded with the defaults for each existing helpline; requests keep codes of them
 
 Revision ID: 0011_reference_lists
-Revises: 0009
+Revises: 0010_request_lifecycle
 Create Date: 2026-12-01 06:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import hotline.db
 from hotline.reference_codes import DEFAULTS
 
 revision = '0011_reference_lists'
-down_revision = '0009'
+down_revision = '0010_request_lifecycle'
 branch_labels = None
 depends_on = None
 
