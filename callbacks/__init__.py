@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
         console,
+        history,
         retention,
         services,
         twiml,
@@ -33,5 +34,8 @@ def init_app(app: Flask) -> None:
         app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    # the request page: the history of its callbacks, and a follow-up's outcome
+    app.register_blueprint(history.bp)
+    hooks.add_request_panel(app, history.history_panel)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
