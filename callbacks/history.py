@@ -53,7 +53,9 @@ WHYS = {
 }
 
 
-def history_panel(session: Session, call_request: Request, user: User, now: datetime) -> Panel | None:
+def history_panel(
+    session: Session, call_request: Request, user: User, now: datetime
+) -> Panel | None:
     """Every callback of the request, done ones too, with their attempts."""
     tasks = list(
         session.scalars(

@@ -78,9 +78,7 @@ class CallbackTask(Base):
     recording_duration_s: Mapped[int | None]
     # A reached follow-up asks the nurse how the situation went (FollowUpOutcome) and a note:
     # never the patient's identity (the form says so).
-    follow_up_outcome: Mapped[FollowUpOutcome | None] = mapped_column(
-        str_enum(FollowUpOutcome, 24)
-    )
+    follow_up_outcome: Mapped[FollowUpOutcome | None] = mapped_column(str_enum(FollowUpOutcome, 24))
     follow_up_note: Mapped[str | None] = mapped_column(Text)
     follow_up_recorded_at: Mapped[datetime | None]
     follow_up_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
