@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         history,
         retention,
         services,
+        story,
         twiml,
         views,
     )
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    hooks.add_story_teller(app, story.tell)
     # the request page: the history of its callbacks, and a follow-up's outcome
     app.register_blueprint(history.bp)
     hooks.add_request_panel(app, history.history_panel)

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 
 from callbacks import attempts
 from callbacks.console import REASONS, STATUSES
-from callbacks.models import AttemptResult, CallbackTask, FollowUpOutcome
+from callbacks.models import AttemptResult, CallbackTask
+from callbacks.story import FOLLOW_UP_OUTCOMES, WHYS
 from hotline import audit
 from hotline.auth import require_roles, signed_in_user
 from hotline.console.requests import back_to_request
@@ -25,31 +26,12 @@ from hotline.web import db_session, now, settings
 
 bp = Blueprint("callbacks_history", __name__, url_prefix="/console", template_folder="templates")
 
-FOLLOW_UP_OUTCOMES = {
-    FollowUpOutcome.IMPROVED: N_("Situation améliorée"),
-    FollowUpOutcome.UNCHANGED: N_("Situation inchangée"),
-    FollowUpOutcome.WORSENED: N_("Situation aggravée"),
-    FollowUpOutcome.LOST: N_("Perdu de vue"),
-    FollowUpOutcome.REDIRECTED: N_("Réorienté"),
-}
 RESULTS = {
     AttemptResult.REACHED: N_("Joint"),
     AttemptResult.NO_ANSWER: N_("Pas de réponse"),
     AttemptResult.BUSY: N_("Occupé"),
     AttemptResult.VOICEMAIL: N_("Messagerie"),
     AttemptResult.FAILED: N_("Échec"),
-}
-# Why an attempt failed, when its result alone does not say it.
-WHYS = {
-    "no_nurse": N_("aucune infirmière joignable"),
-    "no_number": N_("pas de numéro"),
-    "deadline": N_("sans nouvelles de l'appel"),
-    "nurse_no-answer": N_("l'infirmière n'a pas décroché"),
-    "nurse_busy": N_("l'infirmière n'a pas décroché"),
-    "nurse_canceled": N_("l'infirmière n'a pas décroché"),
-    "nurse_completed": N_("l'infirmière a raccroché"),
-    "nurse_failed": N_("appel de l'infirmière en échec"),
-    "canceled": N_("appel annulé"),
 }
 
 

@@ -41,6 +41,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from hotline.models import Request
+from hotline.story import Teller
 from hotline.telephony.parsing import Recording
 
 if TYPE_CHECKING:
@@ -181,6 +182,8 @@ class Registries:
     admin_nav: list[NavSection] = field(default_factory=list)
     # the kinds of request events a package logs → their lazy (N_) French label, for the story
     event_labels: dict[str, str] = field(default_factory=dict)
+    # the request story's tellers (``hotline.story.Teller``), asked in order
+    story_tellers: list[Teller] = field(default_factory=list)
     # a participant label's prefix in a room → who that is (a lazy French msgid)
     participant_roles: dict[str, str] = field(default_factory=dict)
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
@@ -296,3 +299,11 @@ def add_participant_role(app: Flask, prefix: str, label: str) -> None:
     if roles.get(prefix, label) != label:
         raise ValueError(f"participant prefix {prefix!r} is already taken")
     roles[prefix] = label
+
+
+def add_story_teller(app: Flask, teller: Teller) -> None:
+    """A package's lines in the request's story: ``teller(facts, words)`` yields
+    ``hotline.story.Line``s for the steps it knows (see ``hotline.story``)."""
+    tellers = registries(app).story_tellers
+    if teller not in tellers:
+        tellers.append(teller)

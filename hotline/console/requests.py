@@ -15,6 +15,7 @@ from hotline import audit, hooks
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
+from hotline.console.story import told
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
@@ -127,6 +128,7 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
             )
         )
     professional = call_request.professional
+    labels = {**EVENT_LABELS, **hooks.registries().event_labels}
     return render_template(
         "console/request.html",
         user=me,
@@ -137,7 +139,8 @@ def _render_form(call_request: Request, me: User, values: dict[str, str]) -> str
         else "",
         number=national(call_request.caller_number),
         panels=render_panels(call_request, me, now()),
-        event_labels={**EVENT_LABELS, **hooks.registries().event_labels},
+        event_labels=labels,
+        story=told(session, call_request, labels),
         participant_role=participant_role,
         categories=CATEGORIES,
         outcomes=OUTCOMES,

@@ -31,6 +31,7 @@ PURE_MODULES = (
     "hotline.callstate",
     "hotline.passwords",
     "hotline.phones",
+    "hotline.story",
     "hotline.telephony.parsing",
     "hotline.telephony.signature",
     "hotline.telephony.twiml",
@@ -38,6 +39,7 @@ PURE_MODULES = (
     "hotline.voice_twiml",
     "routing.hours",
     "routing.plan",
+    "routing.story",
     "routing.twiml",
     "interpreter_pool.billing",
     "interpreter_pool.budget",
@@ -45,7 +47,9 @@ PURE_MODULES = (
     "interpreter_pool.invoices",
     "interpreter_pool.labels",
     "interpreter_pool.languages",
+    "interpreter_pool.story",
     "interpreter_pool.twiml",
+    "callbacks.story",
     "callbacks.twiml",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
