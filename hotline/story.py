@@ -33,6 +33,7 @@ class Step:
     kind: str
     detail: Mapping[str, Any] = field(default_factory=dict)
     call_sid: str | None = None
+    key: str | None = None  # the event's dedupe key, when Twilio may deliver it more than once
 
 
 @dataclass(frozen=True)
@@ -160,16 +161,30 @@ def seconds_between(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds())
 
 
+# Two steps alike (kind, call, detail) this close in time are one step told twice (a double
+# click, a retried request); further apart they are two steps (a second hold).
+SAME_STEP_WITHIN_S = 10
+
+
 def distinct_steps(steps: Iterable[Step]) -> tuple[Step, ...]:
-    """The steps in the order of time, each told once: a step repeating an earlier one (the same
-    kind, call and detail, as Twilio's repeated callbacks or a double click give) is left out."""
-    seen: set[tuple[str, str, str]] = set()
+    """The steps in the order of time, each told once: a step with the key of an earlier one,
+    or alike an earlier keyless one moments before, is left out."""
+    keys: set[str] = set()
+    alike: dict[tuple[str, str, str], datetime] = {}
     kept: list[Step] = []
     for step in sorted(steps, key=lambda s: (s.at, s.id)):
-        key = (step.kind, step.call_sid or "", json.dumps(step.detail, sort_keys=True, default=str))
-        if key not in seen:
-            seen.add(key)
-            kept.append(step)
+        if step.key is not None:
+            if step.key in keys:
+                continue
+            keys.add(step.key)
+        else:
+            detail = json.dumps(step.detail, sort_keys=True, default=str)
+            same = (step.kind, step.call_sid or "", detail)
+            last = alike.get(same)
+            alike[same] = step.at
+            if last is not None and seconds_between(last, step.at) <= SAME_STEP_WITHIN_S:
+                continue
+        kept.append(step)
     return tuple(kept)
 
 

@@ -53,7 +53,14 @@ class ToldLine:
 def load_facts(session: Session, request: Request) -> Facts:
     """What the request log knows of the request (four queries, whatever its length)."""
     steps = tuple(
-        Step(event.id, event.at, event.kind, dict(event.detail or {}), event.call_sid)
+        Step(
+            event.id,
+            event.at,
+            event.kind,
+            dict(event.detail or {}),
+            event.call_sid,
+            event.dedupe_key,
+        )
         for event in request.events
     )
     legs = tuple(
