@@ -316,11 +316,11 @@ class Round:
         if who and who not in self.rung:
             self.rung.append(who)
 
+    @property
+    def count(self) -> int:
+        """How many people were rung (legs, when their names are unknown)."""
+        return len(self.rung) or len(self.told)
+
     def wait(self, at: datetime) -> float:
         """Seconds from the first ring to ``at``."""
         return seconds_between(self.started_at, at)
-
-
-def round_summary(rung: Round, words: Words, singular: str, plural: str) -> str:
-    """ "3 interprètes sollicités, 1 a répondu": the count of people rung in a counted text."""
-    return words.ngettext(singular, plural, len(rung.rung) or len(rung.told))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hotline.story import Facts, Line, Round, Step, Words, duration, round_summary
+from hotline.story import Facts, Line, Round, Step, Words, duration
 from interpreter_pool.languages import language_name
 
 # Steps the story tells by saying nothing: the ringing's own bookkeeping, and the ledger.
@@ -69,7 +69,7 @@ def tell(facts: Facts, words: Words) -> Iterator[Line]:
         text = words.gettext("Choix au menu : interprète")
         yield Line(menu.at, text, frozenset({menu.id}), "interpreter")
     for rung in rounds.values():  # still ringing
-        text = round_summary(rung, words, "{n} interprète sollicité", "{n} interprètes sollicités")
+        text = words.ngettext("{n} interprète sollicité", "{n} interprètes sollicités", rung.count)
         yield Line(rung.started_at, text, frozenset(rung.told), "interpreter")
 
 
@@ -93,18 +93,16 @@ def _requested(step: Step, language: object, words: Words) -> Line:
 
 def _summary(rung: Round, words: Words, answered: bool) -> Line:
     if answered:
-        text = round_summary(
-            rung,
-            words,
+        text = words.ngettext(
             "{n} interprète sollicité, il a répondu",
             "{n} interprètes sollicités, 1 a répondu",
+            rung.count,
         )
     else:
-        text = round_summary(
-            rung,
-            words,
+        text = words.ngettext(
             "{n} interprète sollicité, pas de réponse",
             "{n} interprètes sollicités, aucun n'a répondu",
+            rung.count,
         )
     return Line(rung.started_at, text, frozenset(rung.told), "interpreter")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hotline.story import Facts, Line, Round, Step, Words, duration, round_summary
+from hotline.story import Facts, Line, Round, Step, Words, duration
 
 # A round of nurses being rung ends with one of these.
 ENDS = frozenset(
@@ -63,22 +63,20 @@ def _hold(step: Step, facts: Facts, words: Words) -> str:
 
 def _summary(rung: Round, words: Words, answered: str | None, still: bool = False) -> Line:
     if still:
-        text = round_summary(
-            rung, words, "{n} infirmière sollicitée, en attente", "{n} infirmières sollicitées"
+        text = words.ngettext(
+            "{n} infirmière sollicitée", "{n} infirmières sollicitées", rung.count
         )
     elif answered:
-        text = round_summary(
-            rung,
-            words,
+        text = words.ngettext(
             "{n} infirmière sollicitée, elle a répondu",
             "{n} infirmières sollicitées, 1 a répondu",
+            rung.count,
         )
     else:
-        text = round_summary(
-            rung,
-            words,
+        text = words.ngettext(
             "{n} infirmière sollicitée, pas de réponse",
             "{n} infirmières sollicitées, aucune n'a répondu",
+            rung.count,
         )
     return Line(rung.started_at, text, frozenset(rung.told), "nurse")
 
