@@ -222,7 +222,11 @@ def tell(
         people=facts.people,
     )
     lines.extend(ground_floor(left, words, labels or {}))
-    return sorted((line for line in lines if line.text), key=lambda line: line.at)
+    # At the same moment, the order the steps were logged in.
+    return sorted(
+        (line for line in lines if line.text),
+        key=lambda line: (line.at, min(line.told, default=0)),
+    )
 
 
 # The ground floor's technical steps: the story says nothing of them.

@@ -4,7 +4,7 @@ is done until the retention purge."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
@@ -44,12 +44,14 @@ def a_callback(client: FlaskClient, session: Session, reason: str) -> tuple[Requ
     return request, task
 
 
-def ring_professional(session: Session, task: CallbackTask, nurse_leg: str) -> OutboxMessage:
+def ring_professional(
+    session: Session, task: CallbackTask, nurse_leg: str, now: datetime = T0
+) -> OutboxMessage:
     """The clock claims the attempt, the nurse's phone rings, she presses 1: his phone rings."""
-    [claimed] = calling.claim_due(session, task.next_attempt_at or T0)
+    [claimed] = calling.claim_due(session, max(task.next_attempt_at or now, now))
     assert claimed.id == task.id
-    assert calling.fire(session, claimed, T0, URLS)
-    assert calling.nurse_accepts(session, task.id, claimed.attempts, nurse_leg, T0, URLS)
+    assert calling.fire(session, claimed, now, URLS)
+    assert calling.nurse_accepts(session, task.id, claimed.attempts, nurse_leg, now, URLS)
     session.commit()
     return session.scalars(
         select(OutboxMessage).where(

@@ -67,12 +67,12 @@ INTERPRETER_CALL = steps(
     (300, "interpreter_left", {"session_id": 4}),
     (372, "gp_leg_ended", {"status": "completed", "duration_s": 372}),
     (372, "conference_end", {}),
-    (380, "request_logged", {"category": "interpreting", "outcome": "follow_up", "by": 2}),
     (
         380,
         "callback_created",
         {"reason": "follow_up", "due_at": "2026-12-03T08:00:00+00:00", "callback_id": 9},
     ),
+    (380, "request_logged", {"category": "interpreting", "outcome": "follow_up", "by": 2}),
     (381, "request_logged", {"category": "interpreting", "outcome": "follow_up", "by": 2}),
     (382, "charge_posted", {"session_id": 4, "amount": "12.00"}),
 )
