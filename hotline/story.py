@@ -264,7 +264,9 @@ def ground_floor(facts: Facts, words: Words, labels: Mapping[str, str]) -> Itera
         elif step.kind == "menu_abandoned":
             yield Line(step.at, words.gettext("Aucun choix au menu : appel terminé"), only, "call")
         elif step.kind == "gp_leg_ended":
-            yield Line(step.at, gp_hung_up(facts, step, words), only, "call")
+            # A leg that never answered (a callback's ring) is told by its attempt's line.
+            answered = step.detail.get("status", "completed") == "completed"
+            yield Line(step.at, gp_hung_up(facts, step, words) if answered else "", only, "call")
         elif step.kind == "request_logged" and step is saved[-1]:
             yield Line(step.at, record_saved(facts, saved, words), frozenset(s.id for s in saved))
         elif step.kind not in ("request_logged", "menu_invalid_choice"):

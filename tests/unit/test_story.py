@@ -194,6 +194,7 @@ def test_each_callback_attempt_is_one_line_with_who_and_how_it_ended() -> None:
             ),
             (900, "callback_started", {"callback_id": 9, "attempt": 2, "nurse": "Amélie Roux"}),
             (905, "callback_dialling", {"callback_id": 9, "attempt": 2}),
+            (31, "gp_leg_ended", {"status": "no-answer", "duration_s": 0}),
             (1200, "callback_reached", {"callback_id": 9, "attempt": 2, "duration_s": 290}),
             (1300, "follow_up_recorded", {"callback_id": 9, "outcome": "improved", "by": 1}),
         ),
