@@ -173,6 +173,9 @@ def test_a_done_callback_keeps_its_voicemail_until_the_retention_purge(
     assert f"/console/callbacks/{task.id}/recording" in history  # the player, after done
     assert "Message vocal laissé (45 s)" in page
 
+    task = session.get(CallbackTask, task.id)  # type: ignore[assignment]
+    task.follow_up_note = "Orienté vers la PASS."
+    session.commit()
     later = T0 + timedelta(days=800)
     purge_old_records(Database(connection), lambda: later, months=24)
     [deletion] = session.scalars(
@@ -191,3 +194,4 @@ def test_a_done_callback_keeps_its_voicemail_until_the_retention_purge(
         phone
         for _n, phone in session.execute(select(CallbackAttempt.number, CallbackAttempt.phone))
     ] == [None]  # the purge forgets the number called too
+    assert session.get(CallbackTask, task.id).follow_up_note is None  # type: ignore[union-attr]
