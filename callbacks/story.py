@@ -54,11 +54,19 @@ def tell(facts: Facts, words: Words) -> Iterator[Line]:
     requested = {
         step.detail.get("callback_id") for step in facts.steps if step.kind == "callback_requested"
     }
+    # The professional's legs of the attempts: their end is told by the attempt's line.
+    called_back = {
+        step.call_sid
+        for step in facts.steps
+        if step.kind in ("callback_reached", "callback_machine") and step.call_sid
+    }
     attempts: dict[tuple[object, object], Attempt] = {}
     for step in facts.steps:
         only = frozenset({step.id})
         key = (step.detail.get("callback_id"), step.detail.get("attempt"))
-        if step.kind == "menu_choice" and step.detail.get("choice") == "callback":
+        if step.kind == "gp_leg_ended" and step.call_sid in called_back:
+            yield Line(step.at, "", only)
+        elif step.kind == "menu_choice" and step.detail.get("choice") == "callback":
             yield Line(step.at, words.gettext("Choix au menu : rappel"), only, "callback")
         elif step.kind == "callback_requested":
             yield Line(step.at, _requested(step, words), only, "callback")

@@ -27,12 +27,14 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def steps(*rows: tuple[float, str, dict[str, Any]] | tuple[float, str]) -> tuple[Step, ...]:
+def steps(*rows: tuple[Any, ...]) -> tuple[Step, ...]:
+    """Steps from (seconds after T0, kind[, detail[, call SID]]) rows, on the GP's call."""
     found = []
     for number, row in enumerate(rows, start=1):
-        detail: dict[str, Any] = row[2] if len(row) > 2 else {}  # type: ignore[misc]
+        detail: dict[str, Any] = row[2] if len(row) > 2 else {}
+        sid = row[3] if len(row) > 3 else GP
         key = None if row[1] in KEYLESS else f"{row[1]}:{number}"
-        found.append(Step(number, at(row[0]), row[1], detail, GP, key))
+        found.append(Step(number, at(row[0]), row[1], detail, sid, key))
     return tuple(found)
 
 
@@ -195,7 +197,13 @@ def test_each_callback_attempt_is_one_line_with_who_and_how_it_ended() -> None:
             (900, "callback_started", {"callback_id": 9, "attempt": 2, "nurse": "Amélie Roux"}),
             (905, "callback_dialling", {"callback_id": 9, "attempt": 2}),
             (31, "gp_leg_ended", {"status": "no-answer", "duration_s": 0}),
-            (1200, "callback_reached", {"callback_id": 9, "attempt": 2, "duration_s": 290}),
+            (1200, "gp_leg_ended", {"status": "completed", "duration_s": 290}, "CA-back"),
+            (
+                1200,
+                "callback_reached",
+                {"callback_id": 9, "attempt": 2, "duration_s": 290},
+                "CA-back",
+            ),
             (1300, "follow_up_recorded", {"callback_id": 9, "outcome": "improved", "by": 1}),
         ),
         people={1: "Amélie Roux"},
