@@ -22,6 +22,9 @@ the ground floor sends with ``send``, which calls the receivers in the order the
 callback from outbox threads and clock jobs too, where no application is current, so it is sent
 with no sender (``want_callback``) and its one receiver connects for every sender.
 
+The request page's story: ``add_story_teller(app, teller)``; ``teller(facts, words)`` tells the
+steps its package logs (``hotline.story``).
+
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
 the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
