@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callbacks import story as callbacks_story
 from callbacks.models import CallbackTask
 from hotline import hooks
 from hotline.console.board import combined_state
@@ -22,7 +23,9 @@ from hotline.hooks import BoardState, Panel
 from hotline.models import Request, User
 from hotline.services import log_event
 from interpreter_pool import console as interpreting_console
+from interpreter_pool import story as interpreting_story
 from routing import console as routing_console
+from routing import story as routing_story
 from tests.conftest import Clock, call_sid, post_signed, voice_form
 from tests.factories import make_user
 from tests.integration.test_console_access import console, csrf_of, sign_in
@@ -60,6 +63,13 @@ def test_the_features_register_their_board_states_and_request_panels(app: Flask)
     assert routing_console.call_actions_panel in registered.request_panels
     assert interpreting_console.interpreter_panel in registered.request_panels
     assert interpreting_console.patient_language_panel in registered.request_panels
+    assert registered.story_tellers == [
+        routing_story.tell,
+        interpreting_story.tell,
+        callbacks_story.tell,
+    ]
+    hooks.add_story_teller(app, routing_story.tell)  # registered once, whoever asks again
+    assert len(registered.story_tellers) == 3
 
 
 def test_a_board_state_registered_by_a_package_shows_on_the_board(
