@@ -123,6 +123,9 @@ def test_a_follow_up_closed_as_situation_amelioree_appears_in_the_requests_callb
     assert "Issue à saisir" in page and "Aucune donnée identifiante du patient" in page
 
     outcome_path = f"/console/callbacks/{task.id}/outcome"
+    form_page = console.get(outcome_path)
+    assert form_page.status_code == 200
+    assert 'name="outcome"' in form_page.get_data(as_text=True)
     token = csrf_of(console, page_path)
     note = "Rendez-vous pris au centre de santé."
     refused = console.post(

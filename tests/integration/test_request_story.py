@@ -116,6 +116,10 @@ def test_the_nurse_reads_the_call_as_a_person_tells_it(
     english = console.get(f"/console/requests/{request.id}?lang=en").get_data(as_text=True)
     assert "Call received from Dr Claire Martin" in story_of(english)
     assert "Amélie Roux answered after 12 s" in story_of(english)
+    assert (
+        "Callback no. 1 by Amélie Roux: no answer — next attempt on 23 November at 10:21"
+        in story_of(english)
+    )
 
 
 def test_the_admin_also_reads_the_raw_event_log(
