@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -196,14 +196,7 @@ def tell(
 ) -> list[Line]:
     """The story: the features' tellers first, then the ground floor for the steps left (a step
     nobody tells is said by its kind's label in ``labels``, else by its kind)."""
-    facts = Facts(
-        steps=distinct_steps(facts.steps),
-        legs=facts.legs,
-        presences=facts.presences,
-        caller=facts.caller,
-        caller_number=facts.caller_number,
-        people=facts.people,
-    )
+    facts = replace(facts, steps=distinct_steps(facts.steps))
     lines: list[Line] = []
     told: set[int] = set()
     for teller in tellers:
@@ -213,14 +206,7 @@ def tell(
                 continue  # another teller already told these steps
             told |= line.told
             lines.append(line)
-    left = Facts(
-        steps=tuple(step for step in facts.steps if step.id not in told),
-        legs=facts.legs,
-        presences=facts.presences,
-        caller=facts.caller,
-        caller_number=facts.caller_number,
-        people=facts.people,
-    )
+    left = replace(facts, steps=tuple(step for step in facts.steps if step.id not in told))
     lines.extend(ground_floor(left, words, labels or {}))
     # At the same moment, the order the steps were logged in.
     return sorted(
