@@ -14,8 +14,10 @@ def init_app(app: Flask) -> None:
     # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
         console,
+        history,
         retention,
         services,
+        story,
         twiml,
         views,
     )
@@ -34,5 +36,9 @@ def init_app(app: Flask) -> None:
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
     hooks.add_board_summary(app, console.board_summary)
+    hooks.add_story_teller(app, story.tell)
+    # the request page: the history of its callbacks, and a follow-up's outcome
+    app.register_blueprint(history.bp)
+    hooks.add_request_panel(app, history.history_panel)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)

@@ -25,7 +25,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
-from callbacks.models import CallbackStatus, CallbackTask
+from callbacks.attempts import attempt_ended, attempt_started, result_of
+from callbacks.models import AttemptResult, CallbackStatus, CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
 from hotline import outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES, CallStatus
@@ -180,6 +181,7 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
     kind, where = address
     task.calling_user_id = nurse.id
     task.answered_by = None
+    attempt_started(session, task, now)
     task.step_deadline_at = ringing.step_deadline(now, NURSE_RING_S)
     ringing.ring_leg(
         session,
@@ -333,6 +335,7 @@ def leg_ended(
             return
         if call.answered_at is not None or (call.duration_s or 0) > 0:
             task.status, task.outcome, task.done_at = CallbackStatus.DONE, "reached", now
+            attempt_ended(session, task, AttemptResult.REACHED, "reached", call.ended_at or now)
             log_event(
                 session,
                 request,
@@ -481,6 +484,7 @@ def attempt_failed(
     """Nobody reached: try again later (in opening hours), or give up after the last attempt."""
     detail: dict[str, Any] = {"callback_id": task.id, "attempt": task.attempts, "why": why}
     task.step_deadline_at = None
+    attempt_ended(session, task, result_of(why), why, now)
     if task.attempts >= MAX_ATTEMPTS:
         task.status, task.outcome, task.done_at = CallbackStatus.FAILED, why, now
         log_event(session, request, "callback_failed", now, detail=detail,

@@ -6,11 +6,12 @@ from datetime import datetime
 
 import requests
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from callbacks import calling
+from callbacks.attempts import awaits_outcome
 from callbacks.models import CallbackStatus, CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import audit
@@ -35,6 +36,7 @@ EVENT_LABELS = {
     "callback_resumed": N_("Rappel relancé"),
     "callback_step_deadline": N_("Rappel sans nouvelles : essai arrêté"),
     "callback_machine": N_("Rappel : messagerie du professionnel"),
+    "follow_up_recorded": N_("Issue du suivi enregistrée"),
 }
 
 bp = Blueprint("callbacks_console", __name__, url_prefix="/console", template_folder="templates")
@@ -76,14 +78,23 @@ def board_summary(
 @bp.get("/callbacks")
 @require_roles("nurse")
 def callbacks() -> str:
-    """Callbacks to make (and those that failed), the earliest due first."""
+    """Callbacks to make (and those that failed), the earliest due first, and the reached
+    follow-ups whose outcome is still to record."""
     session = db_session()
     rows = session.execute(
         select(CallbackTask, Request)
         .join(Request, CallbackTask.request_id == Request.id)
         .where(
-            CallbackTask.status.in_(
-                (CallbackStatus.PENDING, CallbackStatus.CALLING, CallbackStatus.FAILED)
+            or_(
+                CallbackTask.status.in_(
+                    (CallbackStatus.PENDING, CallbackStatus.CALLING, CallbackStatus.FAILED)
+                ),
+                and_(
+                    CallbackTask.reason == CallbackReason.FOLLOW_UP,
+                    CallbackTask.status == CallbackStatus.DONE,
+                    CallbackTask.outcome == "reached",
+                    CallbackTask.follow_up_outcome.is_(None),
+                ),
             )
         )
         .order_by(CallbackTask.due_at)
@@ -104,6 +115,7 @@ def callbacks() -> str:
         items=items,
         reasons=REASONS,
         statuses=STATUSES,
+        awaits_outcome=awaits_outcome,
         tz=settings().timezone,
     )
 

@@ -23,7 +23,7 @@ from callbacks.calling import (
     fire,
     recover_stuck,
 )
-from callbacks.models import CallbackStatus, CallbackTask
+from callbacks.models import CallbackAttempt, CallbackStatus, CallbackTask
 from callbacks.retention import delete_recordings
 from callbacks.twiml import CallbackUrls
 from hotline import lifecycle
@@ -195,6 +195,13 @@ def purge_old_records(
         session.execute(
             update(CallbackTask)
             .where(CallbackTask.request_id.in_(old))
+            .values(phone=None, follow_up_note=None)
+            .execution_options(synchronize_session=False)
+        )
+        old_callbacks = select(CallbackTask.id).where(CallbackTask.request_id.in_(old))
+        session.execute(
+            update(CallbackAttempt)
+            .where(CallbackAttempt.callback_id.in_(old_callbacks))
             .values(phone=None)
             .execution_options(synchronize_session=False)
         )

@@ -1,11 +1,11 @@
-"""Callback tasks: a promise to call a professional back."""
+"""Callback tasks (a promise to call a professional back), their attempts, a follow-up's outcome."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, str_enum, utcnow
@@ -21,6 +21,26 @@ class CallbackStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class FollowUpOutcome(StrEnum):
+    """How the situation stood when a follow-up callback reached the professional."""
+
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    WORSENED = "worsened"
+    LOST = "lost_to_follow_up"
+    REDIRECTED = "redirected"
+
+
+class AttemptResult(StrEnum):
+    """How one attempt of a callback ended."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"  # an answering machine (or a fax) picked up
+    FAILED = "failed"
 
 
 class CallbackTask(Base):
@@ -56,4 +76,33 @@ class CallbackTask(Base):
     recording_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     recording_url: Mapped[str | None] = mapped_column(String(500))
     recording_duration_s: Mapped[int | None]
+    # A reached follow-up asks the nurse how the situation went (FollowUpOutcome) and a note:
+    # never the patient's identity (the form says so).
+    follow_up_outcome: Mapped[FollowUpOutcome | None] = mapped_column(str_enum(FollowUpOutcome, 24))
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    follow_up_recorded_at: Mapped[datetime | None]
+    follow_up_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallbackAttempt(Base):
+    """One attempt of a callback: who called which number, when, and how it ended.
+
+    Written once per (callback, attempt number), whatever Twilio repeats or reorders.
+    """
+
+    __tablename__ = "callback_attempts"
+    __repr_fields__ = ("callback_id", "number", "result")
+    __repr_masked__ = ("phone",)
+    __table_args__ = (UniqueConstraint("callback_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    number: Mapped[int]  # 1 for the first attempt
+    phone: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    result: Mapped[AttemptResult | None] = mapped_column(str_enum(AttemptResult, 16))
+    # Why, as the calling flow said it (a call status, "machine", "no_nurse", "deadline"...).
+    why: Mapped[str | None] = mapped_column(String(32))

@@ -25,6 +25,9 @@ with no sender (``want_callback``) and its one receiver connects for every sende
 The board's "day at a glance": ``add_board_summary(app, reader)``; ``reader(session, day_start,
 day_end, now)`` returns the package's ``SummaryItem`` figures for the helpline's day.
 
+The request page's story: ``add_story_teller(app, teller)``; ``teller(facts, words)`` tells the
+steps its package logs (``hotline.story``).
+
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
 the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
@@ -44,6 +47,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from hotline.models import Request
+from hotline.story import Teller
 from hotline.telephony.parsing import Recording
 
 if TYPE_CHECKING:
@@ -204,6 +208,8 @@ class Registries:
     admin_nav: list[NavSection] = field(default_factory=list)
     # the kinds of request events a package logs → their lazy (N_) French label, for the story
     event_labels: dict[str, str] = field(default_factory=dict)
+    # the request story's tellers (``hotline.story.Teller``), asked in order
+    story_tellers: list[Teller] = field(default_factory=list)
     # a participant label's prefix in a room → who that is (a lazy French msgid)
     participant_roles: dict[str, str] = field(default_factory=dict)
     # how a language code reads in a locale ("ar", "fr" → "Arabe"), from the package that knows
@@ -340,3 +346,11 @@ def add_participant_role(app: Flask, prefix: str, label: str) -> None:
     if roles.get(prefix, label) != label:
         raise ValueError(f"participant prefix {prefix!r} is already taken")
     roles[prefix] = label
+
+
+def add_story_teller(app: Flask, teller: Teller) -> None:
+    """A package's lines in the request's story: ``teller(facts, words)`` yields
+    ``hotline.story.Line``s for the steps it knows (see ``hotline.story``)."""
+    tellers = registries(app).story_tellers
+    if teller not in tellers:
+        tellers.append(teller)

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug interpreting into ``app``: webhooks, console API and pages, menu, receivers."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from interpreter_pool import admin_views, api, console, services, twiml, views
+    from interpreter_pool import admin_views, api, console, services, story, twiml, views
     from interpreter_pool.labels import INTERPRETER_LABEL_PREFIX
 
     # blueprints
@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
     hooks.add_request_panel(app, console.patient_language_panel)
     hooks.add_request_panel(app, console.interpreter_panel)
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    hooks.add_story_teller(app, story.tell)
     hooks.add_participant_role(app, INTERPRETER_LABEL_PREFIX, console.INTERPRETER_ROLE)
     hooks.set_language_name(app, console.language_label)
     # outbox handlers

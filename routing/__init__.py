@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import admin_views, console, services, twiml, views
+    from routing import admin_views, console, services, story, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -48,5 +48,6 @@ def init_app(app: Flask) -> None:
     hooks.add_board_state(app, console.board_states)
     hooks.add_request_panel(app, console.call_actions_panel)
     hooks.add_event_labels(app, console.EVENT_LABELS)
+    hooks.add_story_teller(app, story.tell)
     # outbox handlers
     ringing.register(services.FLOW, services.expected_legs)

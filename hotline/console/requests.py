@@ -15,6 +15,7 @@ from hotline import audit, hooks, lifecycle, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
+from hotline.console.story import told
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
@@ -144,6 +145,7 @@ def _render_form(
             )
         )
     professional = call_request.professional
+    labels = {**EVENT_LABELS, **hooks.registries().event_labels}
     return render_template(
         "console/request.html",
         user=me,
@@ -154,7 +156,8 @@ def _render_form(
         else "",
         number=national(call_request.caller_number),
         panels=render_panels(call_request, me, now()),
-        event_labels={**EVENT_LABELS, **hooks.registries().event_labels},
+        event_labels=labels,
+        story=told(session, call_request, labels),
         participant_role=participant_role,
         kinds=KINDS,
         options=reference_lists.options(session, call_request.helpline_id, codes),

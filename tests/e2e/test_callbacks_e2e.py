@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.calling import MAX_ATTEMPTS
 from callbacks.jobs import advance_overdue_steps, fire_due_callbacks
-from callbacks.models import CallbackTask
+from callbacks.models import CallbackAttempt, CallbackTask
 from hotline.demo import DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, Request, User
 from hotline.sandbox import Answer, Ignore, Voicemail
@@ -126,6 +126,10 @@ def test_a_friday_night_voicemail_is_called_back_on_monday_at_opening_by_mondays
         what="the callback done",
     )
     assert done.outcome == "reached" and done.attempts == 1
+    [attempt] = db.scalars(select(CallbackAttempt).where(CallbackAttempt.callback_id == done.id))
+    assert (attempt.number, attempt.result, attempt.user_id) == (1, "reached", paul.id)
+    assert attempt.started_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert attempt.ended_at is not None and attempt.ended_at > attempt.started_at
     request = db.get(Request, request_id)
     assert request is not None
     story = [e.kind for e in request.events]

@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callbacks import story as callbacks_story
 from callbacks.models import CallbackTask
 from hotline import hooks
 from hotline.console.board import combined_state
@@ -22,7 +23,9 @@ from hotline.hooks import BoardState, Panel
 from hotline.models import Request, User
 from hotline.services import log_event
 from interpreter_pool import console as interpreting_console
+from interpreter_pool import story as interpreting_story
 from routing import console as routing_console
+from routing import story as routing_story
 from tests.conftest import Clock, call_sid, post_signed, voice_form
 from tests.factories import make_user
 from tests.integration.test_console_access import console, csrf_of, sign_in
@@ -60,6 +63,13 @@ def test_the_features_register_their_board_states_and_request_panels(app: Flask)
     assert routing_console.call_actions_panel in registered.request_panels
     assert interpreting_console.interpreter_panel in registered.request_panels
     assert interpreting_console.patient_language_panel in registered.request_panels
+    assert registered.story_tellers == [
+        routing_story.tell,
+        interpreting_story.tell,
+        callbacks_story.tell,
+    ]
+    hooks.add_story_teller(app, routing_story.tell)  # registered once, whoever asks again
+    assert len(registered.story_tellers) == 3
 
 
 def test_a_board_state_registered_by_a_package_shows_on_the_board(
@@ -187,8 +197,10 @@ def test_a_follow_up_date_on_the_request_form_promises_a_callback_that_day(
 
 
 def test_the_story_names_the_events_and_participants_the_features_registered(
-    app: Flask, session: Session, nurse_console: FlaskClient, clock: Clock
+    app: Flask, session: Session, console: FlaskClient, clock: Clock
 ) -> None:
+    make_user(session, "nurse,admin", "admin@example.org")
+    assert sign_in(console, "admin@example.org") == 302
     call_request = incoming_call(app, session)
     log_event(session, call_request, "callback_created", clock.at)  # callbacks' own label
     log_event(
@@ -197,30 +209,41 @@ def test_the_story_names_the_events_and_participants_the_features_registered(
     log_event(session, call_request, "tested", clock.at)
     session.commit()
     path = f"/console/requests/{call_request.id}"
-    story = nurse_console.get(path).get_data(as_text=True)
-    assert "Rappel programmé" in story
-    assert "Entrée dans la conférence (interprète)" in story
-    assert "— tested" in story  # a kind nobody named is shown as it is
+    page = console.get(path).get_data(as_text=True)
+    story, raw_log = page.split('id="raw-log"')
+    assert "Rappel programmé" in story  # told by the callbacks' teller
+    assert "Entrée dans la conférence" not in story  # a technical step
+    assert "Entrée dans la conférence (interprète)" in raw_log
+    assert "— tested" in raw_log  # a kind nobody named is shown as it is
+    assert "</time> tested</li>" in story
 
     hooks.add_event_labels(app, {"tested": "Événement du test"})
-    assert "— Événement du test" in nurse_console.get(path).get_data(as_text=True)
+    page = console.get(path).get_data(as_text=True)
+    assert "— Événement du test" in page and "</time> Événement du test</li>" in page
     with pytest.raises(ValueError, match="already has a label"):
         hooks.add_event_labels(app, {"tested": "Autre chose"})
 
 
 def test_without_the_features_the_story_still_shows_their_events_by_kind(
-    app: Flask, session: Session, nurse_console: FlaskClient, clock: Clock
+    app: Flask, session: Session, console: FlaskClient, clock: Clock
 ) -> None:
+    make_user(session, "nurse,admin", "admin@example.org")
+    assert sign_in(console, "admin@example.org") == 302
     call_request = incoming_call(app, session)
     log_event(
         session, call_request, "participant_join", clock.at, detail={"label": "interpreter-7"}
     )
+    log_event(session, call_request, "interpreter_connected", clock.at)
     session.commit()
-    hooks.registries(app).event_labels.clear()
-    hooks.registries(app).participant_roles.clear()
-    story = nurse_console.get(f"/console/requests/{call_request.id}").get_data(as_text=True)
-    assert "Entrée dans la conférence (interpreter-7)" in story
-    assert "Appel reçu" in story  # the ground floor's own events keep their labels
+    registered = hooks.registries(app)
+    registered.event_labels.clear()
+    registered.participant_roles.clear()
+    registered.story_tellers.clear()
+    page = console.get(f"/console/requests/{call_request.id}").get_data(as_text=True)
+    story, raw_log = page.split('id="raw-log"')
+    assert "Entrée dans la conférence (interpreter-7)" in raw_log
+    assert "</time> interpreter_connected</li>" in story  # nobody tells it: its kind
+    assert "Appel reçu" in story  # the ground floor tells its own steps
 
 
 def test_the_board_says_when_it_was_updated_on_the_helplines_clock(

@@ -32,6 +32,7 @@ PURE_MODULES = (
     "hotline.passwords",
     "hotline.phones",
     "hotline.reference_codes",
+    "hotline.story",
     "hotline.telephony.parsing",
     "hotline.telephony.signature",
     "hotline.telephony.twiml",
@@ -39,6 +40,7 @@ PURE_MODULES = (
     "hotline.voice_twiml",
     "routing.hours",
     "routing.plan",
+    "routing.story",
     "routing.twiml",
     "interpreter_pool.billing",
     "interpreter_pool.budget",
@@ -46,7 +48,9 @@ PURE_MODULES = (
     "interpreter_pool.invoices",
     "interpreter_pool.labels",
     "interpreter_pool.languages",
+    "interpreter_pool.story",
     "interpreter_pool.twiml",
+    "callbacks.story",
     "callbacks.twiml",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
