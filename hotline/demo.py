@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo_player import YearSeeded
+from hotline.demo_tables import REQUESTS_A_YEAR
 from hotline.demo_year import seed_year
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone, User
@@ -234,7 +235,9 @@ def seed_demo(
     session.flush()
 
 
-def seed_past_year(app: Flask, database: Database, now: datetime) -> YearSeeded:
+def seed_past_year(
+    app: Flask, database: Database, now: datetime, requests: int = REQUESTS_A_YEAR
+) -> YearSeeded:
     """The demo helpline's past year of requests (once), committed; how long it took."""
     with database.session() as session:
         helpline = helpline_on(session, app.extensions["hotline"].settings.hotline_number)
@@ -243,7 +246,7 @@ def seed_past_year(app: Flask, database: Database, now: datetime) -> YearSeeded:
             session.scalars(select(User).where(User.email == email)).one()
             for email, *_ in DEMO_NURSES
         ]
-        seeded = seed_year(app, session, helpline, nurses, now)
+        seeded = seed_year(app, session, helpline, nurses, now, requests=requests)
         session.commit()
     return seeded
 
