@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from callbacks import calling
 from callbacks.models import CallbackStatus, CallbackTask
 from hotline import demo_tables
-from hotline.demo_plan import PlannedProfessional, plan_directory, plan_year
+from hotline.demo_plan import PlannedProfessional, PlannedRequest, plan_directory, plan_year
 from hotline.demo_player import YearPlayer, YearSeeded, voice_of
 from hotline.directory import PhoneEntry, ProfessionalDetails, save_professional
 from hotline.models import (
@@ -225,6 +225,28 @@ def seed_year(
     today = now.astimezone(player.tz).date()
     people = plan_directory(rnd)
     plans = plan_year(rnd, now, helpline.timezone, people, requests)
+    # The year's budget alerts are recorded, not news: no warning for each at start-up.
+    logging.disable(logging.WARNING)
+    try:
+        _play(app, player, people, plans, nurses, today, now)
+    finally:
+        logging.disable(logging.NOTSET)
+    session.flush()
+    seconds = time.perf_counter() - started
+    logger.info("demo year: %s requests in %.1f s", len(plans), seconds)
+    return YearSeeded(len(plans), seconds)
+
+
+def _play(
+    app: Flask,
+    player: YearPlayer,
+    people: list[PlannedProfessional],
+    plans: list[PlannedRequest],
+    nurses: list[User],
+    today: date,
+    now: datetime,
+) -> None:
+    session, helpline = player.session, player.helpline
     with app.app_context():
         _directory(session, people)
         _pool(session, today - timedelta(days=400))
@@ -233,10 +255,6 @@ def seed_year(
         for plan in plans:
             player.play(plan)
         _callbacks(player, now)
-    session.flush()
-    seconds = time.perf_counter() - started
-    logger.info("demo year: %s requests in %.1f s", len(plans), seconds)
-    return YearSeeded(len(plans), seconds)
 
 
 def _callbacks(player: YearPlayer, now: datetime) -> None:
