@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session
 
 from callbacks import calling
 from callbacks import twiml as callback_twiml
-from hotline import demo_tables, hooks, outbox
+from hotline import demo_tables, hooks
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.demo_plan import PlannedRequest
+from hotline.demo_twilio import SID_PREFIX, PastLeg, PastTwilio, voice_of
 from hotline.hooks import CallbackReason
 from hotline.models import (
     Call,
     Helpline,
     OutboxMessage,
-    OutboxStatus,
     Request,
     RequestOutcome,
     User,
@@ -42,10 +42,10 @@ from hotline.telephony.parsing import (
     CallStatusCallback,
     ConferenceEvent,
     Recording,
-    VoiceRequest,
 )
 from interpreter_pool import services as interpreting
 from interpreter_pool import twiml as interpreting_twiml
+from interpreter_pool.finance import reconcile_session, record_leg_price
 from interpreter_pool.labels import interpreter_label
 from interpreter_pool.models import InterpretingSession, SessionStatus
 from routing import services as nurse_routing
@@ -55,10 +55,6 @@ from routing.twiml import nurse_label
 
 logger = logging.getLogger(__name__)
 
-# The SIDs of the past year's legs and rooms: made up, stable, never one Twilio or the sandbox
-# gives (they start with the demo's d3e0).
-SID_PREFIX = 0xD3E0 << 112
-
 
 @dataclass(frozen=True)
 class YearSeeded:
@@ -67,59 +63,6 @@ class YearSeeded:
     requests: int
     seconds: float
     already: bool = False
-
-
-@dataclass
-class PastTwilio:
-    """Twilio's part in the past: SIDs for the calls the outbox asks for, its sent follow-ups."""
-
-    session: Session
-    public_root: str
-    counter: int = 0
-    made: list[OutboxMessage] = field(default_factory=list)
-    # Legs the app asked to stop (CallSid, the status Twilio then reports).
-    stopped: list[tuple[str, str]] = field(default_factory=list)
-
-    def sid(self, prefix: str = "CA") -> str:
-        """A new SID of the year (34 characters, as Twilio's)."""
-        self.counter += 1
-        return f"{prefix}{SID_PREFIX + self.counter:032x}"
-
-    def answer(self, now: datetime) -> list[OutboxMessage]:
-        """Send what the services recorded (at ``now``): each intent made, its follow-up run."""
-        made: list[OutboxMessage] = []
-        while ids := outbox.take_new_ids(self.session):
-            for message_id in ids:
-                message = self.session.get(OutboxMessage, message_id)
-                assert message is not None
-                result = {}
-                if message.kind == outbox.CREATE_CALL:
-                    result = {"sid": self.sid(), "status": "queued"}
-                    made.append(message)
-                    self.made.append(message)
-                elif message.kind == outbox.UPDATE_CALL and message.payload["params"].get("status"):
-                    self.stopped.append(
-                        (message.payload["call_sid"], message.payload["params"]["status"])
-                    )
-                message.status, message.sent_at, message.result = OutboxStatus.SENT, now, result
-                message.attempts, message.claimed_at = 1, now
-                self.session.flush()
-                handler = outbox.SENT_HANDLERS.get(message.payload.get("on_sent", ""))
-                if handler is not None:
-                    handler(self.session, message, now, self.public_root)
-        return made
-
-
-def voice_of(sid: str, from_: str | None, to: str | None, direction: str) -> VoiceRequest:
-    return VoiceRequest(
-        call_sid=sid,
-        account_sid="AC" + "d3e0" * 8,
-        from_=from_ or "",
-        to=to or "",
-        call_status="queued",
-        direction=direction,
-        parent_call_sid=None,
-    )
 
 
 class YearPlayer:
@@ -237,29 +180,55 @@ class YearPlayer:
         )
         request = incoming.request
         gp = self.status(self._call(gp_sid), "in-progress", at)
-        choice = "nurse" if plan.path in ("nurse", "nurse_interpreter", "voicemail") else "2"
+        to_nurse = plan.path in ("nurse", "nurse_interpreter", "voicemail")
         at += timedelta(seconds=12)
         log_event(
             self.session, request, "menu_choice", at, call_sid=gp_sid,
-            detail={"choice": "interpreter" if choice == "2" else "nurse"},
+            detail={"choice": "nurse" if to_nurse else "interpreter"},
             dedupe_key=f"menu:{gp_sid}:1",
         )  # fmt: skip
-        self.room(request, "participant-join", at, gp_sid, "gp")
         nurse: User | None = None
-        if choice == "nurse":
+        if to_nurse:
             nurse, at = self._nurse(request, plan, gp_sid, at)
-        if plan.language and (choice == "2" or nurse is not None):
+        if plan.language and (not to_nurse or nurse is not None):
             at = self._interpreter(request, plan, gp_sid, at, nurse)
         elif nurse is not None:
             at += timedelta(minutes=3 + self.rnd.random() * 12)
-        self.room(request, "participant-leave", at, gp_sid, "gp")
+        if to_nurse and nurse is None:  # he left a message: he was never in the room
+            at += timedelta(seconds=50)
+        else:
+            self.room(request, "participant-leave", at, gp_sid, "gp")
         duration = round((at - gp.answered_at).total_seconds()) if gp.answered_at else 0
         self.status(gp, "completed", at, duration)
         if nurse is not None:
             self._nurse_leaves(request, nurse, at + timedelta(seconds=2))
+        self.bill(request, at + timedelta(minutes=3))
         if not plan.to_complete:
             self._log(request, plan, nurse, at + timedelta(minutes=4))
         return request
+
+    def bill(self, request: Request, at: datetime) -> None:
+        """Twilio's price of each ended leg, read as the clock's job reads it; an interpreter's
+        leg also checks the session's charge (``reconcile_session``)."""
+        legs = self.session.scalars(
+            select(Call).where(Call.request_id == request.id, Call.priced_at.is_(None))
+        ).all()
+        for call in legs:
+            if call.status not in TERMINAL_STATUSES:
+                continue
+            leg = PastLeg.of(call)
+            charged = self.session.scalars(
+                select(InterpretingSession).where(
+                    InterpretingSession.connected_call_sid == call.sid,
+                    InterpretingSession.reconciled_at.is_(None),
+                    InterpretingSession.status == SessionStatus.ENDED,
+                )
+            ).first()
+            if charged is not None:
+                reconcile_session(self.session, charged, leg, at)
+            else:
+                record_leg_price(call, leg, at)
+        self.session.flush()
 
     def _call(self, sid: str) -> Call:
         return self.session.scalars(select(Call).where(Call.sid == sid)).one()
@@ -286,7 +255,8 @@ class YearPlayer:
         legs = self._ring_legs(self.settle(at))
         if route.kind == "voicemail" or not legs:
             self._voicemail(request, gp_sid, at)
-            return None, at + timedelta(seconds=50)
+            return None, at
+        self.room(request, "participant-join", at, gp_sid, "gp")
         # The first rank answers (the nurse on duty).
         leg = legs[0]
         answered = at + timedelta(seconds=plan.nurse_answer_s)
@@ -332,6 +302,8 @@ class YearPlayer:
             requested_by="nurse" if nurse else "gp", gp_call_sid=gp_sid,
         )  # fmt: skip
         legs = self._ring_legs(self.settle(at))
+        if nurse is None:
+            self.room(request, "participant-join", at, gp_sid, "gp")
         if dispatch.kind == "none" or not legs:
             return at + timedelta(seconds=30)
         answered = at + timedelta(seconds=plan.interpreter_answer_s)

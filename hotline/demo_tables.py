@@ -9,6 +9,7 @@ name is fictional; no table holds anything about a patient.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 SEED = 20261201
 REQUESTS_A_YEAR = 400
@@ -151,6 +152,10 @@ SESSION_MINUTES = (15, 45, 110)
 ANSWER_S = (6, 40)
 # Share of the time a language's individual interpreters do not answer and the agency does.
 AGENCY_PCT = 10
+
+# Twilio's price of a minute of a leg, in the account's currency (EUR): the helpline's number
+# answering, a call made to a French phone. A started minute is billed.
+TWILIO_PER_MINUTE = {"inbound": Decimal("0.0100"), "out": Decimal("0.0450")}
 
 # When calls come: weekdays mostly, in opening hours mostly (local hours, weights).
 WEEKDAY_WEIGHTS = [22, 21, 21, 20, 19, 3, 1]  # Monday first

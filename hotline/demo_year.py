@@ -23,7 +23,8 @@ from callbacks import calling
 from callbacks.models import CallbackStatus, CallbackTask
 from hotline import demo_tables
 from hotline.demo_plan import PlannedProfessional, PlannedRequest, plan_directory, plan_year
-from hotline.demo_player import YearPlayer, YearSeeded, voice_of
+from hotline.demo_player import YearPlayer, YearSeeded
+from hotline.demo_twilio import voice_of
 from hotline.directory import PhoneEntry, ProfessionalDetails, save_professional
 from hotline.models import (
     Call,
@@ -52,7 +53,9 @@ def _leg(player: YearPlayer, message: OutboxMessage, status: str, at: datetime) 
     params = message.payload["params"]
     known = player.session.scalars(select(Call).where(Call.sid == sid)).first()
     if known is not None:
-        return player.status(known, status, at)
+        since = known.answered_at if status == "completed" else None
+        duration = round((at - since).total_seconds()) if since else None
+        return player.status(known, status, at, duration)
     player.sequence += 1
     voice = voice_of(sid, params["from_"], params["to"], "outbound-api")
     return record_call_status(
@@ -100,13 +103,13 @@ def _call_back(player: YearPlayer, task: CallbackTask, at: datetime, reached: bo
     else:
         ended = answered + timedelta(seconds=30)
         gp_leg = _leg(player, dialled[0], "no-answer", ended)
-    gp_leg.duration_s = gp_leg.duration_s or round((ended - picked).total_seconds())
     calling.leg_ended(player.session, task.id, attempt, gp_leg, "gp", ended, "human")
     player.settle(ended)
     player.room(request, "participant-leave", ended, nurse_leg.sid, label, room_sid)
     nurse_leg = _leg(player, made[0], "completed", ended)
     calling.leg_ended(player.session, task.id, attempt, nurse_leg, "nurse", ended)
     player.settle(ended)
+    player.bill(request, ended + timedelta(minutes=3))
 
 
 def _working_moment(player: YearPlayer, after: datetime) -> datetime:

@@ -166,6 +166,16 @@ def test_each_ended_session_has_one_charge_equal_to_its_price_under_its_contract
         )
         assert (entry.amount, entry.contract_id) == (charge.total, contract.id)
     assert sum((e.amount for e in entries), Decimal(0)) > 0
+    # Checked against Twilio's figures, as the clock does: nothing to adjust.
+    assert all(s.reconciled_at is not None for s in ended)
+
+
+def test_every_ended_leg_has_twilio_s_price_the_telephony_cost(session: Session) -> None:
+    legs = session.scalars(select(Call)).all()
+
+    assert all(leg.priced_at is not None for leg in legs)
+    assert sum((leg.price or Decimal(0) for leg in legs), Decimal(0)) < 0
+    assert {leg.price_unit for leg in legs if leg.price is not None} == {"EUR"}
 
 
 def test_voicemails_and_follow_ups_became_callbacks_the_nurses_made(session: Session) -> None:
