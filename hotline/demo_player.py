@@ -78,6 +78,7 @@ class YearPlayer:
         self.callback_urls = callback_twiml.CallbackUrls(public_root)
         self.rnd = random.Random(seed)
         self.sequence = 0
+        self.to_log_after_callback: dict[int, PlannedRequest] = {}
 
     # --- Twilio's callbacks, as the webhooks fold them ------------------------------------
 
@@ -203,8 +204,12 @@ class YearPlayer:
         if nurse is not None:
             self._nurse_leaves(request, nurse, at + timedelta(seconds=2))
         self.bill(request, at + timedelta(minutes=3))
-        if not plan.to_complete:
-            self._log(request, plan, nurse, at + timedelta(minutes=4))
+        if plan.to_complete:
+            pass
+        elif to_nurse and nurse is None:
+            self.to_log_after_callback[request.id] = plan  # she logs it once she reached him
+        else:
+            self.log(request, plan, nurse, at + timedelta(minutes=4))
         return request
 
     def bill(self, request: Request, at: datetime) -> None:
@@ -342,9 +347,7 @@ class YearPlayer:
         self.status(chosen, "completed", ended, round((ended - answered).total_seconds()))
         return ended + timedelta(seconds=5)
 
-    def _log(
-        self, request: Request, plan: PlannedRequest, nurse: User | None, at: datetime
-    ) -> None:
+    def log(self, request: Request, plan: PlannedRequest, nurse: User | None, at: datetime) -> None:
         """The nurse's log of the request, as the request page saves it."""
         nurse = nurse or self.on_duty(at)
         request.category = plan.category

@@ -110,6 +110,9 @@ def _call_back(player: YearPlayer, task: CallbackTask, at: datetime, reached: bo
     calling.leg_ended(player.session, task.id, attempt, nurse_leg, "nurse", ended)
     player.settle(ended)
     player.bill(request, ended + timedelta(minutes=3))
+    plan = player.to_log_after_callback.pop(request.id, None) if reached else None
+    if plan is not None:
+        player.log(request, plan, nurse, ended + timedelta(minutes=3))
 
 
 def _working_moment(player: YearPlayer, after: datetime) -> datetime:
@@ -261,16 +264,24 @@ def _play(
 
 
 def _callbacks(player: YearPlayer, now: datetime) -> None:
-    """The callbacks due before today are made: most reach the professional at once."""
+    """The callbacks due before today are made (the follow-ups their calls promise too): most
+    reach the professional at once."""
     session = player.session
-    for task in session.scalars(
-        select(CallbackTask)
-        .where(CallbackTask.status == CallbackStatus.PENDING)
-        .order_by(CallbackTask.due_at, CallbackTask.id)
-    ).all():
-        at = _working_moment(player, task.due_at)
-        for attempt in range(2):
-            if at >= now - timedelta(hours=2) or task.status != CallbackStatus.PENDING:
-                break
-            _call_back(player, task, at, reached=attempt > 0 or player.rnd.random() < 0.8)
-            at = _working_moment(player, task.next_attempt_at or at + timedelta(hours=2))
+    tried: set[int] = set()
+    while tasks := [
+        task
+        for task in session.scalars(
+            select(CallbackTask)
+            .where(CallbackTask.status == CallbackStatus.PENDING)
+            .order_by(CallbackTask.due_at, CallbackTask.id)
+        ).all()
+        if task.id not in tried
+    ]:
+        for task in tasks:
+            tried.add(task.id)
+            at = _working_moment(player, task.due_at)
+            for attempt in range(2):
+                if at >= now - timedelta(hours=2) or task.status != CallbackStatus.PENDING:
+                    break
+                _call_back(player, task, at, reached=attempt > 0 or player.rnd.random() < 0.8)
+                at = _working_moment(player, task.next_attempt_at or at + timedelta(hours=2))
