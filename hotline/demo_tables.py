@@ -125,6 +125,22 @@ CATEGORIES = [
     ("orientation", 10),
     ("other", 5),
 ]
+# The non-identifying facts of the reference lists being added (per-helpline lists: the codes
+# are the demo's; each list is drawn once per request in ``demo_plan.plan_year`` and set where
+# ``YearPlayer.log`` records the nurse's log, once the request has these fields).
+ORIENTATIONS = [
+    ("medecin_traitant", 30), ("pass", 20), ("cpam", 20), ("cmp", 10), ("hopital", 10),
+    ("partenaire", 10),
+]  # fmt: skip
+AGE_BANDS = [("0-17", 15), ("18-29", 25), ("30-44", 30), ("45-59", 18), ("60+", 12)]
+SEXES = [("f", 55), ("m", 43), ("x", 2)]
+COVERAGES = [("none", 35), ("ame", 30), ("css", 25), ("cpam", 10)]
+HOUSING = [("shelter", 30), ("hosted", 30), ("street", 10), ("own", 20), ("unknown", 10)]
+# A follow-up callback's coded outcome (the callbacks' follow-up outcomes being added).
+FOLLOW_UP_OUTCOMES = [
+    ("improved", 45), ("unchanged", 25), ("worse", 8), ("lost", 10), ("reoriented", 12),
+]  # fmt: skip
+
 # How the nurse closes a request she handled without an interpreter, by weight.
 NURSE_OUTCOMES = [("resolved", 45), ("oriented", 35), ("follow_up", 15), ("other", 5)]
 # Notes as the nurse writes them: never a patient's name, age or address.
