@@ -327,7 +327,7 @@ def start_stack(
     # One time for both sides: the app reads the sandbox's clock, so tests can move it.
     app = create_app(settings, database=database, clock=clock.now)
     if seed and past_year:
-        print("Année de démonstration (demo year)…", flush=True)
+        print("Année de démonstration (demo year): préparation, une seule fois (once)…", flush=True)
         seeded = seed_past_year(app, database, clock.now())
         done = "déjà là (already there)" if seeded.already else f"{seeded.requests} demandes"
         print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
