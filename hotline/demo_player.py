@@ -352,10 +352,11 @@ class YearPlayer:
         nurse = nurse or self.on_duty(at)
         request.category = plan.category
         outcome = plan.outcome or (
-            RequestOutcome.NO_INTERPRETER
-            if request.outcome == RequestOutcome.NO_INTERPRETER
-            else RequestOutcome.INTERPRETER_PROVIDED
+            "no_interpreter" if request.outcome == "no_interpreter" else "interpreter_provided"
         )
+        if plan.follow_up and nurse is not None:
+            outcome = "follow_up"
+        # Codes of the helpline's reference lists (after the merge: a plain code, no enum).
         request.outcome = RequestOutcome(outcome)
         request.notes = demo_tables.NOTES[plan.category]
         request.nurse_id = request.nurse_id or (nurse.id if nurse else None)
@@ -364,7 +365,6 @@ class YearPlayer:
             while follow_up.weekday() >= 5:
                 follow_up += timedelta(days=1)
             request.follow_up_on = follow_up
-            request.outcome = RequestOutcome.FOLLOW_UP
             hooks.send(
                 hooks.callback_wanted, session=self.session, now=at, request=request,
                 reason=CallbackReason.FOLLOW_UP, due_at=self.local(follow_up, 10),

@@ -125,17 +125,26 @@ CATEGORIES = [
     ("orientation", 10),
     ("other", 5),
 ]
-# The non-identifying facts of the reference lists being added (per-helpline lists: the codes
-# are the demo's; each list is drawn once per request in ``demo_plan.plan_year`` and set where
-# ``YearPlayer.log`` records the nurse's log, once the request has these fields).
+# The orientation and the patient's non-identifying facts, by the default codes of the
+# helplines' reference lists (hotline.reference_codes.DEFAULTS, being merged): once the request
+# has these fields, ``demo_plan.plan_year`` draws one of each and ``YearPlayer.log`` sets it.
 ORIENTATIONS = [
-    ("medecin_traitant", 30), ("pass", 20), ("cpam", 20), ("cmp", 10), ("hopital", 10),
-    ("partenaire", 10),
+    ("gp", 30), ("pass", 20), ("rights", 20), ("cmp", 8), ("hospital", 8), ("dac", 4),
+    ("social_service", 6), ("network_partner", 4),
 ]  # fmt: skip
-AGE_BANDS = [("0-17", 15), ("18-29", 25), ("30-44", 30), ("45-59", 18), ("60+", 12)]
-SEXES = [("f", 55), ("m", 43), ("x", 2)]
-COVERAGES = [("none", 35), ("ame", 30), ("css", 25), ("cpam", 10)]
-HOUSING = [("shelter", 30), ("hosted", 30), ("street", 10), ("own", 20), ("unknown", 10)]
+AGE_BANDS = [
+    ("age_0_17", 15), ("age_18_24", 15), ("age_25_39", 35), ("age_40_59", 22), ("age_60_74", 9),
+    ("age_75_plus", 4),
+]  # fmt: skip
+SEXES = [("female", 55), ("male", 43), ("not_stated", 2)]
+COVERAGES = [
+    ("none", 30), ("ame", 25), ("css", 15), ("general_scheme", 8), ("general_complementary", 5),
+    ("pending", 12), ("unknown", 5),
+]  # fmt: skip
+HOUSING = [
+    ("street", 8), ("emergency_shelter", 20), ("institution", 15), ("hosted", 30), ("squat", 5),
+    ("own_home", 15), ("unknown", 7),
+]  # fmt: skip
 # A follow-up callback's coded outcome (the callbacks' follow-up outcomes being added).
 FOLLOW_UP_OUTCOMES = [
     ("improved", 45), ("unchanged", 25), ("worse", 8), ("lost", 10), ("reoriented", 12),
