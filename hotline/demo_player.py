@@ -348,8 +348,11 @@ class YearPlayer:
         return ended + timedelta(seconds=5)
 
     def log(self, request: Request, plan: PlannedRequest, nurse: User | None, at: datetime) -> None:
-        """The nurse's log of the request, as the request page saves it."""
-        nurse = nurse or self.on_duty(at)
+        """The nurse's log of the request, as the request page saves it (the next working
+        morning when nobody was on duty)."""
+        if nurse is None:
+            at = self.working_moment(at)
+            nurse = self.on_duty(at)
         request.category = plan.category
         outcome = plan.outcome or (
             "no_interpreter" if request.outcome == "no_interpreter" else "interpreter_provided"
@@ -372,6 +375,17 @@ class YearPlayer:
             )  # fmt: skip
         detail = {"category": request.category, "outcome": request.outcome, "by": request.nurse_id}
         log_event(self.session, request, "request_logged", at, detail=detail)
+
+    def working_moment(self, after: datetime) -> datetime:
+        """The first moment of the rota at or after this one (a weekday between 9 and 18)."""
+        local = after.astimezone(self.tz)
+        day = local.date()
+        if local.hour >= 17:
+            day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        start = self.local(day, 9) + timedelta(minutes=self.rnd.randrange(90))
+        return max(start, after) if after.astimezone(self.tz).date() == day else start
 
     def local(self, day: date, hour: int) -> datetime:
         return datetime(day.year, day.month, day.day, hour, tzinfo=self.tz)

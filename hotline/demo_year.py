@@ -115,18 +115,6 @@ def _call_back(player: YearPlayer, task: CallbackTask, at: datetime, reached: bo
         player.log(request, plan, nurse, ended + timedelta(minutes=3))
 
 
-def _working_moment(player: YearPlayer, after: datetime) -> datetime:
-    """The first moment of the rota at or after this one (a weekday between 9 and 18)."""
-    local = after.astimezone(player.tz)
-    day = local.date()
-    if local.hour >= 17:
-        day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    start = player.local(day, 9) + timedelta(minutes=player.rnd.randrange(90))
-    return max(start, after) if after.astimezone(player.tz).date() == day else start
-
-
 def _directory(session: Session, people: list[PlannedProfessional]) -> None:
     """The directory, saved as the admin's form does (shared lines held by two)."""
     for person in people:
@@ -279,9 +267,9 @@ def _callbacks(player: YearPlayer, now: datetime) -> None:
     ]:
         for task in tasks:
             tried.add(task.id)
-            at = _working_moment(player, task.due_at)
+            at = player.working_moment(task.due_at)
             for attempt in range(2):
                 if at >= now - timedelta(hours=2) or task.status != CallbackStatus.PENDING:
                     break
                 _call_back(player, task, at, reached=attempt > 0 or player.rnd.random() < 0.8)
-                at = _working_moment(player, task.next_attempt_at or at + timedelta(hours=2))
+                at = player.working_moment(task.next_attempt_at or at + timedelta(hours=2))
