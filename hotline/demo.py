@@ -21,6 +21,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from hotline import reference_lists
 from hotline.app import create_app
 from hotline.db import Database
+from hotline.demo_player import YearSeeded
+from hotline.demo_tables import REQUESTS_A_YEAR
+from hotline.demo_year import seed_year
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone, User
 from hotline.services import helpline_on
@@ -188,7 +191,8 @@ def seed_demo(
             f"Interprétariat {now.year}",
             date(now.year, 1, 1),
             date(now.year, 12, 31),
-            Decimal(18000),
+            # ~250 hours at the liberal rate (the demo year spends most of it).
+            Decimal(55000),
             funder_line="ARS – Fonds d'intervention régional",
             hours_cap=250,
         )
@@ -233,6 +237,22 @@ def seed_demo(
     session.flush()
 
 
+def seed_past_year(
+    app: Flask, database: Database, now: datetime, requests: int = REQUESTS_A_YEAR
+) -> YearSeeded:
+    """The demo helpline's past year of requests (once), committed; how long it took."""
+    with database.session() as session:
+        helpline = helpline_on(session, app.extensions["hotline"].settings.hotline_number)
+        assert helpline is not None, "seed_demo first"
+        nurses = [
+            session.scalars(select(User).where(User.email == email)).one()
+            for email, *_ in DEMO_NURSES
+        ]
+        seeded = seed_year(app, session, helpline, nurses, now, requests=requests)
+        session.commit()
+    return seeded
+
+
 def seed_parties(sandbox: Any) -> None:
     """The demo's simulated parties that are machines: the agency's phone menu, a voicemail."""
     from hotline.sandbox import AgencyMenu, Voicemail
@@ -272,10 +292,12 @@ def start_stack(
     hours: str = DEMO_HOURS,
     run_clock: bool = False,
     parties: bool = False,
+    past_year: bool = False,
 ) -> DemoStack:
     """Start the sandbox and the app against each other, as the demo and end-to-end tests do.
 
-    With `parties`, the sandbox's phones that are machines are set up as the demo shows them.
+    With `parties`, the sandbox's phones that are machines are set up as the demo shows them;
+    with `past_year`, the database gets the demo's past year of requests first.
     """
     from hotline.sandbox import Sandbox
     from hotline.sandbox.clock import RealClock
@@ -306,6 +328,11 @@ def start_stack(
             session.commit()
     # One time for both sides: the app reads the sandbox's clock, so tests can move it.
     app = create_app(settings, database=database, clock=clock.now)
+    if seed and past_year:
+        print("Année de démonstration (demo year): préparation, une seule fois (once)…", flush=True)
+        seeded = seed_past_year(app, database, clock.now())
+        done = "déjà là (already there)" if seeded.already else f"{seeded.requests} demandes"
+        print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
     app_server.serve(app)
     sandbox.add_number(
         settings.hotline_number,
@@ -342,6 +369,7 @@ def run_demo(
         hours=hours,
         run_clock=True,
         parties=True,
+        past_year=True,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

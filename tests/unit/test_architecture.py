@@ -25,7 +25,14 @@ REPO = Path(__file__).resolve().parents[2]
 # Top to bottom: a package imports only the packages below it.
 LAYERS = ("reports", "callbacks", "interpreter_pool", "routing", "hotline")
 # The modules that wire everything together: the only ones of `hotline` importing the features.
-COMPOSITION_ROOTS = ("hotline.app", "hotline.cli", "hotline.demo", "hotline.all_models")
+COMPOSITION_ROOTS = (
+    "hotline.app",
+    "hotline.cli",
+    "hotline.demo",
+    "hotline.demo_player",
+    "hotline.demo_year",
+    "hotline.all_models",
+)
 # Rules on time, money, languages, plans, parsing and TwiML builders.
 PURE_MODULES = (
     "hotline.callstate",
