@@ -44,6 +44,11 @@ class PlannedRequest:
     via_agency: bool
     follow_up: bool
     to_complete: bool
+    orientation: str
+    age_band: str
+    sex: str
+    coverage: str
+    housing: str
 
 
 def _pick(rnd: random.Random, table: list[tuple[str, int]]) -> str:
@@ -148,6 +153,11 @@ def plan_year(
                 via_agency=rnd.randrange(100) < t.AGENCY_PCT,
                 follow_up=path != "interpreter" and rnd.randrange(100) < t.FOLLOW_UP_PCT,
                 to_complete=to_complete,
+                orientation=_pick(rnd, t.ORIENTATIONS),
+                age_band=_pick(rnd, t.AGE_BANDS),
+                sex=_pick(rnd, t.SEXES),
+                coverage=_pick(rnd, t.COVERAGES),
+                housing=_pick(rnd, t.HOUSING),
             )
         )
     planned.sort(key=lambda item: item.at)

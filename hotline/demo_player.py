@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from callbacks import calling
 from callbacks import twiml as callback_twiml
-from hotline import demo_tables, hooks
+from hotline import demo_tables, hooks, lifecycle
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.demo_plan import PlannedRequest
 from hotline.demo_twilio import SID_PREFIX, PastLeg, PastTwilio, voice_of
@@ -34,7 +34,6 @@ from hotline.models import (
     Helpline,
     OutboxMessage,
     Request,
-    RequestOutcome,
     User,
 )
 from hotline.services import log_event, record_call_status, record_conference_event, start_request
@@ -103,7 +102,9 @@ class YearPlayer:
                 self.session, found, callback, found.interpreting_session_id,
                 self._step_of(found), found.interpreter_id, at, self.interpreting_urls,
             )  # fmt: skip
-        elif found.role == "gp" and status in ("completed", "no-answer", "busy", "canceled"):
+        elif found.role == "gp" and found.status in TERMINAL_STATUSES:
+            if found.request is not None:
+                lifecycle.calls_ended(self.session, found.request, found, at)
             hooks.send(hooks.gp_left, session=self.session, call=found, now=at)
         self.settle(at)
         return found
@@ -153,6 +154,8 @@ class YearPlayer:
             at,
         )
         if presence is not None:
+            if event == "participant-join" and label != "gp":
+                lifecycle.call_taken(self.session, request, at)
             hooks.send(
                 hooks.presence_changed, session=self.session, presence=presence, event=event, now=at
             )
@@ -359,8 +362,10 @@ class YearPlayer:
         )
         if plan.follow_up and nurse is not None:
             outcome = "follow_up"
-        # Codes of the helpline's reference lists (after the merge: a plain code, no enum).
-        request.outcome = RequestOutcome(outcome)
+        request.outcome = outcome
+        request.orientation = plan.orientation if outcome == "oriented" else None
+        request.patient_age_band, request.patient_sex = plan.age_band, plan.sex
+        request.patient_coverage, request.patient_housing = plan.coverage, plan.housing
         request.notes = demo_tables.NOTES[plan.category]
         request.nurse_id = request.nurse_id or (nurse.id if nurse else None)
         if plan.follow_up and nurse is not None:
@@ -375,6 +380,8 @@ class YearPlayer:
             )  # fmt: skip
         detail = {"category": request.category, "outcome": request.outcome, "by": request.nurse_id}
         log_event(self.session, request, "request_logged", at, detail=detail)
+        if nurse is not None:
+            lifecycle.close(self.session, request, nurse, at + timedelta(seconds=30))
 
     def working_moment(self, after: datetime) -> datetime:
         """The first moment of the rota at or after this one (a weekday between 9 and 18)."""

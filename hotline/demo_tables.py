@@ -145,10 +145,19 @@ HOUSING = [
     ("street", 8), ("emergency_shelter", 20), ("institution", 15), ("hosted", 30), ("squat", 5),
     ("own_home", 15), ("unknown", 7),
 ]  # fmt: skip
-# A follow-up callback's coded outcome (the callbacks' follow-up outcomes being added).
+# A follow-up callback's coded outcome (callbacks.models.FollowUpOutcome), by weight, with the
+# nurse's note (never a patient's identity).
 FOLLOW_UP_OUTCOMES = [
-    ("improved", 45), ("unchanged", 25), ("worse", 8), ("lost", 10), ("reoriented", 12),
+    ("improved", 45), ("unchanged", 25), ("worsened", 8), ("lost_to_follow_up", 10),
+    ("redirected", 12),
 ]  # fmt: skip
+FOLLOW_UP_NOTES = {
+    "improved": "Droits ouverts, suivi par le médecin traitant.",
+    "unchanged": "Démarches en cours, rappel à prévoir.",
+    "worsened": "Hospitalisation récente, lien avec l'assistante sociale.",
+    "lost_to_follow_up": "Le patient n'est pas revenu au cabinet.",
+    "redirected": "Réorienté vers la PASS du CHU.",
+}
 
 # How the nurse closes a request she handled without an interpreter, by weight.
 NURSE_OUTCOMES = [("resolved", 45), ("oriented", 35), ("follow_up", 15), ("other", 5)]

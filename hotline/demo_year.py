@@ -19,13 +19,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks import calling
+from callbacks import attempts, calling
 from callbacks.models import CallbackStatus, CallbackTask
-from hotline import demo_tables
+from hotline import demo_tables, hooks
 from hotline.demo_plan import PlannedProfessional, PlannedRequest, plan_directory, plan_year
 from hotline.demo_player import YearPlayer, YearSeeded
 from hotline.demo_twilio import voice_of
 from hotline.directory import PhoneEntry, ProfessionalDetails, save_professional
+from hotline.hooks import CallbackReason
 from hotline.models import (
     Call,
     Helpline,
@@ -110,6 +111,15 @@ def _call_back(player: YearPlayer, task: CallbackTask, at: datetime, reached: bo
     calling.leg_ended(player.session, task.id, attempt, nurse_leg, "nurse", ended)
     player.settle(ended)
     player.bill(request, ended + timedelta(minutes=3))
+    if attempts.awaits_outcome(task):
+        code = player.rnd.choices(
+            [code for code, _ in demo_tables.FOLLOW_UP_OUTCOMES],
+            weights=[weight for _, weight in demo_tables.FOLLOW_UP_OUTCOMES],
+        )[0]
+        note = demo_tables.FOLLOW_UP_NOTES[code]
+        attempts.record_outcome(
+            player.session, task, nurse, code, note, ended + timedelta(minutes=2)
+        )
     plan = player.to_log_after_callback.pop(request.id, None) if reached else None
     if plan is not None:
         player.log(request, plan, nurse, ended + timedelta(minutes=3))
@@ -120,8 +130,6 @@ def _directory(session: Session, people: list[PlannedProfessional]) -> None:
     for person in people:
         if _held(session, person.numbers[-1]):
             continue
-        # The commune's INSEE code (person.commune.insee) joins these fields once the
-        # directory has one.
         details = ProfessionalDetails(
             last_name=person.last_name,
             first_name=person.first_name,
@@ -129,6 +137,8 @@ def _directory(session: Session, people: list[PlannedProfessional]) -> None:
             profession=person.profession,
             organisation=person.organisation,
             territory=person.commune.name,
+            commune=person.commune.name,
+            insee_code=person.commune.insee,
             phones=[PhoneEntry(number) for number in person.numbers],
         )
         try:
@@ -249,6 +259,26 @@ def _play(
         for plan in plans:
             player.play(plan)
         _callbacks(player, now)
+        _follow_ups_due(player, now)
+
+
+# Follow-ups the nurses promised for today: the board's "callbacks due" has something to show.
+FOLLOW_UPS_DUE = 3
+
+
+def _follow_ups_due(player: YearPlayer, now: datetime) -> None:
+    """A few of the latest closed requests get a follow-up callback due now (the callbacks
+    feature moves it into the next opening hours)."""
+    session = player.session
+    latest = session.scalars(
+        select(Request)
+        .where(Request.professional_id.is_not(None), Request.closed_at.is_not(None))
+        .order_by(Request.opened_at.desc())
+        .limit(FOLLOW_UPS_DUE)
+    ).all()
+    for request in latest:
+        hooks.want_callback(session, request, CallbackReason.FOLLOW_UP, now, now)
+    session.flush()
 
 
 def _callbacks(player: YearPlayer, now: datetime) -> None:

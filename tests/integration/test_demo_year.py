@@ -189,6 +189,11 @@ def test_voicemails_and_follow_ups_became_callbacks_the_nurses_made(session: Ses
     assert {t.outcome for t in done} == {"reached"}
     kinds = set(session.scalars(select(RequestEvent.kind).distinct()).all())
     assert {"callback_reached", "voicemail_left", "request_logged"} <= kinds
+    # Each reached follow-up has the outcome the nurse recorded, through the callbacks' service.
+    reached_follow_ups = [t for t in done if t.reason == "follow_up"]
+    assert reached_follow_ups
+    assert all(t.follow_up_outcome and t.follow_up_recorded_by for t in reached_follow_ups)
+    assert len({t.follow_up_outcome for t in reached_follow_ups}) >= 2
 
 
 def test_the_last_days_leave_requests_to_complete_and_nothing_left_to_send(
@@ -255,3 +260,21 @@ def test_the_plan_is_the_same_for_the_same_day() -> None:
 
     assert plan() == plan()
     assert len(plan()) == demo_tables.REQUESTS_A_YEAR
+
+
+def test_logged_requests_are_closed_the_others_are_to_complete_and_callers_have_an_insee_code(
+    session: Session,
+) -> None:
+    from hotline.models import RequestStatus
+
+    statuses = Counter(session.scalars(select(Request.status)).all())
+    unlogged = session.scalar(select(func.count()).where(Request.category.is_(None)))
+    codes = {c.insee for c in demo_tables.COMMUNES}
+    directory = session.scalars(select(Professional).where(Professional.insee_code.is_not(None)))
+
+    assert set(statuses) == {RequestStatus.CLOSED, RequestStatus.TO_COMPLETE}
+    assert statuses[RequestStatus.TO_COMPLETE] == unlogged
+    assert {p.insee_code for p in directory} <= codes
+    oriented = session.scalars(select(Request).where(Request.outcome == "oriented")).all()
+    assert oriented and all(r.orientation for r in oriented)
+    assert all(r.patient_age_band for r in oriented)
