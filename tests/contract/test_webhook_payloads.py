@@ -25,6 +25,7 @@ from callbacks.twiml import CallbackUrls
 from hotline import outbox
 from hotline.demo import seed_demo
 from hotline.models import Request
+from hotline.sms import SmsMessage
 from interpreter_pool.models import InterpretingSession
 from interpreter_pool.pool import language_menu
 from tests.conftest import (
@@ -89,6 +90,7 @@ WALKS: dict[str, frozenset[str]] = {
             "/twilio/callback/gp-amd",
             "/twilio/callback/nurse-status",
             "/twilio/callback/gp-status",
+            "/twilio/sms/status",
         }
     ),
 }
@@ -439,6 +441,15 @@ def test_a_callback_accepts_every_documented_request_twice(
     gp, greeting = gp_calls(twilio)
     ask = gp.gather(greeting, "3")
     gp.gather(ask, "0")  # as soon as possible
+    # The promised callback is confirmed by text; Twilio reports its delivery, out of order.
+    ((text_sid, text),) = twilio.rest.texts
+    for status in ("delivered", "sent"):
+        report = tw.message_status(
+            account_sid=ACCOUNT_SID, message_sid=text_sid, from_=str(text["From"]),
+            to=str(text["To"]), status=status,
+        )  # fmt: skip
+        twilio.post(str(text["StatusCallback"]), report, document=False)
+    assert session.scalars(select(SmsMessage.status)).one() == "delivered"
     gp.progress("completed", _at(clock, 40), duration_s=40, sip_response_code="200")
 
     for task in claim_due(session, clock()):

@@ -31,6 +31,7 @@ PURE_MODULES = (
     "hotline.callstate",
     "hotline.passwords",
     "hotline.phones",
+    "hotline.sms_rules",
     "hotline.telephony.parsing",
     "hotline.telephony.signature",
     "hotline.telephony.twiml",
