@@ -179,7 +179,7 @@ def confirm_language(code: str, urls: InterpretingUrls) -> VoiceResponse:
 
 def no_interpreter_for(code: str) -> str:
     """The pool has nobody for this language."""
-    return f"Nous n'avons pas d'interprète en {spoken_language(code)}."
+    return f"Nous n'avons pas d'interprète en {spoken_language(code)} disponible."
 
 
 def gp_waits_for_interpreter(room: str, code: str, urls: InterpretingUrls) -> VoiceResponse:

@@ -26,8 +26,8 @@ from hotline import outbox
 from hotline.demo import seed_demo
 from hotline.models import Request
 from hotline.sms import SmsMessage
+from interpreter_pool.menu import language_menu
 from interpreter_pool.models import InterpretingSession
-from interpreter_pool.pool import language_menu
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
