@@ -24,6 +24,7 @@ from hotline.db import claim
 from hotline.models import Call, Request, RequestOutcome
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
+from hotline.telephony.twiml import to_xml
 from interpreter_pool import spending, twiml
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
@@ -390,7 +391,11 @@ def take_call(
         },
         dedupe_key=f"interp-connected:{interpreting.id}",
     )
-    ringing.stop_open_legs(session, FLOW, interpreting.id, now, keep_sid=call_sid)
+    # An interpreter still hearing the screening prompt is told the call is taken, not cut off.
+    ringing.stop_open_legs(
+        session, FLOW, interpreting.id, now, keep_sid=call_sid,
+        answered_twiml=to_xml(twiml.taken()),
+    )  # fmt: skip
     logger.info(
         "request %s: interpreter %s connected in %s s",
         request.reference,

@@ -21,7 +21,7 @@ SCREEN_TIMEOUT_S = 8
 SAY_LANGUAGE = "Dites le nom de la langue du patient, par exemple : arabe, dari ou tigrigna."
 NOT_UNDERSTOOD = "Je n'ai pas compris la langue."
 TO_NURSE = "Je vous mets en relation avec l'infirmière de permanence."
-ALREADY_TAKEN = "Cet appel a déjà été pris par un autre interprète. Merci, au revoir."
+ALREADY_TAKEN = "Merci, cet appel a déjà été pris par un collègue. Au revoir."
 NOT_ACCEPTED = "Appel non accepté. Au revoir."
 AGENCY_REACHED = (
     "Nous joignons l'agence d'interprétariat : vous allez entendre son accueil, "
