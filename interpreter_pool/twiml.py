@@ -12,7 +12,7 @@ from hotline.telephony.twiml import FRENCH, say_fr
 from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 from interpreter_pool.languages import keypad_prompt_fr, language_name, with_article_fr
-from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL
+from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL, NurseUrls
 
 MENU_PROMPT = "Pour obtenir un interprète"  # the main menu adds ", tapez 1."
 LANGUAGE_TIMEOUT_S = 6
@@ -203,6 +203,8 @@ def gp_waits_for_interpreter(room: str, code: str, urls: InterpretingUrls) -> Vo
         status_callback_method="POST",
         status_callback_event=CONFERENCE_EVENTS,
     )
+    # The room ended (the nurse of a three-way call left) with the GP on the line: after-call.
+    response.redirect(NurseUrls(urls.root).after_call(), method="POST")
     return response
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.calling import claim_due, fire
@@ -24,10 +24,11 @@ from callbacks.models import CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import outbox
 from hotline.demo import seed_demo
-from hotline.models import Request
+from hotline.models import Helpline, Request
 from hotline.sms import SmsMessage
 from interpreter_pool.menu import language_menu
 from interpreter_pool.models import InterpretingSession
+from routing.models import ServiceRating
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -80,6 +81,7 @@ WALKS: dict[str, frozenset[str]] = {
         }
     ),
     "agency": frozenset({"/twilio/interpreting/agency", "/twilio/interpreting/agency-reached"}),
+    "rating": frozenset({"/twilio/nurse/after-call", "/twilio/nurse/rating"}),
     "browser": frozenset({"/twilio/voice/browser-outgoing"}),
     "callback": frozenset(
         {
@@ -280,6 +282,33 @@ def test_the_nurse_flow_accepts_every_documented_request_twice(
     assert WALKS["nurse"] <= set(twilio.hits)
     request = session.scalars(select(Request)).one()
     assert request.caller_number == GP
+
+
+def test_the_rating_after_the_nurse_left_accepts_every_documented_request_twice(
+    twilio: TwilioSide, clock: Clock, session: Session
+) -> None:
+    session.execute(update(Helpline).values(is_rating_enabled=True))
+    session.commit()
+    gp, greeting = gp_calls(twilio)
+    waiting = gp.gather(greeting, "2")
+    room = Room(twilio, only(waiting, "Dial"))
+    room.join(gp, waiting, _at(clock, 5))
+    nurse = answered(twilio, twilio.leg_to(AMELIE))
+    nurse.progress("initiated", _at(clock, 5))
+    nurse.progress("in-progress", _at(clock, 12))
+    joined = nurse.gather(nurse.fetch(twilio.leg_to(AMELIE).url), "1")
+    room.join(nurse, joined, _at(clock, 20))
+    nurse.progress("completed", _at(clock, 300), duration_s=288, sip_response_code="200")
+
+    # The room ended under the GP: his document goes on to its <Redirect>.
+    asked = gp.fetch(only(waiting, "Redirect").text or "")
+    again = gp.gather(asked, "9")
+    thanked = gp.gather(again, "4")
+    assert [say.text for say in thanked.iter("Say")] == ["Merci pour votre note. Au revoir."]
+    gp.progress("completed", _at(clock, 320), duration_s=320, sip_response_code="200")
+
+    assert WALKS["rating"] <= set(twilio.hits)
+    assert session.scalars(select(ServiceRating.score)).one() == 4
 
 
 def _nobody_answers(twilio: TwilioSide, leg: Leg, clock: Clock, after_s: int) -> None:
