@@ -30,6 +30,7 @@ from hotline.callstate import TERMINAL_STATUSES, call_status
 from hotline.db import Database
 from hotline.models import Call, Request
 from hotline.outbox import send_message, take_new_ids
+from hotline.sms import SmsMessage
 from interpreter_pool import services as interpreting
 from interpreter_pool import spending
 from interpreter_pool.models import InterpretingSession, SessionStatus
@@ -195,6 +196,12 @@ def purge_old_records(
             update(CallbackTask)
             .where(CallbackTask.request_id.in_(old))
             .values(phone=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(SmsMessage)
+            .where(SmsMessage.request_id.in_(old))
+            .values(to_number=None)
             .execution_options(synchronize_session=False)
         )
         delete_recordings(session, old, clock())

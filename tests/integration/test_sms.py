@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from callbacks.jobs import purge_old_records
 from callbacks.services import attach_recording, promise_callback
+from hotline.db import Database
 from hotline.hooks import CallbackReason
 from hotline.models import OutboxMessage
 from hotline.sms import SmsKind, SmsMessage, send_sms
@@ -134,3 +136,14 @@ def test_a_report_of_another_message_or_a_forged_one_changes_nothing(
     assert post_signed(client, path, form).status_code == 400
     session.refresh(sms)
     assert sms.status == "pending"
+
+
+def test_the_retention_purge_forgets_the_number_a_text_went_to(
+    session: Session, connection: Connection
+) -> None:
+    request = make_request(session, caller_number=MOBILE, opened_at=T0 - timedelta(days=800))
+    sms = send_sms(session, request, SmsKind.CALLBACK_CONFIRMATION, MOBILE, "x", T0, dedupe_key="k")
+    session.commit()
+    purge_old_records(Database(connection), lambda: T0, months=24)
+    session.refresh(sms)
+    assert sms.to_number is None and sms.kind == SmsKind.CALLBACK_CONFIRMATION
