@@ -101,7 +101,9 @@ def recompute_due_menus(database: Database, clock: Callable[[], datetime]) -> in
     now = clock()
     done = 0
     with database.session() as session:
-        for helpline in session.scalars(select(Helpline).where(Helpline.is_active)).all():
+        for helpline_id in session.scalars(select(Helpline.id).where(Helpline.is_active)).all():
+            helpline = session.get(Helpline, helpline_id)
+            assert helpline is not None
             if is_due(helpline, computed_at(session, helpline.id), now):
                 recompute(session, helpline, now)
                 done += 1
