@@ -57,7 +57,7 @@ class SmsMessage(Base):
 
 def send_sms(
     session: Session,
-    request: Request | None,
+    request: Request,
     kind: SmsKind,
     to: str,
     body: str,
@@ -65,12 +65,14 @@ def send_sms(
     *,
     dedupe_key: str,
 ) -> SmsMessage:
-    """Record a text and its outbox intent, from the helpline's number; once per dedupe key."""
+    """Record a text of the request and its outbox intent, from the helpline's number; once per
+    dedupe key. A send whose answer never came is sent again (a text may then arrive twice, never
+    not at all)."""
     found = session.scalars(select(SmsMessage).where(SmsMessage.dedupe_key == dedupe_key)).first()
     if found is not None:
         return found
     sms = SmsMessage(
-        request_id=request.id if request else None,
+        request_id=request.id,
         kind=kind,
         to_number=to,
         status="pending",
@@ -79,12 +81,11 @@ def send_sms(
     )
     session.add(sms)
     session.flush()
-    from_ = request.helpline.phone_number if request else None
     outbox.enqueue(
         session,
         outbox.SEND_SMS,
         {
-            "params": {"to": to, "from_": from_, "body": body},
+            "params": {"to": to, "from_": request.helpline.phone_number, "body": body},
             # The outbox puts the public root in front when it sends.
             "status_callback_path": f"{STATUS_CALLBACK_PATH}?sms={sms.id}",
             "sms_id": sms.id,
@@ -94,15 +95,14 @@ def send_sms(
         now,
         dedupe_key=f"sms:{dedupe_key}",
     )
-    if request is not None:
-        log_event(
-            session,
-            request,
-            "sms_sent",
-            now,
-            detail={"kind": str(kind), "sms_id": sms.id},
-            dedupe_key=f"sms:{sms.id}",
-        )
+    log_event(
+        session,
+        request,
+        "sms_sent",
+        now,
+        detail={"kind": str(kind), "sms_id": sms.id},
+        dedupe_key=f"sms:{sms.id}",
+    )
     return sms
 
 
