@@ -12,6 +12,7 @@ from callbacks import jobs
 from hotline.outbox import resend_unsent
 from hotline.web import AppState
 from interpreter_pool.finance import reconcile
+from interpreter_pool.menu import recompute_due_menus
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def add_jobs(scheduler: BaseScheduler, state: AppState) -> None:
           lambda: resend_unsent(database, state.rest_client(), clock, root))  # fmt: skip
     every(300, "reconcile", lambda: reconcile(database, state.rest_client(), clock))
     every(900, "budget_alerts", lambda: jobs.check_budgets(database, clock, settings.timezone))
+    every(3600, "language_menus", lambda: recompute_due_menus(database, clock))
     every(600, "sweep_stale_calls",
           lambda: jobs.sweep_stale_calls(database, state.rest_client(), clock))  # fmt: skip
     scheduler.add_job(

@@ -31,6 +31,7 @@ from hotline.callstate import TERMINAL_STATUSES, call_status
 from hotline.db import Database
 from hotline.models import Call, Request
 from hotline.outbox import send_message, take_new_ids
+from hotline.sms import SmsMessage
 from interpreter_pool import services as interpreting
 from interpreter_pool import spending
 from interpreter_pool.models import InterpretingSession, SessionStatus
@@ -203,6 +204,12 @@ def purge_old_records(
             update(CallbackAttempt)
             .where(CallbackAttempt.callback_id.in_(old_callbacks))
             .values(phone=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(SmsMessage)
+            .where(SmsMessage.request_id.in_(old))
+            .values(to_number=None)
             .execution_options(synchronize_session=False)
         )
         delete_recordings(session, old, clock())

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackStatus, CallbackTask
+from hotline import hooks
 from hotline.hooks import CallbackReason
 from hotline.models import Request
 from hotline.services import log_event
@@ -89,6 +90,9 @@ def promise_callback(
         dedupe_key=f"callback:{task.id}",
     )
     logger.info("request %s: callback %s due %s (%s)", request.reference, task.id, due_at, reason)
+    hooks.callback_promised.send(
+        None, session=session, request=request, reason=reason, due_at=due_at, now=now
+    )
     return task
 
 
@@ -122,6 +126,9 @@ def attach_recording(
             "callback_id": task.id,
         },
         dedupe_key=f"voicemail:{recording.recording_sid}",
+    )
+    hooks.voicemail_left.send(
+        None, session=session, request=request, recording_sid=recording.recording_sid, now=now
     )
     return task
 

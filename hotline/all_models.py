@@ -2,6 +2,7 @@
 
 from callbacks import models as callbacks_models
 from hotline import models as hotline_models
+from hotline import sms as sms_models
 from interpreter_pool import models as interpreter_models
 from routing import models as routing_models
 
@@ -10,4 +11,5 @@ __all__ = [
     "hotline_models",
     "interpreter_models",
     "routing_models",
+    "sms_models",
 ]

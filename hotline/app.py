@@ -61,7 +61,7 @@ def create_app(
     import interpreter_pool
     import reports
     import routing
-    from hotline import admin, console, headers, i18n, security
+    from hotline import admin, console, headers, i18n, outbox, security, sms
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
         callers,
@@ -69,9 +69,12 @@ def create_app(
         request_list,  # noqa: F401 - the requests list, on the console's blueprint
         requests,  # noqa: F401 - the request page, on the console's blueprint
     )
+    from hotline.sms_views import bp as sms_bp
     from hotline.views import bp as voice_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(sms_bp)
+    outbox.register(sms.SENT_HANDLER, on_sent=sms.on_sent, on_failure=sms.on_sent)
     # The features, bottom layer first: each registers its blueprints, menu branch, console
     # and admin sections, signal receivers and admin pages (before the console's blueprint,
     # which some add pages to).

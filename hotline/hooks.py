@@ -15,6 +15,10 @@ flush, never commit (the caller's transaction commits once):
 - ``callback_wanted``: a flow gives up on reaching someone live and wants a callback
   (``request``, ``reason``, and what the flow knows: ``due_at``, ``assignee_id``, the
   voicemail's ``recording``); a flow sends it with ``want_callback``.
+- ``callback_promised``: a new callback task was made (``request``, ``reason``, ``due_at``); sent
+  by the callbacks feature once a task, with no sender (like ``callback_wanted``).
+- ``voicemail_left``: a voicemail was attached to a request's callback (``request``,
+  ``recording_sid``), once a recording, with no sender.
 
 The application is the sender: a feature connects for its own application with ``connect``, and
 the ground floor sends with ``send``, which calls the receivers in the order they were connected
@@ -62,6 +66,8 @@ gp_left = _signals.signal("gp-left")
 presence_changed = _signals.signal("presence-changed")
 presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
+callback_promised = _signals.signal("callback-promised")
+voicemail_left = _signals.signal("voicemail-left")
 
 
 class CallbackReason(StrEnum):

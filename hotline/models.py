@@ -47,6 +47,12 @@ class Helpline(Base):
     language_menu_days: Mapped[int] = mapped_column(default=90, server_default="90")
     # Codes always first in the keypad menu, e.g. "ar,prs"; the rest by recent use.
     language_menu_pinned: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # The keypad menu's order by use is recomputed this often (days), not at each change.
+    language_menu_recompute_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Telling the GP: a one-key rating of the service after the call; a text to the nurse on
+    # duty when a voicemail arrives.
+    is_rating_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_voicemail_sms_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -39,7 +39,8 @@ CREATE_CALL = "create_call"
 UPDATE_CALL = "update_call"
 UPDATE_PARTICIPANT = "update_participant"
 DELETE_RECORDING = "delete_recording"
-KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
+SEND_SMS = "send_sms"
+KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING, SEND_SMS})
 # Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold, a deletion.
 IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
 SESSION_KEY = "outbox_new_ids"
@@ -110,9 +111,17 @@ def take_new_ids(session: Session) -> list[int]:
     return ids
 
 
-def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+def perform(
+    client: Client, kind: str, payload: dict[str, Any], public_root: str = ""
+) -> dict[str, Any]:
     """Make the REST call an intent describes; return what is worth keeping of the answer."""
     params = dict(payload.get("params", {}))
+    if kind == SEND_SMS:
+        # A text's status callback is the app's public address, known where it is sent.
+        message = client.messages.create(
+            **params, status_callback=public_root + payload["status_callback_path"]
+        )
+        return {"sid": message.sid, "status": message.status}
     if kind == CREATE_CALL:
         call = client.calls.create(**params)
         return {"sid": call.sid, "status": call.status}
@@ -181,7 +190,7 @@ def send_message(
         kind, payload = message.kind, dict(message.payload)
         session.expunge(message)
     try:
-        result = perform(client, kind, payload)
+        result = perform(client, kind, payload, public_root)
     except TwilioRestException as exc:
         logger.warning("outbox %s (%s) refused by Twilio: %s %s", message_id, kind, exc.status, exc)
         error = f"{exc.status} {exc.code}: {exc.msg}"

@@ -91,19 +91,21 @@ def ring_leg(
     return outbox.enqueue(session, outbox.CREATE_CALL, body, now, dedupe_key=dedupe_key)
 
 
-def cancel_leg(session: Session, call_sid: str, status: str, now: datetime) -> None:
-    """Stop a leg: Twilio cancels one not yet answered and completes (hangs up) one that was."""
+def cancel_leg(
+    session: Session, call_sid: str, status: str, now: datetime, answered_twiml: str | None = None
+) -> None:
+    """Stop a leg: Twilio cancels one not yet answered and completes (hangs up) one that was;
+    with ``answered_twiml``, an answered leg hears it (ending with its hang-up) instead."""
+    if status == CallStatus.IN_PROGRESS and answered_twiml is not None:
+        params: dict[str, str] = {"twiml": answered_twiml}
+    elif status == CallStatus.IN_PROGRESS:
+        params = {"status": CallStatus.COMPLETED}
+    else:
+        params = {"status": CallStatus.CANCELED}
     outbox.enqueue(
         session,
         outbox.UPDATE_CALL,
-        {
-            "call_sid": call_sid,
-            "params": {
-                "status": CallStatus.COMPLETED
-                if status == CallStatus.IN_PROGRESS
-                else CallStatus.CANCELED
-            },
-        },
+        {"call_sid": call_sid, "params": params},
         now,
         dedupe_key=f"cancel:{call_sid}",
     )
@@ -284,11 +286,12 @@ def advance(session: Session, flow: Flow, owner: Any, step: int) -> bool:
 
 def stop_open_legs(
     session: Session, flow: Flow, owner_id: int, now: datetime, *, step: int | None = None,
-    keep_sid: str | None = None,
+    keep_sid: str | None = None, answered_twiml: str | None = None,
 ) -> list[str]:  # fmt: skip
     """Stop, through the outbox, the owner's legs (of a step) not known to have ended; their SIDs.
 
-    ``keep_sid``: the leg that took the call, left alone.
+    ``keep_sid``: the leg that took the call, left alone. ``answered_twiml``: what a leg already
+    answered hears before it is hung up (a late taker told the call is taken).
     """
     conditions = [flow.of_owner(owner_id), Call.status.not_in(TERMINAL_STATUSES)]
     if step is not None:
@@ -297,7 +300,7 @@ def stop_open_legs(
         conditions.append(Call.sid != keep_sid)
     open_legs = session.scalars(select(Call).where(*conditions)).all()
     for leg in open_legs:
-        cancel_leg(session, leg.sid, leg.status, now)
+        cancel_leg(session, leg.sid, leg.status, now, answered_twiml)
     return [leg.sid for leg in open_legs]
 
 

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from hotline.models import LoginAttempt
 
 # Webhook blueprints are authenticated by Twilio's signature, not by a console session.
-TWILIO_BLUEPRINTS = frozenset({"voice", "nurse", "interpreting", "callback"})
+TWILIO_BLUEPRINTS = frozenset({"voice", "nurse", "interpreting", "callback", "sms"})
 # An address (the real client's: see TRUSTED_PROXIES) failing this often a minute waits.
 THROTTLE_WINDOW = timedelta(minutes=1)
 THROTTLE_LIMIT = 10

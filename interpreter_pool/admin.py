@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline
@@ -26,6 +26,7 @@ from interpreter_pool.models import (
     Interpreter,
     InterpreterKind,
     InterpreterLanguage,
+    LanguageMenuEntry,
 )
 from routing.hours import parse_schedule
 
@@ -150,8 +151,9 @@ def set_dispatch(
     budget_s: int | None = None,
     agency_delay_s: int | None = None,
     pinned: str | None = None,
+    menu_recompute_days: int | None = None,
 ) -> None:
-    """Dispatch settings of a helpline."""
+    """Dispatch settings of a helpline (new pinned languages make the keypad menu anew)."""
     helpline = session.get(Helpline, helpline_id)
     if helpline is None:
         raise Refusal(N_("Aucune ligne d'écoute n'a ce numéro d'identifiant."))
@@ -170,7 +172,17 @@ def set_dispatch(
             raise Refusal(N_("Le délai avant l'agence doit être d'au moins 5 secondes."))
         helpline.agency_delay_s = agency_delay_s
     if pinned is not None:
-        helpline.language_menu_pinned = ",".join(parse_languages(pinned)) if pinned.strip() else ""
+        new_pinned = ",".join(parse_languages(pinned)) if pinned.strip() else ""
+        if new_pinned != helpline.language_menu_pinned:
+            helpline.language_menu_pinned = new_pinned
+            # The stored menu is recomputed at its next use, pinned languages first.
+            session.execute(
+                delete(LanguageMenuEntry).where(LanguageMenuEntry.helpline_id == helpline.id)
+            )
+    if menu_recompute_days is not None:
+        if not 1 <= menu_recompute_days <= 366:
+            raise Refusal(N_("Le menu est recalculé tous les 1 à 366 jours."))
+        helpline.language_menu_recompute_days = menu_recompute_days
     session.flush()
 
 

@@ -8,14 +8,15 @@ from flask import Blueprint, flash, redirect, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.admin import Page, national, one_or_404, page, record, refuse
+from hotline.admin import Page, deployment_helpline, national, one_or_404, page, record, refuse
 from hotline.auth import require_roles
 from hotline.i18n import current_locale, say
 from hotline.i18n import gettext as _
 from hotline.web import db_session, now
-from interpreter_pool.admin import add_contract, add_interpreter
-from interpreter_pool.forms import ContractForm, InterpreterForm
+from interpreter_pool.admin import add_contract, add_interpreter, set_dispatch
+from interpreter_pool.forms import ContractForm, InterpreterForm, LanguageMenuForm
 from interpreter_pool.languages import language_name
+from interpreter_pool.menu import computed_at, language_menu, recompute
 from interpreter_pool.models import Contract, Interpreter, InterpreterKind
 
 bp = Blueprint("interpreter_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -113,13 +114,56 @@ def _save_interpreter(
         return None
 
 
-def _interpreters_page(session: Session, form: InterpreterForm, status: int = 200) -> Page:
+def _interpreters_page(
+    session: Session,
+    form: InterpreterForm,
+    status: int = 200,
+    menu_form: LanguageMenuForm | None = None,
+) -> Page:
+    helpline = deployment_helpline(session)
+    stored = language_menu(session, helpline, now())
     return page(
         "interpreter_pool/interpreters.html",
         status,
         interpreters=_interpreters(session),
         form=form,
+        keypad=stored,
+        keypad_computed_at=computed_at(session, helpline.id),
+        menu_form=menu_form
+        or LanguageMenuForm(
+            formdata=None,
+            data={
+                "pinned": helpline.language_menu_pinned,
+                "recompute_days": helpline.language_menu_recompute_days,
+            },
+        ),
     )
+
+
+@bp.post("/language-menu")
+@require_roles("admin")
+def language_menu_update() -> Page:
+    """Change the pinned languages and the schedule, and recompute the keypad menu now."""
+    session, form = db_session(), LanguageMenuForm()
+    helpline = deployment_helpline(session)
+    if not form.validate():
+        refuse(form)
+        return _interpreters_page(session, InterpreterForm(formdata=None), 400, form)
+    before = {
+        "pinned": helpline.language_menu_pinned,
+        "menu": language_menu(session, helpline, now()),
+    }
+    set_dispatch(
+        session, helpline.id, pinned=form.pinned.data or "",
+        menu_recompute_days=form.recompute_days.data,
+    )  # fmt: skip
+    menu = recompute(session, helpline, now())
+    record(
+        "language_menu_recomputed", "helpline", helpline.id,
+        before=before, after={"pinned": helpline.language_menu_pinned, "menu": menu},
+    )  # fmt: skip
+    flash(_("Menu du clavier recalculé."), "success")
+    return redirect(url_for("interpreter_admin.interpreters"))
 
 
 @bp.get("/interpreters")

@@ -87,22 +87,29 @@ def interpreter_list() -> None:
 @click.option("--budget", "budget_s", type=int, default=None, help="Seconds before giving up.")
 @click.option("--agency-delay", "agency_delay_s", type=int, default=None)
 @click.option("--pinned", default=None, help="Languages always first in the menu, e.g. ar,prs")
+@click.option(
+    "--menu-every", "menu_days", type=int, default=None, help="Days between menu recomputations."
+)
 @helpline_option
 def interpreter_dispatch(
     strategy: str | None,
     budget_s: int | None,
     agency_delay_s: int | None,
     pinned: str | None,
+    menu_days: int | None,
     helpline_number: str | None,
 ) -> None:
     """How interpreters are rung on this helpline."""
 
     def set_(session: Session) -> str:
         helpline = helpline_by_number(session, helpline_number)
-        admin.set_dispatch(session, helpline.id, strategy, budget_s, agency_delay_s, pinned)
+        admin.set_dispatch(
+            session, helpline.id, strategy, budget_s, agency_delay_s, pinned, menu_days
+        )
         return (
             f"{helpline.dispatch_strategy}, budget {helpline.interpreter_budget_s} s, "
-            f"agency after {helpline.agency_delay_s} s, pinned: {helpline.language_menu_pinned}"
+            f"agency after {helpline.agency_delay_s} s, pinned: {helpline.language_menu_pinned}, "
+            f"menu recomputed every {helpline.language_menu_recompute_days} days"
         )
 
     click.echo(in_transaction(set_))

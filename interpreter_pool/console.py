@@ -24,8 +24,9 @@ from hotline.web import db_session, now, settings
 from interpreter_pool import on_call
 from interpreter_pool import services as interpreting
 from interpreter_pool.languages import language_name
+from interpreter_pool.menu import language_menu
 from interpreter_pool.models import InterpretingSession, SessionStatus
-from interpreter_pool.pool import language_menu, pool_languages
+from interpreter_pool.pool import pool_languages
 from interpreter_pool.twiml import InterpretingUrls
 from routing import services as routing
 

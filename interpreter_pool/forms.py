@@ -170,3 +170,19 @@ class ContractForm(FlaskForm):
         start = self.valid_from.data
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError(_("Le contrat finit avant de commencer."))
+
+
+class LanguageMenuForm(FlaskForm):
+    """The keypad menu: the languages always first, and how often the order by use is redone."""
+
+    pinned = TextField(lazy_gettext("Langues toujours en tête du menu"), max_length=120)
+    recompute_days = IntegerText(
+        lazy_gettext("Ordre par usage recalculé tous les (jours)"), empty=30, minimum=1, maximum=366
+    )
+
+    def validate_pinned(self, field: Field) -> None:
+        if field.data and field.data.strip():
+            try:
+                language_codes(field.data)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None

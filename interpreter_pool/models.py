@@ -238,3 +238,18 @@ def _no_ledger_update(_mapper: Any, _connection: Any, target: LedgerEntry) -> No
 @event.listens_for(LedgerEntry, "before_delete")
 def _no_ledger_delete(_mapper: Any, _connection: Any, target: LedgerEntry) -> None:
     raise LedgerError(f"ledger entry {target.id} is posted: it is never deleted")
+
+
+class LanguageMenuEntry(Base):
+    """A key of a helpline's keypad language menu, as last recomputed (digits stay put between
+    recomputations, whatever interpreters are added or leave)."""
+
+    __tablename__ = "language_menu_entries"
+    __repr_fields__ = ("helpline_id", "digit", "language")
+    __table_args__ = (UniqueConstraint("helpline_id", "digit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
+    digit: Mapped[str] = mapped_column(String(1))
+    language: Mapped[str] = mapped_column(String(16))
+    computed_at: Mapped[datetime]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline
 from interpreter_pool.dispatch import Candidate, is_send_digits, send_digits_for
-from interpreter_pool.languages import base_code, keypad_menu, usage_counts
+from interpreter_pool.languages import base_code
 from interpreter_pool.models import (
     Interpreter,
     InterpreterKind,
@@ -34,19 +33,6 @@ def pool_languages(session: Session) -> list[str]:
             .order_by(InterpreterLanguage.language)
         )
     )
-
-
-def language_menu(session: Session, helpline: Helpline, now: datetime) -> list[tuple[str, str]]:
-    """The keypad menu: pinned languages, then the most used over the helpline's window."""
-    since = now - timedelta(days=helpline.language_menu_days)
-    used = session.execute(
-        select(InterpretingSession.requested_at, InterpretingSession.language).where(
-            InterpretingSession.requested_at > since
-        )
-    ).all()
-    counts = usage_counts([(at, code) for at, code in used], now, helpline.language_menu_days)
-    pinned = [c.strip() for c in helpline.language_menu_pinned.split(",") if c.strip()]
-    return keypad_menu(counts, pool_languages(session), pinned=pinned)
 
 
 def _is_available(interpreter: Interpreter, busy: int, now: datetime, tz_name: str) -> bool:

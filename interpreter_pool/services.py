@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from hotline import outbox, ringing
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import claim
-from hotline.models import Call, Request
+from hotline.models import Call, Participation, Request
 from hotline.reference_codes import NO_INTERPRETER
 from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
+from hotline.telephony.twiml import to_xml
 from interpreter_pool import spending, twiml
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
@@ -36,7 +37,7 @@ from interpreter_pool.models import (
     SessionStatus,
 )
 from interpreter_pool.pool import candidates
-from routing.twiml import room_name
+from routing.twiml import NurseUrls, is_nurse_label, room_name
 
 logger = logging.getLogger(__name__)
 
@@ -277,7 +278,7 @@ def leg_status(
     if callback.status not in TERMINAL_STATUSES:
         return
     if interpreting.connected_call_sid == call.sid:
-        interpreter_left(session, interpreting, call, now)
+        interpreter_left(session, interpreting, call, now, urls)
     else:
         ringing.leg_ended(
             session, FLOW, interpreting, step, expected_legs(interpreting, step), now, urls
@@ -285,9 +286,14 @@ def leg_status(
 
 
 def interpreter_left(
-    session: Session, interpreting: InterpretingSession, call: Call, now: datetime
+    session: Session,
+    interpreting: InterpretingSession,
+    call: Call,
+    now: datetime,
+    urls: twiml.InterpretingUrls | None = None,
 ) -> None:
-    """The bridged interpreter's leg ended: the session is over."""
+    """The bridged interpreter's leg ended: the session is over. A GP left alone in the room
+    (no nurse there) goes on to the after-call (a rating, or goodbye)."""
     if interpreting.status != SessionStatus.CONNECTED:
         return
     interpreting.status = SessionStatus.ENDED
@@ -304,6 +310,31 @@ def interpreter_left(
         detail={"session_id": interpreting.id},
         dedupe_key=f"interp-left:{interpreting.id}",
     )
+    if urls is not None and interpreting.gp_call_sid and _gp_alone(session, interpreting):
+        outbox.enqueue(
+            session,
+            outbox.UPDATE_CALL,
+            {
+                "call_sid": interpreting.gp_call_sid,
+                "params": {"url": NurseUrls(urls.root).after_call(), "method": "POST"},
+            },
+            now,
+            dedupe_key=f"interp-after-call:{interpreting.id}",
+        )
+
+
+def _gp_alone(session: Session, interpreting: InterpretingSession) -> bool:
+    gp = session.scalars(select(Call).where(Call.sid == interpreting.gp_call_sid)).first()
+    if gp is None or gp.status in TERMINAL_STATUSES:
+        return False
+    present = session.scalars(
+        select(Participation.label).where(
+            Participation.request_id == interpreting.request_id,
+            Participation.joined_at.is_not(None),
+            Participation.left_at.is_(None),
+        )
+    ).all()
+    return not any(is_nurse_label(label) for label in present)
 
 
 def step_deadline_passed(
@@ -391,7 +422,11 @@ def take_call(
         },
         dedupe_key=f"interp-connected:{interpreting.id}",
     )
-    ringing.stop_open_legs(session, FLOW, interpreting.id, now, keep_sid=call_sid)
+    # An interpreter still hearing the screening prompt is told the call is taken, not cut off.
+    ringing.stop_open_legs(
+        session, FLOW, interpreting.id, now, keep_sid=call_sid,
+        answered_twiml=to_xml(twiml.taken()),
+    )  # fmt: skip
     logger.info(
         "request %s: interpreter %s connected in %s s",
         request.reference,

@@ -12,7 +12,7 @@ from hotline.telephony.twiml import FRENCH, say_fr
 from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
 from interpreter_pool.languages import keypad_prompt_fr, language_name, with_article_fr
-from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL
+from routing.twiml import CONFERENCE_EVENTS, HOLD_MUSIC_URL, NurseUrls
 
 MENU_PROMPT = "Pour obtenir un interprète"  # the main menu adds ", tapez 1."
 LANGUAGE_TIMEOUT_S = 6
@@ -21,7 +21,7 @@ SCREEN_TIMEOUT_S = 8
 SAY_LANGUAGE = "Dites le nom de la langue du patient, par exemple : arabe, dari ou tigrigna."
 NOT_UNDERSTOOD = "Je n'ai pas compris la langue."
 TO_NURSE = "Je vous mets en relation avec l'infirmière de permanence."
-ALREADY_TAKEN = "Cet appel a déjà été pris par un autre interprète. Merci, au revoir."
+ALREADY_TAKEN = "Merci, cet appel a déjà été pris par un collègue. Au revoir."
 NOT_ACCEPTED = "Appel non accepté. Au revoir."
 AGENCY_REACHED = (
     "Nous joignons l'agence d'interprétariat : vous allez entendre son accueil, "
@@ -179,7 +179,7 @@ def confirm_language(code: str, urls: InterpretingUrls) -> VoiceResponse:
 
 def no_interpreter_for(code: str) -> str:
     """The pool has nobody for this language."""
-    return f"Nous n'avons pas d'interprète en {spoken_language(code)}."
+    return f"Nous n'avons pas d'interprète en {spoken_language(code)} disponible."
 
 
 def gp_waits_for_interpreter(room: str, code: str, urls: InterpretingUrls) -> VoiceResponse:
@@ -203,6 +203,8 @@ def gp_waits_for_interpreter(room: str, code: str, urls: InterpretingUrls) -> Vo
         status_callback_method="POST",
         status_callback_event=CONFERENCE_EVENTS,
     )
+    # The room ended (the nurse of a three-way call left) with the GP on the line: after-call.
+    response.redirect(NurseUrls(urls.root).after_call(), method="POST")
     return response
 
 

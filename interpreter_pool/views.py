@@ -32,8 +32,9 @@ from interpreter_pool.languages import (
     match_spoken_language,
     speech_hints,
 )
+from interpreter_pool.menu import language_menu
 from interpreter_pool.models import InterpretingSession, SessionStatus
-from interpreter_pool.pool import language_menu, pool_languages
+from interpreter_pool.pool import pool_languages
 from routing.views import nurse_response
 
 MAX_ATTEMPTS = 2

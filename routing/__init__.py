@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import admin_views, console, services, story, twiml, views
+    from routing import admin_views, console, notify, services, story, twiml, views
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     # signals
     hooks.connect(hooks.gp_left, app, views.on_gp_left)
     hooks.connect(hooks.presence_changed, app, views.on_presence_changed)
+    # texts: sent from outbox threads and clock jobs too (no application), like callback_wanted
+    hooks.callback_promised.connect(notify.on_callback_promised, weak=False)
+    hooks.voicemail_left.connect(notify.on_voicemail_left, weak=False)
     # admin pages
     app.register_blueprint(admin_views.bp)
     hooks.add_admin_section(

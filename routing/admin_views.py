@@ -20,7 +20,14 @@ from hotline.i18n import gettext as _
 from hotline.models import Helpline, User
 from hotline.web import db_session, now
 from routing.admin import ShiftOverlapError, add_closure, add_shift, set_hours
-from routing.forms import HOLIDAY_SUBDIVISIONS, RANK_LABELS, ClosureForm, HoursForm, ShiftForm
+from routing.forms import (
+    HOLIDAY_SUBDIVISIONS,
+    RANK_LABELS,
+    AfterCallForm,
+    ClosureForm,
+    HoursForm,
+    ShiftForm,
+)
 from routing.hours import describe_hours_fr, parse_schedule
 from routing.models import Closure, Shift
 
@@ -297,7 +304,34 @@ def _hours_page(
         subdivisions=HOLIDAY_SUBDIVISIONS,
         form=hours_form or _hours_form(helpline),
         closure_form=closure_form or ClosureForm(formdata=None),
+        after_call_form=AfterCallForm(formdata=None, data=_after_call_data(helpline)),
     )
+
+
+def _after_call_data(helpline: Helpline) -> dict[str, Any]:
+    return {
+        "is_rating_enabled": helpline.is_rating_enabled,
+        "is_voicemail_sms_enabled": helpline.is_voicemail_sms_enabled,
+    }
+
+
+@bp.post("/after-call")
+@require_roles("admin")
+def after_call_update() -> Page:
+    """Whether the GP is asked to rate the service, and the nurse texted of a voicemail."""
+    session, form = db_session(), AfterCallForm()
+    helpline = deployment_helpline(session)
+    before = _after_call_data(helpline)
+    if not form.validate():
+        refuse(form)
+        return _hours_page(session, status=400)
+    helpline.is_rating_enabled = bool(form.is_rating_enabled.data)
+    helpline.is_voicemail_sms_enabled = bool(form.is_voicemail_sms_enabled.data)
+    session.flush()
+    after = _after_call_data(helpline)
+    record("after_call_changed", "helpline", helpline.id, before=before, after=after)
+    flash(_("Réglages d'après l'appel enregistrés."), "success")
+    return redirect(url_for("routing_admin.hours"))
 
 
 @bp.get("/hours")

@@ -29,6 +29,8 @@ from routing.twiml import NurseUrls
 # The events this package logs, as the request page's story names them.
 EVENT_LABELS = {
     "nurse_ringing": N_("Sonnerie infirmière"),
+    "sms_sent": N_("SMS envoyé"),
+    "service_rated": N_("Note du service donnée par le médecin"),
     "nurse_answered": N_("Infirmière en ligne"),
     "nurse_no_answer": N_("Pas de réponse"),
     "nurse_closed": N_("Permanence fermée"),

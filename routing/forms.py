@@ -135,3 +135,14 @@ class ClosureForm(FlaskForm):
         first = self.first_day.data
         if first is not None and field.data is not None and field.data < first:
             raise ValidationError(_("Le dernier jour de la fermeture vient avant le premier."))
+
+
+class AfterCallForm(FlaskForm):
+    """What the line tells people after a call: the GP's rating, the nurse's voicemail text."""
+
+    is_rating_enabled = BooleanField(
+        lazy_gettext("Demander au médecin de noter le service (1 à 5) après l'appel")
+    )
+    is_voicemail_sms_enabled = BooleanField(
+        lazy_gettext("Prévenir par SMS l'infirmière de permanence d'un nouveau message vocal")
+    )

@@ -89,3 +89,18 @@ class NurseRouting(Base):
     from_call_sid: Mapped[str | None] = mapped_column(String(34))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+
+
+class ServiceRating(Base):
+    """The GP's one-key rating (1 to 5) of the service, asked once a request after the call."""
+
+    __tablename__ = "service_ratings"
+    __repr_fields__ = ("request_id", "score")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), unique=True
+    )
+    score: Mapped[int]
+    call_sid: Mapped[str | None] = mapped_column(String(34))
+    rated_at: Mapped[datetime]

@@ -26,6 +26,13 @@ VOICEMAIL_PROMPT = (
 NO_NURSE = "L'infirmière de permanence n'est pas disponible pour le moment."
 NO_MESSAGE = "Nous n'avons pas reçu de message. Nous vous rappellerons au numéro de cet appel."
 CONFERENCE_EVENTS = "start end join leave"
+RATING_QUESTION = (
+    "Sur une échelle de 1 à 5, quelle note donnez-vous au service rendu ? "
+    "Tapez un chiffre de 1 à 5."
+)
+RATING_AGAIN = "Merci de taper un chiffre de 1 à 5."
+RATING_THANKS = "Merci pour votre note. Au revoir."
+RATING_TIMEOUT_S = 6
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,14 @@ class NurseUrls:
         """Conference and participant events of every room."""
         return with_retries(self._url("/twilio/voice/conference"))
 
+    def after_call(self) -> str:
+        """The GP still on the line once the room ended: a rating, or goodbye."""
+        return self._url("/twilio/nurse/after-call")
+
+    def rating(self, attempt: int) -> str:
+        """The key the GP pressed to rate the service."""
+        return self._url("/twilio/nurse/rating", attempt=attempt)
+
 
 def room_name(request_id: int) -> str:
     """The conference of a request: its id only, never a name."""
@@ -117,10 +132,33 @@ def _join_room(
 
 
 def gp_waits_for_nurse(room: str, urls: NurseUrls) -> VoiceResponse:
-    """The GP enters the request's room and hears music until a nurse joins."""
+    """The GP enters the request's room and hears music until a nurse joins; when the room
+    ends (the nurse left) and he is still on the line, he goes on to the after-call."""
     response = VoiceResponse()
     say_fr(response, GP_WAITS)
     _join_room(response, room, "gp", urls, starts=False)
+    response.redirect(urls.after_call(), method="POST")
+    return response
+
+
+def ask_rating(urls: NurseUrls, attempt: int) -> VoiceResponse:
+    """One key from 1 to 5 rates the service; no answer is a polite goodbye."""
+    response = VoiceResponse()
+    gather = response.gather(
+        input="dtmf", num_digits=1, timeout=RATING_TIMEOUT_S,
+        action=urls.rating(attempt), method="POST",
+    )  # fmt: skip
+    say_fr(gather, RATING_QUESTION if attempt == 1 else RATING_AGAIN)
+    say_fr(response, GOODBYE)
+    response.hangup()
+    return response
+
+
+def goodbye(text: str = GOODBYE) -> VoiceResponse:
+    """A polite goodbye, then the hang-up."""
+    response = VoiceResponse()
+    say_fr(response, text)
+    response.hangup()
     return response
 
 

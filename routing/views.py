@@ -19,6 +19,7 @@ from hotline.telephony.parsing import (
 from hotline.telephony.twiml import say_fr
 from hotline.telephony.webhooks import int_arg, optional_int_arg, twilio_blueprint, twiml
 from hotline.web import db_session, now, settings
+from routing import rating
 from routing import services as routing
 from routing import transfer as nurse_actions
 from routing import twiml as nurse_twiml
@@ -28,7 +29,9 @@ bp = twilio_blueprint(
     "nurse",
     __name__,
     "/twilio/nurse",
-    document_endpoints=frozenset({"wait", "screen", "accept", "voicemail", "voicemail_done"}),
+    document_endpoints=frozenset(
+        {"wait", "screen", "accept", "voicemail", "voicemail_done", "after_call", "rate"}
+    ),
 )
 
 
@@ -193,3 +196,31 @@ def on_presence_changed(
 ) -> None:
     """Someone joined or left a room: a transfer's colleague takes the call over."""
     nurse_actions.participant_joined(session, presence, now)
+
+
+@bp.post("/after-call")
+def after_call() -> Response:
+    """The room ended with the GP still on the line: ask his rating once, else goodbye."""
+    voice = parse_voice_request(request.form)
+    session = db_session()
+    call_request = services.request_for_call(session, voice.call_sid)
+    if call_request is None or not rating.should_ask(session, call_request):
+        return twiml(nurse_twiml.goodbye())
+    return twiml(nurse_twiml.ask_rating(urls(), attempt=1))
+
+
+@bp.post("/rating")
+def rate() -> Response:
+    """The GP's key: 1 to 5 is kept; any other key asks once again, then goodbye."""
+    voice = parse_voice_request(request.form)
+    digits = parse_gather_input(request.form).digits
+    attempt = optional_int_arg("attempt", 1)
+    session = db_session()
+    call_request = services.request_for_call(session, voice.call_sid)
+    if call_request is None:
+        return twiml(nurse_twiml.goodbye())
+    if rating.record_rating(session, call_request, digits, voice.call_sid, now()) is not None:
+        return twiml(nurse_twiml.goodbye(nurse_twiml.RATING_THANKS))
+    if attempt < 2:
+        return twiml(nurse_twiml.ask_rating(urls(), attempt=attempt + 1))
+    return twiml(nurse_twiml.goodbye())

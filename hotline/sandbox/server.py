@@ -11,12 +11,16 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from hotline.sandbox import rest_account  # noqa: F401 - adds the account's routes to rest_bp
+from hotline.sandbox import (
+    rest_account,  # noqa: F401 - adds the account's routes to rest_bp
+    rest_messages,  # noqa: F401 - adds the Messages routes to rest_bp
+)
 from hotline.sandbox.account import Account
 from hotline.sandbox.clock import Clock
 from hotline.sandbox.control import bp as control_bp
 from hotline.sandbox.debugger_views import bp as debugger_bp
 from hotline.sandbox.engine import API_VERSION, Engine
+from hotline.sandbox.messaging import MessagingMixin
 from hotline.sandbox.model import Conference, Leg
 from hotline.sandbox.rest import RestRecord, twilio_error
 from hotline.sandbox.rest import bp as rest_bp
@@ -47,7 +51,7 @@ def create_wsgi_app(sandbox: Sandbox) -> Flask:
     return app
 
 
-class Sandbox(Engine):
+class Sandbox(Engine, MessagingMixin):
     """A local Twilio: start it, point the app's `client.api.base_url` at `start()`'s URL."""
 
     def __init__(
@@ -63,6 +67,7 @@ class Sandbox(Engine):
         for number in caller_ids:
             self.verify_caller_id(number)
         self.rest_requests: list[RestRecord] = []
+        self.init_messaging()
         # Fault injection: CreateCall makes the call at once but answers this many seconds
         # late (a slow Twilio API, a client that times out on a call that exists).
         self.create_call_answer_delay_s = 0.0

@@ -221,3 +221,44 @@ def parse_recording(form: Mapping[str, str]) -> Recording | None:
         url=url,
         duration_s=_integer(form, "RecordingDuration") or 0,
     )
+
+
+# Message statuses Twilio documents (Message resource); a status callback reports one of them.
+MESSAGE_STATUSES = frozenset(
+    {
+        "queued",
+        "sending",
+        "sent",
+        "failed",
+        "delivered",
+        "undelivered",
+        "receiving",
+        "received",
+        "accepted",
+        "scheduled",
+        "read",
+        "partially_delivered",
+        "canceled",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MessageStatus:
+    """A text message's status callback."""
+
+    message_sid: str
+    status: str
+    error_code: int | None
+
+
+def parse_message_status(form: Mapping[str, str]) -> MessageStatus:
+    """A Messaging status callback: MessageSid, MessageStatus and, when it failed, ErrorCode."""
+    status = _required(form, "MessageStatus")
+    if status not in MESSAGE_STATUSES:
+        raise WebhookFormError(f"unknown MessageStatus {status[:40]!r}")
+    return MessageStatus(
+        message_sid=_sid(form, "MessageSid"),
+        status=status,
+        error_code=_integer(form, "ErrorCode"),
+    )

@@ -52,6 +52,8 @@ CHECKED_PATHS: tuple[str, ...] = (
     f"{_ACCOUNTS}/Keys/{{Sid}}.json",
     f"{_ACCOUNTS}/OutgoingCallerIds.json",
     f"{_ACCOUNTS}/Recordings/{{Sid}}.json",
+    f"{_ACCOUNTS}/Messages.json",
+    f"{_ACCOUNTS}/Messages/{{Sid}}.json",
 )
 
 

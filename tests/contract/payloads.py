@@ -356,3 +356,24 @@ def sdk_outgoing(
         "To": "",
         **params,
     }
+
+
+def message_status(
+    *, account_sid: str, message_sid: str, from_: str, to: str, status: str,
+    error_code: str | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """A Messaging status callback: the message's SID and status (with the legacy SmsSid and
+    SmsStatus), the account, From, To, ApiVersion, and ErrorCode when it did not arrive."""
+    form = {
+        "MessageSid": message_sid,
+        "SmsSid": message_sid,
+        "AccountSid": account_sid,
+        "From": from_,
+        "To": to,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "ApiVersion": API_VERSION,
+    }
+    if error_code is not None:
+        form["ErrorCode"] = error_code
+    return form

@@ -43,6 +43,7 @@ _SID_PREFIX = {
     "IncomingPhoneNumbers": "PN",
     "Applications": "AP",
     "Keys": "SK",
+    "Messages": "SM",
 }
 
 # Every (operation, status) of the checked subset that documents examples.
@@ -78,6 +79,10 @@ DOCUMENTED_BODIES = [
     ("ListOutgoingCallerId", "200"),
     ("CreateValidationRequest", "200"),
     ("FetchRecording", "200"),
+    ("ListMessage", "200"),
+    ("CreateMessage", "201"),
+    ("FetchMessage", "200"),
+    ("UpdateMessage", "200"),
 ]
 
 

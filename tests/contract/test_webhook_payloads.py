@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.calling import claim_due, fire
@@ -24,9 +24,11 @@ from callbacks.models import CallbackTask
 from callbacks.twiml import CallbackUrls
 from hotline import outbox
 from hotline.demo import seed_demo
-from hotline.models import Request
+from hotline.models import Helpline, Request
+from hotline.sms import SmsMessage
+from interpreter_pool.menu import language_menu
 from interpreter_pool.models import InterpretingSession
-from interpreter_pool.pool import language_menu
+from routing.models import ServiceRating
 from tests.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -79,6 +81,7 @@ WALKS: dict[str, frozenset[str]] = {
         }
     ),
     "agency": frozenset({"/twilio/interpreting/agency", "/twilio/interpreting/agency-reached"}),
+    "rating": frozenset({"/twilio/nurse/after-call", "/twilio/nurse/rating"}),
     "browser": frozenset({"/twilio/voice/browser-outgoing"}),
     "callback": frozenset(
         {
@@ -89,6 +92,7 @@ WALKS: dict[str, frozenset[str]] = {
             "/twilio/callback/gp-amd",
             "/twilio/callback/nurse-status",
             "/twilio/callback/gp-status",
+            "/twilio/sms/status",
         }
     ),
 }
@@ -280,6 +284,33 @@ def test_the_nurse_flow_accepts_every_documented_request_twice(
     assert request.caller_number == GP
 
 
+def test_the_rating_after_the_nurse_left_accepts_every_documented_request_twice(
+    twilio: TwilioSide, clock: Clock, session: Session
+) -> None:
+    session.execute(update(Helpline).values(is_rating_enabled=True))
+    session.commit()
+    gp, greeting = gp_calls(twilio)
+    waiting = gp.gather(greeting, "2")
+    room = Room(twilio, only(waiting, "Dial"))
+    room.join(gp, waiting, _at(clock, 5))
+    nurse = answered(twilio, twilio.leg_to(AMELIE))
+    nurse.progress("initiated", _at(clock, 5))
+    nurse.progress("in-progress", _at(clock, 12))
+    joined = nurse.gather(nurse.fetch(twilio.leg_to(AMELIE).url), "1")
+    room.join(nurse, joined, _at(clock, 20))
+    nurse.progress("completed", _at(clock, 300), duration_s=288, sip_response_code="200")
+
+    # The room ended under the GP: his document goes on to its <Redirect>.
+    asked = gp.fetch(only(waiting, "Redirect").text or "")
+    again = gp.gather(asked, "9")
+    thanked = gp.gather(again, "4")
+    assert [say.text for say in thanked.iter("Say")] == ["Merci pour votre note. Au revoir."]
+    gp.progress("completed", _at(clock, 320), duration_s=320, sip_response_code="200")
+
+    assert WALKS["rating"] <= set(twilio.hits)
+    assert session.scalars(select(ServiceRating.score)).one() == 4
+
+
 def _nobody_answers(twilio: TwilioSide, leg: Leg, clock: Clock, after_s: int) -> None:
     call = answered(twilio, leg)
     call.progress("initiated", _at(clock, after_s))
@@ -439,6 +470,15 @@ def test_a_callback_accepts_every_documented_request_twice(
     gp, greeting = gp_calls(twilio)
     ask = gp.gather(greeting, "3")
     gp.gather(ask, "0")  # as soon as possible
+    # The promised callback is confirmed by text; Twilio reports its delivery, out of order.
+    ((text_sid, text),) = twilio.rest.texts
+    for status in ("delivered", "sent"):
+        report = tw.message_status(
+            account_sid=ACCOUNT_SID, message_sid=text_sid, from_=str(text["From"]),
+            to=str(text["To"]), status=status,
+        )  # fmt: skip
+        twilio.post(str(text["StatusCallback"]), report, document=False)
+    assert session.scalars(select(SmsMessage.status)).one() == "delivered"
     gp.progress("completed", _at(clock, 40), duration_s=40, sip_response_code="200")
 
     for task in claim_due(session, clock()):

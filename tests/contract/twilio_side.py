@@ -73,6 +73,7 @@ class SpecRest(HttpClient):
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self.legs: list[Leg] = []
         self.redirects: list[tuple[str, dict[str, Any]]] = []
+        self.texts: list[tuple[str, dict[str, Any]]] = []
 
     def request(
         self,
@@ -106,6 +107,10 @@ class SpecRest(HttpClient):
         elif op.operation_id == "UpdateCall":
             body["sid"] = path.rsplit("/", 1)[1].removesuffix(".json")
             self.redirects.append((body["sid"], form))
+        elif op.operation_id == "CreateMessage":
+            body.update(sid=sid("SM", f"text-{len(self.texts)}"), to=form["To"], status="queued")
+            body["from"] = form["From"]
+            self.texts.append((body["sid"], form))
         elif op.operation_id == "UpdateParticipant":
             body["call_sid"] = path.rsplit("/", 1)[1].removesuffix(".json")
         return TwilioResponse(int(status), json.dumps(body))

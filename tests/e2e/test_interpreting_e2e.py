@@ -25,7 +25,7 @@ from interpreter_pool.finance import reconcile
 from interpreter_pool.models import InterpretingSession, LedgerEntry
 from tests.csrf import console_cookie as signed_in_cookie
 from tests.csrf import signed_csrf_token
-from tests.e2e.conftest import eventually, listen, until, until_input
+from tests.e2e.conftest import eventually, listen, until, until_ended, until_input
 
 CSRF = "console-csrf-token-of-the-test"
 ARABIC = ["+33610000001", "+33610000002", "+33610000003"]
@@ -407,3 +407,27 @@ def test_a_session_is_charged_for_its_time_in_the_room_and_a_prompt_crossing_a_m
     assert len(rung) == 3  # the two legs cancelled when she pressed 1 are priced too (nothing)
     assert all(c.priced_at is not None for c in rung)
     assert sorted(c.price for c in rung if c.sid != leg.sid) == [Decimal(0), Decimal(0)]
+
+
+def test_an_interpreter_still_screening_when_another_takes_the_call_hears_it_is_taken(
+    stack: DemoStack, db: Session
+) -> None:
+    people = [stack.sandbox.person(number) for number in ARABIC]
+    gp, _request = call_and_press_1(stack, db)
+    listen(stack, gp, "l'arabe")
+    until_input(stack, gp)
+    gp.press(digit_for(gp.heard_text(), "l'arabe"))
+    first, late = (person.wait_for_ring(timeout=2) for person in people[:2])
+    assert first is not None and late is not None
+    first.answer()
+    late.answer()
+    stack.sandbox.settle()
+    until_input(stack, first)
+    first.press("1")  # the late one is still hearing who the call is for
+    stack.sandbox.settle()
+    until(stack, lambda: first.conference is not None, "the first interpreter in the room")
+
+    listen(stack, late, "Merci, cet appel a déjà été pris par un collègue.")
+    until_ended(stack, late)
+    assert late.status == "completed"
+    assert late.conference is None

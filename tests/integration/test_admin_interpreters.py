@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import User
+from hotline.models import Helpline, User
 from interpreter_pool.admin import add_interpreter
 from interpreter_pool.models import Contract, Interpreter
 from tests.integration.admin_support import (
@@ -154,3 +155,27 @@ def test_a_price_that_is_not_a_number_is_refused_next_to_its_field(
     assert f'<span class="field-error" id="unit_price-error">{message}</span>' in page
     assert 'value="1,2,0"' in page and 'value="Marché"' in page
     assert session.scalars(select(Contract)).first() is None
+
+
+def test_the_admin_sees_the_keypad_menu_pins_a_language_and_sets_the_schedule(
+    console: FlaskClient, session: Session, admin: User, helpline: Helpline
+) -> None:
+    add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
+    add_interpreter(session, "Jean Pierre", "+33610000002", ["ht"])
+    session.commit()
+    page = page_text(console.get("/admin/interpreters"))
+    assert "Menu du clavier des langues" in page
+    assert re.search(r"<td>1</td><td>Arabe</td>.*<td>2</td><td>Créole haïtien</td>", page, re.S)
+
+    refused = post(console, "/admin/language-menu", {"pinned": "ht", "recompute_days": "0"})
+    assert refused.status_code == 400
+    assert 'value="0"' in page_text(refused)  # what was typed is kept
+    done = post(console, "/admin/language-menu", {"pinned": "ht", "recompute_days": "7"})
+    assert done.status_code == 302
+    session.refresh(helpline)
+    assert (helpline.language_menu_pinned, helpline.language_menu_recompute_days) == ("ht", 7)
+    page = page_text(console.get("/admin/interpreters"))
+    assert re.search(r"<td>1</td><td>Créole haïtien</td>.*<td>2</td><td>Arabe</td>", page, re.S)
+    assert "language_menu_recomputed" in audit_actions(session, "helpline")
+    english = page_text(console.get("/admin/interpreters?lang=en"))
+    assert "Keypad language menu" in english and "Save and recompute now" in english

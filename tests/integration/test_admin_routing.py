@@ -183,3 +183,23 @@ def test_a_shift_refused_in_english_says_why_next_to_its_end(
     assert f'<span class="field-error" id="ends-error">{message}</span>' in page
     assert 'aria-describedby="ends-error"' in page
     assert 'aria-describedby="starts-error"' not in page
+
+
+def test_the_admin_turns_on_the_rating_and_the_voicemail_text_in_french_and_english(
+    console: FlaskClient, session: Session, admin: User, helpline: Helpline
+) -> None:
+    page = page_text(console.get("/admin/hours"))
+    assert "Demander au médecin de noter le service (1 à 5) après l'appel" in page
+    assert 'name="is_rating_enabled" >' in page  # off by default
+
+    response = post(console, "/admin/after-call", {"is_rating_enabled": "y"})
+    assert response.status_code == 302
+    session.refresh(helpline)
+    assert helpline.is_rating_enabled and not helpline.is_voicemail_sms_enabled
+    assert "after_call_changed" in audit_actions(session, "helpline")
+    post(console, "/admin/after-call", {"is_voicemail_sms_enabled": "y"})
+    session.refresh(helpline)
+    assert helpline.is_voicemail_sms_enabled and not helpline.is_rating_enabled
+
+    english = page_text(console.get("/admin/hours?lang=en"))
+    assert "Text the nurse on duty when a new voicemail arrives" in english

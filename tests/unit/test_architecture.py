@@ -40,6 +40,7 @@ PURE_MODULES = (
     "hotline.phones",
     "hotline.reference_codes",
     "hotline.story",
+    "hotline.sms_rules",
     "hotline.telephony.parsing",
     "hotline.telephony.signature",
     "hotline.telephony.twiml",
