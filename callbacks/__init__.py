@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     # clock process (``python -m callbacks``) must not load its views.
     from callbacks import (
         console,
+        network,
         retention,
         services,
         twiml,
@@ -36,3 +37,5 @@ def init_app(app: Flask) -> None:
     hooks.add_board_summary(app, console.board_summary)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
+    # the network: partners, orientations and their appointments' follow-ups
+    network.init_app(app)
