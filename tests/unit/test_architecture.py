@@ -48,6 +48,7 @@ PURE_MODULES = (
     "interpreter_pool.languages",
     "interpreter_pool.twiml",
     "callbacks.twiml",
+    "callbacks.network.appointments",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
