@@ -69,7 +69,9 @@ def test_a_nurse_orients_to_an_arabic_speaking_gp_and_the_unkept_appointment_is_
     assert "Dr Claire Martin" not in page and "Dr Leïla Haddad" not in page
     assert "Mme Nora Amrani" not in page
     assert "2 partenaires trouvés" in page
-    page = search(console, call_request.id, commune="31555", language="ar", profession="gp", new="1")
+    page = search(
+        console, call_request.id, commune="31555", language="ar", profession="gp", new="1"
+    )
     assert "1 partenaire trouvé" in page and "Dr Omar Saïdi" not in page
     assert 'id="partner-results"' in page and "05 61 22 33 44" in page
     assert f"/console/requests/{call_request.id}/orientations/new?partner={benali.id}" in page

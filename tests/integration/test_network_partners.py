@@ -92,9 +92,7 @@ def test_a_deactivated_partner_is_no_longer_offered_to_the_nurse(
     call_request = make_request(session, helpline)
     make_user(session, "nurse", "nurse@example.org")
     assert sign_in(console, "nurse@example.org") == 302
-    page = page_text(
-        console.get(f"/console/requests/{call_request.id}?partner_language=ar")
-    )
+    page = page_text(console.get(f"/console/requests/{call_request.id}?partner_language=ar"))
     assert "Dr Karim Benali" in page and "Dr Omar Saïdi" not in page
 
 
