@@ -1,0 +1,55 @@
+"""The nurse's partner search in a real browser: from the request page she finds the partner GP
+who speaks Arabic in Toulouse, orients the patient to him with an appointment in three days, and
+the request page shows the follow-up to come."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from hotline.demo import DemoStack
+from hotline.services import helpline_on
+from tests.browser.conftest import screenshot
+from tests.browser.test_console_browser import NURSE, sign_in
+from tests.factories import make_partner, make_request
+
+
+def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_patient(
+    page: Page, stack: DemoStack
+) -> None:
+    with stack.app.extensions["hotline"].database.session() as session:
+        helpline = helpline_on(session, stack.settings.hotline_number)
+        assert helpline is not None
+        request_id = make_request(session, helpline, reference="2026-09998").id
+        make_partner(session, "ar", "fr", phones=("+33561223344",), name="Dr Karim Benali")
+        make_partner(session, "en", name="Dr Claire Martin")  # Toulouse, no Arabic
+        make_partner(session, "ar", name="Dr Leïla Haddad", commune="Blagnac", insee_code="31069")
+        session.commit()
+
+    sign_in(page, stack, NURSE)
+    page.goto(f"{stack.settings.public_root}/console/requests/{request_id}")
+    search = page.get_by_role("search", name="Rechercher un partenaire du réseau")
+    search.get_by_label("Commune (nom ou code INSEE)").fill("Toulouse")
+    search.get_by_label("Langue parlée").select_option(label="Arabe")
+    search.get_by_label("Profession").select_option("gp")
+    search.get_by_role("button", name="Rechercher").click()
+    expect(page.locator("#partner-count")).to_have_text("1 partenaire trouvé")
+    results = page.get_by_role("table", name="Partenaires correspondant à la recherche")
+    expect(results.locator("tbody tr")).to_have_count(1)
+    expect(results).to_contain_text("Dr Karim Benali")
+    expect(results).to_contain_text("Arabe, Français")
+    expect(results).to_contain_text("05 61 22 33 44")
+    expect(search.get_by_label("Commune (nom ou code INSEE)")).to_have_value("Toulouse")
+    screenshot(page, "partner-search")
+
+    results.get_by_role("link", name="Orienter vers Dr Karim Benali").click()
+    expect(page.locator("#chosen-partner")).to_contain_text("Dr Karim Benali")
+    page.get_by_label("Jour du rendez-vous").fill("2026-11-26")  # Monday + 3 days
+    page.get_by_label("Heure du rendez-vous").fill("14:30")
+    page.get_by_role("button", name="Enregistrer l'orientation").click()
+    expect(page.locator(".flash.success")).to_contain_text("Orientation enregistrée")
+    orientations = page.locator("#orientations")
+    expect(orientations).to_contain_text("Dr Karim Benali")
+    expect(orientations).to_contain_text("Rendez-vous le 26/11/2026 14:30")
+    expect(orientations).to_contain_text("Suivi du rendez-vous prévu le vendredi 27 novembre 2026")
+    expect(page.locator("#story")).to_contain_text("Orientation enregistrée")
+    screenshot(page, "orientation-recorded")
