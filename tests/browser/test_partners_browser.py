@@ -1,6 +1,6 @@
-"""The nurse's partner search in a real browser: from the request page she finds the partner GP
-who speaks Arabic in Toulouse, orients the patient to him with an appointment in three days, and
-the request page shows the follow-up to come."""
+"""The nurse's partner search in a real browser: from the request page she finds, among the demo's
+partners, the GP who speaks Arabic in Toulouse, orients the patient to her with an appointment in
+three days, and the request page shows the follow-up to come; a coordinator keeps the partners."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_console_browser import NURSE, sign_in
 from tests.factories import make_partner, make_request
 
+COORDINATOR = "coordination@demo.e-care.fr"
+
 
 def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_patient(
     page: Page, stack: DemoStack
@@ -20,9 +22,9 @@ def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_pati
         helpline = helpline_on(session, stack.settings.hotline_number)
         assert helpline is not None
         request_id = make_request(session, helpline, reference="2026-09998").id
-        make_partner(session, "ar", "fr", phones=("+33561223344",), name="Dr Karim Benali")
-        make_partner(session, "en", name="Dr Claire Martin")  # Toulouse, no Arabic
-        make_partner(session, "ar", name="Dr Leïla Haddad", commune="Blagnac", insee_code="31069")
+        # The demo's partners: Dr Cherif (Arabic, Toulouse), Dr Bensaïd (Arabic, Blagnac), Dr
+        # Garcia (Spanish, Toulouse) and others; one more Arabic-speaking GP who left the network.
+        make_partner(session, "ar", name="Dr Omar Saïdi", is_active=False)
         session.commit()
 
     sign_in(page, stack, NURSE)
@@ -35,21 +37,34 @@ def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_pati
     expect(page.locator("#partner-count")).to_have_text("1 partenaire trouvé")
     results = page.get_by_role("table", name="Partenaires correspondant à la recherche")
     expect(results.locator("tbody tr")).to_have_count(1)
-    expect(results).to_contain_text("Dr Karim Benali")
+    expect(results).to_contain_text("Dr Yasmine Cherif")
+    expect(results).to_contain_text("Maison de santé de Bagatelle")
     expect(results).to_contain_text("Arabe, Français")
-    expect(results).to_contain_text("05 61 22 33 44")
+    expect(results).to_contain_text("05 61 00 01 01")
     expect(search.get_by_label("Commune (nom ou code INSEE)")).to_have_value("Toulouse")
     screenshot(page, "partner-search")
 
-    results.get_by_role("link", name="Orienter vers Dr Karim Benali").click()
-    expect(page.locator("#chosen-partner")).to_contain_text("Dr Karim Benali")
+    results.get_by_role("link", name="Orienter vers Dr Yasmine Cherif").click()
+    expect(page.locator("#chosen-partner")).to_contain_text("Dr Yasmine Cherif")
     page.get_by_label("Jour du rendez-vous").fill("2026-11-26")  # Monday + 3 days
     page.get_by_label("Heure du rendez-vous").fill("14:30")
     page.get_by_role("button", name="Enregistrer l'orientation").click()
     expect(page.locator(".flash.success")).to_contain_text("Orientation enregistrée")
     orientations = page.locator("#orientations")
-    expect(orientations).to_contain_text("Dr Karim Benali")
+    expect(orientations).to_contain_text("Dr Yasmine Cherif")
     expect(orientations).to_contain_text("Rendez-vous le 26/11/2026 14:30")
     expect(orientations).to_contain_text("Suivi du rendez-vous prévu le vendredi 27 novembre 2026")
     expect(page.locator("#story")).to_contain_text("Orientation enregistrée")
     screenshot(page, "orientation-recorded")
+
+
+def test_a_coordinator_signs_in_to_the_network_s_partners(page: Page, stack: DemoStack) -> None:
+    sign_in(page, stack, COORDINATOR)
+    page.get_by_role("link", name="Partenaires du réseau").click()
+    partners = page.get_by_role("table", name="6 partenaires")
+    expect(partners).to_contain_text("PASS du CHU (démonstration)")
+    row = partners.locator("tr", has_text="Dr Thomas Garcia")
+    row.get_by_role("button", name="Désactiver Dr Thomas Garcia").click()
+    expect(page.locator(".flash.success")).to_contain_text("n'est plus proposé aux infirmières")
+    expect(partners.locator("tr.retired")).to_contain_text("Dr Thomas Garcia")
+    screenshot(page, "network-partners")
