@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 
 from callbacks.network.partner_models import Partner, Structure
 from hotline.models import Helpline, User
+from hotline.users import create_user
 from tests.factories import make_partner, make_request, make_structure, make_user
 from tests.integration.admin_support import audit_actions, console, helpline, page_text
 from tests.integration.test_console_access import csrf_of, sign_in
@@ -170,3 +171,11 @@ def test_an_admin_keeps_partners_too_and_a_coordinator_is_a_role_an_admin_gives(
     assert console.get("/console/network/partners").status_code == 200
     form = page_text(console.get("/admin/users"))
     assert 'value="coordinator"' in form and "coordination du réseau" in form
+
+
+def test_the_user_command_gives_the_coordinator_role(session: Session) -> None:
+    user = create_user(
+        session, "claire@example.org", "Claire Vidal", "Coordinator", "a long enough passphrase"
+    )
+    assert user.roles == "coordinator" and user.has_role("coordinator")
+    assert not user.has_role("nurse")
