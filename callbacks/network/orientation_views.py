@@ -235,6 +235,15 @@ def _follow_up_or_404(follow_up_id: int) -> AppointmentFollowUp:
 def follow_up(follow_up_id: int) -> tuple[str, int]:
     """The question of one follow-up, with its result if already given."""
     found = _follow_up_or_404(follow_up_id)
+    audit.record(
+        db_session(),
+        signed_in_user(),
+        "view_follow_up",
+        "request",
+        found.request_id,
+        now(),
+        follow_up=found.id,
+    )
     form = FollowUpForm(data={"result": found.result or "", "note": found.note or ""})
     return _follow_up_page(found, form)
 

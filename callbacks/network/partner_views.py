@@ -40,7 +40,9 @@ def _partner_page(form: PartnerForm, partner: Partner | None, status: int = 200)
         form=form,
         partner=partner,
         professions=partners.PARTNER_PROFESSIONS,
-        structures=partners.all_structures(db_session()),
+        structures=partners.offered_structures(
+            db_session(), partner.structure_id if partner else None
+        ),
     ), status
 
 
@@ -201,4 +203,24 @@ def edit_structure(structure_id: int) -> Response | tuple[str, int]:
         return _structure_page(form, structure, 400)
     audit.record(session, signed_in_user(), "structure_changed", "structure", structure.id, now())
     flash(_("{name} : fiche enregistrée.", name=structure.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.post("/structures/<int:structure_id>/active")
+@require_roles(*KEEPERS)
+def toggle_structure(structure_id: int) -> Response:
+    """Deactivate a structure (no longer offered for new partners), or make it active again."""
+    session = db_session()
+    structure: Structure = one_or_404(session, Structure, structure_id)
+    active = not structure.is_active
+    partners.set_structure_active(session, structure, active)
+    action = "structure_reactivated" if active else "structure_deactivated"
+    audit.record(session, signed_in_user(), action, "structure", structure.id, now())
+    if active:
+        flash(_("{name} est de nouveau active.", name=structure.name), "success")
+    else:
+        flash(
+            _("{name} n'est plus proposée pour de nouveaux partenaires.", name=structure.name),
+            "success",
+        )
     return redirect(url_for("network_partners.partners"))

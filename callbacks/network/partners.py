@@ -165,8 +165,10 @@ def save_partner(
         raise Refusal(N_("Le nom du partenaire est obligatoire."))
     if details.profession not in PARTNER_PROFESSIONS:
         raise Refusal(N_("Choisissez la profession dans la liste."))
-    if details.structure_id is not None and session.get(Structure, details.structure_id) is None:
-        raise Refusal(N_("Choisissez la structure dans la liste."))
+    if details.structure_id is not None and details.structure_id != partner_structure(partner):
+        chosen = session.get(Structure, details.structure_id)
+        if chosen is None or not chosen.is_active:
+            raise Refusal(N_("Choisissez la structure dans la liste."))
     directory.check_commune(details.commune, details.insee_code)
     partner = partner or Partner(is_active=True)
     partner.name = name
@@ -183,6 +185,11 @@ def save_partner(
     session.add(partner)
     session.flush()
     return partner
+
+
+def partner_structure(partner: Partner | None) -> int | None:
+    """The structure a partner has already (kept even when it was deactivated since)."""
+    return partner.structure_id if partner is not None else None
 
 
 def _replace_phones(partner: Partner, phones: Sequence[PhoneEntry]) -> None:
@@ -215,9 +222,26 @@ def set_active(session: Session, partner: Partner, is_active: bool) -> None:
     session.flush()
 
 
+def set_structure_active(session: Session, structure: Structure, is_active: bool) -> None:
+    """Deactivate a structure (no longer offered for new partners) or make it active again."""
+    structure.is_active = is_active
+    session.flush()
+
+
 def all_structures(session: Session) -> list[Structure]:
     """Every structure, by name."""
     return list(session.scalars(select(Structure).order_by(Structure.name, Structure.id)))
+
+
+def offered_structures(session: Session, keep: int | None) -> list[Structure]:
+    """What a partner's form offers: the active structures, and ``keep`` (the partner's own)."""
+    return list(
+        session.scalars(
+            select(Structure)
+            .where(or_(Structure.is_active, Structure.id == keep))
+            .order_by(Structure.name, Structure.id)
+        )
+    )
 
 
 def all_partners(session: Session) -> list[Partner]:
@@ -264,9 +288,10 @@ def search_partners(
     )
     commune = wanted.commune.strip()
     if commune:
+        typed = commune.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(
             or_(
-                Partner.commune.ilike(f"%{commune}%"),
+                Partner.commune.ilike(f"%{typed}%", escape="\\"),
                 Partner.insee_code == directory.clean_insee(commune),
             )
         )

@@ -258,3 +258,15 @@ def test_finance_sees_none_of_the_network(
     ):
         assert console.get(path).status_code == 403, path
     assert "Suivis de rendez-vous" not in page_text(console.get("/finance"))
+
+
+def test_a_partner_who_left_the_network_cannot_be_chosen(
+    console: FlaskClient, session: Session, nurse: User, call_request: Request
+) -> None:
+    gone = make_partner(session, "ar", is_active=False)
+    path = f"/console/requests/{call_request.id}/orientations/new"
+    assert "Dr Karim Benali" not in page_text(console.get(f"{path}?partner={gone.id}"))
+    response = post(console, path, {"partner_id": str(gone.id), "appointment_day": "2026-11-25"})
+    assert response.status_code == 400
+    assert "n'est plus actif dans le réseau" in page_text(response)
+    assert session.scalars(select(Orientation)).first() is None

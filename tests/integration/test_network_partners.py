@@ -179,3 +179,44 @@ def test_the_user_command_gives_the_coordinator_role(session: Session) -> None:
     )
     assert user.roles == "coordinator" and user.has_role("coordinator")
     assert not user.has_role("nurse")
+
+
+def test_a_deactivated_structure_is_no_longer_offered_for_new_partners(
+    console: FlaskClient, session: Session, coordinator: User
+) -> None:
+    structure = make_structure(session)
+    kept = make_partner(session, "ar", structure_id=structure.id)
+    path = f"/console/network/structures/{structure.id}/active"
+    assert post(console, path, {}).status_code == 302
+    session.refresh(structure)
+    assert not structure.is_active
+    assert audit_actions(session, "structure") == ["structure_deactivated"]
+    assert f'value="{structure.id}"' not in page_text(console.get("/console/network/partners/new"))
+    refused = post(
+        console,
+        "/console/network/partners/new",
+        {**PARTNER, "structure_id": str(structure.id)},
+    )
+    assert refused.status_code == 400
+    assert "Choisissez la structure dans la liste." in page_text(refused)
+    # A partner who has it keeps it when his record is changed.
+    edit = page_text(console.get(f"/console/network/partners/{kept.id}"))
+    assert f'value="{structure.id}" selected' in edit
+    changed = {**PARTNER, "structure_id": str(structure.id)}
+    assert post(console, f"/console/network/partners/{kept.id}", changed).status_code == 302
+
+
+def test_the_nurse_s_commune_search_takes_what_she_types_literally(
+    console: FlaskClient, session: Session, helpline: Helpline
+) -> None:
+    make_partner(session, "ar", commune="Saint-Orens-de-Gameville", insee_code="31506")
+    make_partner(session, "ar", name="Dr Omar Saïdi", commune="Toulouse")
+    call_request = make_request(session, helpline)
+    make_user(session, "nurse", "nurse@example.org")
+    assert sign_in(console, "nurse@example.org") == 302
+    for typed, found in (("saint-orens", 1), ("31506", 1), ("%", 0), ("_oulouse", 0)):
+        page = page_text(
+            console.get(f"/console/requests/{call_request.id}?partner_commune={typed}")
+        )
+        expected = "1 partenaire trouvé" if found else "0 partenaire trouvé"
+        assert expected in page, typed
