@@ -164,3 +164,35 @@ def count_due(session: Session, before: datetime) -> int:
         .where(AppointmentFollowUp.result.is_(None), AppointmentFollowUp.due_at < before)
     )
     return int(found or 0)
+
+
+@dataclass(frozen=True)
+class FollowUpFigures:
+    """What the reports count of appointments' follow-ups over a period (D06, D07)."""
+
+    due: int  # follow-ups due in the period
+    done: int  # of those, the ones with a result
+    by_result: dict[FollowUpResult, int]  # results given in the period, by code
+
+
+def follow_up_figures(session: Session, start: datetime, end: datetime) -> FollowUpFigures:
+    """Follow-ups due in [start, end), how many of them have a result, and the results given in
+    [start, end) by code (every code present, 0 when none)."""
+    in_period = (AppointmentFollowUp.due_at >= start, AppointmentFollowUp.due_at < end)
+    due = session.scalar(select(func.count()).select_from(AppointmentFollowUp).where(*in_period))
+    done = session.scalar(
+        select(func.count())
+        .select_from(AppointmentFollowUp)
+        .where(*in_period, AppointmentFollowUp.result.is_not(None))
+    )
+    rows = session.execute(
+        select(AppointmentFollowUp.result, func.count())
+        .where(AppointmentFollowUp.done_at >= start, AppointmentFollowUp.done_at < end)
+        .where(AppointmentFollowUp.result.is_not(None))
+        .group_by(AppointmentFollowUp.result)
+    ).tuples()
+    by_result = dict.fromkeys(FollowUpResult, 0)
+    for result, count in rows:
+        if result is not None:
+            by_result[FollowUpResult(result)] = int(count)
+    return FollowUpFigures(int(due or 0), int(done or 0), by_result)

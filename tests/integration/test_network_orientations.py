@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from callbacks.network import orientations
 from callbacks.network.appointments import FollowUpResult
 from callbacks.network.orientation_models import AppointmentFollowUp, Orientation
 from hotline.models import AuditEvent, Helpline, Request, RequestEvent, User
@@ -270,3 +271,34 @@ def test_a_partner_who_left_the_network_cannot_be_chosen(
     assert response.status_code == 400
     assert "n'est plus actif dans le réseau" in page_text(response)
     assert session.scalars(select(Orientation)).first() is None
+
+
+def test_the_reports_count_follow_ups_due_done_and_by_result(
+    session: Session, clock: Clock, helpline: Helpline
+) -> None:
+    nurse = make_user(session, "nurse", "nurse@example.org")
+    partner = make_partner(session, "ar")
+    follow_ups = []
+    for days in (1, 2, 3, 10):
+        call_request = make_request(session, helpline)
+        orientations.record_orientation(
+            session, call_request, nurse, T0, partner=partner, appointment_at=T0 + timedelta(days)
+        )
+        follow_ups.append(
+            session.scalars(
+                select(AppointmentFollowUp).where(AppointmentFollowUp.request_id == call_request.id)
+            ).one()
+        )
+    later = T0 + timedelta(days=4)
+    for follow_up, result in zip(
+        follow_ups, (FollowUpResult.HONOURED, FollowUpResult.NOT_HONOURED), strict=False
+    ):
+        orientations.record_result(session, follow_up, result, "", nurse, later)
+    figures = orientations.follow_up_figures(session, T0, T0 + timedelta(days=7))
+    assert (figures.due, figures.done) == (3, 2)
+    assert figures.by_result == {
+        FollowUpResult.HONOURED: 1,
+        FollowUpResult.NOT_HONOURED: 1,
+        FollowUpResult.POSTPONED: 0,
+        FollowUpResult.UNKNOWN: 0,
+    }
