@@ -1,6 +1,6 @@
 """The nurse's partner search in a real browser: from the request page she finds, among the demo's
 partners, the GP who speaks Arabic in Toulouse, orients the patient to her with an appointment in
-three days, and the request page shows the follow-up to come; a coordinator keeps the partners."""
+three days; the day after it, she records that it was not kept; a coordinator keeps the partners."""
 
 from __future__ import annotations
 
@@ -56,6 +56,20 @@ def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_pati
     expect(orientations).to_contain_text("Suivi du rendez-vous prévu le vendredi 27 novembre 2026")
     expect(page.locator("#story")).to_contain_text("Orientation enregistrée")
     screenshot(page, "orientation-recorded")
+
+    # Friday 27 November, 09:00 in Paris: the day after the appointment, the follow-up is due.
+    stack.sandbox.clock.advance(4 * 24 * 3600 - 3600)
+    sign_in(page, stack, NURSE)  # the idle session ended meanwhile
+    page.goto(f"{stack.settings.public_root}/console/follow-ups")
+    row = page.locator("#follow-ups tr", has_text="2026-09998")
+    expect(row).to_contain_text("aujourd'hui")
+    row.get_by_role("link", name="Saisir le résultat du suivi de la demande 2026-09998").click()
+    page.get_by_label("Non honoré").check()
+    page.get_by_label("Note (facultatif)").fill("Pas de moyen de transport ce jour-là.")
+    screenshot(page, "appointment-follow-up")
+    page.get_by_role("button", name="Enregistrer le résultat").click()
+    expect(page.locator(".flash.success")).to_contain_text("rendez-vous « Non honoré »")
+    expect(page.locator("#follow-ups")).to_contain_text("Aucun suivi de rendez-vous à faire.")
 
 
 def test_a_coordinator_signs_in_to_the_network_s_partners(page: Page, stack: DemoStack) -> None:
