@@ -1,6 +1,8 @@
 """Imports every package's models so the metadata knows all tables (Alembic, tests)."""
 
 from callbacks import models as callbacks_models
+from callbacks.network import orientation_models as network_orientation_models
+from callbacks.network import partner_models as network_partner_models
 from hotline import models as hotline_models
 from hotline import sms as sms_models
 from interpreter_pool import models as interpreter_models
@@ -10,6 +12,8 @@ __all__ = [
     "callbacks_models",
     "hotline_models",
     "interpreter_models",
+    "network_orientation_models",
+    "network_partner_models",
     "routing_models",
     "sms_models",
 ]

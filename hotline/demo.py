@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from callbacks.network.partner_demo import seed_demo_partners
 from hotline import reference_lists
 from hotline.app import create_app
 from hotline.db import Database
@@ -68,10 +69,12 @@ DEMO_PASSWORDS = {
     "amelie.roux@demo.e-care.fr": "infirmiere-demo",
     "finance@demo.e-care.fr": "bilan-mensuel-demo",
     "admin@demo.e-care.fr": "reglages-demo-2026",
+    "coordination@demo.e-care.fr": "reseau-partenaires-demo",
 }
 DEMO_STAFF = [
     ("finance@demo.e-care.fr", "Nadia Benoît (finances)", "finance"),
     ("admin@demo.e-care.fr", "Marc Lefèvre (admin)", "admin"),
+    ("coordination@demo.e-care.fr", "Claire Vidal (coordination du réseau)", "coordinator"),
 ]
 # (name, phone, languages, priority): each one's phone rings in the simulator, to be played.
 DEMO_INTERPRETERS = [
@@ -234,6 +237,7 @@ def seed_demo(
                     phones=[ProfessionalPhone(number=n) for n in numbers],
                 )
             )
+    seed_demo_partners(session)
     session.flush()
 
 

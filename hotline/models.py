@@ -58,7 +58,7 @@ class Helpline(Base):
 
 
 class User(Base):
-    """A console account: a nurse, a finance officer or an admin."""
+    """A console account: a nurse, a network coordinator, a finance officer or an admin."""
 
     __tablename__ = "users"
     __repr_fields__ = ("display_name", "roles", "is_available")
@@ -67,7 +67,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
-    # Comma-separated roles among nurse, finance, admin.
+    # Comma-separated roles among nurse, coordinator, finance, admin.
     roles: Mapped[str] = mapped_column(String(60), default="nurse")
     phone: Mapped[str | None] = mapped_column(String(20))
     browser_identity: Mapped[str | None] = mapped_column(String(60), unique=True)

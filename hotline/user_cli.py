@@ -37,7 +37,7 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 @user.command("add")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-@click.option("--roles", required=True, help="Among nurse, finance, admin, e.g. nurse")
+@click.option("--roles", required=True, help="Among nurse, coordinator, finance, admin, e.g. nurse")
 @click.option("--phone", default=None, help="A nurse's phone, rung for calls.")
 @click.option("--locale", type=click.Choice(["fr", "en"]), default="fr")
 @click.password_option(help=CREDENTIAL_RULES_HELP)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
+from callbacks.network.partner_models import Partner, PartnerLanguage, PartnerPhone, Structure
 from hotline import reference_lists
 from hotline.models import Call, Helpline, Professional, ProfessionalPhone, Request, User
 from hotline.passwords import hash_password
@@ -201,3 +202,32 @@ def make_callback_task(
     fields.setdefault("reason", "voicemail")
     fields.setdefault("due_at", T0)
     return _add(session, CallbackTask(request_id=request.id, **fields))
+
+
+def make_structure(session: Session, **fields: Any) -> Structure:
+    """A structure of the network (a health centre in Toulouse)."""
+    fields.setdefault("name", "Maison de santé des Izards")
+    fields.setdefault("kind", "msp")
+    fields.setdefault("commune", "Toulouse")
+    fields.setdefault("insee_code", "31555")
+    return _add(session, Structure(**fields))
+
+
+def make_partner(
+    session: Session, *languages: str, phones: tuple[str, ...] = (), **fields: Any
+) -> Partner:
+    """A partner of the network (Dr Karim Benali, GP in Toulouse, accepts new patients) speaking
+    these languages ("ar"), with these E.164 numbers."""
+    fields.setdefault("name", "Dr Karim Benali")
+    fields.setdefault("profession", "gp")
+    fields.setdefault("commune", "Toulouse")
+    fields.setdefault("insee_code", "31555")
+    fields.setdefault("is_accepting_patients", True)
+    return _add(
+        session,
+        Partner(
+            languages=[PartnerLanguage(language=code) for code in languages],
+            phones=[PartnerPhone(number=number) for number in phones],
+            **fields,
+        ),
+    )

@@ -23,7 +23,12 @@ from hotline.i18n import gettext as _
 from hotline.passwords import password_problem
 from hotline.phones import format_for_display, normalise_number
 
-ROLE_LABELS = {"nurse": N_("infirmière"), "finance": N_("finances"), "admin": N_("administration")}
+ROLE_LABELS = {
+    "nurse": N_("infirmière"),
+    "coordinator": N_("coordination du réseau"),
+    "finance": N_("finances"),
+    "admin": N_("administration"),
+}
 LOCALES = ("fr", "en")
 MAX_GREETING = 1000
 # What a text field holds unless it says otherwise (most text columns are 120 characters), what a
@@ -276,7 +281,10 @@ class AccountForm(FlaskForm):
             raise ValidationError(_("Choisissez au moins un rôle."))
         if any(role not in ROLE_LABELS for role in field.data):
             raise ValidationError(
-                _("Rôle inconnu : les rôles sont infirmière, finances, administration.")
+                _(
+                    "Rôle inconnu : les rôles sont infirmière, coordination du réseau, finances, "
+                    "administration."
+                )
             )
 
     def chosen_roles(self) -> str:

@@ -248,6 +248,7 @@ def test_the_board_shows_the_day_at_a_glance_on_the_helpline_s_clock(
     assert [item["key"] for item in state["summary"]] == [
         "calls_today",
         "callbacks_due",
+        "appointment_follow_ups_due",
         "to_complete",
     ]
     assert summary["calls_today"]["count"] == 2  # 23:00 the day before is yesterday in Paris

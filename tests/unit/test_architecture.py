@@ -60,6 +60,7 @@ PURE_MODULES = (
     "interpreter_pool.twiml",
     "callbacks.story",
     "callbacks.twiml",
+    "callbacks.network.appointments",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 

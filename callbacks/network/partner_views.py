@@ -1,0 +1,226 @@
+"""The network's partners and structures in the console: coordinators and admins list, add,
+change and deactivate them (every change audited)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from callbacks.network import partners
+from callbacks.network.partner_forms import PartnerForm, StructureForm
+from callbacks.network.partner_models import Partner, Structure
+from hotline import audit, directory, hooks
+from hotline.admin import one_or_404, refuse
+from hotline.auth import require_roles, signed_in_user
+from hotline.i18n import N_
+from hotline.i18n import gettext as _
+from hotline.web import db_session, now
+
+# Who keeps the network's partners.
+KEEPERS = ("coordinator", "admin")
+
+bp = Blueprint(
+    "network_partners", __name__, url_prefix="/console/network", template_folder="../templates"
+)
+
+
+def init_app(app: Flask) -> None:
+    """The partners' pages and their place in the console's menu."""
+    app.register_blueprint(bp)
+    hooks.add_console_section(
+        app,
+        hooks.NavSection("network_partners.partners", N_("Partenaires du réseau"), KEEPERS, 50),
+    )
+
+
+def _partner_page(form: PartnerForm, partner: Partner | None, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "callbacks/network/partner_edit.html",
+        user=signed_in_user(),
+        form=form,
+        partner=partner,
+        professions=partners.PARTNER_PROFESSIONS,
+        structures=partners.offered_structures(
+            db_session(), partner.structure_id if partner else None
+        ),
+    ), status
+
+
+def _structure_page(
+    form: StructureForm, structure: Structure | None, status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "callbacks/network/structure_edit.html",
+        user=signed_in_user(),
+        form=form,
+        structure=structure,
+        kinds=partners.STRUCTURE_KINDS,
+    ), status
+
+
+@bp.get("/partners", endpoint="partners")
+@require_roles(*KEEPERS)
+def partners_list() -> str:
+    """Every partner of the network, the active first."""
+    session = db_session()
+    return render_template(
+        "callbacks/network/partners.html",
+        user=signed_in_user(),
+        partners=partners.all_partners(session),
+        structures=partners.all_structures(session),
+        professions=partners.PARTNER_PROFESSIONS,
+        kinds=partners.STRUCTURE_KINDS,
+        language_names=partners.language_names,
+    )
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@require_roles(*KEEPERS)
+def new_partner() -> Response | tuple[str, int]:
+    """Add a partner."""
+    form = PartnerForm()
+    if not form.is_submitted():
+        return _partner_page(form, None)
+    if not form.validate():
+        refuse(form)
+        return _partner_page(form, None, 400)
+    session = db_session()
+    try:
+        partner = partners.save_partner(session, form.details())
+    except ValueError as exc:
+        refuse(form, exc)
+        return _partner_page(form, None, 400)
+    audit.record(session, signed_in_user(), "partner_added", "partner", partner.id, now())
+    flash(_("{name} fait maintenant partie des partenaires.", name=partner.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
+@require_roles(*KEEPERS)
+def edit_partner(partner_id: int) -> Response | tuple[str, int]:
+    """Change a partner."""
+    session = db_session()
+    partner: Partner = one_or_404(session, Partner, partner_id)
+    if request.method == "GET":
+        form = PartnerForm(
+            data={
+                "name": partner.name,
+                "profession": partner.profession,
+                "specialty": partner.specialty or "",
+                "structure_id": str(partner.structure_id or ""),
+                "commune": partner.commune or "",
+                "insee_code": partner.insee_code or "",
+                "phones": "\n".join(
+                    f"{p.label} : {directory.national(p.number)}"
+                    if p.label
+                    else directory.national(p.number)
+                    for p in partner.phones
+                ),
+                "languages": ", ".join(partner.language_codes),
+                "is_accepting_patients": partner.is_accepting_patients,
+                "has_third_party_payment": partner.has_third_party_payment,
+                "charter_signed_on": partner.charter_signed_on,
+            }
+        )
+        return _partner_page(form, partner)
+    form = PartnerForm()
+    if not form.validate():
+        refuse(form)
+        return _partner_page(form, partner, 400)
+    try:
+        partners.save_partner(session, form.details(), partner)
+    except ValueError as exc:
+        refuse(form, exc)
+        return _partner_page(form, partner, 400)
+    audit.record(session, signed_in_user(), "partner_changed", "partner", partner.id, now())
+    flash(_("{name} : fiche enregistrée.", name=partner.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.post("/partners/<int:partner_id>/active")
+@require_roles(*KEEPERS)
+def toggle_partner(partner_id: int) -> Response:
+    """Deactivate a partner (no longer offered to the nurses), or make him active again."""
+    session = db_session()
+    partner: Partner = one_or_404(session, Partner, partner_id)
+    active = not partner.is_active
+    partners.set_active(session, partner, active)
+    action = "partner_reactivated" if active else "partner_deactivated"
+    audit.record(session, signed_in_user(), action, "partner", partner.id, now())
+    if active:
+        flash(_("{name} est de nouveau proposé aux infirmières.", name=partner.name), "success")
+    else:
+        flash(_("{name} n'est plus proposé aux infirmières.", name=partner.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.route("/structures/new", methods=["GET", "POST"])
+@require_roles(*KEEPERS)
+def new_structure() -> Response | tuple[str, int]:
+    """Add a structure."""
+    form = StructureForm()
+    if not form.is_submitted():
+        return _structure_page(form, None)
+    if not form.validate():
+        refuse(form)
+        return _structure_page(form, None, 400)
+    session = db_session()
+    try:
+        structure = partners.save_structure(session, form.details())
+    except ValueError as exc:
+        refuse(form, exc)
+        return _structure_page(form, None, 400)
+    audit.record(session, signed_in_user(), "structure_added", "structure", structure.id, now())
+    flash(_("{name} fait maintenant partie des structures.", name=structure.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.route("/structures/<int:structure_id>", methods=["GET", "POST"])
+@require_roles(*KEEPERS)
+def edit_structure(structure_id: int) -> Response | tuple[str, int]:
+    """Change a structure."""
+    session = db_session()
+    structure: Structure = one_or_404(session, Structure, structure_id)
+    if request.method == "GET":
+        form = StructureForm(
+            data={
+                "name": structure.name,
+                "kind": structure.kind,
+                "finess": structure.finess or "",
+                "commune": structure.commune or "",
+                "insee_code": structure.insee_code or "",
+            }
+        )
+        return _structure_page(form, structure)
+    form = StructureForm()
+    if not form.validate():
+        refuse(form)
+        return _structure_page(form, structure, 400)
+    try:
+        partners.save_structure(session, form.details(), structure)
+    except ValueError as exc:
+        refuse(form, exc)
+        return _structure_page(form, structure, 400)
+    audit.record(session, signed_in_user(), "structure_changed", "structure", structure.id, now())
+    flash(_("{name} : fiche enregistrée.", name=structure.name), "success")
+    return redirect(url_for("network_partners.partners"))
+
+
+@bp.post("/structures/<int:structure_id>/active")
+@require_roles(*KEEPERS)
+def toggle_structure(structure_id: int) -> Response:
+    """Deactivate a structure (no longer offered for new partners), or make it active again."""
+    session = db_session()
+    structure: Structure = one_or_404(session, Structure, structure_id)
+    active = not structure.is_active
+    partners.set_structure_active(session, structure, active)
+    action = "structure_reactivated" if active else "structure_deactivated"
+    audit.record(session, signed_in_user(), action, "structure", structure.id, now())
+    if active:
+        flash(_("{name} est de nouveau active.", name=structure.name), "success")
+    else:
+        flash(
+            _("{name} n'est plus proposée pour de nouveaux partenaires.", name=structure.name),
+            "success",
+        )
+    return redirect(url_for("network_partners.partners"))
