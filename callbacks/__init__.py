@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from callbacks import (
         console,
         history,
+        network,
         retention,
         services,
         story,
@@ -42,3 +43,5 @@ def init_app(app: Flask) -> None:
     hooks.add_request_panel(app, history.history_panel)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
+    # the network: concertation meetings, published cases, activities
+    network.init_app(app)

@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata knows all tables (Alembic, tests)."""
 
 from callbacks import models as callbacks_models
+from callbacks.network import meeting_models as network_meeting_models
 from hotline import models as hotline_models
 from interpreter_pool import models as interpreter_models
 from routing import models as routing_models
@@ -9,5 +10,6 @@ __all__ = [
     "callbacks_models",
     "hotline_models",
     "interpreter_models",
+    "network_meeting_models",
     "routing_models",
 ]

@@ -15,7 +15,7 @@ from hotline.web import app_state, db_session, now
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ROLES = ("nurse", "finance", "admin")
+ROLES = ("nurse", "coordinator", "finance", "admin")
 
 
 # The session's last request is written back at most this often (the cookie is sent again

@@ -59,6 +59,18 @@ SENT_HANDLERS: dict[str, Handler] = {}
 FAILURE_HANDLERS: dict[str, Handler] = {}
 
 
+# Kinds a feature sends itself, not through Twilio (an e-mail): kind → a function making the
+# call from the payload and returning what is worth keeping (``register_kind``).
+Performer = Callable[[dict[str, Any]], dict[str, Any]]
+PERFORMERS: dict[str, Performer] = {}
+
+
+def register_kind(kind: str, perform: Performer) -> None:
+    """A kind of intent a feature performs itself after the commit (registering again
+    replaces); it is not idempotent: a message lost mid-send is failed, not sent twice."""
+    PERFORMERS[kind] = perform
+
+
 def register(kind: str, on_sent: Handler | None = None, on_failure: Handler | None = None) -> None:
     """Follow-ups of the messages whose payload names ``kind`` (registering again replaces)."""
     if on_sent is not None:
@@ -76,7 +88,7 @@ def enqueue(
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
     """Record an intent in the current transaction; the same dedupe key is recorded once."""
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in PERFORMERS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     if dedupe_key is not None:
         existing = session.scalars(
@@ -112,6 +124,8 @@ def take_new_ids(session: Session) -> list[int]:
 
 def perform(client: Client, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Make the REST call an intent describes; return what is worth keeping of the answer."""
+    if kind in PERFORMERS:
+        return PERFORMERS[kind](payload)
     params = dict(payload.get("params", {}))
     if kind == CREATE_CALL:
         call = client.calls.create(**params)

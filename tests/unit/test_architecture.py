@@ -28,6 +28,7 @@ LAYERS = ("reports", "callbacks", "interpreter_pool", "routing", "hotline")
 COMPOSITION_ROOTS = ("hotline.app", "hotline.cli", "hotline.demo", "hotline.all_models")
 # Rules on time, money, languages, plans, parsing and TwiML builders.
 PURE_MODULES = (
+    "hotline.anonymity",
     "hotline.callstate",
     "hotline.passwords",
     "hotline.phones",
