@@ -37,7 +37,8 @@ def agenda_text(meeting: Meeting, situations: list[tuple[str, str]], tz: ZoneInf
         lines.append(f"Lieu : {meeting.place}")
     if meeting.video_url:
         lines.append(f"Visioconférence : {meeting.video_url}")
-    lines += ["", f"Ordre du jour : {len(situations)} situation(s)", ""]
+    count = len(situations)
+    lines += ["", f"Ordre du jour : {count} situation{'s' if count > 1 else ''}", ""]
     for number, (reference, summary) in enumerate(situations, start=1):
         lines += [f"{number}. Demande {reference}", summary, ""]
     lines.append(

@@ -23,7 +23,7 @@ from hotline import audit, reference_lists
 from hotline.admin import deployment_helpline
 from hotline.anonymity import IdentityRefusal
 from hotline.auth import require_roles, signed_in_user
-from hotline.i18n import N_, say
+from hotline.i18n import N_, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.refusals import Refusal
@@ -246,7 +246,15 @@ def send_agenda(meeting_id: int) -> Response | tuple[str, int]:
         refuse(problem)
         return meeting_page(found, me, {}, 400)
     audit.record(session, me, "send_agenda", "meeting", found.id, now(), recipients=count)
-    flash(_("Ordre du jour envoyé à {count} participant(s).", count=count), "success")
+    flash(
+        ngettext(
+            "Ordre du jour envoyé à {n} participant.",
+            "Ordre du jour envoyé à {n} participants.",
+            count,
+            n=count,
+        ),
+        "success",
+    )
     return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
 
 
