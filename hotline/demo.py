@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from hotline import reference_lists
+from callbacks.network.meeting_demo import seed_meetings
+from hotline import mailbox, reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.migrate import upgrade
@@ -65,10 +66,12 @@ DEMO_PASSWORDS = {
     "amelie.roux@demo.e-care.fr": "infirmiere-demo",
     "finance@demo.e-care.fr": "bilan-mensuel-demo",
     "admin@demo.e-care.fr": "reglages-demo-2026",
+    "coordination@demo.e-care.fr": "reseau-demo-2026",
 }
 DEMO_STAFF = [
     ("finance@demo.e-care.fr", "Nadia Benoît (finances)", "finance"),
     ("admin@demo.e-care.fr", "Marc Lefèvre (admin)", "admin"),
+    ("coordination@demo.e-care.fr", "Claire Dubois (coordination)", "coordinator"),
 ]
 # (name, phone, languages, priority): each one's phone rings in the simulator, to be played.
 DEMO_INTERPRETERS = [
@@ -231,6 +234,7 @@ def seed_demo(
                 )
             )
     session.flush()
+    seed_meetings(session, helpline, now)
 
 
 def seed_parties(sandbox: Any) -> None:
@@ -251,11 +255,14 @@ class DemoStack:
     sandbox: Any
     settings: Settings
     scheduler: Any = None
+    mailbox: mailbox.Mailbox | None = None
 
     def stop(self) -> None:
-        """Stop the clock and both servers."""
+        """Stop the clock, both servers and the mailbox."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.mailbox is not None:
+            self.mailbox.stop()
         self.sandbox.stop()
         self.app_server.stop()
         self.app.extensions["hotline"].close()
@@ -284,6 +291,8 @@ def start_stack(
     sandbox = Sandbox(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, clock=clock)
     sandbox_url = sandbox.start(port=sandbox_port)
     app_server = ThreadedServer(port=app_port)
+    # The demo's e-mail goes to a local SMTP server that keeps it (shown in the console).
+    kept = mailbox.Mailbox().start()
     settings = Settings(
         database_url=database_url,
         secret_key=secrets.token_urlsafe(32),
@@ -297,6 +306,8 @@ def start_stack(
         twilio_api_key_sid=DEMO_API_KEY_SID,
         twilio_api_key_secret=DEMO_API_KEY_SECRET,
         voice_sdk_url=f"{sandbox_url}/device.js",
+        smtp_url=kept.url,
+        mail_from="reseau@demo.e-care.fr",
     ).validated()
     upgrade(database_url)
     database = Database.from_url(database_url)
@@ -306,6 +317,7 @@ def start_stack(
             session.commit()
     # One time for both sides: the app reads the sandbox's clock, so tests can move it.
     app = create_app(settings, database=database, clock=clock.now)
+    mailbox.attach(app, kept)
     app_server.serve(app)
     sandbox.add_number(
         settings.hotline_number,
@@ -325,7 +337,12 @@ def start_stack(
         add_jobs(scheduler, app.extensions["hotline"])
         scheduler.start()
     return DemoStack(
-        app=app, app_server=app_server, sandbox=sandbox, settings=settings, scheduler=scheduler
+        app=app,
+        app_server=app_server,
+        sandbox=sandbox,
+        settings=settings,
+        scheduler=scheduler,
+        mailbox=kept,
     )
 
 

@@ -251,7 +251,6 @@ def send_agenda(meeting_id: int) -> Response | tuple[str, int]:
             "Ordre du jour envoyé à {n} participant.",
             "Ordre du jour envoyé à {n} participants.",
             count,
-            n=count,
         ),
         "success",
     )

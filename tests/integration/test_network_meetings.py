@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import AgendaItem, Consent, Meeting, NetworkActivity
+from hotline.anonymity import identities
+from hotline.demo import seed_demo
 from hotline.models import AuditEvent, Request
 from tests.conftest import Clock
 from tests.factories import make_request, make_user, the_helpline
@@ -257,3 +259,19 @@ def test_notes_holding_an_identity_are_refused_and_kept_on_the_form(
     session.expire_all()
     assert session.get(Request, call_request.id).notes is None  # type: ignore[union-attr]
     assert post(console, page, page, notes="Patiente de 40 ans, à revoir.")[0] == 302
+
+
+def test_the_demo_has_a_past_meeting_with_its_decisions_and_a_coming_one(session: Session) -> None:
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    seed_demo(session, at)
+    seed_demo(session, at)  # twice adds nothing
+    meetings = session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+    assert [m.starts_at < at for m in meetings] == [True, False]
+    past, coming = meetings
+    decided = session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == past.id)).all()
+    assert decided and all(item.decision for item in decided)
+    assert any(item.published_at for item in decided)
+    assert session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == coming.id)).all()
+    for item in session.scalars(select(AgendaItem)):
+        assert identities(item.summary) == [] and identities(item.decision or "") == []
+    assert len(session.scalars(select(NetworkActivity)).all()) == 2
