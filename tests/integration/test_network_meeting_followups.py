@@ -21,7 +21,7 @@ from hotline.anonymity import identities
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.hooks import CallbackReason
-from hotline.mailbox import Mailbox
+from hotline.mailbox import Mailbox, attach
 from hotline.models import OutboxMessage, Request
 from hotline.web import EXTENSION_KEY
 from routing import admin
@@ -39,6 +39,7 @@ from tests.integration.test_follow_ups import (
     GP_SID,
     NURSE_LEG,
     PROFESSIONAL_LEG,
+    a_callback,
     his_leg_ends,
     ring_professional,
 )
@@ -201,5 +202,31 @@ def test_the_agenda_email_reaches_the_local_smtp_server_with_the_reference_and_n
     session.expire_all()
     assert session.get(OutboxMessage, message.id).status == "sent"  # type: ignore[union-attr]
 
-    # The demo's page of kept e-mails shows nothing here (no mailbox attached to this app).
-    assert console.get("/console/network/mails").status_code == 200
+    # The demo's page shows what the local server kept.
+    assert "Aucun serveur de courriel local" in console.get("/console/network/mails").get_data(
+        as_text=True
+    )
+    attach(app, mailbox)
+    shown = console.get("/console/network/mails").get_data(as_text=True)
+    assert "Ordre du jour de la réunion du 03/12/2026" in shown and CLEAN_SUMMARY in shown
+
+
+def test_a_follow_up_note_holding_an_identity_is_refused_and_kept_on_the_form(
+    client: FlaskClient, console: FlaskClient, session: Session
+) -> None:
+    _request, task = a_callback(client, session, "follow_up")
+    ring = ring_professional(session, task, NURSE_LEG)
+    his_leg_ends(client, ring, PROFESSIONAL_LEG, "completed", "240")
+    make_user(session, "nurse", "nora@example.org")
+    session.commit()
+    assert sign_in(console, "nora@example.org") == 302
+    path = f"/console/callbacks/{task.id}/outcome"
+    note = "Vu M. Dupont, né le 3 avril 1990"
+    refused = console.post(
+        path, data={"outcome": "improved", "note": note, "csrf_token": csrf_of(console, path)}
+    )
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "semble contenir une identité" in body and note in body
+    session.expire_all()
+    assert session.get(CallbackTask, task.id).follow_up_outcome is None  # type: ignore[union-attr]
