@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from callbacks.network import meetings
-from callbacks.network.meeting_models import ActivityKind, NetworkActivity
+from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
 from hotline.admin import deployment_helpline
@@ -78,7 +78,13 @@ def cases_csv() -> Response:
         _("Orientations proposées"),
     ]
     body = [
-        [c["meeting_on"], c["kind"], c["summary"], c["decision"], c["orientations"]]
+        [
+            c["meeting_on"],
+            _(KIND_LABELS[MeetingKind(c["kind"])]),
+            c["summary"],
+            c["decision"],
+            c["orientations"],
+        ]
         for c in _cases()
     ]
     return Response(

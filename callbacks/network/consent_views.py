@@ -38,7 +38,7 @@ def consent_panel(
         {
             "consent": meetings.consent_of(session, call_request),
             "coming": meetings.coming_meetings(session, call_request.helpline_id, at),
-            "on_agenda": {item.meeting_id for item in items},
+            "on_agenda": {item.meeting_id: item.summary for item in items},
             "kinds": KIND_LABELS,
             "tz": settings().timezone,
             "today": at.astimezone(tz()).date().isoformat(),

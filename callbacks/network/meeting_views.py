@@ -222,7 +222,7 @@ def propose(meeting_id: int) -> Response | tuple[str, int]:
         item = meetings.put_on_agenda(session, found, call_request, me, values["summary"], now())
     except IdentityRefusal as problem:
         refuse(problem)
-        return meeting_page(found, me, {**values, "flagged": "1"}, 400)
+        return meeting_page(found, me, {**values, "flagged": say(problem)}, 400)
     except Refusal as problem:
         refuse(problem)
         return meeting_page(found, me, values, 400)
