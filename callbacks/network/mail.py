@@ -93,7 +93,11 @@ def queue_agenda(
 
 
 def smtp_sender(settings: Settings) -> outbox.Performer:
-    """The outbox's performer of ``send_mail``: one message through ``SMTP_URL``."""
+    """The outbox's performer of ``send_mail``: one message through ``SMTP_URL``.
+
+    A relay out of reach raises (the message stays pending; the clock sends it again); a sender
+    or every recipient refused is a result, not a retry.
+    """
 
     def send(payload: dict[str, Any]) -> dict[str, Any]:
         if settings.smtp_url is None:
@@ -118,7 +122,11 @@ def smtp_sender(settings: Settings) -> outbox.Performer:
                 client.starttls(context=ssl.create_default_context())
             if url.username:
                 client.login(unquote(url.username), unquote(url.password or ""))
-            refused = client.send_message(message)
+            try:
+                refused = client.send_message(message)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+                # Refused for good (sending again would be refused again): kept as the result.
+                return {"sent_to": 0, "refused": str(exc)[:500]}
         return {"sent_to": len(payload["to"]) - len(refused), "refused": sorted(refused)}
 
     return send
