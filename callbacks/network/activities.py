@@ -25,6 +25,14 @@ from hotline.web import db_session, now, settings
 bp = Blueprint("network_activities", __name__, url_prefix="/console/network")
 
 MEMBERS = ("nurse", "coordinator", "admin")
+FIGURE_LABELS = {
+    "meetings_held": N_("Réunions de concertation tenues"),
+    "situations_presented": N_("Situations présentées"),
+    "trainings": N_("Formations"),
+    "training_participants": N_("Participants aux formations"),
+    "newsletters": N_("Lettres d'information"),
+    "newsletter_recipients": N_("Destinataires des lettres d'information"),
+}
 ACTIVITY_LABELS = {
     ActivityKind.TRAINING: N_("Formation"),
     ActivityKind.NEWSLETTER: N_("Lettre d'information"),
@@ -107,6 +115,11 @@ def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, in
         user=signed_in_user(),
         activities=rows,
         held=meetings.meetings_held(session, helpline.id, now()),
+        year=now().astimezone(tz()).year,
+        figures=meetings.year_figures(
+            session, helpline.id, now().astimezone(tz()).year, tz(), now()
+        ),
+        figure_labels=FIGURE_LABELS,
         labels=ACTIVITY_LABELS,
         kinds=KIND_LABELS,
         values=values,

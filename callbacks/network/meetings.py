@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.network.meeting_models import AgendaItem, Consent, Meeting, MeetingKind
+from callbacks.network.meeting_models import (
+    ActivityKind,
+    AgendaItem,
+    Consent,
+    Meeting,
+    MeetingKind,
+    NetworkActivity,
+)
 from callbacks.services import pending_callback
 from hotline import anonymity, hooks
 from hotline.hooks import CallbackReason
@@ -246,3 +253,35 @@ def meetings_held(session: Session, helpline_id: int, now: datetime) -> list[Mee
             .order_by(Meeting.starts_at.desc())
         )
     )
+
+
+def year_figures(
+    session: Session, helpline_id: int, year: int, tz: ZoneInfo, now: datetime
+) -> dict[str, int]:
+    """What the programme reports of the network for a year: meetings held and situations
+    presented there, trainings and their participants, newsletters and their recipients."""
+    start = datetime(year, 1, 1, tzinfo=tz)
+    end = datetime(year + 1, 1, 1, tzinfo=tz)
+    held = [m.id for m in meetings_held(session, helpline_id, now) if start <= m.starts_at < end]
+    presented = session.scalars(
+        select(AgendaItem.id).where(
+            AgendaItem.meeting_id.in_(held), AgendaItem.decided_at.is_not(None)
+        )
+    ).all()
+    activities = session.scalars(
+        select(NetworkActivity).where(
+            NetworkActivity.helpline_id == helpline_id,
+            NetworkActivity.held_on >= date(year, 1, 1),
+            NetworkActivity.held_on < date(year + 1, 1, 1),
+        )
+    ).all()
+    trainings = [a for a in activities if a.kind == ActivityKind.TRAINING]
+    newsletters = [a for a in activities if a.kind == ActivityKind.NEWSLETTER]
+    return {
+        "meetings_held": len(held),
+        "situations_presented": len(presented),
+        "trainings": len(trainings),
+        "training_participants": sum(a.count for a in trainings),
+        "newsletters": len(newsletters),
+        "newsletter_recipients": sum(a.count for a in newsletters),
+    }

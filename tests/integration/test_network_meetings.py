@@ -173,6 +173,8 @@ def test_the_decision_is_recorded_and_a_case_is_published_only_once_anonymised(
     assert CLEAN_SUMMARY in text and "2026-00042" not in text
     activities = console.get("/console/network/activities").get_data(as_text=True)
     assert "Réunions tenues (1)" in activities
+    assert 'data-figure="meetings_held">1<' in activities
+    assert 'data-figure="situations_presented">1<' in activities
 
 
 def test_the_coordinator_enters_trainings_and_newsletters(
@@ -191,6 +193,10 @@ def test_the_coordinator_enters_trainings_and_newsletters(
                 theme="Lettre de novembre", count="230")[0] == 302  # fmt: skip
     rows = session.scalars(select(NetworkActivity).order_by(NetworkActivity.held_on)).all()
     assert [(row.kind, row.count) for row in rows] == [("newsletter", 230), ("training", 14)]
+    shown = console.get(page).get_data(as_text=True)
+    for key, value in (("trainings", 1), ("training_participants", 14), ("newsletters", 1),
+                       ("newsletter_recipients", 230), ("meetings_held", 0)):  # fmt: skip
+        assert f'data-figure="{key}">{value}<' in shown
 
 
 def test_the_coordinator_puts_a_meeting_on_the_calendar_in_local_time(
