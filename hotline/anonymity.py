@@ -113,13 +113,20 @@ class IdentityRefusal(Refusal):
 
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
-        super().__init__(
-            N_(
-                "Ce texte semble contenir une identité ({found}) : retirez-la (écrivez par "
-                "exemple « Mme X », « 45 ans ») et réessayez."
-            ),
-            found=", ".join(f"{KIND_LABELS[f.kind]} « {f.excerpt} »" for f in findings),
+        # Each finding is a refusal of its own, so that a page says its kind in the reader's
+        # language (``hotline.i18n.say`` translates a tuple of refusals and joins it).
+        found = tuple(
+            Refusal(
+                N_("{kind} « {excerpt} »"), kind=Refusal(KIND_LABELS[f.kind]), excerpt=f.excerpt
+            )
+            for f in findings
         )
+        msgid = N_(
+            "Ce texte semble contenir une identité ({found}) : retirez-la (écrivez par "
+            "exemple « Mme X », « 45 ans ») et réessayez."
+        )
+        super().__init__(msgid, found=found)
+        self.args = (msgid.format(found=", ".join(str(one) for one in found)),)
 
 
 def check(text: str) -> None:

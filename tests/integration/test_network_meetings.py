@@ -281,3 +281,16 @@ def test_the_demo_has_a_past_meeting_with_its_decisions_and_a_coming_one(session
     for item in session.scalars(select(AgendaItem)):
         assert identities(item.summary) == [] and identities(item.decision or "") == []
     assert len(session.scalars(select(NetworkActivity)).all()) == 2
+
+
+def test_an_identity_found_is_explained_in_the_pages_language(
+    console: FlaskClient, session: Session
+) -> None:
+    call_request = make_request(session)
+    make_user(session, "nurse", "nora@example.org")
+    session.commit()
+    assert sign_in(console, "nora@example.org") == 302
+    page = f"/console/requests/{call_request.id}"
+    status, body = post(console, f"{page}?lang=en", page, notes="née le 12/03/1985")
+    assert status == 400
+    assert "This text seems to hold an identity (date of birth “née le 12/03/1985”)" in body
