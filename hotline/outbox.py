@@ -9,6 +9,9 @@ that died during it) has an unknown outcome: idempotent kinds are sent again; a 
 sent again only when Twilio's call list shows no call it could have made (same To and From,
 created since it was claimed, not the result of another message): a nurse is never rung twice
 for one intent. The found call's SID becomes the message's result.
+
+A feature may add a kind it performs itself, not through Twilio (the meetings' e-mail), with
+``register_kind``; such a kind is not idempotent.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ summary — never an identity."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from datetime import datetime
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import AgendaItem, Meeting, MeetingParticipant
 from hotline import outbox
-from hotline.models import Request
+from hotline.models import OutboxMessage, Request
 from hotline.refusals import N_, Refusal
 from hotline.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 SEND_MAIL = "send_mail"
 KIND_NAMES = {"intervision": "Intervision", "rcp": "RCP", "preparation": "Préparation"}
@@ -84,12 +87,22 @@ def queue_agenda(
             "to": recipients,
             "subject": f"Ordre du jour de la réunion du {local:%d/%m/%Y}",
             "body": agenda_text(meeting, [(ref, summary) for ref, summary in rows], tz),
+            "meeting_id": meeting.id,
+            "on_failure": SEND_MAIL,
         },
         now,
     )
     meeting.agenda_sent_at = now
     session.flush()
     return len(recipients)
+
+
+def on_mail_failed(session: Session, message: OutboxMessage, now: datetime, _root: str) -> None:
+    """The agenda could not be sent: the meeting shows it as not sent, to send again."""
+    meeting = session.get(Meeting, message.payload.get("meeting_id"))
+    if meeting is not None:
+        meeting.agenda_sent_at = None
+    logger.warning("outbox %s: the agenda e-mail failed: %s", message.id, message.last_error)
 
 
 def smtp_sender(settings: Settings) -> outbox.Performer:

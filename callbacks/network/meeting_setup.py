@@ -51,3 +51,4 @@ def init_app(app: Flask) -> None:
     state = app.extensions[EXTENSION_KEY]
     assert isinstance(state, AppState)
     outbox.register_kind(mail.SEND_MAIL, mail.smtp_sender(state.settings))
+    outbox.register(mail.SEND_MAIL, on_failure=mail.on_mail_failed)

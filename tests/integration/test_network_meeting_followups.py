@@ -230,3 +230,24 @@ def test_a_follow_up_note_holding_an_identity_is_refused_and_kept_on_the_form(
     assert "semble contenir une identité" in body and note in body
     session.expire_all()
     assert session.get(CallbackTask, task.id).follow_up_outcome is None  # type: ignore[union-attr]
+
+
+def test_an_agenda_the_relay_never_took_shows_as_not_sent(
+    app: Flask, client: FlaskClient, console: FlaskClient, session: Session, clock: Clock
+) -> None:
+    coming = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
+    _request, meeting, _item = a_situation_on_the_agenda(client, session, coming)
+    session.add(MeetingParticipant(meeting_id=meeting.id, name="PASS", email="pass@example.org"))
+    session.commit()
+    assert sign_in(console, "coord@example.org") == 302
+    page = f"/console/network/meetings/{meeting.id}"
+    assert (
+        console.post(f"{page}/send", data={"csrf_token": csrf_of(console, page)}).status_code == 302
+    )
+    session.refresh(meeting)
+    assert meeting.agenda_sent_at is not None
+    [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "send_mail"))
+    outbox.fail_message(session, message, clock(), "relay down for good", PUBLIC_BASE_URL)
+    session.commit()
+    session.refresh(meeting)
+    assert meeting.agenda_sent_at is None
