@@ -152,7 +152,7 @@ def add_activity() -> BaseResponse | tuple[str, int]:
             raise Refusal(N_("Date illisible.")) from None
         if not values["count"].isdigit() or int(values["count"]) > 1_000_000:
             raise Refusal(N_("Le nombre de participants ou de destinataires est un nombre entier."))
-        if not values["theme"] or len(values["theme"]) > 200:
+        if not meetings.clean_text(values["theme"], 200):
             raise Refusal(N_("Donnez le thème (200 caractères au plus)."))
     except Refusal as problem:
         refuse(problem)

@@ -182,6 +182,9 @@ def add_participant(meeting_id: int) -> Response | tuple[str, int]:
 
 
 def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> MeetingParticipant:
+    for key in ("user_id", "partner_id"):
+        if values[key] and (not values[key].isdigit() or len(values[key]) > 9):
+            raise Refusal(N_("Numéro invalide."))
     email = values["email"].lower() or None
     if email is not None and (len(email) > 254 or "@" not in email or " " in email):
         raise Refusal(N_("Adresse électronique invalide."))
@@ -195,8 +198,8 @@ def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> 
             name=user.display_name,
             email=email or user.email,
         )
-    name = values["name"]
-    if not name or len(name) > 200:
+    name = meetings.clean_text(values["name"], 200)
+    if not name:
         raise Refusal(N_("Donnez le nom du participant (ou choisissez un compte)."))
     partner_id = int(values["partner_id"]) if values["partner_id"].isdigit() else None
     return MeetingParticipant(meeting_id=meeting.id, partner_id=partner_id, name=name, email=email)

@@ -35,7 +35,8 @@ TEXT_MAX = 4000
 FOLLOW_UP_HOUR = time(9, 0)
 
 
-def _clean(text: str, maximum: int) -> str:
+def clean_text(text: str, maximum: int) -> str:
+    """A typed text trimmed; refused when too long or holding control characters."""
     text = text.strip()
     if len(text) > maximum:
         raise Refusal(N_("Texte trop long ({maximum} caractères au plus)."), maximum=maximum)
@@ -61,7 +62,7 @@ def record_consent(
     tz: ZoneInfo,
 ) -> Consent:
     """The nurse records the patient's answer (given or refused), to whom and when."""
-    given_to = _clean(given_to, 200)
+    given_to = clean_text(given_to, 200)
     if not given_to:
         raise Refusal(N_("Dites à qui le patient a répondu (le professionnel ou l'infirmière)."))
     if given_on > now.astimezone(tz).date():
@@ -107,7 +108,7 @@ def create_meeting(
         coded = MeetingKind(kind)
     except ValueError:
         raise Refusal(N_("Type de réunion inconnu.")) from None
-    place, video_url = _clean(place, 200), _clean(video_url, 500)
+    place, video_url = clean_text(place, 200), clean_text(video_url, 500)
     if not place and not video_url:
         raise Refusal(N_("Donnez un lieu ou un lien de visioconférence."))
     if video_url and not video_url.startswith(("https://", "http://")):
@@ -150,7 +151,7 @@ def put_on_agenda(
                          "être mise à l'ordre du jour."))  # fmt: skip
     if meeting.starts_at < now:
         raise Refusal(N_("Cette réunion a déjà eu lieu."))
-    summary = _clean(summary, SUMMARY_MAX)
+    summary = clean_text(summary, SUMMARY_MAX)
     if not summary:
         raise Refusal(N_("Écrivez le résumé anonymisé de la situation."))
     anonymity.check(summary)
@@ -187,7 +188,10 @@ def record_decision(
 ) -> AgendaItem:
     """After the meeting: its decision and proposed orientations; a follow-up date asks for a
     follow-up callback of the referring professional that day."""
-    decision, orientations = _clean(decision, TEXT_MAX), _clean(orientations, TEXT_MAX)
+    meeting = session.get(Meeting, item.meeting_id)
+    if meeting is not None and meeting.starts_at > now:
+        raise Refusal(N_("La décision s'enregistre après la réunion."))
+    decision, orientations = clean_text(decision, TEXT_MAX), clean_text(orientations, TEXT_MAX)
     if not decision:
         raise Refusal(N_("Écrivez la décision de la réunion."))
     anonymity.check(f"{decision}\n{orientations}")

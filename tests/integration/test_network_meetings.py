@@ -12,7 +12,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.network.meeting_models import AgendaItem, Consent, Meeting, NetworkActivity
+from callbacks.network.meeting_models import (
+    AgendaItem,
+    Consent,
+    Meeting,
+    MeetingParticipant,
+    NetworkActivity,
+)
 from hotline.anonymity import identities
 from hotline.demo import seed_demo
 from hotline.models import AuditEvent, Request
@@ -294,3 +300,33 @@ def test_an_identity_found_is_explained_in_the_pages_language(
     status, body = post(console, f"{page}?lang=en", page, notes="née le 12/03/1985")
     assert status == 400
     assert "This text seems to hold an identity (date of birth “née le 12/03/1985”)" in body
+
+
+def test_a_decision_waits_for_the_meeting_and_bad_participants_are_refused(
+    console: FlaskClient, session: Session
+) -> None:
+    meeting = a_meeting(session)  # on 3 December; the clock is at 23 November
+    item = on_the_agenda(session, meeting, a_complex_situation(session))
+    session.commit()
+    assert sign_in(console, "coord@example.org") == 302
+    page = f"/console/network/meetings/{meeting.id}"
+    status, body = post(
+        console, f"/console/network/agenda/{item.id}/decision", page,
+        decision="Orientation PASS.", orientations="", follow_up_on="",
+    )  # fmt: skip
+    assert status == 400 and "après la réunion" in body
+    for data in (
+        {"user_id": "9" * 30, "name": "", "email": "", "partner_id": ""},
+        {"user_id": "", "name": "Dr Benali", "email": "", "partner_id": "9" * 30},
+        {"user_id": "", "name": "Dr Benali", "email": "pas une adresse", "partner_id": ""},
+        {"user_id": "", "name": "", "email": "a@example.org", "partner_id": ""},
+        {"user_id": "", "name": "Dr\x00Benali", "email": "", "partner_id": ""},
+    ):
+        status, body = post(console, f"{page}/participants", page, **data)
+        assert status == 400, data
+    assert post(
+        console, f"{page}/participants", page,
+        user_id="", name="Dr Benali", email="K.Benali@Example.org", partner_id="12",
+    )[0] == 302  # fmt: skip
+    [participant] = session.scalars(select(MeetingParticipant)).all()
+    assert (participant.partner_id, participant.email) == (12, "k.benali@example.org")
