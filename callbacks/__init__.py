@@ -43,5 +43,6 @@ def init_app(app: Flask) -> None:
     hooks.add_request_panel(app, history.history_panel)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
-    # the network: partners, orientations and their appointments' follow-ups
+    # the network: partners, orientations and their appointments' follow-ups; concertation
+    # meetings, published cases, activities
     network.init_app(app)

@@ -20,6 +20,7 @@ from callbacks.models import (
     CallbackTask,
     FollowUpOutcome,
 )
+from hotline import anonymity
 from hotline.hooks import CallbackReason
 from hotline.models import Request, User
 from hotline.refusals import N_, Refusal
@@ -129,6 +130,7 @@ def record_outcome(
         raise Refusal(N_("Note trop longue ({maximum} caractères au plus)."), maximum=NOTE_MAX)
     if any(ord(char) < 32 and char not in "\t\r\n" for char in note):
         raise Refusal(N_("Caractères de contrôle refusés (octet nul…) : retirez-les et réessayez."))
+    anonymity.check(note)
     task.follow_up_outcome = coded
     task.follow_up_note = note or None
     task.follow_up_recorded_at, task.follow_up_recorded_by = now, nurse.id

@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata knows all tables (Alembic, tests)."""
 
 from callbacks import models as callbacks_models
+from callbacks.network import meeting_models as network_meeting_models
 from callbacks.network import orientation_models as network_orientation_models
 from callbacks.network import partner_models as network_partner_models
 from hotline import models as hotline_models
@@ -12,6 +13,7 @@ __all__ = [
     "callbacks_models",
     "hotline_models",
     "interpreter_models",
+    "network_meeting_models",
     "network_orientation_models",
     "network_partner_models",
     "routing_models",

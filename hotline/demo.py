@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from callbacks.network.meeting_demo import seed_meetings
 from callbacks.network.partner_demo import seed_demo_partners
-from hotline import reference_lists
+from hotline import mailbox, reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo_player import YearSeeded
@@ -239,6 +240,7 @@ def seed_demo(
             )
     seed_demo_partners(session)
     session.flush()
+    seed_meetings(session, helpline, now)
 
 
 def seed_past_year(
@@ -275,11 +277,14 @@ class DemoStack:
     sandbox: Any
     settings: Settings
     scheduler: Any = None
+    mailbox: mailbox.Mailbox | None = None
 
     def stop(self) -> None:
-        """Stop the clock and both servers."""
+        """Stop the clock, both servers and the mailbox."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.mailbox is not None:
+            self.mailbox.stop()
         self.sandbox.stop()
         self.app_server.stop()
         self.app.extensions["hotline"].close()
@@ -310,6 +315,8 @@ def start_stack(
     sandbox = Sandbox(account_sid=DEMO_ACCOUNT_SID, auth_token=DEMO_AUTH_TOKEN, clock=clock)
     sandbox_url = sandbox.start(port=sandbox_port)
     app_server = ThreadedServer(port=app_port)
+    # The demo's e-mail goes to a local SMTP server that keeps it (shown in the console).
+    kept = mailbox.Mailbox().start()
     settings = Settings(
         database_url=database_url,
         secret_key=secrets.token_urlsafe(32),
@@ -323,6 +330,8 @@ def start_stack(
         twilio_api_key_sid=DEMO_API_KEY_SID,
         twilio_api_key_secret=DEMO_API_KEY_SECRET,
         voice_sdk_url=f"{sandbox_url}/device.js",
+        smtp_url=kept.url,
+        mail_from="reseau@demo.e-care.fr",
     ).validated()
     upgrade(database_url)
     database = Database.from_url(database_url)
@@ -337,6 +346,7 @@ def start_stack(
         seeded = seed_past_year(app, database, clock.now())
         done = "déjà là (already there)" if seeded.already else f"{seeded.requests} demandes"
         print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
+    mailbox.attach(app, kept)
     app_server.serve(app)
     sandbox.add_number(
         settings.hotline_number,
@@ -356,7 +366,12 @@ def start_stack(
         add_jobs(scheduler, app.extensions["hotline"])
         scheduler.start()
     return DemoStack(
-        app=app, app_server=app_server, sandbox=sandbox, settings=settings, scheduler=scheduler
+        app=app,
+        app_server=app_server,
+        sandbox=sandbox,
+        settings=settings,
+        scheduler=scheduler,
+        mailbox=kept,
     )
 
 

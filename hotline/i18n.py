@@ -135,14 +135,21 @@ def lazy_ngettext(singular: str, plural: str, n: int, **values: object) -> LazyS
 
 def say(problem: Exception) -> str:
     """What a refused input means, in the current locale: a ``Refusal`` translated (its values
-    too when they are refusals), any other error as it was written."""
+    too when they are refusals, or tuples of refusals), any other error as it was written."""
     if not isinstance(problem, Refusal):
         return str(problem)
-    values = {
-        name: say(value) if isinstance(value, Refusal) else value
-        for name, value in problem.values.items()
-    }
+    values = {name: _said(value) for name, value in problem.values.items()}
     return gettext(problem.msgid, **values)
+
+
+def _said(value: object) -> object:
+    """A refusal's value as shown: a refusal translated, a tuple of refusals translated and
+    joined with commas, anything else as it is."""
+    if isinstance(value, Refusal):
+        return say(value)
+    if isinstance(value, tuple) and value and all(isinstance(one, Refusal) for one in value):
+        return ", ".join(say(one) for one in value)
+    return value
 
 
 def money(amount: Decimal | int | float | None, currency: str = "EUR") -> str:

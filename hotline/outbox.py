@@ -9,6 +9,9 @@ that died during it) has an unknown outcome: idempotent kinds are sent again; a 
 sent again only when Twilio's call list shows no call it could have made (same To and From,
 created since it was claimed, not the result of another message): a nurse is never rung twice
 for one intent. The found call's SID becomes the message's result.
+
+A feature may add a kind it performs itself, not through Twilio (the meetings' e-mail), with
+``register_kind``; such a kind is not idempotent.
 """
 
 from __future__ import annotations
@@ -60,6 +63,18 @@ SENT_HANDLERS: dict[str, Handler] = {}
 FAILURE_HANDLERS: dict[str, Handler] = {}
 
 
+# Kinds a feature sends itself, not through Twilio (an e-mail): kind → a function making the
+# call from the payload and returning what is worth keeping (``register_kind``).
+Performer = Callable[[dict[str, Any]], dict[str, Any]]
+PERFORMERS: dict[str, Performer] = {}
+
+
+def register_kind(kind: str, perform: Performer) -> None:
+    """A kind of intent a feature performs itself after the commit (registering again
+    replaces); it is not idempotent: a message lost mid-send is failed, not sent twice."""
+    PERFORMERS[kind] = perform
+
+
 def register(kind: str, on_sent: Handler | None = None, on_failure: Handler | None = None) -> None:
     """Follow-ups of the messages whose payload names ``kind`` (registering again replaces)."""
     if on_sent is not None:
@@ -77,7 +92,7 @@ def enqueue(
     dedupe_key: str | None = None,
 ) -> OutboxMessage:
     """Record an intent in the current transaction; the same dedupe key is recorded once."""
-    if kind not in KINDS:
+    if kind not in KINDS and kind not in PERFORMERS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     if dedupe_key is not None:
         existing = session.scalars(
@@ -115,6 +130,8 @@ def perform(
     client: Client, kind: str, payload: dict[str, Any], public_root: str = ""
 ) -> dict[str, Any]:
     """Make the REST call an intent describes; return what is worth keeping of the answer."""
+    if kind in PERFORMERS:
+        return PERFORMERS[kind](payload)
     params = dict(payload.get("params", {}))
     if kind == SEND_SMS:
         # A text's status callback is the app's public address, known where it is sent.

@@ -55,6 +55,10 @@ class Settings:
     # How many reverse proxies in front of the service set X-Forwarded-For / -Proto (0: none,
     # the peer's address is the client's).
     trusted_proxies: int = 0
+    # Where e-mail goes (smtp://host:port, smtps://user:password@host:port; none: nothing is
+    # sent) and whose address it comes from.
+    smtp_url: str | None = None
+    mail_from: str = "ne-pas-repondre@localhost"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
@@ -83,6 +87,8 @@ class Settings:
             session_idle_minutes=_integer(environ, "SESSION_IDLE_MINUTES", 120),
             session_max_hours=_integer(environ, "SESSION_MAX_HOURS", 12),
             trusted_proxies=_count(environ, "TRUSTED_PROXIES", 0),
+            smtp_url=environ.get("SMTP_URL", "").strip() or None,
+            mail_from=environ.get("MAIL_FROM", "").strip() or "ne-pas-repondre@localhost",
         ).validated()
 
     def validated(self) -> Settings:
@@ -124,6 +130,14 @@ class Settings:
             raise SettingsError(
                 "TWILIO_TWIML_APP_SID is malformed: expected AP followed by 32 hex digits"
             )
+        if self.smtp_url is not None:
+            smtp = urlsplit(self.smtp_url)
+            if smtp.scheme not in ("smtp", "smtps") or not smtp.hostname:
+                raise SettingsError(
+                    "SMTP_URL must be an smtp:// or smtps:// address such as smtp://relay:25"
+                )
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", self.mail_from):
+            raise SettingsError("MAIL_FROM must be an e-mail address")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -1,5 +1,6 @@
 """The network around the line: partners and structures, orientations with appointments and their
-follow-ups (and, from other modules, what else the network runs)."""
+follow-ups; concertation meetings with consent and anonymised summaries, their agenda by e-mail,
+published anonymised cases, and the network's activities."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Plug the network's partners and orientations into ``app`` (called by callbacks' init_app)."""
+    """Plug the network into ``app`` (called by callbacks' init_app): partners and orientations,
+    meetings and activities."""
     # Imported here, not at the top: importing the package (its models, for migrations) must not
     # load its views.
-    from callbacks.network import orientation_views, partner_views
+    from callbacks.network import meeting_setup, orientation_views, partner_views
 
     partner_views.init_app(app)
     orientation_views.init_app(app)
+    meeting_setup.init_app(app)

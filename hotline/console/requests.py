@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hotline import audit, hooks, lifecycle, reference_lists
+from hotline import anonymity, audit, hooks, lifecycle, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
@@ -196,6 +196,11 @@ def save_request(request_id: int) -> Response | tuple[str, int]:
                 errors.append(_("La date de suivi doit être dans le futur."))
     if len(values["notes"]) > 5000:
         errors.append(_("Notes trop longues (5 000 caractères au plus)."))
+    try:
+        anonymity.check(values["notes"])
+    except anonymity.IdentityRefusal as refusal:
+        problems["notes"] = say(refusal)
+        errors.append(problems["notes"])
     if any(ord(char) < 32 and char not in "\t\r\n" for char in "".join(values.values())):
         errors.append(_("Caractères de contrôle refusés (octet nul…) : retirez-les et réessayez."))
     if errors:

@@ -35,6 +35,7 @@ COMPOSITION_ROOTS = (
 )
 # Rules on time, money, languages, plans, parsing and TwiML builders.
 PURE_MODULES = (
+    "hotline.anonymity",
     "hotline.callstate",
     "hotline.passwords",
     "hotline.phones",

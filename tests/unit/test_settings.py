@@ -55,6 +55,9 @@ def test_each_missing_setting_is_named(name: str, tmp_path: Path) -> None:
         ("SECRET_KEY", "short"),
         ("FALLBACK_NUMBER", "06 12"),
         ("LOG_CALLER_NUMBERS", "maybe"),
+        ("SMTP_URL", "relay.example.org:25"),
+        ("SMTP_URL", "http://relay.example.org"),
+        ("MAIL_FROM", "reseau"),
     ],
 )
 def test_each_malformed_setting_is_named(name: str, value: str, tmp_path: Path) -> None:
@@ -81,3 +84,11 @@ def test_session_lifetimes_and_trusted_proxies_have_sane_defaults(tmp_path: Path
 def test_a_bad_session_or_proxy_setting_is_named(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env(GOOD | {name: value}, tmp_path)
+
+
+def test_mail_is_off_by_default_and_smtp_url_and_mail_from_are_read(tmp_path: Path) -> None:
+    assert Settings.from_env(GOOD, tmp_path).smtp_url is None
+    env = GOOD | {"SMTP_URL": "smtps://u:p@relay.example.org:465", "MAIL_FROM": "r@example.org"}
+    settings = Settings.from_env(env, tmp_path)
+    assert settings.smtp_url == "smtps://u:p@relay.example.org:465"
+    assert settings.mail_from == "r@example.org"

@@ -1,0 +1,182 @@
+"""What the network's members read and the programme reports: the published anonymised cases
+(page and CSV), the network's activities (trainings, newsletters, meetings held), and the demo's
+kept e-mails."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from callbacks.network import meetings
+from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
+from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
+from hotline import audit, mailbox, reference_lists
+from hotline.admin import deployment_helpline
+from hotline.auth import require_roles, signed_in_user
+from hotline.i18n import N_
+from hotline.i18n import gettext as _
+from hotline.refusals import Refusal
+from hotline.spreadsheet import csv_text
+from hotline.web import db_session, now, settings
+
+bp = Blueprint("network_activities", __name__, url_prefix="/console/network")
+
+MEMBERS = ("nurse", "coordinator", "admin")
+FIGURE_LABELS = {
+    "meetings_held": N_("Réunions de concertation tenues"),
+    "situations_presented": N_("Situations présentées"),
+    "trainings": N_("Formations"),
+    "training_participants": N_("Participants aux formations"),
+    "newsletters": N_("Lettres d'information"),
+    "newsletter_recipients": N_("Destinataires des lettres d'information"),
+}
+ACTIVITY_LABELS = {
+    ActivityKind.TRAINING: N_("Formation"),
+    ActivityKind.NEWSLETTER: N_("Lettre d'information"),
+}
+
+
+def _cases() -> list[dict[str, str]]:
+    session = db_session()
+    helpline = deployment_helpline(session)
+    names = reference_lists.labels(session, helpline.id, "orientation")
+    rows = []
+    for item, meeting in meetings.published_cases(session, helpline.id):
+        codes = [c for c in (item.orientation_codes or "").split(",") if c]
+        rows.append(
+            {
+                "meeting_on": meeting.starts_at.astimezone(tz()).date().isoformat(),
+                "kind": str(meeting.kind),
+                "summary": item.summary,
+                "decision": item.decision or "",
+                "orientations": "; ".join(
+                    [_(names.get(code, code)) for code in codes]
+                    + ([item.orientations] if item.orientations else [])
+                ),
+            }
+        )
+    return rows
+
+
+@bp.get("/cases")
+@require_roles(*MEMBERS)
+def cases() -> str:
+    """The published anonymised cases with their proposed orientations."""
+    me = signed_in_user()
+    audit.record(db_session(), me, "view", "published_cases", None, now())
+    return render_template(
+        "callbacks/network/cases.html", user=me, cases=_cases(), kinds=KIND_LABELS
+    )
+
+
+@bp.get("/cases.csv")
+@require_roles(*MEMBERS)
+def cases_csv() -> Response:
+    """The published cases as a spreadsheet (CSV)."""
+    me = signed_in_user()
+    audit.record(db_session(), me, "export", "published_cases", None, now())
+    header = [
+        _("Date de la réunion"),
+        _("Type"),
+        _("Résumé anonymisé"),
+        _("Décision"),
+        _("Orientations proposées"),
+    ]
+    body = [
+        [
+            c["meeting_on"],
+            _(KIND_LABELS[MeetingKind(c["kind"])]),
+            c["summary"],
+            c["decision"],
+            c["orientations"],
+        ]
+        for c in _cases()
+    ]
+    return Response(
+        csv_text([header, *body]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=cas-anonymises.csv"},
+    )
+
+
+def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, int]:
+    session = db_session()
+    helpline = deployment_helpline(session)
+    rows = session.scalars(
+        select(NetworkActivity)
+        .where(NetworkActivity.helpline_id == helpline.id)
+        .order_by(NetworkActivity.held_on.desc(), NetworkActivity.id.desc())
+    ).all()
+    return render_template(
+        "callbacks/network/activities.html",
+        user=signed_in_user(),
+        activities=rows,
+        held=meetings.meetings_held(session, helpline.id, now()),
+        year=now().astimezone(tz()).year,
+        figures=meetings.year_figures(
+            session, helpline.id, now().astimezone(tz()).year, tz(), now()
+        ),
+        figure_labels=FIGURE_LABELS,
+        labels=ACTIVITY_LABELS,
+        kinds=KIND_LABELS,
+        values=values,
+        tz=settings().timezone,
+    ), status
+
+
+@bp.get("/activities")
+@require_roles(*RUNS)
+def activities() -> tuple[str, int]:
+    """Trainings, newsletters and the meetings held."""
+    return _activities_page({})
+
+
+@bp.post("/activities")
+@require_roles(*RUNS)
+def add_activity() -> BaseResponse | tuple[str, int]:
+    """Enter a training or a newsletter."""
+    me = signed_in_user()
+    values = {k: request.form.get(k, "").strip() for k in ("kind", "held_on", "theme", "count")}
+    session = db_session()
+    try:
+        try:
+            kind = ActivityKind(values["kind"])
+        except ValueError:
+            raise Refusal(N_("Type d'activité inconnu.")) from None
+        try:
+            held_on = date.fromisoformat(values["held_on"])
+        except ValueError:
+            raise Refusal(N_("Date illisible.")) from None
+        if not values["count"].isdigit() or int(values["count"]) > 1_000_000:
+            raise Refusal(N_("Le nombre de participants ou de destinataires est un nombre entier."))
+        if not meetings.clean_text(values["theme"], 200):
+            raise Refusal(N_("Donnez le thème (200 caractères au plus)."))
+    except Refusal as problem:
+        refuse(problem)
+        return _activities_page(values, 400)
+    activity = NetworkActivity(
+        helpline_id=deployment_helpline(session).id, kind=kind, held_on=held_on,
+        theme=values["theme"], count=int(values["count"]), created_by=me.id, created_at=now(),
+    )  # fmt: skip
+    session.add(activity)
+    session.flush()
+    audit.record(session, me, "create", "network_activity", activity.id, now())
+    flash(_("Activité enregistrée."), "success")
+    return redirect(url_for("network_activities.activities"))
+
+
+@bp.get("/mails")
+@require_roles(*RUNS)
+def mails() -> str:
+    """The e-mails the demo's local SMTP server kept."""
+    box = mailbox.attached()
+    return render_template(
+        "callbacks/network/mails.html",
+        user=signed_in_user(),
+        running=box is not None,
+        messages=box.messages() if box is not None else [],
+        tz=settings().timezone,
+    )

@@ -1,0 +1,333 @@
+"""The console's concertation meetings: the calendar, a meeting's participants and agenda, the
+agenda sent by e-mail, the decisions and the publication of anonymised cases (coordinator or
+admin; nurses propose situations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from callbacks.network import mail, meetings
+from callbacks.network.meeting_models import (
+    AgendaItem,
+    Meeting,
+    MeetingKind,
+    MeetingParticipant,
+)
+from hotline import audit, reference_lists
+from hotline.admin import deployment_helpline
+from hotline.anonymity import IdentityRefusal
+from hotline.auth import require_roles, signed_in_user
+from hotline.i18n import N_, ngettext, say
+from hotline.i18n import gettext as _
+from hotline.models import Request, User
+from hotline.refusals import Refusal
+from hotline.web import db_session, now, settings
+
+bp = Blueprint("network_meetings", __name__, url_prefix="/console/network")
+
+RUNS = ("coordinator", "admin")
+KIND_LABELS = {
+    MeetingKind.INTERVISION: N_("Intervision"),
+    MeetingKind.RCP: N_("RCP (réunion de concertation pluridisciplinaire)"),
+    MeetingKind.PREPARATION: N_("Préparation"),
+}
+
+
+def tz() -> ZoneInfo:
+    """The helpline's time zone."""
+    return ZoneInfo(settings().timezone)
+
+
+def refuse(problem: Refusal) -> None:
+    """Flash a refusal; an identity found says what it found."""
+    flash(say(problem), "error")
+
+
+def _meeting_or_404(meeting_id: int) -> Meeting:
+    meeting = db_session().get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str, int]:
+    session = db_session()
+    helpline = deployment_helpline(session)
+    rows = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.helpline_id == helpline.id)
+            .order_by(Meeting.starts_at.desc())
+        )
+    )
+    at = now()
+    return render_template(
+        "callbacks/network/meetings.html",
+        user=me,
+        coming=[m for m in reversed(rows) if m.starts_at >= at],
+        past=[m for m in rows if m.starts_at < at],
+        kinds=KIND_LABELS,
+        values=values,
+        tz=settings().timezone,
+        runs=any(me.has_role(role) for role in RUNS),
+    ), status
+
+
+@bp.get("/meetings")
+@require_roles("coordinator", "admin", "nurse")
+def calendar() -> tuple[str, int]:
+    """The calendar: meetings to come and held."""
+    return _calendar(signed_in_user(), {})
+
+
+def parse_local(day: str, hour: str, zone: ZoneInfo) -> datetime:
+    """A date and a time typed in the helpline's zone, as an aware moment."""
+    try:
+        return datetime.combine(date.fromisoformat(day), time.fromisoformat(hour), zone)
+    except ValueError:
+        raise Refusal(N_("Date ou heure illisible.")) from None
+
+
+@bp.post("/meetings")
+@require_roles(*RUNS)
+def create_meeting() -> Response | tuple[str, int]:
+    """Put a meeting on the calendar."""
+    me = signed_in_user()
+    values = {
+        k: request.form.get(k, "").strip() for k in ("kind", "day", "hour", "place", "video_url")
+    }
+    session = db_session()
+    try:
+        starts_at = parse_local(values["day"], values["hour"], tz())
+        meeting = meetings.create_meeting(
+            session, deployment_helpline(session).id, me, kind=values["kind"],
+            starts_at=starts_at, place=values["place"], video_url=values["video_url"], now=now(),
+        )  # fmt: skip
+    except Refusal as problem:
+        refuse(problem)
+        return _calendar(me, values, 400)
+    audit.record(session, me, "create", "meeting", meeting.id, now())
+    flash(_("Réunion ajoutée au calendrier."), "success")
+    return redirect(url_for("network_meetings.meeting", meeting_id=meeting.id))
+
+
+def meeting_page(
+    meeting: Meeting, me: User, values: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A meeting's page, with what a refused form held."""
+    session = db_session()
+    items = session.execute(
+        select(AgendaItem, Request)
+        .join(Request, Request.id == AgendaItem.request_id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.id)
+    ).all()
+    participants = session.scalars(
+        select(MeetingParticipant)
+        .where(MeetingParticipant.meeting_id == meeting.id)
+        .order_by(MeetingParticipant.id)
+    ).all()
+    staff = session.scalars(
+        select(User).where(User.is_active.is_(True)).order_by(User.display_name)
+    ).all()
+    return render_template(
+        "callbacks/network/meeting.html",
+        user=me,
+        meeting=meeting,
+        items=items,
+        participants=participants,
+        staff=staff,
+        kinds=KIND_LABELS,
+        orientations=reference_lists.choices(session, meeting.helpline_id, "orientation"),
+        values=values or {},
+        tz=settings().timezone,
+        is_past=meeting.starts_at < now(),
+        runs=any(me.has_role(role) for role in RUNS),
+    ), status
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@require_roles("coordinator", "admin", "nurse")
+def meeting(meeting_id: int) -> tuple[str, int]:
+    """A meeting: its participants, its agenda, the decisions."""
+    return meeting_page(_meeting_or_404(meeting_id), signed_in_user())
+
+
+@bp.post("/meetings/<int:meeting_id>/participants")
+@require_roles(*RUNS)
+def add_participant(meeting_id: int) -> Response | tuple[str, int]:
+    """Add a staff member, or a partner or another person with an e-mail address."""
+    me = signed_in_user()
+    found = _meeting_or_404(meeting_id)
+    session = db_session()
+    values = {
+        k: request.form.get(k, "").strip() for k in ("user_id", "partner_id", "name", "email")
+    }
+    try:
+        participant = _participant(session, found, values)
+    except Refusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, values, 400)
+    session.add(participant)
+    session.flush()
+    audit.record(session, me, "add_participant", "meeting", found.id, now())
+    flash(_("Participant ajouté."), "success")
+    return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
+
+
+def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> MeetingParticipant:
+    for key in ("user_id", "partner_id"):
+        if values[key] and (not values[key].isdigit() or len(values[key]) > 9):
+            raise Refusal(N_("Numéro invalide."))
+    email = values["email"].lower() or None
+    if email is not None and (len(email) > 254 or "@" not in email or " " in email):
+        raise Refusal(N_("Adresse électronique invalide."))
+    if values["user_id"]:
+        user = session.get(User, int(values["user_id"])) if values["user_id"].isdigit() else None
+        if user is None:
+            raise Refusal(N_("Compte inconnu."))
+        return MeetingParticipant(
+            meeting_id=meeting.id,
+            user_id=user.id,
+            name=user.display_name,
+            email=email or user.email,
+        )
+    name = meetings.clean_text(values["name"], 200)
+    if not name:
+        raise Refusal(N_("Donnez le nom du participant (ou choisissez un compte)."))
+    partner_id = int(values["partner_id"]) if values["partner_id"].isdigit() else None
+    return MeetingParticipant(meeting_id=meeting.id, partner_id=partner_id, name=name, email=email)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda")
+@require_roles("coordinator", "admin", "nurse")
+def propose(meeting_id: int) -> Response | tuple[str, int]:
+    """Put a complex situation (by its reference) on the agenda with an anonymised summary."""
+    me = signed_in_user()
+    found = _meeting_or_404(meeting_id)
+    session = db_session()
+    values = {k: request.form.get(k, "").strip() for k in ("reference", "summary")}
+    call_request = session.scalars(
+        select(Request).where(Request.reference == values["reference"])
+    ).first()
+    try:
+        if call_request is None:
+            raise Refusal(
+                N_("Aucune demande n'a la référence « {reference} »."),
+                reference=values["reference"],
+            )
+        item = meetings.put_on_agenda(session, found, call_request, me, values["summary"], now())
+    except IdentityRefusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, {**values, "flagged": say(problem)}, 400)
+    except Refusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, values, 400)
+    audit.record(
+        session, me, "put_on_agenda", "request", item.request_id, now(), meeting_id=found.id
+    )
+    flash(_("Situation mise à l'ordre du jour."), "success")
+    return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/send")
+@require_roles(*RUNS)
+def send_agenda(meeting_id: int) -> Response | tuple[str, int]:
+    """Send the agenda to the participants by e-mail (after the commit)."""
+    me = signed_in_user()
+    found = _meeting_or_404(meeting_id)
+    session = db_session()
+    try:
+        count = mail.queue_agenda(session, found, settings().mail_from, tz(), now())
+    except Refusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, {}, 400)
+    audit.record(session, me, "send_agenda", "meeting", found.id, now(), recipients=count)
+    flash(
+        ngettext(
+            "Ordre du jour envoyé à {n} participant.",
+            "Ordre du jour envoyé à {n} participants.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
+
+
+def _item_or_404(item_id: int) -> tuple[AgendaItem, Meeting, Request]:
+    session = db_session()
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        abort(404)
+    found, call_request = (
+        session.get(Meeting, item.meeting_id),
+        session.get(Request, item.request_id),
+    )
+    assert found is not None and call_request is not None
+    return item, found, call_request
+
+
+@bp.post("/agenda/<int:item_id>/decision")
+@require_roles(*RUNS)
+def decide(item_id: int) -> Response | tuple[str, int]:
+    """Record the meeting's decision on a situation, its orientations and follow-up date."""
+    me = signed_in_user()
+    item, found, call_request = _item_or_404(item_id)
+    values = {
+        k: request.form.get(k, "").strip() for k in ("decision", "orientations", "follow_up_on")
+    }
+    values["item"] = str(item.id)
+    codes = [code for code in request.form.getlist("orientation_codes") if code]
+    known = {
+        code
+        for code, _label in reference_lists.choices(db_session(), found.helpline_id, "orientation")
+    }
+    session = db_session()
+    try:
+        if any(code not in known for code in codes):
+            raise Refusal(N_("Orientation inconnue."))
+        follow_up = None
+        if values["follow_up_on"]:
+            try:
+                follow_up = date.fromisoformat(values["follow_up_on"])
+            except ValueError:
+                raise Refusal(N_("Date de suivi illisible.")) from None
+        meetings.record_decision(
+            session, item, call_request, me, decision=values["decision"], orientation_codes=codes,
+            orientations=values["orientations"], follow_up_on=follow_up, now=now(), tz=tz(),
+        )  # fmt: skip
+    except Refusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, values, 400)
+    audit.record(
+        session, me, "meeting_decision", "request", call_request.id, now(), item_id=item.id
+    )
+    flash(_("Décision enregistrée."), "success")
+    return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
+
+
+@bp.post("/agenda/<int:item_id>/publish")
+@require_roles(*RUNS)
+def publish(item_id: int) -> Response | tuple[str, int]:
+    """Publish (or withdraw) the anonymised case."""
+    me = signed_in_user()
+    item, found, _request = _item_or_404(item_id)
+    session = db_session()
+    try:
+        if request.form.get("withdraw"):
+            meetings.unpublish(session, item)
+        else:
+            meetings.publish(session, item, me, now())
+    except Refusal as problem:
+        refuse(problem)
+        return meeting_page(found, me, {}, 400)
+    audit.record(session, me, "publish_case", "request", item.request_id, now(), item_id=item.id,
+                 published=item.published_at is not None)  # fmt: skip
+    flash(_("Cas publié.") if item.published_at else _("Cas retiré."), "success")
+    return redirect(url_for("network_meetings.meeting", meeting_id=found.id))
