@@ -36,6 +36,8 @@ def tell(facts: Facts, words: Words) -> Iterator[Line]:
         elif step.kind in ENDS:
             yield from _round_over(current, step, facts, words)
             current = None
+        elif step.kind == "sms_sent":
+            yield Line(step.at, _sms(step, words), only)
         elif step.kind == "nurse_closed":
             yield Line(step.at, words.gettext("Permanence infirmière fermée"), only, "nurse")
         elif step.kind == "nurse_unreachable":
@@ -50,6 +52,13 @@ def tell(facts: Facts, words: Words) -> Iterator[Line]:
                 yield Line(step.at, "", only)
     if current is not None and current.told:  # still ringing
         yield _summary(current, words, answered=None, still=True)
+
+
+def _sms(step: Step, words: Words) -> str:
+    """A text sent about the request (its reference and a time only)."""
+    if step.detail.get("kind") == "voicemail_alert":
+        return words.gettext("SMS à l'infirmière de permanence : message vocal reçu")
+    return words.gettext("SMS de confirmation du rappel envoyé au professionnel")
 
 
 def _hold(step: Step, facts: Facts, words: Words) -> str:

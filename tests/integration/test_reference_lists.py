@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, insert, select
+from sqlalchemy import column, func, insert, select, table
 from sqlalchemy.orm import Session
 
 from hotline import reference_lists
@@ -23,6 +23,15 @@ from tests.factories import make_helpline
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SECOND_NUMBER = "+33562000000"
+
+# The helplines table as it was at revision 0009 (the model has columns added since).
+HELPLINES_AT_0009 = table(
+    "helplines",
+    *(
+        column(name)
+        for name in ("name", "phone_number", "greeting", "timezone", "is_active", "created_at")
+    ),
+)
 
 
 def codes(session: Session, helpline: Helpline, kind: str) -> list[str]:
@@ -144,7 +153,7 @@ def test_the_migration_gives_each_existing_helpline_the_defaults(
     with database.session() as session:
         for n, number in enumerate(("+33561000000", SECOND_NUMBER)):
             session.execute(
-                insert(Helpline.__table__).values(
+                insert(HELPLINES_AT_0009).values(
                     name=f"Ligne {n}", phone_number=number, greeting="Bonjour",
                     timezone="Europe/Paris", is_active=True, created_at=T0,
                 )

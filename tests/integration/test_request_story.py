@@ -106,6 +106,7 @@ def test_the_nurse_reads_the_call_as_a_person_tells_it(
         "Amélie Roux a répondu après 12 s",
         "Le médecin a raccroché — appel de 6 min 12 s",
         "Rappel programmé pour le 23 novembre à 10 h 06",
+        "SMS de confirmation du rappel envoyé au professionnel",
         "Rappel n° 1 par Amélie Roux : pas de réponse — nouvel essai le 23 novembre à 10 h 21",
     ]
     assert "10:00:12" in story  # the helpline's time (Paris), not UTC
