@@ -19,6 +19,7 @@ from callbacks.network.meeting_models import (
     MeetingParticipant,
     NetworkActivity,
 )
+from callbacks.network.partner_models import Partner
 from hotline.anonymity import identities
 from hotline.demo import seed_demo
 from hotline.models import AuditEvent, Request
@@ -287,6 +288,13 @@ def test_the_demo_has_a_past_meeting_with_its_decisions_and_a_coming_one(session
     for item in session.scalars(select(AgendaItem)):
         assert identities(item.summary) == [] and identities(item.decision or "") == []
     assert len(session.scalars(select(NetworkActivity)).all()) == 2
+    # and the partners the nurse orients to: an Arabic-speaking GP of Toulouse among them
+    partners = session.scalars(select(Partner).where(Partner.is_active)).all()
+    assert len(partners) >= 5
+    assert any(
+        p.profession == "gp" and p.commune == "Toulouse" and "ar" in p.language_codes
+        for p in partners
+    )
 
 
 def test_an_identity_found_is_explained_in_the_pages_language(
