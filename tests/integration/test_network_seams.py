@@ -1,0 +1,80 @@
+"""Where partners and meetings meet: a meeting's participants picked among the network's active
+partners (their e-mail address receives the agenda), a decision's orientations naming partners."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callbacks.network.meeting_models import MeetingParticipant
+from callbacks.network.partner_models import Partner
+from hotline.models import OutboxMessage
+from tests.factories import make_partner, make_user
+from tests.integration.test_console_access import sign_in
+from tests.integration.test_network_meetings import (
+    a_complex_situation,
+    a_meeting,
+    console,
+    on_the_agenda,
+    post,
+)
+from tests.integration.test_network_partners import PARTNER
+
+__all__ = ["console"]  # the fixture, imported for these tests
+
+
+def test_a_partner_of_the_network_takes_part_and_receives_the_agenda_at_his_address(
+    console: FlaskClient, session: Session
+) -> None:
+    meeting = a_meeting(session)
+    on_the_agenda(session, meeting, a_complex_situation(session))
+    benali = make_partner(session, email="k.benali@example.org")
+    roux = make_partner(session, name="Dr Anne Roux", email=None)
+    gone = make_partner(session, name="Dr Parti", is_active=False, email="parti@example.org")
+    session.commit()
+    assert sign_in(console, "coord@example.org") == 302
+    page = f"/console/network/meetings/{meeting.id}"
+    shown = console.get(page).get_data(as_text=True)
+    # The form offers the active partners in a select, not the one who left the network.
+    assert 'id="participant-partner"' in shown and f'value="{benali.id}"' in shown
+    assert "Dr Anne Roux" in shown and "Dr Parti" not in shown
+
+    status, body = post(console, f"{page}/participants", page, partner_id=str(gone.id),
+                        user_id="", name="", email="")  # fmt: skip
+    assert status == 400 and "partenaire actif" in body
+    for partner in (benali, roux):
+        status, _body = post(console, f"{page}/participants", page, partner_id=str(partner.id),
+                             user_id="", name="", email="")  # fmt: skip
+        assert status == 302
+    rows = session.scalars(select(MeetingParticipant).order_by(MeetingParticipant.id)).all()
+    assert [(p.partner_id, p.name, p.email) for p in rows] == [
+        (benali.id, "Dr Karim Benali", "k.benali@example.org"),
+        (roux.id, "Dr Anne Roux", None),
+    ]
+    shown = console.get(page).get_data(as_text=True)
+    assert "ne reçoit pas l&#39;ordre du jour" in shown  # said of Dr Roux, who has no address
+
+    assert post(console, f"{page}/send", page)[0] == 302
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "send_mail")).one()
+    assert message.payload["to"] == ["k.benali@example.org"]
+
+
+def test_a_partner_s_e_mail_address_is_checked_and_kept(
+    console: FlaskClient, session: Session
+) -> None:
+    make_user(session, "coordinator", "coordination@example.org")
+    session.commit()
+    assert sign_in(console, "coordination@example.org") == 302
+    page = "/console/network/partners/new"
+    for bad in ("k.benali", "k benali@example.org", "k@example", "k@@example.org", "k@ex..org"):
+        status, body = post(console, page, page, **{**PARTNER, "email": bad})
+        assert status == 400, bad
+        assert "adresse électronique valide" in body and "Dr Karim Benali" in body
+    assert session.scalars(select(Partner)).first() is None
+    status, _body = post(console, page, page, **{**PARTNER, "email": " K.Benali@Example.ORG "})
+    assert status == 302
+    partner = session.scalars(select(Partner)).one()
+    assert partner.email == "k.benali@example.org"
+    edit = console.get(f"/console/network/partners/{partner.id}").get_data(as_text=True)
+    assert 'value="k.benali@example.org"' in edit
