@@ -138,6 +138,7 @@ def meeting_page(
     staff = session.scalars(
         select(User).where(User.is_active.is_(True)).order_by(User.display_name)
     ).all()
+    proposed = meetings.proposed_partners(session, [item.id for item, _r in items])
     return render_template(
         "callbacks/network/meeting.html",
         user=me,
@@ -148,6 +149,7 @@ def meeting_page(
         partners=session.scalars(
             select(Partner).where(Partner.is_active).order_by(Partner.name, Partner.id)
         ).all(),
+        proposed=proposed,
         kinds=KIND_LABELS,
         orientations=reference_lists.choices(session, meeting.helpline_id, "orientation"),
         values=values or {},
@@ -293,6 +295,8 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     }
     values["item"] = str(item.id)
     codes = [code for code in request.form.getlist("orientation_codes") if code]
+    typed_partners = [text for text in request.form.getlist("orientation_partners") if text]
+    partner_ids = [pid for pid in map(parse_id, typed_partners) if pid is not None]
     known = {
         code
         for code, _label in reference_lists.choices(db_session(), found.helpline_id, "orientation")
@@ -301,6 +305,8 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     try:
         if any(code not in known for code in codes):
             raise Refusal(N_("Orientation inconnue."))
+        if len(partner_ids) != len(typed_partners):
+            raise Refusal(N_("Choisissez les partenaires proposés parmi les partenaires actifs."))
         follow_up = None
         if values["follow_up_on"]:
             try:
@@ -310,6 +316,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
         meetings.record_decision(
             session, item, call_request, me, decision=values["decision"], orientation_codes=codes,
             orientations=values["orientations"], follow_up_on=follow_up, now=now(), tz=tz(),
+            partner_ids=partner_ids,
         )  # fmt: skip
     except Refusal as problem:
         refuse(problem)

@@ -3,15 +3,18 @@ partners (their e-mail address receives the agenda), a decision's orientations n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.network.meeting_models import MeetingParticipant
+from callbacks.network.meeting_models import AgendaOrientationPartner, MeetingParticipant
 from callbacks.network.partner_models import Partner
 from hotline.models import OutboxMessage
+from tests.conftest import Clock
 from tests.factories import make_partner, make_user
-from tests.integration.test_console_access import sign_in
+from tests.integration.test_console_access import csrf_of, sign_in
 from tests.integration.test_network_meetings import (
     a_complex_situation,
     a_meeting,
@@ -78,3 +81,49 @@ def test_a_partner_s_e_mail_address_is_checked_and_kept(
     assert partner.email == "k.benali@example.org"
     edit = console.get(f"/console/network/partners/{partner.id}").get_data(as_text=True)
     assert 'value="k.benali@example.org"' in edit
+
+
+def test_a_decision_proposes_partners_of_the_network_shown_by_name(
+    console: FlaskClient, session: Session, clock: Clock
+) -> None:
+    meeting = a_meeting(session)
+    item = on_the_agenda(session, meeting, a_complex_situation(session))
+    benali = make_partner(session)
+    roux = make_partner(session, name="Dr Anne Roux", commune="Blagnac", insee_code="31069")
+    gone = make_partner(session, name="Dr Parti", is_active=False)
+    session.commit()
+    clock.at = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # the meeting was held
+    assert sign_in(console, "coord@example.org") == 302
+    page = f"/console/network/meetings/{meeting.id}"
+    decide = f"/console/network/agenda/{item.id}/decision"
+
+    def decided(*partners: str) -> int:
+        data = {
+            "decision": "Orientation vers la médecine de ville.",
+            "follow_up_on": "",
+            "orientations": "",
+            "orientation_codes": ["gp"],
+            "orientation_partners": list(partners),
+            "csrf_token": csrf_of(console, page),
+        }
+        return console.post(decide, data=data).status_code  # fmt: skip
+
+    for bad in (str(gone.id), "999999", "9" * 30, "x"):
+        assert decided(bad) == 400, bad
+    assert session.scalars(select(AgendaOrientationPartner)).first() is None
+    assert decided(str(roux.id), str(benali.id)) == 302
+    named = session.scalars(select(AgendaOrientationPartner.partner_id)).all()
+    assert sorted(named) == sorted([benali.id, roux.id])
+    shown = console.get(page).get_data(as_text=True)
+    assert (
+        "Médecin traitant / médecine de ville, Dr Anne Roux (Blagnac), Dr Karim Benali"
+        in " ".join(shown.split())
+    )
+    # Dr Roux left the network since: the decision keeps him when saved again.
+    roux.is_active = False
+    session.commit()
+    assert decided(str(roux.id)) == 302
+    assert session.scalars(select(AgendaOrientationPartner.partner_id)).all() == [roux.id]
+    # Published, the case names the partners for the members.
+    assert post(console, f"/console/network/agenda/{item.id}/publish", page)[0] == 302
+    assert "Dr Anne Roux" in console.get("/console/network/cases").get_data(as_text=True)
