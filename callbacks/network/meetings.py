@@ -170,7 +170,8 @@ def put_on_agenda(
     session.flush()
     log_event(
         session, request, "put_on_agenda", now,
-        detail={"meeting_id": meeting.id, "by": proposer.id},
+        detail={"meeting_id": meeting.id, "meeting_at": meeting.starts_at.isoformat(),
+                "by": proposer.id},
         dedupe_key=f"agenda:{item.id}:{now.isoformat()}",
     )  # fmt: skip
     return item
@@ -224,7 +225,9 @@ def record_decision(
     session.flush()
     log_event(
         session, request, "meeting_decision", now,
-        detail={"meeting_id": item.meeting_id, "follow_up_on": follow_up_on and str(follow_up_on)},
+        detail={"meeting_id": item.meeting_id, "follow_up_on": follow_up_on and str(follow_up_on),
+                "meeting_at": meeting.starts_at.isoformat() if meeting else None,
+                "by": coordinator.id},
     )  # fmt: skip
     return item
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from callbacks.network.appointments import FollowUpResult, follow_up_due_at
 from callbacks.network.orientation_models import AppointmentFollowUp, Orientation
 from callbacks.network.partner_models import Partner
+from callbacks.network.partners import PARTNER_PROFESSIONS
 from hotline import reference_lists
 from hotline.models import Request, User
 from hotline.refusals import N_, Refusal
@@ -80,9 +81,16 @@ def record_orientation(
     session.flush()
     detail: dict[str, object] = {"orientation": orientation.id}
     if partner is not None:
+        # What the story tells of him (a professional of the network, never the patient).
         detail["partner"] = partner.name
+        if partner.profession in PARTNER_PROFESSIONS and partner.profession != "structure":
+            detail["profession_label"] = PARTNER_PROFESSIONS[partner.profession]
+        if partner.commune:
+            detail["commune"] = partner.commune
     if service:
         detail["service"] = service
+        labels = reference_lists.labels(session, call_request.helpline_id, "orientation")
+        detail["service_label"] = labels.get(service, service)
     if appointment_at is not None:
         due_at = follow_up_due_at(appointment_at, call_request.helpline.timezone)
         session.add(
