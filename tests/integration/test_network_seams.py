@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import AgendaOrientationPartner, MeetingParticipant
 from callbacks.network.partner_models import Partner
-from hotline.models import OutboxMessage
+from hotline.models import Helpline, OutboxMessage, Request, User
 from tests.conftest import Clock
-from tests.factories import make_partner, make_user
+from tests.factories import make_partner, make_request, make_structure, make_user
 from tests.integration.test_console_access import csrf_of, sign_in
 from tests.integration.test_network_meetings import (
     a_complex_situation,
@@ -22,9 +22,10 @@ from tests.integration.test_network_meetings import (
     on_the_agenda,
     post,
 )
+from tests.integration.test_network_orientations import call_request, helpline, nurse
 from tests.integration.test_network_partners import PARTNER
 
-__all__ = ["console"]  # the fixture, imported for these tests
+__all__ = ["call_request", "console", "helpline", "nurse"]  # the fixtures these tests use
 
 
 def test_a_partner_of_the_network_takes_part_and_receives_the_agenda_at_his_address(
@@ -127,3 +128,40 @@ def test_a_decision_proposes_partners_of_the_network_shown_by_name(
     # Published, the case names the partners for the members.
     assert post(console, f"/console/network/agenda/{item.id}/publish", page)[0] == 302
     assert "Dr Anne Roux" in console.get("/console/network/cases").get_data(as_text=True)
+
+
+def test_an_orientation_fills_the_request_s_own_orientation_field_when_it_is_empty(
+    console: FlaskClient, session: Session, helpline: Helpline, nurse: User, call_request: Request
+) -> None:
+    benali = make_partner(session)  # a GP
+    pass_team = make_partner(
+        session, name="Équipe de la PASS", profession="structure",
+        structure=make_structure(session, name="PASS du CHU", kind="pass"),
+    )  # fmt: skip
+    psychologist = make_partner(session, name="Mme Lina Roux", profession="psychologist")
+    others = [make_request(session, helpline, reference=f"2026-0090{n}") for n in range(3)]
+    session.commit()
+
+    def orient(target: Request, **data: str) -> None:
+        path = f"/console/requests/{target.id}/orientations/new"
+        token = csrf_of(console, "/console/follow-ups")
+        assert console.post(path, data={**data, "csrf_token": token}).status_code == 302
+
+    # A kind of service: the field takes its code; a later orientation leaves it alone.
+    orient(call_request, service="pass")
+    orient(call_request, partner_id=str(benali.id))
+    # A partner: the code he stands for (a GP, a PASS's team, else a partner of the network).
+    orient(others[0], partner_id=str(benali.id))
+    orient(others[1], partner_id=str(pass_team.id))
+    orient(others[2], partner_id=str(psychologist.id))
+    for target in (call_request, *others):
+        session.refresh(target)
+    assert [r.orientation for r in (call_request, *others)] == [
+        "pass", "gp", "pass", "network_partner",
+    ]  # fmt: skip
+    # A field the nurse filled is never changed.
+    others[0].orientation = "cmp"
+    session.commit()
+    orient(others[0], service="hospital")
+    session.refresh(others[0])
+    assert others[0].orientation == "cmp"
