@@ -287,6 +287,13 @@ def test_the_demo_has_a_past_meeting_with_its_decisions_and_a_coming_one(session
     for item in session.scalars(select(AgendaItem)):
         assert identities(item.summary) == [] and identities(item.decision or "") == []
     assert len(session.scalars(select(NetworkActivity)).all()) == 2
+    # Partners of the network take part, with the addresses the agenda goes to.
+    invited = session.scalars(
+        select(MeetingParticipant).where(
+            MeetingParticipant.meeting_id == coming.id, MeetingParticipant.partner_id.is_not(None)
+        )
+    ).all()
+    assert len(invited) == 2 and all(p.email for p in invited)
 
 
 def test_an_identity_found_is_explained_in_the_pages_language(
