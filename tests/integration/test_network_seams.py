@@ -4,15 +4,21 @@ partners (their e-mail address receives the agenda), a decision's orientations n
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+from alembic import command
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import AgendaOrientationPartner, MeetingParticipant
 from callbacks.network.partner_models import Partner
+from hotline.db import Database
+from hotline.migrate import alembic_config
 from hotline.models import Helpline, OutboxMessage, Request, User
-from tests.conftest import Clock
+from tests.conftest import Clock, fresh_database_url
 from tests.factories import make_partner, make_request, make_structure, make_user
 from tests.integration.test_console_access import csrf_of, sign_in
 from tests.integration.test_network_meetings import (
@@ -165,3 +171,42 @@ def test_an_orientation_fills_the_request_s_own_orientation_field_when_it_is_emp
     orient(others[0], service="hospital")
     session.refresh(others[0])
     assert others[0].orientation == "cmp"
+
+
+def test_the_migration_links_participants_to_partners_and_forgets_unknown_ids(
+    tmp_path: Path, backend: str
+) -> None:
+    """A participant's partner id was never checked before 0022: one naming no partner is
+    forgotten, a real one kept, and the foreign key then refuses an unknown one."""
+    url = fresh_database_url(backend, tmp_path)
+    command.downgrade(alembic_config(url), "0021_meetings")
+    database = Database.from_url(url)
+    with database.session() as session:
+        meeting = a_meeting(session)
+        session.execute(
+            text(
+                "INSERT INTO partners (id, name, profession, is_accepting_patients, "
+                "has_third_party_payment, is_active, created_at) "
+                "VALUES (5, 'Dr Karim Benali', 'gp', true, false, true, :at)"
+            ),
+            {"at": datetime(2026, 11, 1, tzinfo=UTC)},
+        )
+        for partner_id in (5, 999):
+            session.execute(
+                text(
+                    "INSERT INTO meeting_participants (meeting_id, partner_id, name) "
+                    "VALUES (:meeting, :partner, 'Dr Benali')"
+                ),
+                {"meeting": meeting.id, "partner": partner_id},
+            )
+        session.commit()
+    command.upgrade(alembic_config(url), "head")
+    with database.session() as session:
+        kept = session.scalars(
+            select(MeetingParticipant.partner_id).order_by(MeetingParticipant.id)
+        ).all()
+        assert kept == [5, None]
+        session.add(MeetingParticipant(meeting_id=meeting.id, partner_id=999, name="Inconnu"))
+        with pytest.raises(IntegrityError):
+            session.flush()
+    database.dispose()
