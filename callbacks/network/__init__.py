@@ -12,8 +12,10 @@ def init_app(app: Flask) -> None:
     meetings and activities."""
     # Imported here, not at the top: importing the package (its models, for migrations) must not
     # load its views.
-    from callbacks.network import meeting_setup, orientation_views, partner_views
+    from callbacks.network import meeting_setup, orientation_views, partner_views, story
+    from hotline import hooks
 
     partner_views.init_app(app)
     orientation_views.init_app(app)
     meeting_setup.init_app(app)
+    hooks.add_story_teller(app, story.tell)

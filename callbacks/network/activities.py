@@ -44,7 +44,9 @@ def _cases() -> list[dict[str, str]]:
     helpline = deployment_helpline(session)
     names = reference_lists.labels(session, helpline.id, "orientation")
     rows = []
-    for item, meeting in meetings.published_cases(session, helpline.id):
+    published = meetings.published_cases(session, helpline.id)
+    named = meetings.proposed_partners(session, [item.id for item, _meeting in published])
+    for item, meeting in published:
         codes = [c for c in (item.orientation_codes or "").split(",") if c]
         rows.append(
             {
@@ -54,6 +56,7 @@ def _cases() -> list[dict[str, str]]:
                 "decision": item.decision or "",
                 "orientations": "; ".join(
                     [_(names.get(code, code)) for code in codes]
+                    + [partner.name for partner in named[item.id]]
                     + ([item.orientations] if item.orientations else [])
                 ),
             }

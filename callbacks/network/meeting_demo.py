@@ -19,6 +19,8 @@ from callbacks.network.meeting_models import (
     MeetingParticipant,
     NetworkActivity,
 )
+from callbacks.network.partner_demo import DEMO_EMAILS
+from callbacks.network.partner_models import Partner
 from hotline.models import Helpline, Professional, Request, RequestStatus, User
 from hotline.services import next_reference
 
@@ -109,6 +111,10 @@ def seed_meetings(session: Session, helpline: Helpline, now: datetime) -> None:
     )
     session.add_all([held, coming])
     session.flush()
+    # Partners of the network take part (their addresses receive the agenda).
+    invited = session.scalars(
+        select(Partner).where(Partner.name.in_(DEMO_EMAILS)).order_by(Partner.name)
+    ).all()
     for meeting in (held, coming):
         session.add_all(
             [
@@ -118,15 +124,19 @@ def seed_meetings(session: Session, helpline: Helpline, now: datetime) -> None:
                     name=nurse.display_name,
                     email=nurse.email,
                 ),
-                MeetingParticipant(
-                    meeting_id=meeting.id,
-                    name="Dr Karim Benali (MSP Bagatelle)",
-                    email="k.benali@partenaire.example.org",
+                *(
+                    MeetingParticipant(
+                        meeting_id=meeting.id,
+                        partner_id=partner.id,
+                        name=partner.name,
+                        email=partner.email,
+                    )
+                    for partner in invited
                 ),
                 MeetingParticipant(
                     meeting_id=meeting.id,
-                    name="Service social de la PASS",
-                    email="pass.social@partenaire.example.org",
+                    name="Service social de la mairie",
+                    email="social@mairie.example.org",
                 ),
             ]
         )

@@ -74,8 +74,8 @@ class MeetingParticipant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # The network's partner, when there is one (no foreign key: partners live in another module).
-    partner_id: Mapped[int | None]
+    # The network's partner, when there is one (his e-mail address is copied into ``email``).
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
 
@@ -104,6 +104,20 @@ class AgendaItem(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AgendaOrientationPartner(Base):
+    """A partner of the network the meeting proposed to orient the situation to."""
+
+    __tablename__ = "agenda_orientation_partners"
+    __repr_fields__ = ("agenda_item_id", "partner_id")
+    __table_args__ = (UniqueConstraint("agenda_item_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
 
 
 class NetworkActivity(Base):

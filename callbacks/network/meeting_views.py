@@ -12,19 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from callbacks.network import mail, meetings
+from callbacks.network import mail, meetings, partners
 from callbacks.network.meeting_models import (
     AgendaItem,
     Meeting,
     MeetingKind,
     MeetingParticipant,
 )
+from callbacks.network.partner_models import Partner
 from hotline import audit, reference_lists
 from hotline.admin import deployment_helpline
 from hotline.anonymity import IdentityRefusal
 from hotline.auth import require_roles, signed_in_user
 from hotline.i18n import N_, ngettext, say
 from hotline.i18n import gettext as _
+from hotline.inputs import parse_id
 from hotline.models import Request, User
 from hotline.refusals import Refusal
 from hotline.web import db_session, now, settings
@@ -136,6 +138,7 @@ def meeting_page(
     staff = session.scalars(
         select(User).where(User.is_active.is_(True)).order_by(User.display_name)
     ).all()
+    proposed = meetings.proposed_partners(session, [item.id for item, _r in items])
     return render_template(
         "callbacks/network/meeting.html",
         user=me,
@@ -143,6 +146,10 @@ def meeting_page(
         items=items,
         participants=participants,
         staff=staff,
+        partners=session.scalars(
+            select(Partner).where(Partner.is_active).order_by(Partner.name, Partner.id)
+        ).all(),
+        proposed=proposed,
         kinds=KIND_LABELS,
         orientations=reference_lists.choices(session, meeting.helpline_id, "orientation"),
         values=values or {},
@@ -182,27 +189,31 @@ def add_participant(meeting_id: int) -> Response | tuple[str, int]:
 
 
 def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> MeetingParticipant:
-    for key in ("user_id", "partner_id"):
-        if values[key] and (not values[key].isdigit() or len(values[key]) > 9):
-            raise Refusal(N_("Numéro invalide."))
-    email = values["email"].lower() or None
-    if email is not None and (len(email) > 254 or "@" not in email or " " in email):
-        raise Refusal(N_("Adresse électronique invalide."))
-    if values["user_id"]:
-        user = session.get(User, int(values["user_id"])) if values["user_id"].isdigit() else None
+    """A staff account, an active partner of the network, or a person named with an address."""
+    user_id, partner_id = parse_id(values["user_id"]), parse_id(values["partner_id"])
+    if (values["user_id"] and user_id is None) or (values["partner_id"] and partner_id is None):
+        raise Refusal(N_("Numéro invalide."))
+    email = partners.clean_email(values["email"])
+    if user_id is not None:
+        user = session.get(User, user_id)
         if user is None:
             raise Refusal(N_("Compte inconnu."))
         return MeetingParticipant(
-            meeting_id=meeting.id,
-            user_id=user.id,
-            name=user.display_name,
+            meeting_id=meeting.id, user_id=user.id, name=user.display_name,
             email=email or user.email,
-        )
+        )  # fmt: skip
+    if partner_id is not None:
+        partner = session.get(Partner, partner_id)
+        if partner is None or not partner.is_active:
+            raise Refusal(N_("Choisissez un partenaire actif du réseau dans la liste."))
+        return MeetingParticipant(
+            meeting_id=meeting.id, partner_id=partner.id, name=partner.name,
+            email=email or partner.email,
+        )  # fmt: skip
     name = meetings.clean_text(values["name"], 200)
     if not name:
-        raise Refusal(N_("Donnez le nom du participant (ou choisissez un compte)."))
-    partner_id = int(values["partner_id"]) if values["partner_id"].isdigit() else None
-    return MeetingParticipant(meeting_id=meeting.id, partner_id=partner_id, name=name, email=email)
+        raise Refusal(N_("Donnez le nom du participant (ou choisissez un compte, un partenaire)."))
+    return MeetingParticipant(meeting_id=meeting.id, name=name, email=email)
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
@@ -284,6 +295,8 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     }
     values["item"] = str(item.id)
     codes = [code for code in request.form.getlist("orientation_codes") if code]
+    typed_partners = [text for text in request.form.getlist("orientation_partners") if text]
+    partner_ids = [pid for pid in map(parse_id, typed_partners) if pid is not None]
     known = {
         code
         for code, _label in reference_lists.choices(db_session(), found.helpline_id, "orientation")
@@ -292,6 +305,8 @@ def decide(item_id: int) -> Response | tuple[str, int]:
     try:
         if any(code not in known for code in codes):
             raise Refusal(N_("Orientation inconnue."))
+        if len(partner_ids) != len(typed_partners):
+            raise Refusal(N_("Choisissez les partenaires proposés parmi les partenaires actifs."))
         follow_up = None
         if values["follow_up_on"]:
             try:
@@ -301,6 +316,7 @@ def decide(item_id: int) -> Response | tuple[str, int]:
         meetings.record_decision(
             session, item, call_request, me, decision=values["decision"], orientation_codes=codes,
             orientations=values["orientations"], follow_up_on=follow_up, now=now(), tz=tz(),
+            partner_ids=partner_ids,
         )  # fmt: skip
     except Refusal as problem:
         refuse(problem)

@@ -5,20 +5,23 @@ anonymised case. Services: they flush, never commit, and refuse with a ``Refusal
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import (
     ActivityKind,
     AgendaItem,
+    AgendaOrientationPartner,
     Consent,
     Meeting,
     MeetingKind,
     NetworkActivity,
 )
+from callbacks.network.partner_models import Partner
 from callbacks.services import pending_callback
 from hotline import anonymity, hooks
 from hotline.hooks import CallbackReason
@@ -167,7 +170,8 @@ def put_on_agenda(
     session.flush()
     log_event(
         session, request, "put_on_agenda", now,
-        detail={"meeting_id": meeting.id, "by": proposer.id},
+        detail={"meeting_id": meeting.id, "meeting_at": meeting.starts_at.isoformat(),
+                "by": proposer.id},
         dedupe_key=f"agenda:{item.id}:{now.isoformat()}",
     )  # fmt: skip
     return item
@@ -185,9 +189,11 @@ def record_decision(
     follow_up_on: date | None,
     now: datetime,
     tz: ZoneInfo,
+    partner_ids: Sequence[int] = (),
 ) -> AgendaItem:
-    """After the meeting: its decision and proposed orientations; a follow-up date asks for a
-    follow-up callback of the referring professional that day."""
+    """After the meeting: its decision and proposed orientations (codes of the helpline's list,
+    partners of the network, free text); a follow-up date asks for a follow-up callback of the
+    referring professional that day."""
     meeting = session.get(Meeting, item.meeting_id)
     if meeting is not None and meeting.starts_at > now:
         raise Refusal(N_("La décision s'enregistre après la réunion."))
@@ -197,7 +203,15 @@ def record_decision(
     anonymity.check(f"{decision}\n{orientations}")
     if follow_up_on is not None and follow_up_on <= now.astimezone(tz).date():
         raise Refusal(N_("La date de suivi doit être dans le futur."))
+    chosen = _orientation_partners(session, item, partner_ids)
     item.decision, item.orientations = decision, orientations or None
+    session.execute(
+        delete(AgendaOrientationPartner).where(AgendaOrientationPartner.agenda_item_id == item.id)
+    )
+    session.add_all(
+        AgendaOrientationPartner(agenda_item_id=item.id, partner_id=partner.id)
+        for partner in chosen
+    )
     item.orientation_codes = ",".join(orientation_codes) or None
     item.decided_at, item.decided_by = now, coordinator.id
     if follow_up_on is not None and follow_up_on != item.follow_up_on:
@@ -211,9 +225,54 @@ def record_decision(
     session.flush()
     log_event(
         session, request, "meeting_decision", now,
-        detail={"meeting_id": item.meeting_id, "follow_up_on": follow_up_on and str(follow_up_on)},
+        detail={"meeting_id": item.meeting_id, "follow_up_on": follow_up_on and str(follow_up_on),
+                "meeting_at": meeting.starts_at.isoformat() if meeting else None,
+                "by": coordinator.id},
     )  # fmt: skip
     return item
+
+
+def _orientation_partners(
+    session: Session, item: AgendaItem, partner_ids: Sequence[int]
+) -> list[Partner]:
+    """The partners a decision names: active ones, or those it named already (kept when they
+    left the network since)."""
+    wanted = list(dict.fromkeys(partner_ids))
+    if not wanted:
+        return []
+    named = set(proposed_partner_ids(session, item.id))
+    found = {p.id: p for p in session.scalars(select(Partner).where(Partner.id.in_(wanted)))}
+    if any(pid not in found or not (found[pid].is_active or pid in named) for pid in wanted):
+        raise Refusal(N_("Choisissez les partenaires proposés parmi les partenaires actifs."))
+    return [found[pid] for pid in wanted]
+
+
+def proposed_partner_ids(session: Session, item_id: int) -> list[int]:
+    """The ids of the partners a decision proposed."""
+    return list(
+        session.scalars(
+            select(AgendaOrientationPartner.partner_id).where(
+                AgendaOrientationPartner.agenda_item_id == item_id
+            )
+        )
+    )
+
+
+def proposed_partners(session: Session, item_ids: Iterable[int]) -> dict[int, list[Partner]]:
+    """The partners each decision proposed, by agenda item, by name (one query)."""
+    ids = list(item_ids)
+    found: dict[int, list[Partner]] = {item_id: [] for item_id in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(AgendaOrientationPartner.agenda_item_id, Partner)
+        .join(Partner, Partner.id == AgendaOrientationPartner.partner_id)
+        .where(AgendaOrientationPartner.agenda_item_id.in_(ids))
+        .order_by(Partner.name, Partner.id)
+    ).tuples()
+    for item_id, partner in rows:
+        found[item_id].append(partner)
+    return found
 
 
 def publish(session: Session, item: AgendaItem, coordinator: User, now: datetime) -> AgendaItem:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from callbacks.network.appointments import FollowUpResult, follow_up_due_at
 from callbacks.network.orientation_models import AppointmentFollowUp, Orientation
 from callbacks.network.partner_models import Partner
+from callbacks.network.partners import PARTNER_PROFESSIONS
 from hotline import reference_lists
 from hotline.models import Request, User
 from hotline.refusals import N_, Refusal
@@ -39,6 +40,18 @@ RESULT_LABELS = {
 }
 FOLLOW_UP_QUESTION = N_("Le rendez-vous a-t-il été honoré ?")
 MAX_NOTE = 1000
+# The code of the helpline's "orientation" list a partner stands for: his structure's kind, else
+# his profession, else a partner of the network.
+STRUCTURE_ORIENTATIONS = {
+    "pass": "pass",
+    "hospital": "hospital",
+    "ccas": "social_service",
+    "essms": "lhss_essms",
+    "msp": "gp",
+    "health_centre": "gp",
+}
+PROFESSION_ORIENTATIONS = {"gp": "gp"}
+NETWORK_PARTNER = "network_partner"
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,16 @@ def record_orientation(
     session.flush()
     detail: dict[str, object] = {"orientation": orientation.id}
     if partner is not None:
+        # What the story tells of him (a professional of the network, never the patient).
         detail["partner"] = partner.name
+        if partner.profession in PARTNER_PROFESSIONS and partner.profession != "structure":
+            detail["profession_label"] = PARTNER_PROFESSIONS[partner.profession]
+        if partner.commune:
+            detail["commune"] = partner.commune
     if service:
         detail["service"] = service
+        labels = reference_lists.labels(session, call_request.helpline_id, "orientation")
+        detail["service_label"] = labels.get(service, service)
     if appointment_at is not None:
         due_at = follow_up_due_at(appointment_at, call_request.helpline.timezone)
         session.add(
@@ -96,9 +116,35 @@ def record_orientation(
         detail["appointment_at"] = appointment_at.isoformat()
     if user is not None:
         detail["nurse"] = user.display_name
+    if not call_request.orientation:
+        code = request_orientation(session, call_request.helpline_id, partner, service)
+        if code is not None:
+            call_request.orientation = detail["request_orientation"] = code
     log_event(session, call_request, ORIENTATION_RECORDED, now, detail=detail)
     session.flush()
     return orientation
+
+
+def request_orientation(
+    session: Session, helpline_id: int, partner: Partner | None, service: str
+) -> str | None:
+    """The code the request's own "Orientation" field takes from an orientation: its service,
+    else the code the partner stands for (``STRUCTURE_ORIENTATIONS``, ``PROFESSION_ORIENTATIONS``,
+    else ``network_partner``) when it is an active value of the helpline's list."""
+    if service:
+        return service
+    if partner is None:
+        return None
+    active = {code for code, _label in reference_lists.choices(session, helpline_id, "orientation")}
+    kind = partner.structure.kind if partner.structure is not None else None
+    for code in (
+        STRUCTURE_ORIENTATIONS.get(kind or ""),
+        PROFESSION_ORIENTATIONS.get(partner.profession),
+        NETWORK_PARTNER,
+    ):
+        if code in active:
+            return code
+    return None
 
 
 def record_result(

@@ -11,6 +11,11 @@ from callbacks.network import partners
 from callbacks.network.partner_models import Partner
 from hotline.directory import PhoneEntry
 
+# Partners whose e-mail address the demo knows (the agenda of a meeting goes there).
+DEMO_EMAILS = {
+    "Dr Yasmine Cherif": "y.cherif@partenaire.example.org",
+    "PASS du CHU (démonstration)": "pass.social@partenaire.example.org",
+}
 # (name, kind, finess, commune, INSEE code)
 DEMO_STRUCTURES = [
     ("Maison de santé de Bagatelle", "msp", None, "Toulouse", "31555"),
@@ -67,5 +72,6 @@ def seed_demo_partners(session: Session) -> None:
             is_accepting_patients=accepting,
             has_third_party_payment=third_party,
             charter_signed_on=charter,
+            email=DEMO_EMAILS.get(name),
         )
         partners.save_partner(session, details)

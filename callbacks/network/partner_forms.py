@@ -91,6 +91,7 @@ class PartnerForm(CommuneFields):
     specialty = TextField(lazy_gettext("Spécialité (facultatif)"))
     structure_id = TextField(lazy_gettext("Structure (facultatif)"), max_length=12)
     phones = StringField(lazy_gettext("Téléphones"), [plain_text(2000)])
+    email = TextField(lazy_gettext("Adresse électronique (facultatif)"), max_length=254)
     languages = TextField(lazy_gettext("Langues parlées"), max_length=500)
     is_accepting_patients = BooleanField(lazy_gettext("Accepte de nouveaux patients"), default=True)
     has_third_party_payment = BooleanField(lazy_gettext("Pratique le tiers payant"))
@@ -101,6 +102,12 @@ class PartnerForm(CommuneFields):
     def validate_phones(self, field: Field) -> None:
         try:
             self.phone_entries = directory.parse_phones(field.data or "")
+        except ValueError as exc:
+            raise ValidationError(say(exc)) from None
+
+    def validate_email(self, field: Field) -> None:
+        try:
+            partners.clean_email(field.data)
         except ValueError as exc:
             raise ValidationError(say(exc)) from None
 
@@ -128,4 +135,5 @@ class PartnerForm(CommuneFields):
             is_accepting_patients=bool(self.is_accepting_patients.data),
             has_third_party_payment=bool(self.has_third_party_payment.data),
             charter_signed_on=self.charter_signed_on.data,
+            email=self.email.data or "",
         )

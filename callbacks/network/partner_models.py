@@ -41,6 +41,8 @@ class Partner(Base):
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     commune: Mapped[str | None] = mapped_column(String(80), index=True)
     insee_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    # Where the agenda of a meeting he takes part in is sent (optional).
+    email: Mapped[str | None] = mapped_column(String(254))
     is_accepting_patients: Mapped[bool] = mapped_column(default=True)
     has_third_party_payment: Mapped[bool] = mapped_column(default=False)
     charter_signed_on: Mapped[date | None]

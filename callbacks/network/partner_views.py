@@ -116,6 +116,7 @@ def edit_partner(partner_id: int) -> Response | tuple[str, int]:
                     else directory.national(p.number)
                     for p in partner.phones
                 ),
+                "email": partner.email or "",
                 "languages": ", ".join(partner.language_codes),
                 "is_accepting_patients": partner.is_accepting_patients,
                 "has_third_party_payment": partner.has_third_party_payment,

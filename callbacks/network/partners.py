@@ -4,6 +4,8 @@ partners a nurse may orient a patient to.
 Rules:
 - A commune is kept with its INSEE code as in the directory (``hotline.directory.check_commune``);
   a FINESS number is optional, 9 characters (digits, or 2A / 2B then 7 digits in Corsica).
+- An e-mail address is optional (the agenda of a meeting he takes part in goes there): checked
+  by ``clean_email``, stored in lower case.
 - Phones are E.164 (``hotline.directory.parse_phones``); languages are base codes the interpreter
   pool knows ("ar", "prs": ``interpreter_pool.admin.parse_languages``).
 - A partner is never deleted: deactivated, he is no longer offered, and stays on the orientations
@@ -51,6 +53,10 @@ PARTNER_PROFESSIONS = {
     "structure": N_("Structure"),
 }
 _FINESS = re.compile(r"\d{9}|2[AB]\d{7}")
+# An address's parts (RFC 5321 limits): a local part of printable characters without spaces,
+# quotes or angle brackets; a domain of letters, digits and hyphens, with a top-level domain.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 SEARCH_LIMIT = 50
 
 
@@ -80,6 +86,7 @@ class PartnerDetails:
     is_accepting_patients: bool = True
     has_third_party_payment: bool = False
     charter_signed_on: date | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,30 @@ def clean_finess(text: str | None) -> str | None:
             )
         )
     return finess
+
+
+def clean_email(text: str | None) -> str | None:
+    """An e-mail address as stored (trimmed, lower case), None when empty; refuses what cannot be
+    an address one can write to (one "@", a dotted domain, no spaces or quotes, RFC lengths)."""
+    email = (text or "").strip().lower()
+    if not email:
+        return None
+    local, at, domain = email.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or len(email) > 254
+        or len(local) > 64
+        or not _LOCAL.fullmatch(local)
+        or len(labels) < 2
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise Refusal(
+            N_("« {email} » n'est pas une adresse électronique valide (ex. nom@exemple.fr)."),
+            email=email[:80],
+        )
+    return email
 
 
 def check_languages(text: str) -> list[str]:
@@ -180,6 +211,7 @@ def save_partner(
     partner.is_accepting_patients = details.is_accepting_patients
     partner.has_third_party_payment = details.has_third_party_payment
     partner.charter_signed_on = details.charter_signed_on
+    partner.email = clean_email(details.email)
     _replace_phones(partner, details.phones)
     _replace_languages(partner, details.languages)
     session.add(partner)

@@ -25,7 +25,14 @@ from hotline.hooks import BoardState, BoardStateReader, BoardSummaryReader, Summ
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.lifecycle import LIVE_WINDOW
-from hotline.models import Call, Professional, Request, RequestStatus, User
+from hotline.models import (
+    Call,
+    Professional,
+    ProfessionalPhone,
+    Request,
+    RequestStatus,
+    User,
+)
 from hotline.phones import format_for_display
 from hotline.request_list import to_complete_count
 from hotline.web import db_session, now, settings
@@ -45,9 +52,12 @@ def national(number: str | None) -> str:
     return format_for_display(number) if number else _("numéro masqué")
 
 
-def caller_name(professional: Professional | None) -> str:
-    """ "Dr Claire Martin", or a plain "Appelant inconnu"."""
+def caller_name(professional: Professional | None, sharing: int = 0) -> str:
+    """ "Dr Claire Martin"; a number ``sharing`` professionals share (the nurse picks who is
+    calling): "Numéro partagé (2 professionnels)"; else a plain "Appelant inconnu"."""
     if professional is None:
+        if sharing > 1:
+            return _("Numéro partagé ({n} professionnels)", n=sharing)
         return _("Appelant inconnu")
     parts = [professional.title, professional.first_name, professional.last_name]
     return " ".join(p for p in parts if p)
@@ -100,6 +110,10 @@ def live_calls(
         .order_by(Call.created_at)
     ).all()
     request_ids = [call_request.id for _call, call_request in legs]
+    shared = sharing_counts(
+        session,
+        {r.caller_number for _call, r in legs if r.professional_id is None and r.caller_number},
+    )
     known = [reader(session, request_ids, user, now) for reader in readers] if legs else []
     rows: list[LiveCall] = []
     for call, call_request in legs:
@@ -111,7 +125,7 @@ def live_calls(
             LiveCall(
                 request_id=call_request.id,
                 reference=call_request.reference,
-                caller=caller_name(professional),
+                caller=caller_name(professional, shared.get(call_request.caller_number or "", 0)),
                 profession=_(PROFESSIONS.get(professional.profession, professional.profession))
                 if professional
                 else "",
@@ -125,6 +139,20 @@ def live_calls(
             )
         )
     return rows
+
+
+def sharing_counts(session: Session, numbers: set[str]) -> dict[str, int]:
+    """How many active professionals of the directory hold each of these numbers (one query for
+    the whole board, as ``directory.professionals_with_number`` finds them one number at a time)."""
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(ProfessionalPhone.number, func.count(func.distinct(Professional.id)))
+        .join(Professional, Professional.id == ProfessionalPhone.professional_id)
+        .where(ProfessionalPhone.number.in_(numbers), Professional.is_active)
+        .group_by(ProfessionalPhone.number)
+    ).tuples()
+    return {number: int(count) for number, count in rows}
 
 
 def _zone(call_request: Request, default: ZoneInfo) -> ZoneInfo:

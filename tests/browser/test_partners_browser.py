@@ -54,7 +54,9 @@ def test_the_nurse_finds_an_arabic_speaking_gp_in_a_commune_and_orients_the_pati
     expect(orientations).to_contain_text("Dr Yasmine Cherif")
     expect(orientations).to_contain_text("Rendez-vous le 26/11/2026 14:30")
     expect(orientations).to_contain_text("Suivi du rendez-vous prévu le vendredi 27 novembre 2026")
-    expect(page.locator("#story")).to_contain_text("Orientation enregistrée")
+    expect(page.locator("#story")).to_contain_text(
+        "Orientation vers Dr Yasmine Cherif (médecin généraliste, Toulouse)"
+    )
     screenshot(page, "orientation-recorded")
 
     # Friday 27 November, 09:00 in Paris: the day after the appointment, the follow-up is due.

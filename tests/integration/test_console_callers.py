@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -275,3 +275,39 @@ def test_a_call_from_a_shared_number_links_nobody_and_the_nurse_picks_who_is_cal
     assert "qui appelle ?" in page
     assert martin.display_name in page and benali.display_name in page
     assert "qui appelle ?" not in page_text(console.get(f"/console/requests/{alone.id}"))
+
+
+def test_the_board_says_a_live_call_comes_from_a_shared_number_in_one_query(
+    console: FlaskClient, session: Session, nurse: User, helpline: Helpline
+) -> None:
+    """Not "Appelant inconnu": the nurse sees the number is shared before she opens the call."""
+    shared_numbers = ("+33612345678", "+33623456789", "+33634567890")
+    for number in shared_numbers:
+        make_professional(session, number)
+        make_professional(session, number, first_name="Karim", last_name="Benali")
+    make_professional(session, shared_numbers[0], last_name="Parti", is_active=False)
+    calls = (*shared_numbers, "+33645678901")  # the last one nobody in the directory has
+    for n, number in enumerate(calls, start=1):
+        answered = post_signed(console, "/twilio/voice/incoming", voice_form(call_sid(n), number))
+        assert answered.status_code == 200
+    session.expire_all()
+    statements: list[str] = []
+    engine = session.get_bind()
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        rows = console.get("/console/api/board").get_json()["calls"]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [row["caller"] for row in rows] == [
+        "Numéro partagé (2 professionnels)",
+        "Numéro partagé (2 professionnels)",
+        "Numéro partagé (2 professionnels)",
+        "Appelant inconnu",
+    ]
+    assert len([s for s in statements if "professional_phones" in s]) == 1, statements
+    english = console.get("/console/api/board?lang=en").get_json()["calls"]
+    assert english[0]["caller"] == "Shared number (2 professionals)"

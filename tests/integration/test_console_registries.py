@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from callbacks import story as callbacks_story
 from callbacks.models import CallbackTask
+from callbacks.network import story as network_story
 from hotline import hooks
 from hotline.console.board import combined_state
 from hotline.hooks import BoardState, Panel
@@ -67,9 +68,10 @@ def test_the_features_register_their_board_states_and_request_panels(app: Flask)
         routing_story.tell,
         interpreting_story.tell,
         callbacks_story.tell,
+        network_story.tell,
     ]
     hooks.add_story_teller(app, routing_story.tell)  # registered once, whoever asks again
-    assert len(registered.story_tellers) == 3
+    assert len(registered.story_tellers) == 4
 
 
 def test_a_board_state_registered_by_a_package_shows_on_the_board(

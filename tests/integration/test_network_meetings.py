@@ -24,7 +24,7 @@ from hotline.anonymity import identities
 from hotline.demo import seed_demo
 from hotline.models import AuditEvent, Request
 from tests.conftest import Clock
-from tests.factories import make_request, make_user, the_helpline
+from tests.factories import make_partner, make_request, make_user, the_helpline
 from tests.integration.test_console_access import console, csrf_of, sign_in
 
 __all__ = ["console"]  # the fixture, imported for these tests
@@ -295,6 +295,13 @@ def test_the_demo_has_a_past_meeting_with_its_decisions_and_a_coming_one(session
         p.profession == "gp" and p.commune == "Toulouse" and "ar" in p.language_codes
         for p in partners
     )
+    # Partners of the network take part, with the addresses the agenda goes to.
+    invited = session.scalars(
+        select(MeetingParticipant).where(
+            MeetingParticipant.meeting_id == coming.id, MeetingParticipant.partner_id.is_not(None)
+        )
+    ).all()
+    assert len(invited) == 2 and all(p.email for p in invited)
 
 
 def test_an_identity_found_is_explained_in_the_pages_language(
@@ -329,12 +336,15 @@ def test_a_decision_waits_for_the_meeting_and_bad_participants_are_refused(
         {"user_id": "", "name": "Dr Benali", "email": "pas une adresse", "partner_id": ""},
         {"user_id": "", "name": "", "email": "a@example.org", "partner_id": ""},
         {"user_id": "", "name": "Dr\x00Benali", "email": "", "partner_id": ""},
+        {"user_id": "", "name": "", "email": "", "partner_id": "12"},  # no such partner
     ):
         status, body = post(console, f"{page}/participants", page, **data)
         assert status == 400, data
+    partner = make_partner(session)
+    session.commit()
     assert post(
         console, f"{page}/participants", page,
-        user_id="", name="Dr Benali", email="K.Benali@Example.org", partner_id="12",
+        user_id="", name="", email="K.Benali@Example.org", partner_id=str(partner.id),
     )[0] == 302  # fmt: skip
     [participant] = session.scalars(select(MeetingParticipant)).all()
-    assert (participant.partner_id, participant.email) == (12, "k.benali@example.org")
+    assert (participant.partner_id, participant.email) == (partner.id, "k.benali@example.org")

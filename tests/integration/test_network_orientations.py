@@ -106,7 +106,11 @@ def test_a_nurse_orients_to_an_arabic_speaking_gp_and_the_unkept_appointment_is_
     ).all()
     assert "orientation_recorded" in kinds
     page = page_text(console.get(f"/console/requests/{call_request.id}"))
-    assert "Orientation enregistrée" in page  # the story names the event
+    # The story tells the orientation in one line, with who.
+    assert (
+        "Orientation vers Dr Karim Benali (médecin généraliste, Toulouse), médecin traitant / "
+        "médecine de ville — rendez-vous le 26 novembre à 14 h 30 (Amélie Roux)"
+    ) in page
     assert "Rendez-vous le 26/11/2026 14:30" in page
     assert "Suivi du rendez-vous prévu le vendredi 27 novembre 2026" in page
 
@@ -139,7 +143,10 @@ def test_a_nurse_orients_to_an_arabic_speaking_gp_and_the_unkept_appointment_is_
     assert summary_of(console)["appointment_follow_ups_due"] == 0
     assert call_request.reference not in page_text(console.get("/console/follow-ups"))
     page = page_text(console.get(f"/console/requests/{call_request.id}"))
-    assert "Non honoré" in page and "Suivi du rendez-vous enregistré" in page
+    assert "Non honoré" in page and "Rendez-vous non honoré (Amélie Roux)" in page
+    english = page_text(console.get(f"/console/requests/{call_request.id}?lang=en"))
+    assert "Appointment not kept (Amélie Roux)" in english
+    assert "Referral to Dr Karim Benali (general practitioner, Toulouse)" in english
     audited = session.scalars(
         select(AuditEvent.action).where(AuditEvent.object_id == str(call_request.id))
     ).all()

@@ -62,6 +62,7 @@ PURE_MODULES = (
     "callbacks.story",
     "callbacks.twiml",
     "callbacks.network.appointments",
+    "callbacks.network.story",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
