@@ -8,7 +8,9 @@ one worker only. Messages a crashed or stopped worker never sent stay ``pending`
 that died during it) has an unknown outcome: idempotent kinds are sent again; a CreateCall is
 sent again only when Twilio's call list shows no call it could have made (same To and From,
 created since it was claimed, not the result of another message): a nurse is never rung twice
-for one intent. The found call's SID becomes the message's result.
+for one intent. The found call's SID becomes the message's result. A text (CreateMessage) is
+settled the same way from Twilio's message list (same To, From and Body): a GP never receives
+the same text twice.
 
 A feature may add a kind it performs itself, not through Twilio (the meetings' e-mail), with
 ``register_kind``; such a kind is not idempotent.
@@ -31,7 +33,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from hotline.db import Database, claim
 from hotline.models import OutboxMessage, OutboxStatus
-from hotline.outbox_lookup import look_up_call
+from hotline.outbox_lookup import Lookup, look_up_call
+from hotline.outbox_lookup_sms import look_up_message
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -47,8 +50,13 @@ KINDS = frozenset({CREATE_CALL, UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDIN
 # Sending these twice does no harm: a redirect or a hang-up of the same leg, a hold, a deletion.
 IDEMPOTENT_KINDS = frozenset({UPDATE_CALL, UPDATE_PARTICIPANT, DELETE_RECORDING})
 SESSION_KEY = "outbox_new_ids"
-# A CreateCall whose call Twilio could not tell us about for this long is given up (failed, its
-# failure handler runs): by then any ring it made is long over.
+# Kinds whose unanswered request is settled by looking its result up in Twilio's lists.
+LOOKUPS: dict[str, Callable[[Database, Client, OutboxMessage], Lookup]] = {
+    CREATE_CALL: look_up_call,
+    SEND_SMS: look_up_message,
+}
+# A CreateCall (CreateMessage) whose call (message) Twilio could not tell us about for this long
+# is given up (failed, its failure handler runs): by then any ring it made is long over.
 GIVE_UP_LOOKUP_AFTER = timedelta(minutes=30)
 FINISH_ATTEMPTS = 3
 # Twilio's answer when a call can no longer be changed: it ended already. Not an error for us.
@@ -216,7 +224,7 @@ def send_message(
     except Exception as exc:
         # Unknown whether Twilio got it (network, timeout).
         logger.warning("outbox %s (%s) not sent: %s", message_id, kind, exc)
-        if kind == CREATE_CALL:
+        if kind in LOOKUPS:
             follow_up = _settle_by_lookup(database, client, message, clock, public_root)
             return Sent(claimed=True, follow_up=follow_up)
         with database.session() as session:
@@ -238,24 +246,25 @@ def _settle_by_lookup(
     clock: Callable[[], datetime],
     public_root: str,
 ) -> list[int]:
-    """A CreateCall without an answer: the call it made becomes its result, or it goes again.
+    """A CreateCall (CreateMessage) without an answer: the call (message) it made becomes its
+    result, or it goes again.
 
-    When Twilio cannot tell (unreachable, or another ring to the same address in flight), the
-    row stays ``sending``: the clock's stale sweep asks again.
+    When Twilio cannot tell (unreachable, or another ring or the same text to the same address
+    in flight), the row stays ``sending``: the clock's stale sweep asks again.
     """
     try:
-        lookup = look_up_call(database, client, message)
+        lookup = LOOKUPS[message.kind](database, client, message)
     except Exception as exc:
-        logger.warning("outbox %s: its call cannot be looked up: %s", message.id, exc)
+        logger.warning("outbox %s: its %s cannot be looked up: %s", message.id, message.kind, exc)
         return []
     if lookup.outcome == "made" and lookup.result is not None:
-        logger.info("outbox %s: the call was made after all (%s)", message.id, lookup.result["sid"])
+        logger.info("outbox %s: made after all (%s)", message.id, lookup.result["sid"])
         return _finish(database, message.id, clock, public_root, result=lookup.result)
     if lookup.outcome == "not_made":
         with database.session() as session:
             claim(
                 session, OutboxMessage, message.id, OutboxStatus.SENDING,
-                status=OutboxStatus.PENDING, last_error="no answer from Twilio, and no call made",
+                status=OutboxStatus.PENDING, last_error="no answer from Twilio, and nothing made",
             )  # fmt: skip
             session.commit()
     return []
@@ -362,7 +371,7 @@ class Dispatcher:
         self._executor.shutdown(wait=wait)
 
 
-def _settle_stale_calls(
+def _settle_stale_lookups(
     database: Database,
     client: Client,
     clock: Callable[[], datetime],
@@ -374,7 +383,7 @@ def _settle_stale_calls(
             select(OutboxMessage)
             .where(
                 OutboxMessage.status == OutboxStatus.SENDING,
-                OutboxMessage.kind == CREATE_CALL,
+                OutboxMessage.kind.in_(LOOKUPS),
                 OutboxMessage.claimed_at <= claimed_before,
             )
             .order_by(OutboxMessage.id)
@@ -400,12 +409,12 @@ def resend_unsent(
     ``pending`` rows older than ``grace_s`` (younger ones are still in a live worker's hands)
     are claimed one by one, so two clocks never send the same row. Rows stuck in ``sending``
     for ``stale_after_s`` lost their worker mid-call: idempotent kinds go back to ``pending``;
-    a CreateCall is settled by looking its call up (found: sent; not made: ``pending``); the
-    others are failed and their failure handler runs.
+    a CreateCall or a text is settled by looking its call or message up (found: sent; not made:
+    ``pending``); the others are failed and their failure handler runs.
     """
     now = clock()
     stale_before = now - timedelta(seconds=stale_after_s)
-    settled = _settle_stale_calls(database, client, clock, public_root, stale_before)
+    settled = _settle_stale_lookups(database, client, clock, public_root, stale_before)
     with database.session() as session:
         stale = session.scalars(
             select(OutboxMessage).where(
@@ -416,7 +425,7 @@ def resend_unsent(
         for message in stale:
             if message.kind in IDEMPOTENT_KINDS:
                 message.status = OutboxStatus.PENDING
-            elif message.kind == CREATE_CALL and (
+            elif message.kind in LOOKUPS and (
                 message.claimed_at is None or message.claimed_at > now - GIVE_UP_LOOKUP_AFTER
             ):
                 continue  # its call could not be looked up yet: the next sweep asks again

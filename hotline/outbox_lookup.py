@@ -42,25 +42,30 @@ def called_address(params: dict[str, Any]) -> str:
     return to.partition("?")[0] if to.startswith("client:") else to
 
 
-def candidate_calls(
-    client: Client, params: dict[str, Any], since: datetime, taken: set[str]
-) -> list[Any]:
-    """Calls listed with this To and From, created since ``since``, not ``taken``; oldest first.
+def recent_records(page: Any, since: datetime, taken: set[str]) -> list[Any]:
+    """Records of a list (Calls, Messages) created since ``since``, not ``taken``; oldest first.
 
-    Pages are read until one holds only older calls (Twilio lists the newest first).
+    Pages are read until one holds only older records (Twilio lists the newest first).
     """
     found: list[Any] = []
-    page = client.calls.page(
-        to=called_address(params), from_=str(params.get("from_", "")), page_size=PAGE_SIZE
-    )
     while page is not None:
         records = list(page)
-        recent = [c for c in records if c.date_created is None or c.date_created >= since]
-        found.extend(c for c in recent if c.sid not in taken)
+        recent = [r for r in records if r.date_created is None or r.date_created >= since]
+        found.extend(r for r in recent if r.sid not in taken)
         if not records or not recent:
             break
         page = page.next_page()
-    return sorted(found, key=lambda c: (c.date_created is None, c.date_created))
+    return sorted(found, key=lambda r: (r.date_created is None, r.date_created))
+
+
+def candidate_calls(
+    client: Client, params: dict[str, Any], since: datetime, taken: set[str]
+) -> list[Any]:
+    """Calls listed with this To and From, created since ``since``, not ``taken``; oldest first."""
+    page = client.calls.page(
+        to=called_address(params), from_=str(params.get("from_", "")), page_size=PAGE_SIZE
+    )
+    return recent_records(page, since, taken)
 
 
 def look_up_call(database: Database, client: Client, message: OutboxMessage) -> Lookup:
@@ -68,7 +73,7 @@ def look_up_call(database: Database, client: Client, message: OutboxMessage) -> 
     params = dict(message.payload.get("params", {}))
     since = (message.claimed_at or message.created_at) - LOOKUP_SKEW
     with database.session() as session:
-        taken = _taken_sids(session, message.id, since)
+        taken = taken_sids(session, CREATE_CALL, message.id, since)
         in_flight = _others_in_flight(session, message.id, called_address(params))
     candidates = candidate_calls(client, params, since, taken)
     if not candidates:
@@ -79,10 +84,11 @@ def look_up_call(database: Database, client: Client, message: OutboxMessage) -> 
     return Lookup("made", {"sid": call.sid, "status": call.status, "found_by_lookup": True})
 
 
-def _taken_sids(session: Session, message_id: int, since: datetime) -> set[str]:
+def taken_sids(session: Session, kind: str, message_id: int, since: datetime) -> set[str]:
+    """The SIDs other messages of this kind, recent enough, have as their result."""
     results = session.scalars(
         select(OutboxMessage.result).where(
-            OutboxMessage.kind == CREATE_CALL,
+            OutboxMessage.kind == kind,
             OutboxMessage.id != message_id,
             OutboxMessage.created_at >= since - timedelta(hours=1),
         )

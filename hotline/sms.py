@@ -66,8 +66,8 @@ def send_sms(
     dedupe_key: str,
 ) -> SmsMessage:
     """Record a text of the request and its outbox intent, from the helpline's number; once per
-    dedupe key. A send whose answer never came is sent again (a text may then arrive twice, never
-    not at all)."""
+    dedupe key. A send whose answer never came is looked up in Twilio's message list before it
+    is sent again (``hotline.outbox_lookup_sms``): a text arrives once."""
     found = session.scalars(select(SmsMessage).where(SmsMessage.dedupe_key == dedupe_key)).first()
     if found is not None:
         return found

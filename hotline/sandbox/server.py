@@ -71,6 +71,8 @@ class Sandbox(Engine, MessagingMixin):
         # Fault injection: CreateCall makes the call at once but answers this many seconds
         # late (a slow Twilio API, a client that times out on a call that exists).
         self.create_call_answer_delay_s = 0.0
+        # The same for CreateMessage: the message exists (and is delivered), the answer is late.
+        self.create_message_answer_delay_s = 0.0
         self.wsgi_app = create_wsgi_app(self)
         self._server: BaseWSGIServer | None = None
         self._server_thread: threading.Thread | None = None

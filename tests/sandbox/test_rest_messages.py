@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -110,3 +112,50 @@ def test_fetching_an_unknown_message_is_a_404(texting: World) -> None:
     with pytest.raises(TwilioRestException) as missing:
         texting.client.messages("SM" + "0" * 32).fetch()
     assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+def test_list_messages_is_newest_first_in_pages_filtered_by_to_and_from(texting: World) -> None:
+    sent = []
+    for n in range(5):
+        sent.append(texting.client.messages.create(to=GP, from_=HOTLINE, body=f"n{n}").sid)
+        texting.advance(10)
+    texting.client.messages.create(to="+33698765432", from_=HOTLINE, body="other")
+
+    page = texting.client.messages.page(to=GP, from_=HOTLINE, page_size=2)
+    listed: list[str] = []
+    while page is not None:
+        listed.extend(m.sid for m in page)
+        page = page.next_page()
+    assert listed == list(reversed(sent))
+    assert [m.sid for m in texting.client.messages.list(to=GP, from_="+33561999999")] == []
+
+
+def test_list_messages_filters_on_the_gmt_date_sent_and_skips_what_is_not_sent_yet(
+    texting: World,
+) -> None:
+    old = texting.client.messages.create(to=GP, from_=HOTLINE, body="old").sid
+    texting.advance(4)
+    texting.clock.advance(2 * 86400)
+    new = texting.client.messages.create(to=GP, from_=HOTLINE, body="new").sid
+    texting.advance(4)
+    queued = texting.client.messages.create(to=GP, from_=HOTLINE, body="queued").sid
+    today = texting.clock.now().date()
+
+    def listed(**filters: object) -> list[str]:
+        return [m.sid for m in texting.client.messages.list(to=GP, **filters)]
+
+    assert listed() == [queued, new, old]
+    assert listed(date_sent=today) == [new]
+    assert listed(date_sent_after=today) == [new]
+    assert listed(date_sent_before=today - timedelta(days=1)) == [old]
+    assert listed(date_sent_after=texting.clock.now() - timedelta(hours=1)) == [new]
+
+
+def test_list_messages_refuses_a_date_sent_it_cannot_read(texting: World) -> None:
+    answer = requests.get(
+        f"{texting.sandbox.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json",
+        params={"DateSent>": "yesterday"},
+        auth=(ACCOUNT_SID, AUTH_TOKEN),
+        timeout=5,
+    )
+    assert answer.status_code == 400
