@@ -177,3 +177,32 @@ def test_a_text_whose_request_timed_out_before_twilio_made_it_is_sent_again_once
 
     [sid] = delivered(box, clock)
     assert sids(database, sms_id, intent_id) == (sid, sid)
+
+
+def test_while_the_same_text_is_in_flight_the_answer_waits_for_the_clocks_sweep(
+    box: Sandbox, database: Database, clock: ManualClock
+) -> None:
+    client = slow_client(box)
+    first, second = text_the_gp(database, clock, 1), text_the_gp(database, clock, 2)
+    with database.session() as session:
+        # Another worker is sending the same words to the same GP right now.
+        claim(
+            session, OutboxMessage, second[1], "pending", status="sending", claimed_at=clock.now()
+        )
+        session.commit()
+
+    outbox.send_message(database, client, first[1], clock.now, ROOT)
+    with database.session() as session:
+        intent = session.get(OutboxMessage, first[1])
+        # The message listed could be either's: neither sent again nor settled yet.
+        assert intent is not None and intent.status == "sending"
+        # The other worker's request never left (refused connection): its row goes back.
+        claim(session, OutboxMessage, second[1], "sending", status="pending")
+        session.commit()
+    clock.advance(600)
+    outbox.resend_unsent(database, client, clock.now, ROOT)
+
+    received = delivered(box, clock)
+    assert len(received) == 2
+    assert sids(database, *first) == (received[0], received[0])
+    assert sids(database, *second) == (received[1], received[1])
