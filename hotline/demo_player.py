@@ -208,8 +208,8 @@ class YearPlayer:
             self._nurse_leaves(request, nurse, at + timedelta(seconds=2))
         self.bill(request, at + timedelta(minutes=3))
         if plan.to_complete:
-            pass
-        elif to_nurse and nurse is None:
+            return request  # left "to complete" for the nurse
+        if to_nurse and nurse is None:
             self.to_log_after_callback[request.id] = plan  # she logs it once she reached him
         else:
             self.log(request, plan, nurse, at + timedelta(minutes=4))
