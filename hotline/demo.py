@@ -24,7 +24,8 @@ from hotline import mailbox, reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo_player import YearSeeded
-from hotline.demo_tables import REQUESTS_A_YEAR
+from hotline.demo_structures import seed_workplaces
+from hotline.demo_tables import DEMO_WORKPLACES, REQUESTS_A_YEAR
 from hotline.demo_year import seed_year
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone, User
@@ -238,6 +239,8 @@ def seed_demo(
                     phones=[ProfessionalPhone(number=n) for n in numbers],
                 )
             )
+    session.flush()
+    seed_workplaces(session, DEMO_WORKPLACES)
     seed_demo_partners(session)
     session.flush()
     seed_meetings(session, helpline, now)

@@ -148,7 +148,9 @@ def structures_of(session: Session, professional_id: int) -> list[Structure]:
     )
 
 
-def _link(session: Session, professional_id: int, structure_id: int) -> ProfessionalStructure | None:
+def _link(
+    session: Session, professional_id: int, structure_id: int
+) -> ProfessionalStructure | None:
     return session.scalars(
         select(ProfessionalStructure).where(
             ProfessionalStructure.professional_id == professional_id,
@@ -164,7 +166,9 @@ def attach(session: Session, professional: Professional, structure_id: int | Non
     if structure is None or not structure.is_active:
         raise Refusal(CHOOSE_STRUCTURE)
     if _link(session, professional.id, structure.id) is None:
-        session.add(ProfessionalStructure(professional_id=professional.id, structure_id=structure.id))
+        session.add(
+            ProfessionalStructure(professional_id=professional.id, structure_id=structure.id)
+        )
         session.flush()
         session.expire(professional, ["structures"])
     return structure

@@ -21,6 +21,7 @@ from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
 from hotline.models import Professional, Request, User
+from hotline.structures import all_structures
 from hotline.web import db_session, now
 
 SEARCH_LIMIT = 20
@@ -155,12 +156,17 @@ def add_caller(request_id: int) -> Response | tuple[str, int]:
 @bp.get("/directory", endpoint="directory")
 @require_roles("nurse")
 def directory_view() -> str:
-    """The directory as the nurse reads it: searched by name, number, commune or RPPS."""
+    """The directory as the nurse reads it: searched by name, number, commune or RPPS, and by
+    the structure they work in."""
+    session = db_session()
     query = request.args.get("q", "").strip()[:80]
+    structure_id = parse_id(request.args.get("structure_id"))
     return render_template(
         "console/directory.html",
         user=signed_in_user(),
-        professionals=directory.search_professionals(db_session(), query),
+        professionals=directory.search_professionals(session, query, structure_id=structure_id),
         professions=directory.PROFESSIONS,
         query=query,
+        structures=all_structures(session),
+        structure_id=structure_id,
     )

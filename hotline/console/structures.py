@@ -104,9 +104,7 @@ def edit_structure(structure_id: int) -> Page:
     session = db_session()
     structure: Structure = one_or_404(session, Structure, structure_id)
     if request.method == "GET":
-        form = StructureForm(
-            data={key: value or "" for key, value in _summary(structure).items()}
-        )
+        form = StructureForm(data={key: value or "" for key, value in _summary(structure).items()})
         return _form_page(form, structure)
     form = StructureForm()
     before = _summary(structure)

@@ -100,8 +100,11 @@ def detach_structure(professional_id: int, structure_id: int) -> Response:
     return _back(professional_id)
 
 
-def structure_panel(session: Session, call_request: Request, user: User, at: datetime) -> Panel:
-    """The structure the request is made for, and the choice among its caller's structures."""
+def structure_panel(
+    session: Session, call_request: Request, user: User, at: datetime
+) -> Panel | None:
+    """The structure the request is made for, and the choice among its caller's structures
+    (nothing when it has none and its caller none either)."""
     chosen = (
         session.get(Structure, call_request.structure_id)
         if call_request.structure_id is not None
@@ -110,6 +113,8 @@ def structure_panel(session: Session, call_request: Request, user: User, at: dat
     choices = []
     if call_request.professional_id is not None:
         choices = structures.structures_of(session, call_request.professional_id)
+    if chosen is None and not choices:
+        return None
     return Panel(
         "console/structure_panel.html",
         {"chosen": chosen, "choices": choices},
