@@ -7,9 +7,9 @@ Rules:
 - A structure is never deleted: deactivated, it is no longer offered (to attach a professional,
   for a partner, for a request), and stays where it was chosen.
 - A professional may work in several structures; attaching him twice changes nothing.
-- A request is made for one of its caller's structures, or none: set when the request opens if
-  he has exactly one (``hotline.services.only_structure_id``), chosen by the nurse otherwise. A
-  structure the request already has stays accepted.
+- A request is made for one of its caller's active structures, or none: set when the request
+  opens if he has exactly one (``hotline.services.only_structure_id``), chosen by the nurse
+  otherwise. A structure the request already has stays accepted.
 
 Functions raise a ``Refusal``; they flush, never commit.
 """
@@ -194,15 +194,17 @@ def choose_for_request(
     before = call_request.structure_id
     if structure_id == before:
         return False
+    structure = session.get(Structure, structure_id) if structure_id is not None else None
     if structure_id is not None:
         allowed = (
-            call_request.professional_id is not None
+            structure is not None
+            and structure.is_active
+            and call_request.professional_id is not None
             and _link(session, call_request.professional_id, structure_id) is not None
         )
         if not allowed:
             raise Refusal(N_("Choisissez une des structures de l'appelant, ou aucune."))
     call_request.structure_id = structure_id
-    structure = session.get(Structure, structure_id) if structure_id is not None else None
     log_event(
         session,
         call_request,

@@ -104,7 +104,7 @@ def structure_panel(
     session: Session, call_request: Request, user: User, at: datetime
 ) -> Panel | None:
     """The structure the request is made for, and the choice among its caller's structures
-    (nothing when it has none and its caller none either)."""
+    (nothing while the caller is unknown and the request has none)."""
     chosen = (
         session.get(Structure, call_request.structure_id)
         if call_request.structure_id is not None
@@ -112,8 +112,12 @@ def structure_panel(
     )
     choices = []
     if call_request.professional_id is not None:
-        choices = structures.structures_of(session, call_request.professional_id)
-    if chosen is None and not choices:
+        choices = [
+            structure
+            for structure in structures.structures_of(session, call_request.professional_id)
+            if structure.is_active or structure.id == call_request.structure_id
+        ]
+    if chosen is None and call_request.professional_id is None:
         return None
     return Panel(
         "console/structure_panel.html",

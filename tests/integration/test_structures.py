@@ -212,14 +212,22 @@ def test_a_caller_in_two_structures_gets_none_until_the_nurse_chooses(
     assert call_request.structure_id == centre.id
 
 
-def test_a_structure_the_caller_does_not_work_in_is_refused(
+def test_a_structure_the_caller_does_not_work_in_or_deactivated_is_refused(
     console: FlaskClient, session: Session, nurse: User, centre: Structure, msp: Structure
 ) -> None:
     martin = make_professional(session, NUMBER)
     attach(session, martin, centre.id)
+    closed = make_structure(session, name="Ancien cabinet")
+    attach(session, martin, closed.id)
+    closed.is_active = False
+    session.flush()
     call_request = incoming(console, session, 1, NUMBER)
+    assert call_request.structure_id == centre.id  # his only active one
+    assert f'value="{closed.id}"' not in page_text(
+        console.get(f"/console/requests/{call_request.id}")
+    )
     path = f"/console/requests/{call_request.id}/structure"
-    for typed in (str(msp.id), "abc", "999999"):
+    for typed in (str(msp.id), str(closed.id), "abc", "999999"):
         refused = post(console, path, {"structure_id": typed})
         assert refused.status_code == 302
         followed = page_text(console.get(refused.headers["Location"]))
