@@ -324,3 +324,44 @@ def test_an_unknown_professional_or_structure_is_a_404(
     path = f"/console/directory/{martin.id}/structures/999999/remove"
     assert post(console, path, {}).status_code == 404
     assert session.scalars(select(Professional)).all() == [martin]
+
+
+NEW_CALLER = {
+    "title": "Dr",
+    "first_name": "Karim",
+    "last_name": "Benali",
+    "profession": "gp",
+    "commune": "Toulouse",
+    "insee_code": "31555",
+    "phones": "06 99 99 99 99",
+}
+
+
+def test_a_caller_added_from_the_call_with_his_structure_gives_it_to_the_request(
+    console: FlaskClient, session: Session, nurse: User, centre: Structure, helpline: Helpline
+) -> None:
+    call_request = make_request(session, helpline, caller_number="+33699999999")
+    path = f"/console/requests/{call_request.id}/caller/new"
+    form = page_text(console.get(path))
+    assert f'<option value="{centre.id}">' in form
+    added = post(console, path, {**NEW_CALLER, "structure_id": str(centre.id)})
+    assert added.status_code == 302
+    session.refresh(call_request)
+    benali = session.get(Professional, call_request.professional_id)
+    assert benali is not None and [s.id for s in benali.structures] == [centre.id]
+    assert call_request.structure_id == centre.id
+
+
+def test_a_caller_added_with_a_structure_not_offered_is_refused_and_nothing_is_lost(
+    console: FlaskClient, session: Session, nurse: User, helpline: Helpline
+) -> None:
+    closed = make_structure(session, name="Ancien cabinet", is_active=False)
+    call_request = make_request(session, helpline, caller_number="+33699999999")
+    path = f"/console/requests/{call_request.id}/caller/new"
+    for typed in (str(closed.id), "abc"):
+        refused = post(console, path, {**NEW_CALLER, "structure_id": typed})
+        assert refused.status_code == 400, typed
+        page = page_text(refused)
+        assert "Choisissez la structure dans la liste." in page
+        assert 'value="Benali"' in page and "06 99 99 99 99" in page
+    assert session.scalars(select(Professional)).all() == []
