@@ -124,6 +124,8 @@ def test_an_admin_attaches_from_the_admin_page_and_comes_back_to_it(
     )
     assert response.headers["Location"].endswith(f"/admin/directory/{martin.id}")
     assert centre.name in page_text(console.get(f"/admin/directory/{martin.id}"))
+    history = f"/admin/audit?object_type=structure&amp;object_id={centre.id}"
+    assert history in console.get(f"/console/structures/{centre.id}").get_data(as_text=True)
 
 
 def test_the_directory_is_searched_by_structure(
