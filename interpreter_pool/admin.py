@@ -349,10 +349,10 @@ def budget_scope(
     if scope == "all":
         return fields
     if scope == "language":
-        try:
-            fields["scope_language"] = base_code((scope_language or "").strip())
-        except ValueError:
-            raise Refusal(N_("Langue inconnue : « {code} »."), code=scope_language or "") from None
+        codes = parse_languages(scope_language or "")
+        if len(codes) != 1:
+            raise Refusal(N_("Donnez une seule langue à la ligne (par exemple ar)."))
+        fields["scope_language"] = codes[0]
         return fields
     if scope not in kinds:
         raise Refusal(
