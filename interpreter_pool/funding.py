@@ -35,7 +35,7 @@ from hotline.models import Helpline, Request
 from hotline.refusals import N_, Refusal
 from interpreter_pool.budget_lines import Choice, EntryFacts, choose_line, covers
 from interpreter_pool.languages import base_code
-from interpreter_pool.models import Budget, InterpretingSession, LedgerEntry, LedgerKind
+from interpreter_pool.models import Budget, LedgerEntry, LedgerKind
 from interpreter_pool.spending import as_line, budgets_covering, check_line_alerts
 
 logger = logging.getLogger(__name__)
@@ -135,13 +135,6 @@ def current_line_ids(session: Session, entries: Iterable[LedgerEntry]) -> dict[i
         entry.id: moves[entry.id].line_id if entry.id in moves else entry.budget_line_id
         for entry in rows
     }
-
-
-def session_charge(session: Session, interpreting: InterpretingSession) -> LedgerEntry | None:
-    """The session's charge, if posted."""
-    return session.scalars(
-        select(LedgerEntry).where(LedgerEntry.dedupe_key == f"charge:{interpreting.id}")
-    ).first()
 
 
 def _half(

@@ -143,13 +143,16 @@ def reassign(entry_id: int) -> str | Response | tuple[str, int]:
         if form.validate():
             line = None if form.line.data == UNFUNDED else session.get(Budget, int(form.line.data))
             try:
-                funding.reassign_entry(
+                posted = funding.reassign_entry(
                     session, entry, line, form.reason.data or "", _user_id(), now()
                 )
             except Refusal as problem:
                 session.rollback()
                 form.line.errors = [*form.line.errors, say(problem)]
             else:
+                if posted is None:  # another move of this entry was posted meanwhile
+                    flash(_("L'écriture vient d'être réaffectée : vérifiez sa ligne."), "error")
+                    return redirect(url_for("finance.ledger"))
                 flash(
                     _("Écriture réaffectée à « {line} ».", line=_line_name(line)),
                     "success",
