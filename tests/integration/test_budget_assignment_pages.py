@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
@@ -22,6 +23,7 @@ from tests.integration.test_console_access import console, csrf_of, sign_in
 __all__ = ["console"]  # the fixture, imported for these tests
 
 NEXT_YEAR = datetime(2027, 1, 4, 9, tzinfo=UTC)
+YEAR_2026 = (date(2026, 1, 1), date(2026, 12, 31))
 YEAR_2027 = (date(2027, 1, 1), date(2027, 12, 31))
 
 
@@ -179,3 +181,20 @@ def test_another_programme_s_entries_are_neither_listed_nor_reassigned_nor_charg
     path = "/finance/unfunded"
     console.post(f"{path}/charge", data={"csrf_token": csrf_of(console, path)})
     assert funding.unfunded_entries(session) == [theirs]  # left to the Gers finance officer
+
+
+def test_two_catch_all_lines_over_the_same_year_no_longer_both_show_the_whole_ledger(
+    console: FlaskClient, session: Session
+) -> None:
+    world = World(session)
+    add_budget(session, "ARS 2026", *YEAR_2026, Decimal(1000))
+    add_budget(session, "Département 2026", *YEAR_2026, Decimal(1000))
+    world.charged_session(world.other)  # 35.00 €
+    world.charged_session(world.of_structure, minutes=4)  # 14.00 €
+    make_user(session, "finance", "finance@example.org")
+    assert sign_in(console, "finance@example.org") == 302
+
+    page = " ".join(text(console.get("/finance")).split())
+    assert "49,00 € sur 1 000,00 €" in page  # the older line takes both sessions
+    assert "0,00 € sur 1 000,00 €" in page  # the other counts nothing twice
+    assert page.count("49,00 € sur") == 1
