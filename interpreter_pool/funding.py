@@ -266,7 +266,7 @@ def charge_unfunded(
         if choice.line is None:
             continue
         line = session.get(Budget, choice.line.id)
-        reason = f"ligne couvrant désormais l'écriture (règle : {choice.rule})"
+        reason = "la ligne couvre désormais l'écriture (imputation des non financées)"
         if reassign_entry(session, entry, line, reason, None, now) is not None:
             moved += 1
     return moved
