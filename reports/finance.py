@@ -27,6 +27,7 @@ from interpreter_pool.models import (
     Interpreter,
     LedgerEntry,
 )
+from reports.budget_assignment import ledger_lines
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 MAX_INVOICE_BYTES = 1024 * 1024
@@ -110,11 +111,13 @@ def overview() -> str:
 def ledger() -> str:
     """Every ledger entry, newest service first."""
     session = db_session()
+    entries = _entries(session)
     return render_template(
         "reports/ledger.html",
         user=current_user(),
-        entries=_entries(session),
+        entries=entries,
         providers=_providers(session),
+        budget_lines=ledger_lines(session, entries),
         tz=settings().timezone,
     )
 

@@ -54,6 +54,7 @@ PURE_MODULES = (
     "routing.twiml",
     "interpreter_pool.billing",
     "interpreter_pool.budget",
+    "interpreter_pool.budget_lines",
     "interpreter_pool.dispatch",
     "interpreter_pool.invoices",
     "interpreter_pool.labels",
