@@ -34,7 +34,7 @@ from hotline.models import (
     Structure,
 )
 from interpreter_pool.finance import price
-from interpreter_pool.models import InterpretingSession, LedgerEntry, SessionStatus
+from interpreter_pool.models import Budget, InterpretingSession, LedgerEntry, SessionStatus
 from tests.conftest import Clock, RecordingDispatcher, fresh_database_url, make_settings
 from tests.integration.test_console_access import sign_in
 
@@ -300,6 +300,10 @@ def test_some_professionals_work_in_structures_and_their_requests_say_which(
         select(Professional).join(Professional.structures).where(Structure.id == centre.id)
     ).all()
     assert len(workers) == 4  # Dr Martin and three of the year's directory
+    line = session.scalars(select(Budget).where(Budget.scope_structure_id == centre.id)).one()
+    assert (line.scope, line.amount) == ("structure", Decimal("50000.00"))
+    charged = session.scalars(select(LedgerEntry).where(LedgerEntry.structure_id == centre.id))
+    assert {entry.budget_line_id for entry in charged} <= {line.id}
     for request in session.scalars(
         select(Request).where(Request.professional_id.is_not(None), Request.channel == "phone")
     ):
