@@ -51,8 +51,9 @@ class DataTable:
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart and the table of its data."""
+    """An SVG chart (its element's id: ``chart_id``) and the table of its data."""
 
+    chart_id: str
     svg: Markup
     table: DataTable
 
@@ -322,7 +323,7 @@ def burn_up_chart(
         rows=tuple((day(on), money(spent), money(running[on])) for on, spent in data.daily),
         numeric=(False, True, True),
     )
-    return Chart(_svg(chart_id, height, texts.title, texts.desc, body), table)
+    return Chart(chart_id, _svg(chart_id, height, texts.title, texts.desc, body), table)
 
 
 def _legend(y: float, entries: list[tuple[str, str, str, float]]) -> list[str]:
@@ -408,7 +409,9 @@ def month_bars(
         f'stroke="{INK}" stroke-width="1"/>'
     )
     return Chart(
-        _svg(chart_id, height, texts.title, texts.desc, body), _bar_table(bars, texts, money)
+        chart_id,
+        _svg(chart_id, height, texts.title, texts.desc, body),
+        _bar_table(bars, texts, money),
     )
 
 
@@ -440,7 +443,9 @@ def horizontal_bars(
         f'stroke="{INK}" stroke-width="1"/>'
     )
     return Chart(
-        _svg(chart_id, height, texts.title, texts.desc, body), _bar_table(bars, texts, money)
+        chart_id,
+        _svg(chart_id, height, texts.title, texts.desc, body),
+        _bar_table(bars, texts, money),
     )
 
 
