@@ -207,7 +207,8 @@ def _save(session: Session, form: BudgetLineForm, line: Budget | None) -> Budget
 def new() -> Page:
     """The form of a new budget line."""
     today = now().date()
-    data = {"starts_on": today, "thresholds": "50, 80, 100", "policy": "warn", "scope": "all"}
+    data = {"starts_on": today, "thresholds": "50, 80, 100", "policy": "warn", "scope": "all",
+            "priority": 100}  # fmt: skip
     return _form_page(db_session(), BudgetLineForm(data=data), None, 200)
 
 
