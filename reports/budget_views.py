@@ -18,11 +18,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.admin import Page, page, record, refuse
-from hotline.auth import require_roles, visible_helpline_ids
+from hotline.auth import require_roles, signed_in_user, visible_helpline_ids
 from hotline.i18n import current_locale
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, Structure
 from hotline.refusals import Refusal
+from hotline.scope import helplines_for
 from hotline.web import db_session, now, settings
 from interpreter_pool.budget import crossed, forecast, parse_thresholds, percent
 from interpreter_pool.budget_admin import (
@@ -121,7 +122,6 @@ def index() -> Page:
 def _choices(session: Session, line: Budget | None) -> dict[str, Any]:
     """What the scope's selects offer: the person's helplines, structures, providers, and the
     languages of the pool and of the ledger (by name)."""
-    ids = _helpline_ids()
     codes = set(session.scalars(select(InterpreterLanguage.language).distinct()))
     codes |= set(c for c in session.scalars(select(LedgerEntry.language).distinct()) if c)
     if line is not None and line.scope_language:
@@ -131,10 +131,10 @@ def _choices(session: Session, line: Budget | None) -> dict[str, Any]:
         ((code, language_name(code, locale, capitalise=True)) for code in codes),
         key=lambda pair: pair[1],
     )
+    user = signed_in_user()
+    helplines = {h.id: h for role in ROLES for h in helplines_for(session, user, role)}
     return {
-        "helplines": session.scalars(
-            select(Helpline).where(Helpline.id.in_(ids)).order_by(Helpline.name)
-        ).all(),
+        "helplines": sorted(helplines.values(), key=lambda h: (h.name, h.id)),
         "structures": session.scalars(select(Structure).order_by(Structure.name)).all(),
         "providers": session.scalars(select(Interpreter).order_by(Interpreter.name)).all(),
         "languages": languages,
