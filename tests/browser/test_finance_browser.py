@@ -1,5 +1,6 @@
 """The finance officer in a real browser: she creates a budget line for Arabic, ends a provider's
-contract, and reads the line's burn-up with its forecast, thresholds and data table."""
+contract, and reads the line's burn-up with its forecast, thresholds and data table, under the
+console's Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hotline.demo import DemoStack
 from interpreter_pool.models import Budget, Contract, Interpreter
 from tests.browser.conftest import screenshot
 from tests.browser.test_console_browser import FINANCE, sign_in
+from tests.browser.test_csp_browser import WATCH_CSP, violations
 from tests.factories import make_ledger_entry
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -22,6 +24,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def test_a_finance_officer_creates_a_line_ends_a_contract_and_reads_the_burn_up(
     page: Page, stack: DemoStack
 ) -> None:
+    page.add_init_script(WATCH_CSP)  # the SVG charts use no inline style nor script
     sign_in(page, stack, FINANCE)
     expect(page).to_have_url(re.compile(r"/finance$"))
     page.get_by_role("link", name="Lignes budgétaires").first.click()
@@ -84,4 +87,5 @@ def test_a_finance_officer_creates_a_line_ends_a_contract_and_reads_the_burn_up(
     expect(
         page.get_by_role("img", name="Dépense par langue de la ligne « Arabe – ARS 2026 »")
     ).to_be_visible()
+    assert violations(page) == []
     screenshot(page, "budget-line-burn-up")
