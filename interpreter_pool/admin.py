@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
-from interpreter_pool.budget_admin import LineFields, save_budget_line
+from interpreter_pool.budget import parse_thresholds
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
@@ -196,7 +195,8 @@ def interpreter_by_phone(session: Session, phone: str) -> Interpreter:
     return found
 
 
-def contract_row(
+def add_contract(
+    session: Session,
     interpreter: Interpreter,
     name: str,
     *,
@@ -217,9 +217,11 @@ def contract_row(
     surcharge_mode: str = "start",
     surcharge_rule: str = "highest",
     language_prices: Mapping[str, Decimal] | None = None,
+    keep: bool = True,
 ) -> Contract:
-    """A checked rate card for an interpreter or agency, not yet added to the session; refused
-    when the pricing rules cannot apply."""
+    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply.
+    With ``keep=False`` the checked rate card is returned without being added (to compare it
+    with a contract, or to copy it onto one: ``interpreter_pool.budget_admin``)."""
     night_start = night_end = None
     if night_hours:
         start_text, sep, end_text = night_hours.partition("-")
@@ -263,14 +265,9 @@ def contract_row(
                 "(somme) ou non (la plus haute)."
             )
         )
-    return row
-
-
-def add_contract(session: Session, interpreter: Interpreter, name: str, **rates: Any) -> Contract:
-    """A rate card for an interpreter or agency (``contract_row``'s rates), added."""
-    row = contract_row(interpreter, name, **rates)
-    session.add(row)
-    session.flush()
+    if keep:
+        session.add(row)
+        session.flush()
     return row
 
 
@@ -286,9 +283,25 @@ def add_budget(
     thresholds: str = "50,80,100",
     policy: str = "warn",
 ) -> Budget:
-    """A funder's grant for interpreting over a period, funding everything (scope all)."""
-    fields = LineFields(
-        name=name.strip() or "Budget", starts_on=starts_on, ends_on=ends_on, amount=amount,
-        funder_line=funder_line, hours_cap=hours_cap, thresholds=thresholds, policy=policy,
-    )  # fmt: skip
-    return save_budget_line(session, fields)
+    """A funder's grant for interpreting over a period."""
+    if ends_on < starts_on:
+        raise Refusal(N_("Le dernier jour du budget vient avant le premier."))
+    if amount <= 0:
+        raise Refusal(N_("Le montant d'un budget doit être positif."))
+    if policy not in ("warn", "approval"):
+        raise Refusal(N_("La règle d'un budget est « prévenir » ou « validation »."))
+    if hours_cap is not None and hours_cap <= 0:
+        raise Refusal(N_("Le plafond d'heures doit être positif."))
+    budget = Budget(
+        name=name.strip() or "Budget",
+        funder_line=funder_line.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        amount=amount.quantize(Decimal("0.01")),
+        hours_cap=hours_cap,
+        thresholds=",".join(str(t) for t in parse_thresholds(thresholds)),
+        policy=policy,
+    )
+    session.add(budget)
+    session.flush()
+    return budget

@@ -17,7 +17,7 @@ from hotline.i18n import gettext as _
 from hotline.i18n import say
 from hotline.refusals import Refusal
 from hotline.web import db_session, now, settings
-from interpreter_pool.admin import contract_row
+from interpreter_pool.admin import add_contract
 from interpreter_pool.budget_admin import ContractInUse, end_contract, update_contract
 from interpreter_pool.forms import ContractForm, EndForm
 from interpreter_pool.models import Contract, Interpreter, LedgerEntry
@@ -98,15 +98,16 @@ def provider(interpreter_id: int) -> Page:
 
 
 def _rate_card(
-    interpreter: Interpreter, form: ContractForm, existing: Contract | None = None
+    session: Session, interpreter: Interpreter, form: ContractForm, existing: Contract | None = None
 ) -> Contract:
-    """The checked rate card a valid form describes (not added to the session)."""
+    """The checked rate card a valid form describes, added when new (``existing`` None)."""
     prices = (
         {code: Decimal(price) for code, price in existing.language_overrides.items()}
         if existing is not None
         else None
     )
-    return contract_row(
+    return add_contract(
+        session,
         interpreter,
         form.name.data or "",
         unit=form.unit.data,
@@ -126,6 +127,7 @@ def _rate_card(
         surcharge_mode="pro_rata" if form.pro_rata.data else "start",
         surcharge_rule=form.surcharge_rule.data or "highest",
         language_prices=prices,
+        keep=existing is None,
     )
 
 
@@ -151,12 +153,10 @@ def create(interpreter_id: int) -> Page:
         refuse(form)
         return _provider_page(session, found, form, 400)
     try:
-        contract = _rate_card(found, form)
+        contract = _rate_card(session, found, form)
     except ValueError as exc:
         refuse(form, ValueError(_("Contrat refusé : {detail}", detail=say(exc))))
         return _provider_page(session, found, form, 400)
-    session.add(contract)
-    session.flush()
     record("contract_added", "contract", contract.id, **summary(contract))
     flash(_("Contrat « {name} » ajouté.", name=contract.name), "success")
     return redirect(url_for("contracts.provider", interpreter_id=interpreter_id))
@@ -222,7 +222,7 @@ def update(contract_id: int) -> Page:
         refuse(form)
         return _edit_page(session, contract, form, 400)
     try:
-        changed = _rate_card(contract.interpreter, form, contract)
+        changed = _rate_card(session, contract.interpreter, form, contract)
         update_contract(session, contract, changed, settings().timezone)
     except ContractInUse as exc:
         refuse(form, exc)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.refusals import Refusal
-from interpreter_pool.admin import contract_row
+from interpreter_pool.admin import add_contract
 from interpreter_pool.budget_admin import (
     ContractInUse,
     LineFields,
@@ -121,14 +121,24 @@ def test_a_used_contract_changes_its_name_only_and_ends_after_its_last_session(
         "unit_price": Decimal("3.50"),
         "valid_from": date(2026, 1, 1),
     }
-    renamed = update_contract(session, contract, contract_row(interpreter, "Lot 2", **same))
+    renamed = update_contract(
+        session, contract, add_contract(session, interpreter, "Lot 2", **same, keep=False)
+    )
     assert (renamed.name, renamed.unit_price) == ("Lot 2", Decimal("3.50"))
     for changed in ({"unit_price": Decimal("3.60")}, {"valid_from": date(2026, 2, 1)}):
         with pytest.raises(ContractInUse):
-            update_contract(session, contract, contract_row(interpreter, "Lot 2", **same | changed))
+            update_contract(
+                session,
+                contract,
+                add_contract(session, interpreter, "Lot 2", **same | changed, keep=False),
+            )
     with pytest.raises(ContractInUse):
         update_contract(
-            session, contract, contract_row(interpreter, "Lot 2", **same, valid_to=date(2026, 9, 1))
+            session,
+            contract,
+            add_contract(
+                session, interpreter, "Lot 2", **same, valid_to=date(2026, 9, 1), keep=False
+            ),
         )
     with pytest.raises(Refusal, match="Des séances du 01/06/2026"):
         end_contract(session, contract, date(2026, 5, 31))
