@@ -193,6 +193,12 @@ def test_each_line_counts_only_the_entries_charged_to_it(
     assert "Dépense de chaque jour et cumul" in html.unescape(body)
     assert f'id="line-{izards.id}-months"' in body
     assert f'id="line-{izards.id}-languages"' in body
+    english = text(console.get(f"/finance/lines/{izards.id}?lang=en"))
+    assert (
+        f'<title id="line-{izards.id}-burn-up-title">Consumption of the line “Izards 2026”'
+        in english
+    )
+    assert "€175.00 of €500.00 (35.0%)" in english and "50% threshold" in english
 
 
 def test_a_used_line_keeps_its_scope_and_cannot_end_before_its_last_charge(
