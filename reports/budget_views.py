@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.admin import Page, page, record, refuse
@@ -55,7 +55,8 @@ def _helpline_ids() -> set[int]:
     return {hid for role in ROLES for hid in visible_helpline_ids(role)}
 
 
-def _visible() -> Any:
+def _visible() -> ColumnElement[bool]:
+    """The lines the signed-in person sees (a helpline's line: his helplines only)."""
     return or_(Budget.scope != "helpline", Budget.scope_helpline_id.in_(_helpline_ids()))
 
 
