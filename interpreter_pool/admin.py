@@ -232,8 +232,11 @@ def add_contract(
     surcharge_mode: str = "start",
     surcharge_rule: str = "highest",
     language_prices: Mapping[str, Decimal] | None = None,
+    keep: bool = True,
 ) -> Contract:
-    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply."""
+    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply.
+    With ``keep=False`` the checked rate card is returned without being added (to compare it
+    with a contract, or to copy it onto one: ``interpreter_pool.budget_admin``)."""
     night_start = night_end = None
     if night_hours:
         start_text, sep, end_text = night_hours.partition("-")
@@ -277,8 +280,9 @@ def add_contract(
                 "(somme) ou non (la plus haute)."
             )
         )
-    session.add(row)
-    session.flush()
+    if keep:
+        session.add(row)
+        session.flush()
     return row
 
 

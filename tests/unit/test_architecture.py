@@ -64,6 +64,7 @@ PURE_MODULES = (
     "callbacks.twiml",
     "callbacks.network.appointments",
     "callbacks.network.story",
+    "reports.charts",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
