@@ -117,6 +117,11 @@ def _scope_value(session: Session, scope: str, value: int | str | None) -> int |
         except (ValueError, LookupError):
             code = ""
         if not code or language_name(code, "fr") == code:
+            if value:
+                raise ScopeRefusal(
+                    N_("« {code} » n'est pas un code de langue (par exemple ar, ti, prs)."),
+                    code=value,
+                )
             raise ScopeRefusal(N_("Choisissez la langue que la ligne finance."))
         return code
     ids = {"helpline": Helpline.id, "structure": Structure.id, "provider": Interpreter.id}
@@ -152,6 +157,8 @@ def save_budget_line(
         raise Refusal(N_("La règle d'un budget est « prévenir » ou « validation »."))
     if fields.hours_cap is not None and fields.hours_cap <= 0:
         raise Refusal(N_("Le plafond d'heures doit être positif."))
+    if not 0 <= fields.priority <= 9999:
+        raise Refusal(N_("La priorité d'une ligne est un nombre entier de 0 à 9999."))
     try:
         thresholds = ",".join(str(t) for t in parse_thresholds(fields.thresholds))
     except ValueError:

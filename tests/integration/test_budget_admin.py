@@ -69,7 +69,12 @@ def test_each_scope_keeps_only_its_own_value(session: Session) -> None:
     [
         ({"scope": "structure", "scope_value": 999}, ScopeRefusal, "Choisissez la structure"),
         ({"scope": "provider", "scope_value": None}, ScopeRefusal, "Choisissez le prestataire"),
-        ({"scope": "language", "scope_value": "zz9"}, ScopeRefusal, "Choisissez la langue"),
+        (
+            {"scope": "language", "scope_value": "zz9"},
+            ScopeRefusal,
+            "« zz9 » n.est pas un code de langue",
+        ),
+        ({"scope": "language", "scope_value": ""}, ScopeRefusal, "Choisissez la langue"),
         ({"scope": "region"}, Refusal, "Le périmètre d'une ligne"),
         ({"amount": Decimal(0)}, Refusal, "doit être positif"),
         ({"ends_on": date(2025, 12, 31)}, Refusal, "vient avant le premier"),
