@@ -70,7 +70,7 @@ def decode_upload(raw: bytes) -> str:
 # Exports of tables: the same sheets written as CSV (French or international number format) or
 # XLSX. Text is only ever text: no formula is written, and a text starting like one is
 # neutralised as in the CSV, so a provider's label or a name typed as "=HYPERLINK(…)" stays text.
-ColumnKind = Literal["text", "integer", "money", "date", "datetime", "duration"]
+ColumnKind = Literal["text", "integer", "decimal", "money", "date", "datetime", "duration"]
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -99,10 +99,11 @@ class Sheet:
 
 
 def clock_duration(seconds: int | None) -> str:
-    """Seconds as minutes and seconds, "0:17" for 17 s, "62:05" past the hour, "-1:30" below 0."""
+    """Seconds as minutes and seconds: "0:17" for 17 s, "62:05" past the hour, "−1:30" below 0
+    (a minus sign, not a hyphen: no spreadsheet reads it as the start of a formula)."""
     if seconds is None:
         return ""
-    sign = "-" if seconds < 0 else ""
+    sign = "\u2212" if seconds < 0 else ""
     minutes, rest = divmod(abs(int(seconds)), 60)
     return f"{sign}{minutes}:{rest:02d}"
 
@@ -110,7 +111,7 @@ def clock_duration(seconds: int | None) -> str:
 def _csv_cell(value: object, kind: ColumnKind, french: bool) -> object:
     if value is None or value == "":
         return ""
-    if kind == "money" and isinstance(value, Decimal | int | float):
+    if kind in ("money", "decimal") and isinstance(value, Decimal | int | float):
         text = f"{Decimal(value):.2f}"
         return text.replace(".", ",") if french else text
     if kind == "datetime" and isinstance(value, datetime):
@@ -178,6 +179,7 @@ def xlsx_export(sheets: Iterable[Sheet], output: IO[bytes]) -> None:
     )
     formats = {
         "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+        "decimal": workbook.add_format({"num_format": MONEY_FORMAT}),
         "date": workbook.add_format({"num_format": DATE_FORMAT}),
         "datetime": workbook.add_format({"num_format": DATETIME_FORMAT}),
         "duration": workbook.add_format({"num_format": DURATION_FORMAT}),
@@ -187,6 +189,7 @@ def xlsx_export(sheets: Iterable[Sheet], output: IO[bytes]) -> None:
         kind: workbook.add_format({"bold": True, "num_format": number_format})
         for kind, number_format in (
             ("money", MONEY_FORMAT),
+            ("decimal", MONEY_FORMAT),
             ("date", DATE_FORMAT),
             ("datetime", DATETIME_FORMAT),
             ("duration", DURATION_FORMAT),
@@ -219,14 +222,14 @@ def _write_row(
             continue
         if column.kind == "duration" and isinstance(value, int):
             worksheet.write_number(row_number, number, value / 86400, formats["duration"])
-        elif column.kind in ("integer", "money") and isinstance(value, Decimal | int | float):
+        elif column.kind in ("integer", "decimal", "money") and isinstance(
+            value, Decimal | int | float
+        ):
             cell_format = formats.get(column.kind, text_format)
             worksheet.write_number(row_number, number, float(value), cell_format)
         elif isinstance(value, datetime):
             kind = "datetime" if column.kind == "datetime" else "date"
-            worksheet.write_datetime(
-                row_number, number, value.replace(tzinfo=None), formats[kind]
-            )
+            worksheet.write_datetime(row_number, number, value.replace(tzinfo=None), formats[kind])
         elif isinstance(value, date):
             worksheet.write_datetime(row_number, number, value, formats["date"])
         else:

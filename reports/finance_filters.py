@@ -107,9 +107,7 @@ def _id(text: str) -> int | None:
 
 def parse_finance_filters(args: Mapping[str, str], choices: FilterChoices) -> ParsedFinanceFilters:
     """The finance filters from a query string, each id checked against ``choices``."""
-    typed = {
-        name: args.get(name, "").strip()[:TYPED_MAX] for name in FIELDS if args.get(name, "")
-    }
+    typed = {name: args.get(name, "").strip()[:TYPED_MAX] for name in FIELDS if args.get(name, "")}
     problems: list[Refusal] = []
     values: dict[str, object] = {}
     for name, attribute in (("from", "date_from"), ("to", "date_to")):
@@ -132,7 +130,7 @@ def parse_finance_filters(args: Mapping[str, str], choices: FilterChoices) -> Pa
         ("structure", "structure_id", choices.structure_ids, UNKNOWN_STRUCTURE),
     ):
         text = typed.get(name, "")
-        if not text or values.get("unfunded") and name == "budget_line":
+        if not text or (values.get("unfunded") and name == "budget_line"):
             continue
         found = _id(text)
         if found is None or found not in allowed:

@@ -76,7 +76,7 @@ TOTALS = ["Total", 3, Decimal("1234.50"), None, None, 17]
 
 
 @pytest.mark.parametrize(("seconds", "shown"), [(17, "0:17"), (0, "0:00"), (3725, "62:05"),
-                                                (-90, "-1:30"), (None, "")])  # fmt: skip
+                                                (-90, "\u22121:30"), (None, "")])  # fmt: skip
 def test_clock_duration_shows_minutes_and_seconds(seconds: int | None, shown: str) -> None:
     assert clock_duration(seconds) == shown
 
