@@ -12,7 +12,7 @@ service date and records each threshold crossed, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -373,10 +373,14 @@ def reconcile_session(
 
 
 def priced_sessions(
-    session: Session, interpreter_id: int, month: date, tz_name: str
+    session: Session,
+    interpreter_id: int,
+    month: date,
+    tz_name: str,
+    helpline_ids: Collection[int] | None = None,
 ) -> list[OurSession]:
     """A provider's sessions in a local month as we priced them (charge plus adjustments), to
-    check its invoice against."""
+    check its invoice against; only those of these helplines when given."""
     tz = ZoneInfo(tz_name)
     start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=tz)
     end = datetime.combine(
@@ -391,6 +395,7 @@ def priced_sessions(
             LedgerEntry.service_at >= start,
             LedgerEntry.service_at < end,
             LedgerEntry.kind.in_((LedgerKind.CHARGE, LedgerKind.ADJUSTMENT)),
+            *([] if helpline_ids is None else [Request.helpline_id.in_(helpline_ids)]),
         )
     ).tuples()
     found: dict[int, dict[str, Any]] = {}
