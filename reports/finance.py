@@ -101,13 +101,25 @@ def ledger() -> str:
     return render_template("reports/ledger.html", **_common(view), page=page, entries=page.rows)
 
 
-@bp.get("/ledger.<any(csv, xlsx):fmt>")
-@require_roles("finance", "admin")
-def ledger_export(fmt: str) -> Response:
-    """The ledger the filters select (all pages) with its totals, as CSV or XLSX."""
+def _ledger_download(fmt: str) -> Response:
     view = finance_view()
     sheet = finance_exports.ledger_sheet(db_session(), view)
     return finance_exports.download([sheet], fmt, f"grand-livre-{_today(view)}")
+
+
+@bp.get("/ledger.csv")
+@require_roles("finance", "admin")
+def ledger_csv() -> Response:
+    """The ledger the filters select (all pages) with its totals, as CSV (French number format
+    unless ``numbers=intl``)."""
+    return _ledger_download("csv")
+
+
+@bp.get("/ledger.xlsx")
+@require_roles("finance", "admin")
+def ledger_xlsx() -> Response:
+    """The ledger the filters select (all pages) with its totals, as XLSX."""
+    return _ledger_download("xlsx")
 
 
 @bp.get("/spend.<any(csv, xlsx):fmt>")
