@@ -212,26 +212,28 @@ def invoice_check() -> str | BaseResponse | tuple[str, int]:
                 now=now(),
             )
             return redirect(url_for("finance.invoice_check_page", check_id=check.id))
-    page = max(1, min(parse_id(request.args.get("page")) or 1, 100_000))
-    query = invoice_checks.visible_checks(scope)
+    view = finance_view()
+    filters = view.parsed.filters
+    query = invoice_checks.visible_checks(scope, filters)
     count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-count // CHECKS_PAGE_SIZE))
+    page = min(filters.page, pages)
     checks = session.scalars(
         query.limit(CHECKS_PAGE_SIZE).offset((page - 1) * CHECKS_PAGE_SIZE)
     ).all()
     body = render_template(
         "reports/invoice_check.html",
-        user=current_user(),
+        **_common(view),
         providers=providers,
         provider_names={p.id: p.name for p in providers},
         helplines=helplines,
-        helpline_names={h.id: h.name for h in helplines},
+        helpline_names=view.names.helplines,
         may_check_all=scope.helpline_ids is None,
         errors=errors,
         chosen=chosen,
         checks=checks,
         page=page,
-        pages=max(1, -(-count // CHECKS_PAGE_SIZE)),
-        tz=settings().timezone,
+        pages=pages,
     )
     return (body, 400) if errors else body
 

@@ -23,6 +23,7 @@ from interpreter_pool.invoices import (
     match_invoice,
 )
 from interpreter_pool.models import InvoiceCheck, InvoiceCheckLine
+from reports.finance_filters import FinanceFilters
 from reports.finance_query import Scope
 
 FINDING_LABELS = {
@@ -102,12 +103,25 @@ def totals_of(check: InvoiceCheck) -> CheckTotals:
     )
 
 
-def visible_checks(scope: Scope) -> Select[tuple[InvoiceCheck]]:
+def visible_checks(
+    scope: Scope, filters: FinanceFilters | None = None
+) -> Select[tuple[InvoiceCheck]]:
     """The kept checks a person may see, newest first (a check over every helpline only for a
-    regional administrator)."""
+    regional administrator), narrowed by the finance filters that apply to a check: its
+    helpline, its provider, and its month within the period."""
     query = select(InvoiceCheck).order_by(InvoiceCheck.checked_at.desc(), InvoiceCheck.id.desc())
     if scope.helpline_ids is not None:
         query = query.where(InvoiceCheck.helpline_id.in_(scope.helpline_ids))
+    if filters is None:
+        return query
+    if filters.helpline_id is not None:
+        query = query.where(InvoiceCheck.helpline_id == filters.helpline_id)
+    if filters.provider_id is not None:
+        query = query.where(InvoiceCheck.interpreter_id == filters.provider_id)
+    if filters.date_from is not None:
+        query = query.where(InvoiceCheck.month >= filters.date_from.replace(day=1))
+    if filters.date_to is not None:
+        query = query.where(InvoiceCheck.month <= filters.date_to)
     return query
 
 

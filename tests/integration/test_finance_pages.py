@@ -147,6 +147,7 @@ def test_an_invoice_check_shows_seconds_and_totals_is_kept_listed_reopened_and_e
     a = make_helpline(session, name="Permanence A")
     b = make_helpline(session, name="Permanence B", phone_number="+33561000099")
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
+    other = add_interpreter(session, "Agence Lingua", "+33610000002", ["ar"])
     started = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     _session_of(session, a, interpreter.id, started, 17, "3.50", "2026-00001")
     _session_of(session, a, interpreter.id, started.replace(hour=13), 1200, "70.00", "2026-00002")
@@ -189,6 +190,14 @@ def test_an_invoice_check_shows_seconds_and_totals_is_kept_listed_reopened_and_e
     assert "2026-00003" not in page and "Lignes illisibles" in page
     listing = console.get("/finance/invoice-check").get_data(as_text=True)
     assert f"/finance/invoice-checks/{kept.id}" in listing and "Permanence A" in listing
+    for args, listed in (
+        ({"from": "15/11/2026", "to": "30/11/2026"}, True),
+        ({"from": "01/12/2026"}, False),
+        ({"provider": str(interpreter.id)}, True),
+        ({"provider": str(other.id)}, False),
+    ):
+        narrowed = console.get("/finance/invoice-check", query_string=args).get_data(as_text=True)
+        assert (f"/finance/invoice-checks/{kept.id}" in narrowed) is listed, args
 
     exported = console.get(f"/finance/invoice-checks/{kept.id}.csv").get_data(as_text=True)
     lines = exported.lstrip("\ufeff").splitlines()
