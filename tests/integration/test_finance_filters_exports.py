@@ -305,3 +305,12 @@ def test_interpreting_and_telephony_costs_are_shown_apart_for_the_filtered_helpl
     assert interpreting and _amount(interpreting.group(1)) == Decimal("38.50")
     sheet = list(_xlsx(console.get("/finance/spend.xlsx", query_string=args))["Coûts"].values)
     assert sheet[-1] == ("Total", 38.5, 0.04, 0, "USD", 2)
+    # By provider, only the calls to that provider's interpreters count.
+    make_call(
+        session, helpline_id=region.a.id, price=Decimal("-0.50000"), price_unit="USD",
+        ended_at=datetime(2026, 11, 12, 9, tzinfo=UTC), interpreter_id=region.agency.id,
+        role="interpreter",
+    )  # fmt: skip
+    by_agency = {**args, "provider": str(region.agency.id)}
+    sheet = list(_xlsx(console.get("/finance/spend.xlsx", query_string=by_agency))["Coûts"].values)
+    assert sheet[-1] == ("Total", 25.5, 0.5, 0, "USD", 1)
