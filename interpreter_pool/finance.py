@@ -5,8 +5,10 @@ arrives last), keyed by the session, so duplicates and reordering post it once: 
 priced from presence in the room. Reconciliation later reads the leg from Twilio's REST API,
 prices the time in the room by Twilio's clock and posts any difference as an adjustment; it
 records each leg's own Twilio price, the telephony cost, a figure kept apart from the
-interpreting cost. Entries are never edited. Each posting checks the budgets covering its
-service date and records each threshold crossed, once.
+interpreting cost. Entries are never edited. Each entry records its helpline, structure and the
+one budget line it is charged to (``interpreter_pool.funding``: a charge by the rules, an
+adjustment on the line its session's charge sits on); each posting checks that line and records
+each threshold crossed, once.
 """
 
 from __future__ import annotations
@@ -29,16 +31,17 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import Database
 from hotline.models import Call, Participation, Request
 from hotline.services import log_event
-from interpreter_pool import billing
+from interpreter_pool import billing, funding
 from interpreter_pool.invoices import OurSession
 from interpreter_pool.labels import session_of_label
 from interpreter_pool.models import (
+    Budget,
     Contract,
     InterpretingSession,
     LedgerEntry,
     LedgerKind,
 )
-from interpreter_pool.spending import check_budget_alerts
+from interpreter_pool.spending import check_line_alerts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -157,32 +160,30 @@ def post_session_charge(
         )
         logger.warning("session %s not priced: %s", interpreting.id, error)
         return None
-    entry = _post(
-        session,
-        LedgerEntry(
-            posted_at=now,
-            kind=LedgerKind.CHARGE,
-            interpreting_session_id=interpreting.id,
-            interpreter_id=interpreting.interpreter_id,
-            contract_id=row.id,
-            language=interpreting.language,
-            service_at=joined_at,
-            duration_s=charge.duration_s,
-            billable_s=charge.billable_s,
-            amount=charge.total,
-            label=f"Séance {request.reference} ({interpreting.language}), {row.name}",
-            detail={
-                "lines": [
-                    {"kind": line.kind, "label": line.label, "amount": str(line.amount)}
-                    for line in charge.lines
-                ],
-                "joined_at": joined_at.isoformat(),
-                "left_at": left_at.isoformat(),
-            },
-            dedupe_key=f"charge:{interpreting.id}",
-        ),
+    entry = LedgerEntry(
+        posted_at=now,
+        kind=LedgerKind.CHARGE,
+        interpreting_session_id=interpreting.id,
+        interpreter_id=interpreting.interpreter_id,
+        contract_id=row.id,
+        language=interpreting.language,
+        service_at=joined_at,
+        duration_s=charge.duration_s,
+        billable_s=charge.billable_s,
+        amount=charge.total,
+        label=f"Séance {request.reference} ({interpreting.language}), {row.name}",
+        detail={
+            "lines": [
+                {"kind": line.kind, "label": line.label, "amount": str(line.amount)}
+                for line in charge.lines
+            ],
+            "joined_at": joined_at.isoformat(),
+            "left_at": left_at.isoformat(),
+        },
+        dedupe_key=f"charge:{interpreting.id}",
     )
-    if entry is None:
+    funding.assign(session, entry, request)
+    if _post(session, entry) is None:
         return None
     log_event(
         session,
@@ -192,8 +193,14 @@ def post_session_charge(
         detail={"session_id": interpreting.id, "amount": str(charge.total)},
         dedupe_key=f"charge:{interpreting.id}",
     )
-    check_budget_alerts(session, joined_at, now)
+    _check_line(session, entry, request.helpline.timezone, now)
     return entry
+
+
+def _check_line(session: Session, entry: LedgerEntry, tz_name: str, now: datetime) -> None:
+    line = session.get(Budget, entry.budget_line_id) if entry.budget_line_id else None
+    if line is not None:
+        check_line_alerts(session, [line], now, tz_name)
 
 
 def reconcile(
@@ -341,33 +348,33 @@ def reconcile_session(
     difference = charge.total - charge_entry.amount
     if not difference:
         return None
-    entry = _post(
-        session,
-        LedgerEntry(
-            posted_at=now,
-            kind=LedgerKind.ADJUSTMENT,
-            interpreting_session_id=interpreting.id,
-            interpreter_id=interpreting.interpreter_id,
-            contract_id=row.id,
-            language=interpreting.language,
-            service_at=joined_at,
-            duration_s=charge.duration_s - charge_entry.duration_s,
-            billable_s=charge.billable_s - charge_entry.billable_s,
-            amount=difference,
-            label=(
-                f"Ajustement : {in_room_s} s en conférence selon Twilio "
-                f"contre {charge_entry.duration_s} s"
-            ),
-            detail={
-                "twilio_in_room_s": in_room_s,
-                "twilio_duration_s": int(leg.duration or 0),
-                "twilio_price": leg.price,
-            },
-            dedupe_key=f"reconcile:{interpreting.id}",
+    entry = LedgerEntry(
+        posted_at=now,
+        kind=LedgerKind.ADJUSTMENT,
+        interpreting_session_id=interpreting.id,
+        interpreter_id=interpreting.interpreter_id,
+        contract_id=row.id,
+        language=interpreting.language,
+        service_at=joined_at,
+        duration_s=charge.duration_s - charge_entry.duration_s,
+        billable_s=charge.billable_s - charge_entry.billable_s,
+        amount=difference,
+        label=(
+            f"Ajustement : {in_room_s} s en conférence selon Twilio "
+            f"contre {charge_entry.duration_s} s"
         ),
+        detail={
+            "twilio_in_room_s": in_room_s,
+            "twilio_duration_s": int(leg.duration or 0),
+            "twilio_price": leg.price,
+        },
+        dedupe_key=f"reconcile:{interpreting.id}",
     )
-    if entry is not None:
-        check_budget_alerts(session, joined_at, now)
+    funding.follow_charge(session, entry, charge_entry)
+    if _post(session, entry) is None:
+        return None
+    request = session.get(Request, interpreting.request_id)
+    _check_line(session, entry, request.helpline.timezone if request else "Europe/Paris", now)
     return entry
 
 

@@ -45,6 +45,8 @@ class LedgerKind(StrEnum):
     CHARGE = "charge"
     ADJUSTMENT = "adjustment"
     INVOICE_CORRECTION = "invoice_correction"
+    # Half of a pair moving an entry to another budget line (interpreter_pool.funding).
+    REASSIGNMENT = "reassignment"
 
 
 class Interpreter(Base):

@@ -22,6 +22,7 @@ from interpreter_pool import spending
 from interpreter_pool.invoices import parse_invoice_csv
 from interpreter_pool.models import Budget, BudgetAlert, Interpreter, InvoiceCheck
 from reports import finance_exports, invoice_checks
+from reports.budget_assignment import ledger_lines
 from reports.finance_context import FinanceView, finance_scope, finance_view
 from reports.finance_query import ledger_page, spend_by, telephony_costs, totals
 
@@ -97,8 +98,15 @@ def overview() -> str:
 def ledger() -> str:
     """The ledger the filters select, newest service first, a page at a time, with totals."""
     view = finance_view()
-    page = ledger_page(db_session(), view.parsed.filters, view.scope, view.tz)
-    return render_template("reports/ledger.html", **_common(view), page=page, entries=page.rows)
+    session = db_session()
+    page = ledger_page(session, view.parsed.filters, view.scope, view.tz)
+    return render_template(
+        "reports/ledger.html",
+        **_common(view),
+        page=page,
+        entries=page.rows,
+        budget_lines=ledger_lines(session, page.rows),
+    )
 
 
 def _ledger_download(fmt: str) -> Response:

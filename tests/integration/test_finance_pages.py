@@ -35,7 +35,7 @@ def test_the_finance_page_shows_the_budget_its_forecast_and_the_spend(
 ) -> None:
     helpline = make_helpline(session)
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
-    add_budget(
+    budget = add_budget(
         session,
         "Interprétariat 2026",
         date(2026, 1, 1),
@@ -56,6 +56,7 @@ def test_the_finance_page_shows_the_budget_its_forecast_and_the_spend(
             amount=Decimal("70.00"),
             label=f"Séance {day}",
             dedupe_key=f"s{day}",
+            budget_line_id=budget.id,
         )
     make_user(session, "finance", "finance@example.org")
     assert sign_in(console, "finance@example.org") == 302
