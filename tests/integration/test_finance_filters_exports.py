@@ -163,6 +163,11 @@ def test_every_filter_narrows_the_page_and_the_exports_the_same_way(
     spend = _xlsx(console.get("/finance/spend.xlsx", query_string=args))
     for title in ("Par mois", "Par langue", "Par prestataire", "Par ligne budgétaire"):
         assert Decimal(str(list(spend[title].values)[-1][3])) == expected_total
+    spend_csv = console.get("/finance/spend.csv", query_string=args).get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(spend_csv.lstrip("\ufeff")), delimiter=";"))
+    section_totals = [row[3] for row in rows if row and row[0] == "Total" and len(row) == 4]
+    assert len(section_totals) >= 4
+    assert set(section_totals) == {f"{expected_total:.2f}".replace(".", ",")}
 
 
 def test_the_xlsx_export_opens_and_holds_the_same_totals_as_the_page(
