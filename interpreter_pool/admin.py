@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline, Structure
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
-from interpreter_pool.budget import parse_thresholds
+from interpreter_pool.budget_admin import LineFields, save_budget_line
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
@@ -232,8 +232,11 @@ def add_contract(
     surcharge_mode: str = "start",
     surcharge_rule: str = "highest",
     language_prices: Mapping[str, Decimal] | None = None,
+    keep: bool = True,
 ) -> Contract:
-    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply."""
+    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply.
+    With ``keep=False`` the checked rate card is returned without being added (to compare it
+    with a contract, or to copy it onto one: ``interpreter_pool.budget_admin``)."""
     night_start = night_end = None
     if night_hours:
         start_text, sep, end_text = night_hours.partition("-")
@@ -277,8 +280,9 @@ def add_contract(
                 "(somme) ou non (la plus haute)."
             )
         )
-    session.add(row)
-    session.flush()
+    if keep:
+        session.add(row)
+        session.flush()
     return row
 
 
@@ -300,66 +304,19 @@ def add_budget(
 ) -> Budget:
     """A funder's grant for interpreting over a period, with what it funds (``scope``: all,
     or the helpline, structure or provider ``scope_id``, or ``scope_language``) and its
-    priority among equally specific lines (``interpreter_pool.budget_lines``)."""
-    if ends_on < starts_on:
-        raise Refusal(N_("Le dernier jour du budget vient avant le premier."))
-    if amount <= 0:
-        raise Refusal(N_("Le montant d'un budget doit être positif."))
-    if policy not in ("warn", "approval"):
-        raise Refusal(N_("La règle d'un budget est « prévenir » ou « validation »."))
-    if hours_cap is not None and hours_cap <= 0:
-        raise Refusal(N_("Le plafond d'heures doit être positif."))
-    if not 0 <= priority <= 9999:
-        raise Refusal(N_("La priorité d'une ligne est un nombre entier de 0 à 9999."))
-    scoped = budget_scope(session, scope, scope_id, scope_language)
-    budget = Budget(
+    priority among equally specific lines (``interpreter_pool.budget_lines``); the checks are
+    ``budget_admin.save_budget_line``'s, as on the finance pages."""
+    fields = LineFields(
         name=name.strip() or "Budget",
-        funder_line=funder_line.strip(),
         starts_on=starts_on,
         ends_on=ends_on,
-        amount=amount.quantize(Decimal("0.01")),
+        amount=amount,
+        funder_line=funder_line,
         hours_cap=hours_cap,
-        thresholds=",".join(str(t) for t in parse_thresholds(thresholds)),
+        thresholds=thresholds,
         policy=policy,
+        scope=scope,
+        scope_value=scope_language if scope == "language" else scope_id,
         priority=priority,
-        **scoped,
     )
-    session.add(budget)
-    session.flush()
-    return budget
-
-
-def budget_scope(
-    session: Session, scope: str, scope_id: int | None, scope_language: str | None
-) -> dict[str, object]:
-    """A budget line's scope columns, checked: the helpline, structure or provider exists, the
-    language is a code."""
-    fields: dict[str, object] = {
-        "scope": scope,
-        "scope_helpline_id": None,
-        "scope_structure_id": None,
-        "scope_interpreter_id": None,
-        "scope_language": None,
-    }
-    kinds: dict[str, tuple[type[Helpline | Structure | Interpreter], str, str]] = {
-        "helpline": (Helpline, "scope_helpline_id", N_("Permanence inconnue : {id}.")),
-        "structure": (Structure, "scope_structure_id", N_("Structure inconnue : {id}.")),
-        "provider": (Interpreter, "scope_interpreter_id", N_("Prestataire inconnu : {id}.")),
-    }
-    if scope == "all":
-        return fields
-    if scope == "language":
-        codes = parse_languages(scope_language or "")
-        if len(codes) != 1:
-            raise Refusal(N_("Donnez une seule langue à la ligne (par exemple ar)."))
-        fields["scope_language"] = codes[0]
-        return fields
-    if scope not in kinds:
-        raise Refusal(
-            N_("Le périmètre d'une ligne est : tout, permanence, structure, prestataire ou langue.")
-        )
-    model, column, unknown = kinds[scope]
-    if scope_id is None or session.get(model, scope_id) is None:
-        raise Refusal(unknown, id=scope_id if scope_id is not None else "—")
-    fields[column] = scope_id
-    return fields
+    return save_budget_line(session, fields)

@@ -14,8 +14,7 @@ each threshold crossed, once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -380,10 +379,14 @@ def reconcile_session(
 
 
 def priced_sessions(
-    session: Session, interpreter_id: int, month: date, tz_name: str
+    session: Session,
+    interpreter_id: int,
+    month: date,
+    tz_name: str,
+    helpline_ids: Collection[int] | None = None,
 ) -> list[OurSession]:
     """A provider's sessions in a local month as we priced them (charge plus adjustments), to
-    check its invoice against."""
+    check its invoice against; only those of these helplines when given."""
     tz = ZoneInfo(tz_name)
     start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=tz)
     end = datetime.combine(
@@ -398,6 +401,7 @@ def priced_sessions(
             LedgerEntry.service_at >= start,
             LedgerEntry.service_at < end,
             LedgerEntry.kind.in_((LedgerKind.CHARGE, LedgerKind.ADJUSTMENT)),
+            *([] if helpline_ids is None else [Request.helpline_id.in_(helpline_ids)]),
         )
     ).tuples()
     found: dict[int, dict[str, Any]] = {}
@@ -417,48 +421,4 @@ def priced_sessions(
     return [
         OurSession(session_id, **values)
         for session_id, values in sorted(found.items(), key=lambda kv: kv[1]["started_at"])
-    ]
-
-
-@dataclass(frozen=True)
-class TelephonyCost:
-    """What Twilio charged for the helpline's legs of a local month, in one currency, and the
-    part of it for the calls to interpreters."""
-
-    month: str
-    currency: str
-    amount: Decimal
-    interpreters: Decimal
-    legs: int
-
-
-def telephony_costs(session: Session, tz_name: str) -> list[TelephonyCost]:
-    """Twilio's own price of the legs, by local month and currency, newest first.
-
-    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. It is
-    the telephony cost, apart from the interpreting cost (the ledger, in euros).
-    """
-    tz = ZoneInfo(tz_name)
-    rows = session.execute(
-        select(
-            Call.ended_at,
-            Call.created_at,
-            Call.price,
-            Call.price_unit,
-            Call.interpreting_session_id,
-        ).where(Call.price.is_not(None))
-    ).tuples()
-    amounts: dict[tuple[str, str], Decimal] = {}
-    interpreters: dict[tuple[str, str], Decimal] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for ended_at, created_at, leg_price, unit, session_id in rows:
-        month = (ended_at or created_at).astimezone(tz).strftime("%Y-%m")
-        key = (month, (unit or "USD").upper())
-        cost = -Decimal(leg_price or 0)
-        amounts[key] = amounts.get(key, Decimal(0)) + cost
-        interpreters[key] = interpreters.get(key, Decimal(0)) + (cost if session_id else 0)
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        TelephonyCost(key[0], key[1], amounts[key], interpreters[key], counts[key])
-        for key in sorted(amounts, reverse=True)
     ]

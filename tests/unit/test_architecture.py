@@ -41,6 +41,7 @@ PURE_MODULES = (
     "hotline.passwords",
     "hotline.phones",
     "hotline.reference_codes",
+    "hotline.spreadsheet",
     "hotline.story",
     "hotline.sms_rules",
     "hotline.telephony.parsing",
@@ -65,6 +66,8 @@ PURE_MODULES = (
     "callbacks.twiml",
     "callbacks.network.appointments",
     "callbacks.network.story",
+    "reports.charts",
+    "reports.finance_filters",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
