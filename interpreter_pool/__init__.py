@@ -12,7 +12,16 @@ def init_app(app: Flask) -> None:
     """Plug interpreting into ``app``: webhooks, console API and pages, menu, receivers."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from interpreter_pool import admin_views, api, console, services, story, twiml, views
+    from interpreter_pool import (
+        admin_views,
+        api,
+        console,
+        helpline_settings,
+        services,
+        story,
+        twiml,
+        views,
+    )
     from interpreter_pool.labels import INTERPRETER_LABEL_PREFIX
 
     # blueprints
@@ -36,6 +45,7 @@ def init_app(app: Flask) -> None:
             N_("Interprètes, agences, langues, disponibilités et tarifs."),
         ),
     )
+    hooks.add_helpline_settings(app, helpline_settings.SETTINGS)
     # console pages: add or remove an interpreter, the patient's language, the board's state
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)

@@ -141,6 +141,7 @@ def init_app(app: Flask) -> None:
     """The admin shell and the ground floor's own admin pages, with their sections."""
     from hotline.admin import (  # noqa: F401 - their routes on bp
         greeting,
+        helplines,
         professionals,
         reference_lists,
         users,
