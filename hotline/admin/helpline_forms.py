@@ -15,8 +15,8 @@ from wtforms import BooleanField, Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from hotline.admin.forms import MAX_GREETING, PhoneField, TextField, plain_text
-from hotline.i18n import lazy_gettext
 from hotline.i18n import gettext as _
+from hotline.i18n import lazy_gettext
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 

@@ -69,10 +69,10 @@ def _helpline_page(
 
 def _members(session: Session) -> dict[int, int]:
     """How many people belong to each helpline."""
+    people = func.count(func.distinct(HelplineMembership.user_id))
     rows = session.execute(
-        select(HelplineMembership.helpline_id, func.count(func.distinct(HelplineMembership.user_id)))
-        .group_by(HelplineMembership.helpline_id)
-    )  # fmt: skip
+        select(HelplineMembership.helpline_id, people).group_by(HelplineMembership.helpline_id)
+    )
     return {helpline_id: count for helpline_id, count in rows.tuples()}
 
 
