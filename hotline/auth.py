@@ -9,13 +9,17 @@ from typing import ParamSpec, TypeVar
 from flask import abort, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from hotline.models import User
+from hotline.models import Helpline, User
+from hotline.scope import ROLES, can, helplines_for
 from hotline.web import app_state, db_session, now
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-ROLES = ("nurse", "coordinator", "finance", "admin")
+__all__ = ["ROLES"]
+
+# The session key of the helpline a user of several works on (``chosen_helpline``).
+HELPLINE_KEY = "helpline_id"
 
 
 # The session's last request is written back at most this often (the cookie is sent again
@@ -95,3 +99,35 @@ def require_roles(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Res
         return guarded
 
     return decorate
+
+
+def visible_helpline_ids(role: str | None = None) -> list[int]:
+    """The helplines the signed-in user may see (with ``role`` there, if given)."""
+    user = current_user()
+    if user is None:
+        return []
+    return [helpline.id for helpline in helplines_for(db_session(), user, role)]
+
+
+def chosen_helpline(role: str | None = None) -> Helpline:
+    """The helpline the signed-in user works on in this session: the one he chose in the
+    header when he may (with ``role``), else his first; 403 when he has none."""
+    user = current_user()
+    if user is None:
+        abort(403)
+    allowed = helplines_for(db_session(), user, role)
+    if not allowed:
+        abort(403)
+    wanted = session.get(HELPLINE_KEY)
+    for helpline in allowed:
+        if helpline.id == wanted:
+            return helpline
+    return allowed[0]
+
+
+def require_helpline_role(role: str, helpline_id: int) -> None:
+    """Stop with 404 unless the signed-in user holds ``role`` in this helpline (404, not 403:
+    another programme's reference numbers are not confirmed)."""
+    user = current_user()
+    if user is None or not can(db_session(), user, role, helpline_id):
+        abort(404)

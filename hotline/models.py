@@ -79,14 +79,71 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Sees and administers every helpline of the deployment (creates them; consolidated views).
+    is_regional_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Raised on sign-out and on a password change: a console session signed with an older
     # value is refused (server-side invalidation of signed cookies).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def has_role(self, role: str) -> bool:
-        """Whether the user holds this role."""
+        """Whether the user holds this role in some helpline (``roles`` is the union of the
+        memberships' roles); a regional administrator holds every role but the nurse's."""
+        if self.is_regional_admin and role != "nurse":
+            return True
         return role in {r.strip() for r in self.roles.split(",")}
+
+
+class HelplineMembership(Base):
+    """A user's role in one helpline: what he may see and do there (``hotline.scope``)."""
+
+    __tablename__ = "helpline_memberships"
+    __repr_fields__ = ("user_id", "helpline_id", "role")
+    __table_args__ = (UniqueConstraint("user_id", "helpline_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    helpline_id: Mapped[int] = mapped_column(
+        ForeignKey("helplines.id", ondelete="CASCADE"), index=True
+    )
+    # One of hotline.auth.ROLES: nurse, coordinator, finance, admin.
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Structure(Base):
+    """An establishment professionals work in: a cabinet, a health centre, an EHPAD, a PASS…
+
+    Regional (shared by the helplines); budget lines may fund one (``interpreter_pool``)."""
+
+    __tablename__ = "structures"
+    __repr_fields__ = ("name", "kind")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    # A code of the structure kinds ("cabinet", "centre_sante", "pass"…).
+    kind: Mapped[str] = mapped_column(String(30), default="other")
+    finess: Mapped[str | None] = mapped_column(String(9), index=True)
+    commune: Mapped[str | None] = mapped_column(String(80), index=True)
+    insee_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProfessionalStructure(Base):
+    """A professional works in a structure (he may work in several)."""
+
+    __tablename__ = "professional_structures"
+    __repr_fields__ = ("professional_id", "structure_id")
+    __table_args__ = (UniqueConstraint("professional_id", "structure_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    professional_id: Mapped[int] = mapped_column(
+        ForeignKey("professionals.id", ondelete="CASCADE"), index=True
+    )
+    structure_id: Mapped[int] = mapped_column(
+        ForeignKey("structures.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Professional(Base):
@@ -112,6 +169,9 @@ class Professional(Base):
 
     phones: Mapped[list[ProfessionalPhone]] = relationship(
         back_populates="professional", cascade="all, delete-orphan"
+    )
+    structures: Mapped[list[Structure]] = relationship(
+        secondary="professional_structures", viewonly=True, order_by="Structure.name"
     )
 
     @property
@@ -199,6 +259,9 @@ class Request(Base):
     reference: Mapped[str] = mapped_column(String(12), unique=True)
     helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"))
     professional_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id"))
+    # The structure the professional called for (his only one, or the nurse's choice): what
+    # interpreting is charged to when a budget line funds that structure.
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     caller_number: Mapped[str | None] = mapped_column(String(20))
     is_caller_withheld: Mapped[bool] = mapped_column(default=False)
     channel: Mapped[str] = mapped_column(String(16), default="phone")
@@ -224,6 +287,7 @@ class Request(Base):
 
     helpline: Mapped[Helpline] = relationship()
     professional: Mapped[Professional | None] = relationship()
+    structure: Mapped[Structure | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="(RequestEvent.at, RequestEvent.id)"
     )

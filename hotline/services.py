@@ -35,6 +35,7 @@ from hotline.models import (
     RequestStatus,
 )
 from hotline.phones import mask_for_log, normalise_caller
+from hotline.scope import adopt_accounts
 from hotline.telephony.parsing import CallStatusCallback, ConferenceEvent, VoiceRequest
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def helpline_for_number(session: Session, number: str, default_number: str) -> H
         session.add(default)
         session.flush()
         reference_lists.seed_defaults(session, default)
+        adopt_accounts(session, default)
     return default
 
 

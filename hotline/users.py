@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.auth import ROLES
 from hotline.models import User
 from hotline.passwords import hash_password, password_problem
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
+from hotline.scope import ROLES, grant_roles_where_alone
 
 
 def parse_roles(text: str) -> str:
@@ -58,6 +58,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    grant_roles_where_alone(session, user)
     return user
 
 

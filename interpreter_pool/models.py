@@ -190,10 +190,16 @@ class LedgerEntry(Base):
     label: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    # What the budget rules read, copied from the session's request when the entry is posted.
+    helpline_id: Mapped[int | None] = mapped_column(ForeignKey("helplines.id"), index=True)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
+    # The one budget line this entry is charged to, decided when it is posted; NULL: unfunded.
+    budget_line_id: Mapped[int | None] = mapped_column(ForeignKey("budgets.id"), index=True)
 
 
 class Budget(Base):
-    """The funder's grant for interpreting over a period, with its alert thresholds."""
+    """A budget line: a funder's grant for interpreting over a period, with its scope (what it
+    funds), its alert thresholds and its priority (``interpreter_pool.budget_lines``)."""
 
     __tablename__ = "budgets"
     __repr_fields__ = ("name", "amount", "starts_on", "ends_on")
@@ -209,6 +215,14 @@ class Budget(Base):
     thresholds: Mapped[str] = mapped_column(String(60), default="50,80,100")
     # warn | approval: once exhausted, dispatch goes on with a warning, or needs the nurse
     policy: Mapped[str] = mapped_column(String(16), default="warn")
+    # What the line funds: all | helpline | structure | provider | language, with its value.
+    scope: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
+    scope_helpline_id: Mapped[int | None] = mapped_column(ForeignKey("helplines.id"))
+    scope_structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"))
+    scope_interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
+    scope_language: Mapped[str | None] = mapped_column(String(16))
+    # Among equally specific lines covering an entry, the smaller priority is charged first.
+    priority: Mapped[int] = mapped_column(default=100, server_default="100")
 
 
 class BudgetAlert(Base):

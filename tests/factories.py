@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackTask
-from callbacks.network.partner_models import Partner, PartnerLanguage, PartnerPhone, Structure
+from callbacks.network.partner_models import Partner, PartnerLanguage, PartnerPhone
 from hotline import reference_lists
-from hotline.models import Call, Helpline, Professional, ProfessionalPhone, Request, User
+from hotline.models import Call, Helpline, Professional, ProfessionalPhone, Request, Structure, User
 from hotline.passwords import hash_password
+from hotline.scope import adopt_accounts, grant_roles_where_alone, memberships_of, set_memberships
 from hotline.users import parse_roles
 from interpreter_pool.models import (
     Budget,
@@ -57,6 +58,7 @@ def make_helpline(session: Session, **fields: Any) -> Helpline:
     fields.setdefault("phone_number", HOTLINE_NUMBER)
     helpline = _add(session, Helpline(**fields))
     reference_lists.seed_defaults(session, helpline)  # as the services that create one do
+    adopt_accounts(session, helpline)
     return helpline
 
 
@@ -81,7 +83,7 @@ def make_user(
 ) -> User:
     """A console account with these roles who signs in with ``password``."""
     fields.setdefault("display_name", roles.title())
-    return _add(
+    user = _add(
         session,
         User(
             email=(email or f"{roles.replace(',', '-')}@example.org").lower(),
@@ -90,6 +92,16 @@ def make_user(
             **fields,
         ),
     )
+    grant_roles_where_alone(session, user)  # as create_user does
+    return user
+
+
+def make_member(session: Session, user: User, helpline: Helpline, *roles: str) -> User:
+    """Give ``user`` these roles in ``helpline`` (besides those he holds elsewhere)."""
+    held = memberships_of(session, user)
+    held.setdefault(helpline.id, set()).update(roles or ("nurse",))
+    set_memberships(session, user, held)
+    return user
 
 
 def make_professional(session: Session, *numbers: str, **fields: Any) -> Professional:

@@ -8,23 +8,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, utcnow
-
-
-class Structure(Base):
-    """A structure of the network: a health centre, a PASS, a CCAS, an association…"""
-
-    __tablename__ = "structures"
-    __repr_fields__ = ("name", "kind")
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
-    # A code of ``callbacks.network.partners.STRUCTURE_KINDS`` ("msp", "pass", "ccas"…).
-    kind: Mapped[str] = mapped_column(String(30), default="other")
-    finess: Mapped[str | None] = mapped_column(String(9), index=True)
-    commune: Mapped[str | None] = mapped_column(String(80), index=True)
-    insee_code: Mapped[str | None] = mapped_column(String(5), index=True)
-    is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+from hotline.models import Structure
 
 
 class Partner(Base):

@@ -8,12 +8,13 @@ from werkzeug.wrappers import Response
 
 from callbacks.network import partners
 from callbacks.network.partner_forms import PartnerForm, StructureForm
-from callbacks.network.partner_models import Partner, Structure
+from callbacks.network.partner_models import Partner
 from hotline import audit, directory, hooks
 from hotline.admin import one_or_404, refuse
 from hotline.auth import require_roles, signed_in_user
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
+from hotline.models import Structure
 from hotline.web import db_session, now
 
 # Who keeps the network's partners.

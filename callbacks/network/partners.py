@@ -26,9 +26,10 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from callbacks.network.partner_models import Partner, PartnerLanguage, PartnerPhone, Structure
+from callbacks.network.partner_models import Partner, PartnerLanguage, PartnerPhone
 from hotline import directory
 from hotline.directory import PhoneEntry
+from hotline.models import Structure
 from hotline.refusals import N_, Refusal
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name

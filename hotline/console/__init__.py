@@ -20,12 +20,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import current_user, end_sessions, start_session
+from hotline.auth import HELPLINE_KEY, chosen_helpline, current_user, end_sessions, start_session
 from hotline.hooks import NavSection
 from hotline.i18n import LOCALES, N_
 from hotline.i18n import gettext as _
-from hotline.models import User
+from hotline.inputs import parse_id
+from hotline.models import Helpline, User
 from hotline.passwords import check_password, dummy_hash
+from hotline.scope import helplines_for
 from hotline.security import is_throttled, record_attempt
 from hotline.web import db_session, now
 
@@ -45,6 +47,8 @@ def init_app(app: Flask) -> None:
         app, NavSection("admin.index", N_("Administration"), ("admin",), order=90)
     )
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["nav_for"] = nav_for
+    app.jinja_env.globals["header_helplines"] = header_helplines
 
 
 def nav_items() -> list[NavSection]:
@@ -54,6 +58,23 @@ def nav_items() -> list[NavSection]:
         for section in hooks.registries().console_nav
         if section.endpoint in current_app.view_functions
     ]
+
+
+def nav_for(user: User) -> list[NavSection]:
+    """The sections this user's roles open."""
+    return [s for s in nav_items() if any(user.has_role(role) for role in s.roles)]
+
+
+def header_helplines() -> tuple[list[Helpline], int | None]:
+    """The helplines the signed-in user works on, and the one chosen in this session (the
+    header offers the choice when there are several)."""
+    user = current_user()
+    if user is None:
+        return [], None
+    helplines = helplines_for(db_session(), user)
+    if not helplines:
+        return [], None
+    return helplines, chosen_helpline().id
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -131,6 +152,22 @@ def logout() -> Response:
     session.clear()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("console.login"))
+
+
+@bp.post("/helpline")
+def choose_helpline() -> Response:
+    """Work on another of one's helplines in this session (the header's selector)."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("console.login"))
+    wanted = parse_id(request.form.get("helpline_id"))
+    allowed = {helpline.id: helpline for helpline in helplines_for(db_session(), user)}
+    if wanted is None or wanted not in allowed:
+        flash(_("Vous ne travaillez pas sur cette permanence."), "error")
+    else:
+        session[HELPLINE_KEY] = wanted
+        flash(_("Vous travaillez sur {name}.").format(name=allowed[wanted].name), "success")
+    return redirect(_safe_next(request.form.get("next")) or url_for("console.index"))
 
 
 @bp.get("/language/<locale>")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from callbacks.network.partner_models import Partner, Structure
-from hotline.models import Helpline, User
+from callbacks.network.partner_models import Partner
+from hotline.models import Helpline, Structure, User
 from hotline.users import create_user
 from tests.factories import make_partner, make_request, make_structure, make_user
 from tests.integration.admin_support import audit_actions, console, helpline, page_text

@@ -22,6 +22,11 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def database_at_0009(backend: str, tmp_path: Path) -> str:
     """A new database migrated up to the revision before the lifecycle."""
+    return database_at(backend, tmp_path, "0009")
+
+
+def database_at(backend: str, tmp_path: Path, revision: str) -> str:
+    """A new database migrated up to ``revision``."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'lifecycle.sqlite3'}"
     else:
@@ -39,7 +44,7 @@ def database_at_0009(backend: str, tmp_path: Path) -> str:
             .render_as_string(hide_password=False)
         )
         _SCHEMAS.append((server, schema))
-    command.upgrade(alembic_config(url), "0009")
+    command.upgrade(alembic_config(url), revision)
     return url
 
 
