@@ -21,9 +21,9 @@ from hotline.auth import require_roles, signed_in_user
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, HelplineMembership, User
 from hotline.refusals import Refusal
-from hotline.scope import helplines_for
+from hotline.scope import helplines_for, set_memberships
 from hotline.services import all_helplines
-from hotline.users import create_user, set_memberships, set_password
+from hotline.users import create_user, set_password
 from hotline.web import db_session
 
 Memberships = dict[int, set[str]]
@@ -36,7 +36,7 @@ def _administered(session: Session, me: User) -> list[Helpline]:
     return helplines_for(session, me, "admin")
 
 
-def memberships_of(session: Session, user_ids: list[int]) -> dict[int, Memberships]:
+def _memberships_by_user(session: Session, user_ids: list[int]) -> dict[int, Memberships]:
     """Each user's roles by helpline id."""
     found: dict[int, Memberships] = {user_id: {} for user_id in user_ids}
     rows = session.execute(
@@ -75,7 +75,7 @@ def _users_page(session: Session, form: NewUserForm, status: int = 200) -> Page:
         "admin/users.html",
         status,
         users=users,
-        memberships=memberships_of(session, [u.id for u in users]),
+        memberships=_memberships_by_user(session, [u.id for u in users]),
         names={h.id: h.name for h in all_helplines(session)},
         helplines=_administered(session, me),
         form=form,
@@ -98,8 +98,10 @@ def _chosen(
             )
         )
     if form.is_regional_admin.data and not me.is_regional_admin:
-        raise ValueError(_("Seul un administrateur régional peut nommer un administrateur régional."))
-    current = memberships_of(session, [account.id])[account.id] if account else {}
+        raise ValueError(
+            _("Seul un administrateur régional peut nommer un administrateur régional.")
+        )
+    current = _memberships_by_user(session, [account.id])[account.id] if account else {}
     kept = {hid: roles for hid, roles in current.items() if hid not in administered}
     regional = bool(form.is_regional_admin.data) if me.is_regional_admin else False
     if account is not None and not me.is_regional_admin:
@@ -169,7 +171,7 @@ def user_create() -> Page:
 def _account_data(session: Session, user: User) -> dict[str, Any]:
     return {
         "display_name": user.display_name,
-        "memberships": membership_boxes(memberships_of(session, [user.id])[user.id]),
+        "memberships": membership_boxes(_memberships_by_user(session, [user.id])[user.id]),
         "is_regional_admin": user.is_regional_admin,
         "phone": user.phone,
         "locale": user.locale,
@@ -187,7 +189,7 @@ def _user_page(
 ) -> Page:
     session, me = db_session(), signed_in_user()
     administered = _administered(session, me)
-    held = memberships_of(session, [account.id])[account.id]
+    held = _memberships_by_user(session, [account.id])[account.id]
     ids = {h.id for h in administered}
     return page(
         "admin/user_edit.html",
@@ -198,7 +200,9 @@ def _user_page(
         role_labels=ROLE_LABELS,
         helplines=administered,
         elsewhere=[
-            (h.name, sorted(held[h.id])) for h in all_helplines(session) if h.id in held and h.id not in ids
+            (h.name, sorted(held[h.id]))
+            for h in all_helplines(session)
+            if h.id in held and h.id not in ids
         ],
     )
 
@@ -207,8 +211,10 @@ def _own_admin_kept(session: Session, me: User, memberships: Memberships, region
     """Whether the admin keeps, on his own account, what makes him one."""
     if me.is_regional_admin:
         return regional
-    mine = memberships_of(session, [me.id])[me.id]
-    return all("admin" in memberships.get(hid, set()) for hid, roles in mine.items() if "admin" in roles)
+    mine = _memberships_by_user(session, [me.id])[me.id]
+    return all(
+        "admin" in memberships.get(hid, set()) for hid, roles in mine.items() if "admin" in roles
+    )
 
 
 @bp.get("/users/<int:user_id>")
