@@ -30,13 +30,13 @@ def _kind_or_404(key: str) -> Kind:
 def _helpline_or_404(session: Session, helpline_id: int) -> Helpline:
     """A helpline the signed-in user administers (404 for another programme's)."""
     require_helpline_role("admin", helpline_id)
-    helpline = _helpline_or_404(session, helpline_id)
+    helpline: Helpline = one_or_404(session, Helpline, helpline_id)
     return helpline
 
 
 def _value_or_404(session: Session, value_id: int) -> ReferenceValue:
     """A value of a list of a helpline the signed-in user administers."""
-    value = _value_or_404(session, value_id)
+    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
     require_helpline_role("admin", value.helpline_id)
     return value
 
