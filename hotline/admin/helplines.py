@@ -24,6 +24,7 @@ from hotline.auth import require_roles, signed_in_user
 from hotline.hooks import HelplineSettings
 from hotline.i18n import gettext as _
 from hotline.models import DEFAULT_GREETING, Helpline, HelplineMembership
+from hotline.services import helpline_on
 from hotline.web import db_session, now
 
 
@@ -99,10 +100,8 @@ def helpline_new() -> Page:
 
 
 def _number_taken(session: Session, e164: str, helpline: Helpline | None) -> bool:
-    query = select(Helpline.id).where(Helpline.phone_number == e164)
-    if helpline is not None:
-        query = query.where(Helpline.id != helpline.id)
-    return session.scalars(query).first() is not None
+    holder = helpline_on(session, e164)
+    return holder is not None and holder is not helpline
 
 
 def _validated(
