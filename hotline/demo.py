@@ -201,8 +201,11 @@ def seed_demo(
             hours_cap=250,
         )
     for email, name, role in DEMO_STAFF:
-        if session.scalars(select(User).where(User.email == email)).first() is None:
-            create_user(session, email, name, role, DEMO_PASSWORDS[email])
+        staff = session.scalars(select(User).where(User.email == email)).first()
+        if staff is None:
+            staff = create_user(session, email, name, role, DEMO_PASSWORDS[email])
+        # The demo's administrator is the region's: he creates helplines and sees them all.
+        staff.is_regional_admin = role == "admin"
     for email, name, phone, rank in DEMO_NURSES:
         nurse = add_nurse(session, email, name, phone)
         if nurse.password_hash is None and email in DEMO_PASSWORDS:
