@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import chosen_helpline, current_user, require_roles, signed_in_user
+from hotline.auth import (
+    chosen_helpline,
+    current_user,
+    require_roles,
+    signed_in_user,
+    visible_helpline_ids,
+)
 from hotline.hooks import NavSection
 from hotline.i18n import N_, say
 from hotline.models import AuditEvent, User
@@ -129,7 +135,8 @@ def audit_log() -> Page:
         object_types=list(types),
         object_type=object_type,
         object_id=object_id,
-        tz=chosen_helpline("admin").timezone,
+        # The chosen helpline's zone; a regional admin with no helpline yet reads Paris time.
+        tz=chosen_helpline("admin").timezone if visible_helpline_ids("admin") else "Europe/Paris",
     )
 
 

@@ -87,7 +87,7 @@ def test_a_refused_user_form_says_why_and_keeps_what_was_typed(
     assert f'value="{change.get("phone", user_form["phone"])}"' in page
     if "memberships" not in change:
         assert f'value="{helpline.id}:finance" id="m-{helpline.id}-finance"' in page
-        assert f'aria-label="Permanence : finances" checked' in page
+        assert 'aria-label="Permanence : finances" checked' in page
     assert "a long enough passphrase" not in page  # a password is never written back
     assert session.scalars(select(User).where(User.display_name == "Claire Dupont")).first() is None
     assert audit_actions(session, "user") == ["sign_in"]
