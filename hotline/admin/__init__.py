@@ -33,7 +33,7 @@ from hotline.hooks import NavSection
 from hotline.i18n import N_, say
 from hotline.models import AuditEvent, User
 from hotline.phones import format_for_display
-from hotline.web import db_session, now
+from hotline.web import db_session, now, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -135,8 +135,10 @@ def audit_log() -> Page:
         object_types=list(types),
         object_type=object_type,
         object_id=object_id,
-        # The chosen helpline's zone; a regional admin with no helpline yet reads Paris time.
-        tz=chosen_helpline("admin").timezone if visible_helpline_ids("admin") else "Europe/Paris",
+        # The chosen helpline's zone; before any helpline, the deployment's (TIMEZONE).
+        tz=chosen_helpline("admin").timezone
+        if visible_helpline_ids("admin")
+        else settings().timezone,
     )
 
 

@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from hotline import hooks, reference_lists
 from hotline.admin import Page, bp, one_or_404, page, record, refuse
-from hotline.admin.helpline_forms import DEFAULT_TIMEZONE, HelplineForm, timezones
+from hotline.admin.helpline_forms import HelplineForm, timezones
 from hotline.auth import require_roles, signed_in_user
 from hotline.hooks import HelplineSettings
 from hotline.i18n import gettext as _
 from hotline.models import DEFAULT_GREETING, Helpline, HelplineMembership
 from hotline.services import helpline_on
-from hotline.web import db_session, now
+from hotline.web import db_session, now, settings
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def helpline_new() -> Page:
     _require_regional_admin()
     form = HelplineForm(
         formdata=None,
-        data={"timezone": DEFAULT_TIMEZONE, "greeting": DEFAULT_GREETING, "is_active": True},
+        data={"timezone": settings().timezone, "greeting": DEFAULT_GREETING, "is_active": True},
     )
     return _helpline_page(None, form, _sections(None, posted=False))
 
