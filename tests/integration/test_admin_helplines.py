@@ -294,19 +294,28 @@ def test_a_regional_administrator_gives_roles_in_several_helplines_and_names_ano
     assert audit_actions(session, "user")[-1] == "user_updated"
 
 
-def test_a_call_to_an_inactive_helplines_number_is_taken_by_the_default_one_and_logged(
+@pytest.mark.parametrize(
+    ("number", "logged"),
+    [
+        (ARIEGE, "the number of the inactive helpline Permanence 09"),
+        ("+33534999999", "a number no helpline has"),
+    ],
+)
+def test_a_call_to_an_inactive_or_unknown_number_is_taken_by_the_default_helpline_and_logged(
     client: FlaskClient,
     session: Session,
     helpline: Helpline,
     caplog: pytest.LogCaptureFixture,
+    number: str,
+    logged: str,
 ) -> None:
     make_helpline(session, name="Permanence 09", phone_number=ARIEGE, is_active=False)
     session.commit()
     with caplog.at_level(logging.WARNING, logger="hotline.services"):
         response = post_signed(
-            client, "/twilio/voice/incoming", voice_form("CA" + "9" * 32, To=ARIEGE)
+            client, "/twilio/voice/incoming", voice_form("CA" + "9" * 32, To=number)
         )
     assert response.status_code == 200
     request = session.scalars(select(Request)).one()
     assert request.helpline_id == helpline.id
-    assert "inactive helpline Permanence 09" in caplog.text
+    assert logged in caplog.text and helpline.phone_number in caplog.text
