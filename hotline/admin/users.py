@@ -103,9 +103,8 @@ def _chosen(
         )
     current = _memberships_by_user(session, [account.id])[account.id] if account else {}
     kept = {hid: roles for hid, roles in current.items() if hid not in administered}
-    regional = bool(form.is_regional_admin.data) if me.is_regional_admin else False
-    if account is not None and not me.is_regional_admin:
-        regional = account.is_regional_admin
+    # A helpline admin never sees a regional admin's account: the flag is a regional admin's.
+    regional = bool(form.is_regional_admin.data) and me.is_regional_admin
     result = {**kept, **chosen}
     if not result and not regional:
         raise ValueError(_("Choisissez au moins un rôle dans une ligne."))
