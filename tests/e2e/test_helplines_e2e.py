@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from hotline.cli import cli
 from hotline.demo import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, DemoStack
+from hotline.demo_region import DEMO_SECOND_GREETING, DEMO_SECOND_NUMBER, DEMO_SECOND_NURSE
 from hotline.models import Call, Helpline, Request, User
 from routing.models import Shift
 from tests.e2e.conftest import eventually, listen, until_input
 
-ARIEGE = "+33534000000"
-ARIEGE_GREETING = "Bonjour, vous êtes sur la permanence de l'Ariège, pour les soignants du 09."
-LUCIE = "+33600000009"
+AVEYRON = "+33565000000"
+AVEYRON_GREETING = "Bonjour, vous êtes sur la permanence de l'Aveyron, pour les soignants du 12."
+HUGO = "+33600000008"
 AMELIE = "+33600000001"  # the first helpline's nurse on duty (the demo's rota)
 BOUGHT_WITH = "https://demo.twilio.com/welcome/voice/"
 
@@ -59,10 +60,10 @@ def test_a_helpline_created_in_the_console_greets_with_its_text_and_rings_its_ow
     admin = Console(stack)
     admin.sign_in("admin@demo.e-care.fr", "reglages-demo-2026")
     form = {
-        "name": "Permanence de l'Ariège",
-        "phone_number": "05 34 00 00 00",
+        "name": "Permanence de l'Aveyron",
+        "phone_number": "05 65 00 00 00",
         "timezone": "Europe/Paris",
-        "greeting": ARIEGE_GREETING,
+        "greeting": AVEYRON_GREETING,
         "is_active": "y",
         "routing-opening_hours": "mon-sun 00:00-24:00",
         "routing-holiday_subdivision": "",
@@ -83,31 +84,31 @@ def test_a_helpline_created_in_the_console_greets_with_its_text_and_rings_its_ow
     assert "Fuseau horaire inconnu « Mars/Olympus »" in html.unescape(refused.text)
     created = admin.post("/admin/helplines/new", form, "/admin/helplines/new")
     assert created.status_code == 302, html.unescape(created.text)
-    ariege = db.scalars(select(Helpline).where(Helpline.phone_number == ARIEGE)).one()
-    assert ariege.greeting == ARIEGE_GREETING
+    aveyron = db.scalars(select(Helpline).where(Helpline.phone_number == AVEYRON)).one()
+    assert aveyron.greeting == AVEYRON_GREETING
 
     # Its nurse: an account that belongs to it, then a shift on its rota (chosen in the header).
     nurse_form: dict[str, str | list[str]] = {
-        "email": "lucie.faure@demo.e-care.fr",
-        "display_name": "Lucie Faure",
-        "memberships": [f"{ariege.id}:nurse"],
-        "phone": "06 00 00 00 09",
+        "email": "hugo.lambert@demo.e-care.fr",
+        "display_name": "Hugo Lambert",
+        "memberships": [f"{aveyron.id}:nurse"],
+        "phone": "06 00 00 00 08",
         "locale": "fr",
         "password": "une phrase de passe assez longue",
     }
     assert admin.post("/admin/users", nurse_form, "/admin/users").status_code == 302
-    chosen = admin.post("/console/helpline", {"helpline_id": str(ariege.id)}, "/admin/rota")
+    chosen = admin.post("/console/helpline", {"helpline_id": str(aveyron.id)}, "/admin/rota")
     assert chosen.status_code == 302
     db.expire_all()
-    lucie = db.scalars(select(User).where(User.email == "lucie.faure@demo.e-care.fr")).one()
-    shift = {"user_id": str(lucie.id), "starts": "2026-11-23T08:00", "ends": "2026-11-23T20:00",
+    hugo = db.scalars(select(User).where(User.email == "hugo.lambert@demo.e-care.fr")).one()
+    shift = {"user_id": str(hugo.id), "starts": "2026-11-23T08:00", "ends": "2026-11-23T20:00",
              "rank": "on_duty", "week": "2026-W48"}  # fmt: skip
     assert admin.post("/admin/rota/shifts", shift, "/admin/rota").status_code == 302
     db.expire_all()
-    assert db.scalars(select(Shift.helpline_id).where(Shift.user_id == lucie.id)).one() == ariege.id
+    assert db.scalars(select(Shift.helpline_id).where(Shift.user_id == hugo.id)).one() == aveyron.id
 
     # The number is bought on the account, then `hotline twilio setup` points it at the service.
-    stack.sandbox.add_number(ARIEGE, BOUGHT_WITH)
+    stack.sandbox.add_number(AVEYRON, BOUGHT_WITH)
     env = {
         "DATABASE_URL": stack.settings.database_url,
         "SECRET_KEY": "test-secret-key-0123456789",
@@ -119,21 +120,34 @@ def test_a_helpline_created_in_the_console_greets_with_its_text_and_rings_its_ow
     }
     setup = CliRunner().invoke(cli, ["twilio", "setup"], env=env)
     assert setup.exit_code == 0, setup.output
-    assert f"{ARIEGE} : appels entrants vers {stack.settings.public_root}" in setup.output
-    assert stack.sandbox.numbers[ARIEGE].voice_url.endswith("/twilio/voice/incoming")
+    assert f"{AVEYRON} : appels entrants vers {stack.settings.public_root}" in setup.output
+    assert stack.sandbox.numbers[AVEYRON].voice_url.endswith("/twilio/voice/incoming")
 
-    amelie, lucie_phone = stack.sandbox.person(AMELIE), stack.sandbox.person(LUCIE)
-    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=ARIEGE)
+    amelie, hugo_phone = stack.sandbox.person(AMELIE), stack.sandbox.person(HUGO)
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=AVEYRON)
     stack.sandbox.settle()
-    listen(stack, gp, ARIEGE_GREETING)
+    listen(stack, gp, AVEYRON_GREETING)
     assert "plateforme e.CARE" not in gp.heard_text()  # not the first helpline's greeting
     until_input(stack, gp)
     gp.press("2")
-    leg = lucie_phone.wait_for_ring(timeout=3)
+    leg = hugo_phone.wait_for_ring(timeout=3)
     assert leg is not None, "the new helpline's nurse was not rung"
     assert amelie.wait_for_ring(timeout=0.5) is None, "the first helpline's nurse was rung"
     call = eventually(
         lambda: db.scalars(select(Call).where(Call.sid == gp.sid)).first(), what="the GP's leg"
     )
     request = db.get(Request, call.request_id)
-    assert request is not None and request.helpline_id == ariege.id
+    assert request is not None and request.helpline_id == aveyron.id
+
+
+def test_the_demos_second_helpline_greets_with_its_text_and_rings_its_own_nurse(
+    stack: DemoStack, db: Session
+) -> None:
+    amelie, lucie = stack.sandbox.person(AMELIE), stack.sandbox.person(DEMO_SECOND_NURSE[2])
+    gp = stack.sandbox.place_call(from_="06 12 34 56 78", to=DEMO_SECOND_NUMBER)
+    stack.sandbox.settle()
+    listen(stack, gp, DEMO_SECOND_GREETING)
+    until_input(stack, gp)
+    gp.press("2")
+    assert lucie.wait_for_ring(timeout=3) is not None, "the second helpline's nurse was not rung"
+    assert amelie.wait_for_ring(timeout=0.5) is None, "the first helpline's nurse was rung"
