@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         admin_views,
         api,
         console,
+        contract_views,
         helpline_settings,
         services,
         story,
@@ -46,6 +47,8 @@ def init_app(app: Flask) -> None:
         ),
     )
     hooks.add_helpline_settings(app, helpline_settings.SETTINGS)
+    # finance pages: contracts (the finance section is the reports')
+    app.register_blueprint(contract_views.bp)
     # console pages: add or remove an interpreter, the patient's language, the board's state
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)

@@ -41,7 +41,7 @@ class HelplineForm(FlaskForm):
     """A helpline's own settings."""
 
     name = TextField(
-        lazy_gettext("Nom de la ligne"),
+        lazy_gettext("Nom de la ligne d'écoute"),
         [DataRequired(lazy_gettext("Le nom de la ligne est obligatoire."))],
     )
     phone_number = PhoneField(lazy_gettext("Numéro appelé par les professionnels"))
