@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline, User
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
+from hotline.scope import grant_roles_where_alone
 from routing.hours import (
     Closure,
     OpeningHours,
@@ -53,6 +54,7 @@ def add_nurse(
     if not user.has_role("nurse"):
         user.roles = ",".join(filter(None, [user.roles, "nurse"]))
     session.flush()
+    grant_roles_where_alone(session, user)  # the only helpline's nurse, as create_user does
     return user
 
 

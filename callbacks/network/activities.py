@@ -14,8 +14,7 @@ from callbacks.network import meetings
 from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
-from hotline.admin import deployment_helpline
-from hotline.auth import require_roles, signed_in_user
+from hotline.auth import chosen_helpline, require_roles, signed_in_user
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
 from hotline.refusals import Refusal
@@ -41,7 +40,7 @@ ACTIVITY_LABELS = {
 
 def _cases() -> list[dict[str, str]]:
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline()
     names = reference_lists.labels(session, helpline.id, "orientation")
     rows = []
     published = meetings.published_cases(session, helpline.id)
@@ -107,7 +106,7 @@ def cases_csv() -> Response:
 
 def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, int]:
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline()
     rows = session.scalars(
         select(NetworkActivity)
         .where(NetworkActivity.helpline_id == helpline.id)
@@ -161,7 +160,7 @@ def add_activity() -> BaseResponse | tuple[str, int]:
         refuse(problem)
         return _activities_page(values, 400)
     activity = NetworkActivity(
-        helpline_id=deployment_helpline(session).id, kind=kind, held_on=held_on,
+        helpline_id=chosen_helpline().id, kind=kind, held_on=held_on,
         theme=values["theme"], count=int(values["count"]), created_by=me.id, created_at=now(),
     )  # fmt: skip
     session.add(activity)

@@ -21,9 +21,8 @@ from callbacks.network.meeting_models import (
 )
 from callbacks.network.partner_models import Partner
 from hotline import audit, reference_lists
-from hotline.admin import deployment_helpline
 from hotline.anonymity import IdentityRefusal
-from hotline.auth import require_roles, signed_in_user
+from hotline.auth import chosen_helpline, require_roles, signed_in_user
 from hotline.i18n import N_, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
@@ -60,7 +59,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 
 def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str, int]:
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline()
     rows = list(
         session.scalars(
             select(Meeting)
@@ -108,7 +107,7 @@ def create_meeting() -> Response | tuple[str, int]:
     try:
         starts_at = parse_local(values["day"], values["hour"], tz())
         meeting = meetings.create_meeting(
-            session, deployment_helpline(session).id, me, kind=values["kind"],
+            session, chosen_helpline().id, me, kind=values["kind"],
             starts_at=starts_at, place=values["place"], video_url=values["video_url"], now=now(),
         )  # fmt: skip
     except Refusal as problem:
