@@ -335,6 +335,7 @@ def leg_ended(
             return
         if call.answered_at is not None or (call.duration_s or 0) > 0:
             task.status, task.outcome, task.done_at = CallbackStatus.DONE, "reached", now
+            task.first_contact_at = task.first_contact_at or _answered_at(call, now)
             attempt_ended(session, task, AttemptResult.REACHED, "reached", call.ended_at or now)
             log_event(
                 session,
@@ -497,3 +498,11 @@ def attempt_failed(
         log_event(session, request, "callback_retry", now, detail=detail,
                   dedupe_key=f"cb-retry:{task.id}:{task.attempts}")  # fmt: skip
     session.flush()
+
+
+def _answered_at(call: Call, now: datetime) -> datetime:
+    """When the professional picked up: Twilio's answer time, else the end minus the duration."""
+    if call.answered_at is not None:
+        return call.answered_at
+    ended = call.ended_at or now
+    return ended - timedelta(seconds=call.duration_s or 0)
