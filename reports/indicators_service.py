@@ -190,8 +190,10 @@ SERVICE = (
         "Réponse en 60 s",
         "Service level 60 s",
         "rate",
-        "Comme B03 avec 60 s.",
-        "As B03 with 60 s.",
+        "Appels décrochés en 60 s ou moins / B01 (abandons compris) ; en colonne secondaire, "
+        "la même part des seuls appels décrochés.",
+        "Calls answered within 60 s / B01 (abandons included); as a secondary column, the same "
+        "share of answered calls only.",
         ("month", "helpline"),
         compute=_service_level(60),
     ),
