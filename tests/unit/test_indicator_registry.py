@@ -1,4 +1,4 @@
-"""The indicator registry: every entry complete in both languages, ids unique and the catalogue's."""
+"""The indicator registry: each entry complete in French and English, ids the catalogue's."""
 
 from __future__ import annotations
 
