@@ -81,6 +81,7 @@ class RequestFact:
     channel: str = "phone"
     outcome: str | None = None
     orientation: str | None = None
+    has_language: bool = False  # the record names the patient's language (keys may infer it)
     professional_id: int | None = None
     insee_code: str | None = None
     menu_choice: str | None = None  # first choice at the main menu ("nurse", "interpreter"…)

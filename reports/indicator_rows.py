@@ -183,6 +183,7 @@ def load_requests(
                 channel=request.channel,
                 outcome=request.outcome,
                 orientation=request.orientation,
+                has_language=request.language is not None,
                 professional_id=request.professional_id,
                 insee_code=insee,
                 menu_choice=s.menu_choice,

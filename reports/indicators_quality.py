@@ -37,7 +37,7 @@ def g04(facts: Facts, period: Period) -> Value:
         for r in rows
         if r.keys.category
         and r.outcome
-        and (r.keys.language or not r.has_connected_session)
+        and (r.has_language or not r.has_connected_session)
         and (r.professional_id is not None or not r.is_caller_known)
     )
     hangups = sum(1 for r in opened(facts, period) if r.is_menu_hangup)
