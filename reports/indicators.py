@@ -9,8 +9,11 @@ Indicators whose data the product does not hold are registered with ``manual=Tru
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from reports.indicator_facts import UNKNOWN, Facts, Period, iter_months
+from reports.indicator_facts import PARIS, UNKNOWN, Facts, Period, iter_months
 from reports.indicator_spec import BREAKDOWNS, GROUPS, UNITS, Indicator, Value
 from reports.indicators_activity import ACTIVITY
 from reports.indicators_finance import FINANCE
@@ -29,7 +32,10 @@ __all__ = [
     "breakdown",
     "compute",
     "compute_all",
+    "definitions",
     "manual_indicators",
+    "same_period_last_year",
+    "year_to_date",
 ]
 
 REGISTRY: Mapping[str, Indicator] = {
@@ -72,3 +78,54 @@ def breakdown(indicator_id: str, facts: Facts, period: Period, key: str) -> dict
         UNKNOWN if value is None else str(value): indicator.compute(facts.where(key, value), period)
         for value in facts.key_values(key)
     }
+
+
+def _shift_year(at: datetime, years: int, tz: ZoneInfo) -> datetime:
+    here = at.astimezone(tz)
+    day = min(here.day, 28) if (here.month, here.day) == (2, 29) else here.day
+    moved = datetime(here.year + years, here.month, day, here.hour, here.minute, tzinfo=tz)
+    return moved.astimezone(UTC)
+
+
+def same_period_last_year(period: Period, tz: ZoneInfo = PARIS) -> Period:
+    """N−1: the same local dates and times one year earlier (§2.1)."""
+    return Period(_shift_year(period.start, -1, tz), _shift_year(period.end, -1, tz))
+
+
+def year_to_date(period: Period, tz: ZoneInfo = PARIS) -> Period:
+    """From the first of January (local) of the period's last day to the period's end."""
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz)
+    start = datetime(last.year, 1, 1, tzinfo=tz).astimezone(UTC)
+    return Period(start, period.end)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One row of the "definitions" sheet, in the reader's language."""
+
+    id: str
+    group: str
+    label: str
+    unit: str
+    definition: str
+    breakdowns: tuple[str, ...]
+    is_manual: bool
+    version: int
+
+
+def definitions(locale: str) -> list[Definition]:
+    """Every indicator's definition, in the registry's order, for the page and the exports."""
+    english = locale.startswith("en")
+    return [
+        Definition(
+            id=indicator.id,
+            group=GROUPS[indicator.group][1 if english else 0],
+            label=indicator.label(locale),
+            unit=indicator.unit,
+            definition=indicator.definition(locale),
+            breakdowns=indicator.breakdowns,
+            is_manual=indicator.manual,
+            version=indicator.version,
+        )
+        for indicator in REGISTRY.values()
+    ]

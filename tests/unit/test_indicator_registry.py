@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from reports.indicators import BREAKDOWNS, GROUPS, REGISTRY, UNITS, manual_indicators
+from reports.indicator_facts import Period
+from reports.indicators import (
+    BREAKDOWNS,
+    GROUPS,
+    REGISTRY,
+    UNITS,
+    definitions,
+    manual_indicators,
+    same_period_last_year,
+    year_to_date,
+)
 
 # shared/INDICATORS.md §2: A 12, B 10, C 14, D 7, E 9, F 9, G 6 = 67.
 CATALOGUE_SIZES = {"A": 12, "B": 10, "C": 14, "D": 7, "E": 9, "F": 9, "G": 6}
@@ -69,3 +80,27 @@ def test_the_labels_are_the_catalogues_when_the_catalogue_is_at_hand() -> None:
             label_fr,
             label_en,
         )
+
+
+def test_the_definitions_sheet_reads_the_registry_in_the_readers_language() -> None:
+    french, english = definitions("fr"), definitions("en")
+    assert [d.id for d in french] == CATALOGUE_IDS
+    assert french[0].group == "Activité" and english[0].group == "Activity"
+    assert english[14].label == "Service level 30 s" and english[14].definition.startswith("Calls")
+    assert [d.id for d in english if d.is_manual] == ["F07", "G02", "G06"]
+
+
+def test_last_year_is_the_same_local_dates_and_year_to_date_starts_in_january() -> None:
+    # Summer time in July: the local dates stay, whatever the UTC offsets.
+    july = Period.local(date(2026, 7, 1), date(2026, 7, 31))
+    assert same_period_last_year(july) == Period.local(date(2025, 7, 1), date(2025, 7, 31))
+    assert year_to_date(july) == Period(
+        Period.local(date(2026, 1, 1), date(2026, 1, 1)).start, july.end
+    )
+    december = Period.local(date(2026, 12, 1), date(2026, 12, 31))
+    assert year_to_date(december).start == Period.local(date(2026, 1, 1), date(2026, 1, 1)).start
+    leap = Period.local(date(2028, 2, 29), date(2028, 2, 29))
+    assert (
+        same_period_last_year(leap).start
+        == Period.local(date(2027, 2, 28), date(2027, 2, 28)).start
+    )
