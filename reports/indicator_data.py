@@ -59,7 +59,14 @@ UNANSWERED = ("no-answer", "busy", "canceled", "failed")
 
 @dataclass(frozen=True)
 class Filters:
-    """The report's filters; None keeps every row."""
+    """The report's filters; None keeps every row.
+
+    A filter keeps the rows whose key has that value: a request's language is its own, else its
+    first session's; its provider is the interpreter of its first connected session (an
+    interpreter's id); sessions, their legs and ledger entries carry their own language and
+    provider. Row families without the key (the directory under a category filter) are emptied,
+    and the budget lines, opening hours and rota are kept.
+    """
 
     category: str | None = None
     profession: str | None = None
