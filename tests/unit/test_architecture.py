@@ -30,6 +30,7 @@ COMPOSITION_ROOTS = (
     "hotline.cli",
     "hotline.demo",
     "hotline.demo_player",
+    "hotline.demo_region",
     "hotline.demo_year",
     "hotline.all_models",
 )
