@@ -9,14 +9,21 @@ from hotline.i18n import N_
 
 
 def init_app(app: Flask) -> None:
-    """Plug the reports into ``app``: the finance pages and their console section."""
+    """Plug the reports into ``app``: the reports page, the finance pages, their sections."""
     # Imported here, not at the top, like the other packages' pages.
-    from reports import budget_assignment, budget_views, finance
+    from reports import budget_assignment, budget_views, finance, report_views
 
     # console pages
     app.register_blueprint(finance.bp)
     app.register_blueprint(budget_assignment.bp)
     app.register_blueprint(budget_views.bp)
+    app.register_blueprint(report_views.bp)
     hooks.add_console_section(
         app, hooks.NavSection("finance.overview", N_("Finances"), ("finance", "admin"), order=30)
+    )
+    hooks.add_console_section(
+        app,
+        hooks.NavSection(
+            "reports.index", N_("Rapports"), ("coordinator", "finance", "admin"), order=28
+        ),
     )
