@@ -255,7 +255,7 @@ def interpreter_delay_chart(values: Values) -> Chart:
         ),
         first=_("Médiane"),
         second=_("90e centile"),
-        reference=_("{value}"),
+        reference="{value}",
     )
     typed = [(label, _float(a), _float(b)) for label, a, b in rows]
     return paired_bars(

@@ -72,10 +72,10 @@ def test_the_reports_page_shows_each_group_tiles_tables_and_charts_to_each_readi
     # The heatmap's table: Monday 10 h had one call (R1), hours in rows.
     assert re.search(r"<tr><td>10</td><td class=\"num\">1</td>", page)
     # Time to interpreter per language: Arabic 40 s, Dari 150 s.
-    assert "Arabe</td><td class=\"num\">40 s</td>" in page
-    assert "Dari</td><td class=\"num\">150 s</td>" in page
+    assert 'Arabe</td><td class="num">40 s</td>' in page
+    assert 'Dari</td><td class="num">150 s</td>' in page
     # The follow-up outcome of R11.
-    assert "Situation améliorée</td><td class=\"num\">1</td>" in page
+    assert 'Situation améliorée</td><td class="num">1</td>' in page
 
 
 def test_a_nurse_may_not_open_the_reports_page(console: FlaskClient, session: Session) -> None:
@@ -170,4 +170,4 @@ def test_the_reports_page_speaks_english(console: FlaskClient, session: Session)
     assert ">Inbound calls by weekday and hour</title>" in page
     assert "entered by hand" in page
     bad = html.unescape(console.get("/reports?from=yesterday").get_data(as_text=True))
-    assert "Date « yesterday » unreadable" in bad
+    assert "Unreadable date “yesterday”: write it DD/MM/YYYY or YYYY-MM-DD." in bad
