@@ -357,17 +357,21 @@ class BarTexts:
 
 
 def month_bars(
-    chart_id: str, bars: Sequence[tuple[str, Decimal]], texts: BarTexts, money: Money
+    chart_id: str,
+    bars: Sequence[tuple[str, Decimal]],
+    texts: BarTexts,
+    money: Money,
+    floor: Decimal = Decimal(0),
 ) -> Chart:
     """Vertical bars, one a month in the given order; each value written above its bar when
-    there is room, and always in the table."""
+    there is room, and always in the table. The axis goes up to ``floor`` at least."""
     left, right, top, plot_h = 96.0, 16.0, 24.0, 220.0
     plot_w = WIDTH - left - right
     bottom = top + plot_h
     slot = plot_w / max(len(bars), 1)
     slanted = slot < 72  # month names then lean, and the values are read on the axis
     height = bottom + (64 if slanted else 36)
-    ticks = nice_ticks(max([value for _label, value in bars] + [Decimal(0)]) * Decimal("1.1"))
+    ticks = nice_ticks(max(max([v for _label, v in bars] + [Decimal(0)]) * Decimal("1.1"), floor))
     top_value = float(ticks[-1])
 
     def y_of(value: Decimal) -> float:

@@ -70,19 +70,23 @@ def stacked_bars(
     line: tuple[str, Sequence[float | None]] | None = None,
 ) -> Chart:
     """One bar per label stacked by series (in the given order), with an optional line (last
-    year's totals, dashed, its points marked) over them."""
+    year's totals, dashed, its points marked) over them. Values are counts: the axis goes up
+    to 5 at least, so its steps are whole."""
     left, top, plot_h = 72.0, 16.0, 220.0
     plot_w = WIDTH - left - 16.0
     bottom = top + plot_h
     totals = [sum(values[i] for _name, values in series) for i in range(len(labels))]
     reference = [v for v in (line[1] if line else ()) if v is not None]
-    ticks = [float(t) for t in nice_ticks(Decimal(str(max([*totals, *reference, 0]) * 1.1)))]
+    ticks = [
+        float(t) for t in nice_ticks(Decimal(str(max(max([*totals, *reference, 0]) * 1.1, 5))))
+    ]
 
     def y_of(value: float) -> float:
         return bottom - plot_h * value / ticks[-1]
 
     body = _grid(ticks, y_of, fmt)
     slot = plot_w / max(len(labels), 1)
+    slanted = slot < 8 * max((len(label) for label in labels), default=0)
     for index, label in enumerate(labels):
         x, base = left + slot * index + slot * 0.18, 0.0
         for number, (name, values) in enumerate(series):
@@ -96,7 +100,12 @@ def stacked_bars(
                 f"<title>{escape(label)} — {escape(name)} : {escape(fmt(value))}</title></rect>"
             )
             base += value
-        body.append(_text(x + slot * 0.32, bottom + 18, label, "middle", ' class="bar-label"'))
+        centre = x + slot * 0.32
+        if slanted:  # long month names lean, as in ``charts.month_bars``
+            turn = f' class="bar-label" transform="rotate(-40 {_n(centre)} {_n(bottom + 14)})"'
+            body.append(_text(centre, bottom + 14, label, "end", turn))
+        else:
+            body.append(_text(centre, bottom + 18, label, "middle", ' class="bar-label"'))
         if slot >= 48 and totals[index]:
             body.append(
                 _text(x + slot * 0.32, y_of(base) - 5, fmt(totals[index]), "middle",
@@ -126,9 +135,10 @@ def stacked_bars(
             )
         legend.append((line[0], INK, DASH_FORECAST, 2.0))
     rows_of_legend = [legend[i : i + 4] for i in range(0, len(legend), 4)]
+    below = 64.0 if slanted else 36.0
     for number, entries in enumerate(rows_of_legend):
-        body.extend(_legend(bottom + 48 + 22 * number, entries))
-    height = bottom + 40 + 22 * len(rows_of_legend) + 8
+        body.extend(_legend(bottom + below + 12 + 22 * number, entries))
+    height = bottom + below + 22 * len(rows_of_legend) + 8
     columns = (texts.label_column, *(name for name, _v in series))
     rows = [
         (label, *(fmt(values[i]) for _name, values in series)) for i, label in enumerate(labels)

@@ -158,7 +158,11 @@ def activity_chart(values: Values, last: Values, categories: Mapping[str, str]) 
     """Requests per month stacked by category, with last year's totals as a line (A03, A01)."""
     months = _months(values, "A03")
     keys = list(months)
-    found = sorted({c for v in months.values() for c in _counts(v.extra)})
+    order = {code: n for n, code in enumerate(categories)}  # the filter's order (by name)
+    found = sorted(
+        {c for v in months.values() for c in _counts(v.extra)},
+        key=lambda code: (order.get(code, len(order)), code),
+    )
     names = {code: categories.get(code, _("Sans catégorie") if code == "unknown" else code)
              for code in found}  # fmt: skip
     series = [
@@ -173,7 +177,7 @@ def activity_chart(values: Values, last: Values, categories: Mapping[str, str]) 
     texts = ChartTexts(
         title=_("Demandes par mois et par catégorie, comparées à l'année précédente"),
         desc=_(
-            "{total} demandes sur la période contre {last} un an plus tôt.",
+            "Demandes sur la période : {total} ; un an plus tôt : {last}.",
             total=_count(total),
             last=_count(sum(v for v in line if v is not None)),
         ),
@@ -195,7 +199,7 @@ def heatmap_chart(values: Values) -> Chart:
     texts = ChartTexts(
         title=_("Appels entrants par jour de la semaine et par heure"),
         desc=_(
-            "{n} appels ; créneau le plus chargé : {day} {hour} h ({count} appels).",
+            "Appels : {n} ; créneau le plus chargé : {day} {hour} h ({count}).",
             n=_count(sum(map(sum, cells))),
             day=_(WEEKDAY_NAMES[busiest[1]]),
             hour=busiest[2],
@@ -222,7 +226,7 @@ def waits_chart(values: Values) -> Chart:
         label_column=_("Attente"),
         value_column=_("Appels"),
     )
-    return month_bars("chart-waits", bars, texts, _count)
+    return month_bars("chart-waits", bars, texts, _count, floor=Decimal(5))
 
 
 def _language(code: str) -> str:
@@ -246,7 +250,7 @@ def interpreter_delay_chart(values: Values) -> Chart:
         chart=ChartTexts(
             title=_("Délai de mise en relation avec l'interprète, par langue"),
             desc=_(
-                "{n} langues ; médiane générale : {median}.",
+                "Langues : {n} ; médiane générale : {median}.",
                 n=len(rows),
                 median=figure("seconds", _value(values, "C07")),
             ),
@@ -255,7 +259,7 @@ def interpreter_delay_chart(values: Values) -> Chart:
         ),
         first=_("Médiane"),
         second=_("90e centile"),
-        reference="{value}",
+        reference=_("Repère {value}"),
     )
     typed = [(label, _float(a), _float(b)) for label, a, b in rows]
     return paired_bars(
@@ -283,7 +287,7 @@ def languages_chart(values: Values) -> Chart:
     texts = BarTexts(
         title=_("Principales langues interprétées"),
         desc=_(
-            "{n} interprétariats ; en tête : {first}.",
+            "Interprétariats : {n} ; en tête : {first}.",
             n=_count(float(str(_value(values, "C05") or 0))),
             first=bars[0][0] if bars else "—",
         ),
@@ -347,7 +351,7 @@ def professionals_chart(values: Values) -> Chart:
                  enumerate(keys)]  # fmt: skip
     texts = ChartTexts(
         title=_("Professionnels nouveaux et fidèles, par mois"),
-        desc=_("{new} nouveaux professionnels sur la période.", new=_count(sum(fresh))),
+        desc=_("Nouveaux professionnels sur la période : {new}.", new=_count(sum(fresh))),
         caption=_("Professionnels sollicitant la plateforme par mois"),
         label_column=_("Mois"),
     )
@@ -358,18 +362,20 @@ def professionals_chart(values: Values) -> Chart:
 def callbacks_chart(values: Values) -> Chart:
     """The share of callbacks reached on time, per month (D02)."""
     months = _months(values, "D02")
-    bars = [
-        (label, Decimal(str(v.value or 0)) * 100)
+    bars = [  # the months with callbacks due (a rate without one is "—", never 0 %)
+        (label, Decimal(str(v.value)) * 100)
         for label, v in zip(_month_labels(list(months)), months.values(), strict=True)
+        if v.value is not None
     ]
     texts = BarTexts(
         title=_("Rappels dans le délai promis, par mois"),
         desc=_("Sur la période : {rate}.", rate=figure("rate", _value(values, "D02"))),
-        caption=_("Part des rappels aboutis dans le délai, par mois"),
+        caption=_("Part des rappels aboutis dans le délai, par mois (mois avec des rappels dus)"),
         label_column=_("Mois"),
         value_column=_("Dans le délai"),
     )
-    return month_bars("chart-callbacks", bars, texts, lambda d: f"{number(d, 0)} %")
+    percent = lambda d: f"{number(d, 0)} %"  # noqa: E731
+    return month_bars("chart-callbacks", bars, texts, percent, floor=Decimal(100))
 
 
 def outcomes_chart(values: Values, outcomes: Callable[[str], str]) -> Chart:
@@ -379,7 +385,7 @@ def outcomes_chart(values: Values, outcomes: Callable[[str], str]) -> Chart:
                   key=lambda row: (-row[1], row[0]))  # fmt: skip
     texts = BarTexts(
         title=_("Issue des suivis de situation"),
-        desc=_("{n} suivis réalisés.", n=_count(float(str(_value(values, "D07") or 0)))),
+        desc=_("Suivis réalisés : {n}.", n=_count(float(str(_value(values, "D07") or 0)))),
         caption=_("Suivis par issue"),
         label_column=_("Issue"),
         value_column=_("Suivis"),
