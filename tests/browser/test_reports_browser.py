@@ -122,8 +122,7 @@ def test_the_manager_changes_the_period_and_a_filter_and_the_figures_and_charts_
     # In English, the same figures.
     page.get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("h1")).to_have_text("Activity reports")
-    expect(
-        page.get_by_role("img", name="Requests by month and category, compared with the previous year")
-    ).to_be_visible()
+    english = "Requests by month and category, compared with the previous year"
+    expect(page.get_by_role("img", name=english)).to_be_visible()
     expect(page.locator("#tile-A01 .tile-label")).to_have_text("Requests")
     screenshot(page, "reports-english")

@@ -78,6 +78,8 @@ PURE_MODULES = (
     "reports.indicators_followup",
     "reports.indicators_finance",
     "reports.indicators_quality",
+    "reports.report_charts",
+    "reports.report_filters",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
