@@ -24,6 +24,6 @@ def init_app(app: Flask) -> None:
     hooks.add_console_section(
         app,
         hooks.NavSection(
-            "reports.index", N_("Rapports"), ("coordinator", "finance", "admin"), order=28
+            "reports.index", N_("Rapports"), ("coordinator", "finance", "admin"), order=32
         ),
     )
