@@ -156,7 +156,7 @@ def _shade(value: float, highest: float) -> tuple[str, str]:
         return "#f3f5f7", MUTED
     step = min(4, int(5 * value / (highest + 1e-9)))
     fills = ("#d5ebe8", "#a7d3cd", "#5fa89f", "#2b7d73", "#0f4f48")
-    return fills[step], ("#ffffff" if step >= 2 else INK)
+    return fills[step], ("#ffffff" if step >= 3 else INK)  # 4.5:1 or more either way
 
 
 def heatmap(

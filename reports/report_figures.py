@@ -129,6 +129,37 @@ def groups(values: Values, last: Values) -> list[Group]:
     return out
 
 
+# The figures shown side by side per helpline when the page is consolidated.
+PER_HELPLINE = ("A01", "A02", "B02", "B08", "C01", "D02", "F01")
+
+
+@dataclass(frozen=True)
+class HelplineTable:
+    """The consolidated page's table: one line per helpline, one column per indicator."""
+
+    columns: list[str]
+    units: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+def per_helpline(values: Values, names: Mapping[int, str]) -> HelplineTable:
+    """The headline figures of each helpline of a consolidated page (the helpline breakdown)."""
+    locale = current_locale()
+    indicators = [REGISTRY[i] for i in PER_HELPLINE]
+    rows = []
+    for helpline_id, name in names.items():
+        cells = []
+        for indicator in indicators:
+            found = values.breakdowns.get((indicator.id, "helpline"), {}).get(str(helpline_id))
+            cells.append(figure(indicator.unit, None if found is None else found.value))
+        rows.append((name, cells))
+    return HelplineTable(
+        [f"{i.id} · {i.label(locale)}" for i in indicators],
+        [_(UNIT_WORDS.get(i.unit, i.unit)) for i in indicators],
+        rows,
+    )
+
+
 def _extra(value: Value | None) -> Mapping[str, object]:
     return {} if value is None else value.extra
 

@@ -96,7 +96,9 @@ def index() -> str:
     )
     period = Period.local(chosen.first, chosen.last)
     last_year = same_period_last_year(period)
-    values = compute(session, period, scope, filters, breakdowns=("month", "language"))
+    consolidated = chosen.helpline is None and len(helplines) > 1
+    keys = ("month", "language", "helpline") if consolidated else ("month", "language")
+    values = compute(session, period, scope, filters, breakdowns=keys)
     before = compute(session, last_year, scope, filters, breakdowns=("month",))
     last_first = last_year.start.astimezone(PARIS).date()
     last_last = _day_before(last_year.end.astimezone(PARIS).date())
@@ -119,7 +121,8 @@ def index() -> str:
         problems=[say(problem) for problem in parsed.problems],
         typed=parsed.typed,
         names=names,
-        consolidated=chosen.helpline is None and len(helplines) > 1,
+        consolidated=consolidated,
+        per_helpline=report_figures.per_helpline(values, helplines) if consolidated else None,
         scope_names=[helplines[h] for h in scope if h in helplines],
         last_period=(last_first, last_last),
         groups=report_figures.groups(values, before),

@@ -116,6 +116,11 @@ def test_a_regional_administrator_reads_every_helpline_consolidated_and_each_apa
     page = console.get(NOVEMBER).get_data(as_text=True)
     assert tile(page, "A01") == ("14", "0")
     assert "Consolidé : Permanence, Permanence Sud." in page
+    # Side by side: each helpline's requests (A01 is the first column).
+    table = re.search(r'<table id="per-helpline">.*?</table>', page, re.S)
+    assert table is not None
+    lines = re.findall(r'<th scope="row">([^<]*)</th><td class="num">([^<]*)</td>', table.group())
+    assert lines == [("Permanence", "11"), ("Permanence Sud", "3")]
     alone = console.get(f"{NOVEMBER}&helpline={other.id}").get_data(as_text=True)
     assert tile(alone, "A01") == ("3", "0")
     first = console.get(f"{NOVEMBER}&helpline={history.helpline_id}").get_data(as_text=True)
