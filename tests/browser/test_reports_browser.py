@@ -119,9 +119,11 @@ def test_the_manager_changes_the_period_and_a_filter_and_the_figures_and_charts_
     assert violations(page) == []
     screenshot(page, "reports-september")
 
-    # In English, the same figures.
+    # In English, the same period and figures.
     page.get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("h1")).to_have_text("Activity reports")
+    expect(page.get_by_label("From (DD/MM/YYYY)")).to_have_value("01/09/2026")
+    expect(page.locator("#tile-A01 .tile-value")).to_have_text("5")
     english = "Requests by month and category, compared with the previous year"
     expect(page.get_by_role("img", name=english)).to_be_visible()
     expect(page.locator("#tile-A01 .tile-label")).to_have_text("Requests")
