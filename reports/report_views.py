@@ -24,7 +24,7 @@ from hotline.models import Helpline, Professional
 from hotline.web import db_session, now
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import Interpreter, InterpreterLanguage
-from reports import report_figures
+from reports import report_figures, report_groups
 from reports.finance_context import finance_scope
 from reports.finance_query import languages_in
 from reports.indicator_data import Filters, compute
@@ -122,10 +122,10 @@ def index() -> str:
         typed=parsed.typed,
         names=names,
         consolidated=consolidated,
-        per_helpline=report_figures.per_helpline(values, helplines) if consolidated else None,
+        per_helpline=report_groups.per_helpline(values, helplines) if consolidated else None,
         scope_names=[helplines[h] for h in scope if h in helplines],
         last_period=(last_first, last_last),
-        groups=report_figures.groups(values, before),
+        groups=report_groups.groups(values, before),
         charts=charts,
     )
 
