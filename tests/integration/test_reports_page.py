@@ -11,6 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from reports import indicator_data, report_views
+from reports.indicator_data import Filters, Values
+from reports.indicator_facts import Period
 from tests.factories import make_helpline, make_member, make_request, make_user
 from tests.integration import indicator_history
 from tests.integration.test_console_access import console, sign_in
@@ -176,3 +179,24 @@ def test_the_reports_page_speaks_english(console: FlaskClient, session: Session)
     assert "entered by hand" in page
     bad = html.unescape(console.get("/reports?from=yesterday").get_data(as_text=True))
     assert "Unreadable date “yesterday”: write it DD/MM/YYYY or YYYY-MM-DD." in bad
+
+
+def test_the_page_asks_the_indicators_once_for_the_period_and_once_for_n_minus_1(
+    console: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indicator_history.build(session)
+    make_user(session, "coordinator", "coordination@example.org")
+    assert sign_in(console, "coordination@example.org") == 302
+    asked: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def counted(db: Session, period: Period, scope: list[int], filters: Filters,
+                breakdowns: tuple[str, ...] = ()) -> Values:  # fmt: skip
+        asked.append((period.start.isoformat(), period.end.isoformat(), tuple(breakdowns)))
+        return indicator_data.compute(db, period, scope, filters, breakdowns)
+
+    monkeypatch.setattr(report_views, "compute", counted)
+    assert console.get(NOVEMBER).status_code == 200
+    assert asked == [
+        ("2026-10-31T23:00:00+00:00", "2026-11-30T23:00:00+00:00", ("month", "language")),
+        ("2025-10-31T23:00:00+00:00", "2025-11-30T23:00:00+00:00", ("month",)),
+    ]
