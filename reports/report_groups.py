@@ -67,6 +67,7 @@ class Row:
     value: str
     last_year: str
     is_manual: bool
+    change: str = ""  # the change from N−1 ("+2", "−3,5 pts"), empty when either is missing
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ class Group:
     title: str
     tiles: list[Row]
     rows: list[Row]
+
+
+def change(unit: str, now: object, before: object) -> str:
+    """How much a value moved since N−1, signed: rates in percentage points, the others in
+    their unit; empty when either value is missing."""
+    if now is None or before is None:
+        return ""
+    moved = Decimal(str(now)) - Decimal(str(before))
+    sign = "+" if moved > 0 else ("−" if moved < 0 else "±")
+    size = abs(moved)
+    if unit in ("rate", "ratio"):
+        return f"{sign}{number(size * 100, 1)} {_('pts')}"
+    return sign + figure(unit, size)
 
 
 def _row(indicator: Indicator, values: Values, last: Values) -> Row:
@@ -95,7 +109,15 @@ def _row(indicator: Indicator, values: Values, last: Values) -> Row:
         value=shown(values.values.get(indicator.id)),
         last_year=shown(last.values.get(indicator.id)),
         is_manual=indicator.manual,
+        change=""
+        if indicator.manual
+        else change(indicator.unit, _number(values, indicator.id), _number(last, indicator.id)),
     )
+
+
+def _number(values: Values, indicator_id: str) -> object:
+    found = values.values.get(indicator_id)
+    return None if found is None else found.value
 
 
 def groups(values: Values, last: Values) -> list[Group]:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from reports import indicator_data, report_views
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
+from reports.report_groups import change
 from tests.factories import make_helpline, make_member, make_request, make_user
 from tests.integration import indicator_history
 from tests.integration.test_console_access import console, sign_in
@@ -32,6 +35,13 @@ def tile(page: str, indicator: str) -> tuple[str, str]:
     )
     assert found, f"no tile {indicator}"
     return html.unescape(found.group(1)), html.unescape(found.group(2))
+
+
+def tile_html(page: str, indicator: str) -> str:
+    """A tile's markup."""
+    found = re.search(rf'id="tile-{indicator}">(.*?)</li>', page, re.S)
+    assert found, f"no tile {indicator}"
+    return found.group(1)
 
 
 def row(page: str, indicator: str) -> list[str]:
@@ -146,6 +156,10 @@ def test_the_period_and_the_filters_change_the_figures_and_n_minus_1_follows(
     # A year later, November 2026 is N−1.
     later = console.get("/reports?from=01/11/2027&to=30/11/2027").get_data(as_text=True)
     assert tile(later, "A01") == ("0", "11")
+    assert 'class="tile-change">−11<' in tile_html(later, "A01")
+    # No change is said when a value is missing: no call offered in November 2027.
+    assert tile(later, "B02") == ("—", "75,0 %")
+    assert "tile-change" not in tile_html(later, "B02")
     assert "comparé au 01/11/2026 – 30/11/2026 (N−1)" in later
 
 
@@ -200,3 +214,13 @@ def test_the_page_asks_the_indicators_once_for_the_period_and_once_for_n_minus_1
         ("2026-10-31T23:00:00+00:00", "2026-11-30T23:00:00+00:00", ("month", "language")),
         ("2025-10-31T23:00:00+00:00", "2025-11-30T23:00:00+00:00", ("month",)),
     ]
+
+
+def test_a_change_from_n_minus_1_is_signed_and_rates_move_in_points(app: Flask) -> None:
+    with app.test_request_context("/reports"):
+        assert change("rate", 0.8, 0.75) == "+5,0 pts"
+        assert change("count", 3, 5) == "−2"
+        assert change("eur", Decimal("10.50"), Decimal("10.50")) == "±0,00\u00a0€"
+        assert change("seconds", 40.0, None) == ""
+    with app.test_request_context("/reports?lang=en"):
+        assert change("rate", 0.5, 0.75) == "−25.0 pts"
