@@ -33,6 +33,7 @@ from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
 from hotline.hooks import CallbackReason
 from hotline.models import Call, OutboxMessage, OutboxStatus, Request, User
+from hotline.scope import members
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import spoken_name, spoken_reference
@@ -166,10 +167,13 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
         task.assignee_id,
         nurse_on_duty(session, request.helpline_id, now),
     ]
+    # Only a nurse of the request's helpline is rung for its callback (an assignee who has
+    # left the programme since is passed over).
+    nurses = set(session.scalars(members(request.helpline_id, "nurse")))
     nurse = None
     address = None
     for user_id in candidates:
-        found = session.get(User, user_id) if user_id else None
+        found = session.get(User, user_id) if user_id in nurses else None
         if found is not None and found.is_active and found.is_available:
             address = _nurse_address(found, now)
             if address is not None:

@@ -14,9 +14,9 @@ from callbacks.network import meetings
 from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
-from hotline.admin import deployment_helpline
 from hotline.auth import require_roles, signed_in_user
-from hotline.i18n import N_
+from hotline.console.scoping import list_scope, visible_ids, working_helpline_id
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.refusals import Refusal
 from hotline.spreadsheet import csv_text
@@ -39,18 +39,26 @@ ACTIVITY_LABELS = {
 }
 
 
-def _cases() -> list[dict[str, str]]:
-    session = db_session()
-    helpline = deployment_helpline(session)
-    names = reference_lists.labels(session, helpline.id, "orientation")
+def _cases(helpline_ids: list[int]) -> list[dict[str, str]]:
+    """The published cases of these helplines (each named in its own helpline's list)."""
     rows = []
-    published = meetings.published_cases(session, helpline.id)
+    for helpline_id in helpline_ids:
+        rows += _cases_of(helpline_id)
+    return sorted(rows, key=lambda row: row["meeting_on"], reverse=True)
+
+
+def _cases_of(helpline_id: int) -> list[dict[str, str]]:
+    session = db_session()
+    names = reference_lists.labels(session, helpline_id, "orientation")
+    rows = []
+    published = meetings.published_cases(session, helpline_id)
     named = meetings.proposed_partners(session, [item.id for item, _meeting in published])
     for item, meeting in published:
         codes = [c for c in (item.orientation_codes or "").split(",") if c]
         rows.append(
             {
                 "meeting_on": meeting.starts_at.astimezone(tz()).date().isoformat(),
+                "helpline_id": str(helpline_id),
                 "kind": str(meeting.kind),
                 "summary": item.summary,
                 "decision": item.decision or "",
@@ -66,13 +74,21 @@ def _cases() -> list[dict[str, str]]:
 
 @bp.get("/cases")
 @require_roles(*MEMBERS)
-def cases() -> str:
+def cases() -> str | tuple[str, int]:
     """The published anonymised cases with their proposed orientations."""
     me = signed_in_user()
+    scope = list_scope(*MEMBERS)
+    if scope.problem is not None:
+        flash(say(scope.problem), "error")
     audit.record(db_session(), me, "view", "published_cases", None, now())
-    return render_template(
-        "callbacks/network/cases.html", user=me, cases=_cases(), kinds=KIND_LABELS
+    html = render_template(
+        "callbacks/network/cases.html",
+        user=me,
+        cases=_cases(scope.ids),
+        kinds=KIND_LABELS,
+        scope=scope,
     )
+    return (html, 400) if scope.problem is not None else html
 
 
 @bp.get("/cases.csv")
@@ -80,6 +96,9 @@ def cases() -> str:
 def cases_csv() -> Response:
     """The published cases as a spreadsheet (CSV)."""
     me = signed_in_user()
+    scope = list_scope(*MEMBERS)
+    if scope.problem is not None:
+        return Response(say(scope.problem), status=400, mimetype="text/plain")
     audit.record(db_session(), me, "export", "published_cases", None, now())
     header = [
         _("Date de la réunion"),
@@ -95,9 +114,12 @@ def cases_csv() -> Response:
             c["summary"],
             c["decision"],
             c["orientations"],
+            *([scope.name(int(c["helpline_id"]))] if scope.consolidated else []),
         ]
-        for c in _cases()
+        for c in _cases(scope.ids)
     ]
+    if scope.consolidated:
+        header.append(_("Ligne"))
     return Response(
         csv_text([header, *body]),
         mimetype="text/csv",
@@ -106,21 +128,23 @@ def cases_csv() -> Response:
 
 
 def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, int]:
+    """The activities of the helplines the user runs meetings in; the meetings held and the
+    year's figures of the one he works on."""
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline_id = working_helpline_id(*RUNS)
     rows = session.scalars(
         select(NetworkActivity)
-        .where(NetworkActivity.helpline_id == helpline.id)
+        .where(NetworkActivity.helpline_id.in_(visible_ids(*RUNS)))
         .order_by(NetworkActivity.held_on.desc(), NetworkActivity.id.desc())
     ).all()
     return render_template(
         "callbacks/network/activities.html",
         user=signed_in_user(),
         activities=rows,
-        held=meetings.meetings_held(session, helpline.id, now()),
+        held=meetings.meetings_held(session, helpline_id, now()),
         year=now().astimezone(tz()).year,
         figures=meetings.year_figures(
-            session, helpline.id, now().astimezone(tz()).year, tz(), now()
+            session, helpline_id, now().astimezone(tz()).year, tz(), now()
         ),
         figure_labels=FIGURE_LABELS,
         labels=ACTIVITY_LABELS,
@@ -161,7 +185,7 @@ def add_activity() -> BaseResponse | tuple[str, int]:
         refuse(problem)
         return _activities_page(values, 400)
     activity = NetworkActivity(
-        helpline_id=deployment_helpline(session).id, kind=kind, held_on=held_on,
+        helpline_id=working_helpline_id(*RUNS), kind=kind, held_on=held_on,
         theme=values["theme"], count=int(values["count"]), created_by=me.id, created_at=now(),
     )  # fmt: skip
     session.add(activity)
