@@ -19,14 +19,18 @@ from callbacks.twiml import CallbackUrls
 from hotline.models import Helpline, User
 from hotline.sms import SmsMessage
 from routing import admin as rota
+from routing.console import call_actions_panel
+from routing.models import RoutingStatus
 from routing.notify import on_duty_nurse, on_voicemail_left
 from routing.rota import routing_plan
 from tests.conftest import PUBLIC_BASE_URL
 from tests.factories import (
     T0,
+    make_call,
     make_callback_task,
     make_helpline,
     make_member,
+    make_nurse_routing,
     make_request,
     make_shift,
     make_user,
@@ -140,3 +144,20 @@ def test_a_meeting_s_agenda_goes_to_staff_of_its_helpline_only(
         select(MeetingParticipant.email).where(MeetingParticipant.meeting_id == meeting.id)
     ).all()
     assert emails == [amelie.email]
+
+
+def test_the_nurse_hands_her_call_over_to_a_colleague_of_its_helpline_only(
+    session: Session, lines: tuple[Helpline, Helpline, User, User]
+) -> None:
+    line_a, _line_b, amelie, bruno = lines
+    chloe = make_user(session, "nurse", "chloe@example.org", display_name="Chloé Martin")
+    make_member(session, chloe, line_a, "nurse")
+    call_request = make_request(session, line_a)
+    make_call(session, request_id=call_request.id, role="gp", status="in-progress",
+              created_at=T0 - timedelta(minutes=1))  # fmt: skip
+    make_nurse_routing(session, call_request, status=RoutingStatus.CONNECTED,
+                       connected_user_id=amelie.id)  # fmt: skip
+    panel = call_actions_panel(session, call_request, amelie, T0)
+    assert panel is not None
+    assert [colleague.id for colleague in panel.context["colleagues"]] == [chloe.id]
+    assert bruno.id not in {colleague.id for colleague in panel.context["colleagues"]}

@@ -296,6 +296,8 @@ def test_the_regional_administrator_reads_both_helplines_and_filters_on_one(
         body = _read(console, path)
         assert any(marker in body for marker in region.a.markers), path
         assert any(marker in body for marker in region.b.markers), path
+    board = _read(console, "/console/board")
+    assert 'id="calls"' in board and 'id="phone"' not in board  # read-only: no phone, no duty
     state = console.get("/console/api/board").get_json()
     assert {(c["reference"], c["helpline"]) for c in state["calls"]} == {
         ("2026-91001", "Ligne A"),
