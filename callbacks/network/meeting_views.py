@@ -23,7 +23,12 @@ from callbacks.network.partner_models import Partner
 from hotline import audit, reference_lists
 from hotline.anonymity import IdentityRefusal
 from hotline.auth import require_roles, signed_in_user
-from hotline.console.scoping import in_scope_or_404, visible_ids, working_helpline_id
+from hotline.console.scoping import (
+    helpline_names,
+    in_scope_or_404,
+    visible_ids,
+    working_helpline_id,
+)
 from hotline.i18n import N_, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
@@ -65,11 +70,10 @@ def _meeting_or_404(meeting_id: int, roles: tuple[str, ...] = ATTENDS) -> Meetin
 
 def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str, int]:
     session = db_session()
+    seen = visible_ids(*ATTENDS)
     rows = list(
         session.scalars(
-            select(Meeting)
-            .where(Meeting.helpline_id.in_(visible_ids(*ATTENDS)))
-            .order_by(Meeting.starts_at.desc())
+            select(Meeting).where(Meeting.helpline_id.in_(seen)).order_by(Meeting.starts_at.desc())
         )
     )
     at = now()
@@ -82,6 +86,7 @@ def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str,
         values=values,
         tz=settings().timezone,
         runs=any(me.has_role(role) for role in RUNS),
+        lines=helpline_names(seen),  # each meeting's helpline, for a reader of several
     ), status
 
 

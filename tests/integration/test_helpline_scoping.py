@@ -296,6 +296,7 @@ def test_the_regional_administrator_reads_both_helplines_and_filters_on_one(
         body = _read(console, path)
         assert any(marker in body for marker in region.a.markers), path
         assert any(marker in body for marker in region.b.markers), path
+    assert " · Ligne B</li>" in _read(console, "/console/network/meetings")
     board = _read(console, "/console/board")
     assert 'id="calls"' in board and 'id="phone"' not in board  # read-only: no phone, no duty
     state = console.get("/console/api/board").get_json()
