@@ -162,13 +162,9 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
     """Ring the nurse for a claimed attempt; False (and a retry planned) when nobody can."""
     request = session.get(Request, task.request_id)
     assert request is not None
-    candidates = [
-        task.calling_user_id,
-        task.assignee_id,
-        nurse_on_duty(session, request.helpline_id, now),
-    ]
-    # Only a nurse of the request's helpline is rung for its callback (an assignee who has
-    # left the programme since is passed over).
+    candidates = [task.calling_user_id, task.assignee_id]
+    candidates.append(nurse_on_duty(session, request.helpline_id, now))
+    # Only a nurse of the request's helpline is rung (an assignee who left it is passed over).
     nurses = set(session.scalars(members(request.helpline_id, "nurse")))
     nurse = None
     address = None
