@@ -12,7 +12,16 @@ def init_app(app: Flask) -> None:
     """Plug interpreting into ``app``: webhooks, console API and pages, menu, receivers."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from interpreter_pool import admin_views, api, console, services, story, twiml, views
+    from interpreter_pool import (
+        admin_views,
+        api,
+        console,
+        contract_views,
+        services,
+        story,
+        twiml,
+        views,
+    )
     from interpreter_pool.labels import INTERPRETER_LABEL_PREFIX
 
     # blueprints
@@ -36,6 +45,8 @@ def init_app(app: Flask) -> None:
             N_("Interprètes, agences, langues, disponibilités et tarifs."),
         ),
     )
+    # finance pages: contracts (the finance section is the reports')
+    app.register_blueprint(contract_views.bp)
     # console pages: add or remove an interpreter, the patient's language, the board's state
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)

@@ -13,10 +13,10 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline
+from hotline.models import Helpline, Structure
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
-from interpreter_pool.budget import parse_thresholds
+from interpreter_pool.budget_admin import LineFields, save_budget_line
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
 from interpreter_pool.languages import base_code, language_name
@@ -195,6 +195,21 @@ def interpreter_by_phone(session: Session, phone: str) -> Interpreter:
     return found
 
 
+def structure_by_reference(session: Session, reference: str) -> Structure:
+    """The structure of this id or FINESS number."""
+    reference = reference.strip()
+    found = None
+    if len(reference) == 9:
+        found = session.scalars(select(Structure).where(Structure.finess == reference)).first()
+    if found is None and reference.isdigit():
+        found = session.get(Structure, int(reference))
+    if found is None:
+        raise Refusal(
+            N_("Aucune structure d'identifiant ou de FINESS « {reference} »."), reference=reference
+        )
+    return found
+
+
 def add_contract(
     session: Session,
     interpreter: Interpreter,
@@ -217,8 +232,11 @@ def add_contract(
     surcharge_mode: str = "start",
     surcharge_rule: str = "highest",
     language_prices: Mapping[str, Decimal] | None = None,
+    keep: bool = True,
 ) -> Contract:
-    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply."""
+    """A rate card for an interpreter or agency; refused when the pricing rules cannot apply.
+    With ``keep=False`` the checked rate card is returned without being added (to compare it
+    with a contract, or to copy it onto one: ``interpreter_pool.budget_admin``)."""
     night_start = night_end = None
     if night_hours:
         start_text, sep, end_text = night_hours.partition("-")
@@ -262,8 +280,9 @@ def add_contract(
                 "(somme) ou non (la plus haute)."
             )
         )
-    session.add(row)
-    session.flush()
+    if keep:
+        session.add(row)
+        session.flush()
     return row
 
 
@@ -278,26 +297,26 @@ def add_budget(
     hours_cap: int | None = None,
     thresholds: str = "50,80,100",
     policy: str = "warn",
+    scope: str = "all",
+    scope_id: int | None = None,
+    scope_language: str | None = None,
+    priority: int = 100,
 ) -> Budget:
-    """A funder's grant for interpreting over a period."""
-    if ends_on < starts_on:
-        raise Refusal(N_("Le dernier jour du budget vient avant le premier."))
-    if amount <= 0:
-        raise Refusal(N_("Le montant d'un budget doit être positif."))
-    if policy not in ("warn", "approval"):
-        raise Refusal(N_("La règle d'un budget est « prévenir » ou « validation »."))
-    if hours_cap is not None and hours_cap <= 0:
-        raise Refusal(N_("Le plafond d'heures doit être positif."))
-    budget = Budget(
+    """A funder's grant for interpreting over a period, with what it funds (``scope``: all,
+    or the helpline, structure or provider ``scope_id``, or ``scope_language``) and its
+    priority among equally specific lines (``interpreter_pool.budget_lines``); the checks are
+    ``budget_admin.save_budget_line``'s, as on the finance pages."""
+    fields = LineFields(
         name=name.strip() or "Budget",
-        funder_line=funder_line.strip(),
         starts_on=starts_on,
         ends_on=ends_on,
-        amount=amount.quantize(Decimal("0.01")),
+        amount=amount,
+        funder_line=funder_line,
         hours_cap=hours_cap,
-        thresholds=",".join(str(t) for t in parse_thresholds(thresholds)),
+        thresholds=thresholds,
         policy=policy,
+        scope=scope,
+        scope_value=scope_language if scope == "language" else scope_id,
+        priority=priority,
     )
-    session.add(budget)
-    session.flush()
-    return budget
+    return save_budget_line(session, fields)

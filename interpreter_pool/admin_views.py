@@ -1,4 +1,5 @@
-"""The interpreting admin pages: interpreters and agencies with their languages, and contracts."""
+"""The interpreting admin pages: interpreters and agencies with their languages (their contracts
+are kept on the finance pages: ``interpreter_pool.contract_views``)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.admin import Page, deployment_helpline, national, one_or_404, page, record, refuse
 from hotline.auth import require_roles
-from hotline.i18n import current_locale, say
+from hotline.i18n import current_locale
 from hotline.i18n import gettext as _
 from hotline.web import db_session, now
-from interpreter_pool.admin import add_contract, add_interpreter, set_dispatch
-from interpreter_pool.forms import ContractForm, InterpreterForm, LanguageMenuForm
+from interpreter_pool.admin import add_interpreter, set_dispatch
+from interpreter_pool.forms import InterpreterForm, LanguageMenuForm
 from interpreter_pool.languages import language_name
 from interpreter_pool.menu import computed_at, language_menu, recompute
 from interpreter_pool.models import Contract, Interpreter, InterpreterKind
 
 bp = Blueprint("interpreter_admin", __name__, url_prefix="/admin", template_folder="templates")
-
-CONTRACT_DEFAULTS: dict[str, Any] = {
-    "unit": "minute",
-    "block_s": 60,
-    "minimum_s": 0,
-    "connection_fee": "0",
-    "surcharge_rule": "highest",
-}
 
 
 def language_names(codes: list[str]) -> str:
@@ -196,7 +189,6 @@ def _interpreter_page(
     session: Session,
     interpreter: Interpreter,
     form: InterpreterForm,
-    contract_form: ContractForm,
     status: int = 200,
 ) -> Page:
     contracts = session.scalars(
@@ -210,7 +202,6 @@ def _interpreter_page(
         interpreter=interpreter,
         contracts=contracts,
         form=form,
-        contract_form=contract_form,
     )
 
 
@@ -218,17 +209,13 @@ def _stored_form(interpreter: Interpreter) -> InterpreterForm:
     return InterpreterForm(formdata=None, data=_interpreter_data(interpreter))
 
 
-def _new_contract_form() -> ContractForm:
-    return ContractForm(formdata=None, data=CONTRACT_DEFAULTS | {"valid_from": now().date()})
-
-
 @bp.get("/interpreters/<int:interpreter_id>")
 @require_roles("admin")
 def interpreter_edit(interpreter_id: int) -> Page:
-    """One interpreter or agency, its contracts, and the form to add a contract."""
+    """One interpreter or agency and its contracts (kept on the finance pages)."""
     session = db_session()
     interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
-    return _interpreter_page(session, interpreter, _stored_form(interpreter), _new_contract_form())
+    return _interpreter_page(session, interpreter, _stored_form(interpreter))
 
 
 @bp.post("/interpreters/<int:interpreter_id>")
@@ -239,66 +226,8 @@ def interpreter_update(interpreter_id: int) -> Page:
     interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
     before = _interpreter_summary(interpreter)
     if _save_interpreter(session, form, interpreter) is None:
-        return _interpreter_page(session, interpreter, form, _new_contract_form(), 400)
+        return _interpreter_page(session, interpreter, form, 400)
     after = _interpreter_summary(interpreter)
     record("interpreter_updated", "interpreter", interpreter.id, before=before, after=after)
     flash(_("Fiche de {name} enregistrée.", name=interpreter.name), "success")
     return redirect(url_for("interpreter_admin.interpreter_edit", interpreter_id=interpreter.id))
-
-
-@bp.post("/interpreters/<int:interpreter_id>/contracts")
-@require_roles("admin")
-def contract_create(interpreter_id: int) -> Page:
-    """Add a rate card to an interpreter or agency."""
-    session, form = db_session(), ContractForm()
-    interpreter: Interpreter = one_or_404(session, Interpreter, interpreter_id)
-    contract = _save_contract(session, interpreter, form)
-    if contract is None:
-        return _interpreter_page(session, interpreter, _stored_form(interpreter), form, 400)
-    record(
-        "contract_added",
-        "contract",
-        contract.id,
-        interpreter_id=interpreter.id,
-        name=contract.name,
-        unit=contract.unit,
-        unit_price=str(contract.unit_price),
-        valid_from=contract.valid_from.isoformat(),
-        valid_to=contract.valid_to.isoformat() if contract.valid_to else None,
-    )
-    flash(_("Contrat « {name} » ajouté.", name=contract.name), "success")
-    return redirect(url_for("interpreter_admin.interpreter_edit", interpreter_id=interpreter.id))
-
-
-def _save_contract(
-    session: Session, interpreter: Interpreter, form: ContractForm
-) -> Contract | None:
-    """The contract saved from a valid form; None (the form refused) when it is not."""
-    if not form.validate():
-        refuse(form)
-        return None
-    try:
-        return add_contract(
-            session,
-            interpreter,
-            form.name.data or "",
-            unit=form.unit.data,
-            unit_price=form.unit_price.number(),
-            valid_from=form.valid_from.day(),
-            valid_to=form.valid_to.data,
-            block_s=form.block_s.data,
-            increment_s=form.increment_s.data or None,
-            minimum_s=form.minimum_s.data,
-            connection_fee=form.connection_fee.number(),
-            night_pct=form.night_pct.number(),
-            night_hours=form.night_hours.data or None,
-            saturday_pct=form.saturday_pct.number(),
-            sunday_pct=form.sunday_pct.number(),
-            holiday_pct=form.holiday_pct.number(),
-            urgent_pct=form.urgent_pct.number(),
-            surcharge_mode="pro_rata" if form.pro_rata.data else "start",
-            surcharge_rule=form.surcharge_rule.data or "highest",
-        )
-    except ValueError as exc:
-        refuse(form, ValueError(_("Contrat refusé : {detail}", detail=say(exc))))
-        return None

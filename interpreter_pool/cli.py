@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.commands import helpline_option, in_transaction
 from hotline.services import helpline_by_number
 from hotline.web import app_state
-from interpreter_pool import admin, spending
+from interpreter_pool import admin, funding, spending
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import Budget, Contract, Interpreter, InterpreterKind
 
@@ -204,6 +204,26 @@ def budget() -> None:
 @click.option("--hours-cap", type=int, default=None)
 @click.option("--thresholds", default="50,80,100", show_default=True)
 @click.option("--policy", type=click.Choice(["warn", "approval"]), default="warn")
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "helpline", "structure", "provider", "language"]),
+    default="all",
+    show_default=True,
+    help="What the line funds: with --helpline, --structure, --provider or --language.",
+)
+@helpline_option
+@click.option("--structure", default=None, help="Scope structure: its id or FINESS number.")
+@click.option(
+    "--provider", default=None, help="Scope provider: the interpreter's or agency's phone."
+)
+@click.option("--language", default=None, help="Scope language: its code, e.g. ar.")
+@click.option(
+    "--priority",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Among equally specific lines covering an entry, the smaller is charged first.",
+)
 def budget_add(
     name: str,
     funder_line: str,
@@ -213,8 +233,23 @@ def budget_add(
     hours_cap: int | None,
     thresholds: str,
     policy: str,
+    scope: str,
+    helpline_number: str | None,
+    structure: str | None,
+    provider: str | None,
+    language: str | None,
+    priority: int,
 ) -> None:
-    """Add a budget."""
+    """Add a budget line."""
+
+    def scope_id(session: Session) -> int | None:
+        if scope == "helpline":
+            return helpline_by_number(session, helpline_number).id
+        if scope == "structure":
+            return admin.structure_by_reference(session, structure or "").id
+        if scope == "provider":
+            return admin.interpreter_by_phone(session, provider or "").id
+        return None
 
     def add(session: Session) -> Budget:
         return admin.add_budget(
@@ -227,10 +262,27 @@ def budget_add(
             hours_cap=hours_cap,
             thresholds=thresholds,
             policy=policy,
+            scope=scope,
+            scope_id=scope_id(session),
+            scope_language=language,
+            priority=priority,
         )
 
     row = in_transaction(add)
-    click.echo(f"Budget {row.id}: {row.name}, {row.amount} € from {row.starts_on} to {row.ends_on}")
+    click.echo(
+        f"Budget {row.id}: {row.name}, {row.amount} € from {row.starts_on} to {row.ends_on}, "
+        f"scope {_scope_text(row)}, priority {row.priority}"
+    )
+
+
+def _scope_text(row: Budget) -> str:
+    value = {
+        "helpline": row.scope_helpline_id,
+        "structure": row.scope_structure_id,
+        "provider": row.scope_interpreter_id,
+        "language": row.scope_language,
+    }.get(row.scope)
+    return row.scope if value is None else f"{row.scope} {value}"
 
 
 @budget.command("show")
@@ -243,8 +295,20 @@ def budget_show() -> None:
             runs_out = status.forecast.runs_out_on or "—"
             click.echo(
                 f"{row.name}: {status.consumed} € / {row.amount} € ({status.pct} %), "
-                f"{status.hours_used} h, runs out: {runs_out}"
+                f"{status.hours_used} h, runs out: {runs_out} "
+                f"[scope {_scope_text(row)}, priority {row.priority}]"
             )
+        unfunded = funding.line_totals(session).get(None)
+        if unfunded is not None and unfunded.amount:
+            click.echo(f"Unfunded (no line covers them): {unfunded.amount:.2f} €")
+
+
+@budget.command("charge-unfunded")
+def budget_charge_unfunded() -> None:
+    """Charge unfunded entries to the lines that now cover them (reassignment pairs)."""
+    state = app_state()
+    moved = in_transaction(lambda session: funding.charge_unfunded(session, state.clock()))
+    click.echo(f"{moved} unfunded entries charged to a line")
 
 
 COMMANDS = (interpreter, contract, budget)

@@ -5,15 +5,16 @@ arrives last), keyed by the session, so duplicates and reordering post it once: 
 priced from presence in the room. Reconciliation later reads the leg from Twilio's REST API,
 prices the time in the room by Twilio's clock and posts any difference as an adjustment; it
 records each leg's own Twilio price, the telephony cost, a figure kept apart from the
-interpreting cost. Entries are never edited. Each posting checks the budgets covering its
-service date and records each threshold crossed, once.
+interpreting cost. Entries are never edited. Each entry records its helpline, structure and the
+one budget line it is charged to (``interpreter_pool.funding``: a charge by the rules, an
+adjustment on the line its session's charge sits on); each posting checks that line and records
+each threshold crossed, once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -30,16 +31,17 @@ from hotline.callstate import TERMINAL_STATUSES
 from hotline.db import Database
 from hotline.models import Call, Participation, Request
 from hotline.services import log_event
-from interpreter_pool import billing
+from interpreter_pool import billing, funding
 from interpreter_pool.invoices import OurSession
 from interpreter_pool.labels import session_of_label
 from interpreter_pool.models import (
+    Budget,
     Contract,
     InterpretingSession,
     LedgerEntry,
     LedgerKind,
 )
-from interpreter_pool.spending import check_budget_alerts
+from interpreter_pool.spending import check_line_alerts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -158,32 +160,30 @@ def post_session_charge(
         )
         logger.warning("session %s not priced: %s", interpreting.id, error)
         return None
-    entry = _post(
-        session,
-        LedgerEntry(
-            posted_at=now,
-            kind=LedgerKind.CHARGE,
-            interpreting_session_id=interpreting.id,
-            interpreter_id=interpreting.interpreter_id,
-            contract_id=row.id,
-            language=interpreting.language,
-            service_at=joined_at,
-            duration_s=charge.duration_s,
-            billable_s=charge.billable_s,
-            amount=charge.total,
-            label=f"Séance {request.reference} ({interpreting.language}), {row.name}",
-            detail={
-                "lines": [
-                    {"kind": line.kind, "label": line.label, "amount": str(line.amount)}
-                    for line in charge.lines
-                ],
-                "joined_at": joined_at.isoformat(),
-                "left_at": left_at.isoformat(),
-            },
-            dedupe_key=f"charge:{interpreting.id}",
-        ),
+    entry = LedgerEntry(
+        posted_at=now,
+        kind=LedgerKind.CHARGE,
+        interpreting_session_id=interpreting.id,
+        interpreter_id=interpreting.interpreter_id,
+        contract_id=row.id,
+        language=interpreting.language,
+        service_at=joined_at,
+        duration_s=charge.duration_s,
+        billable_s=charge.billable_s,
+        amount=charge.total,
+        label=f"Séance {request.reference} ({interpreting.language}), {row.name}",
+        detail={
+            "lines": [
+                {"kind": line.kind, "label": line.label, "amount": str(line.amount)}
+                for line in charge.lines
+            ],
+            "joined_at": joined_at.isoformat(),
+            "left_at": left_at.isoformat(),
+        },
+        dedupe_key=f"charge:{interpreting.id}",
     )
-    if entry is None:
+    funding.assign(session, entry, request)
+    if _post(session, entry) is None:
         return None
     log_event(
         session,
@@ -193,8 +193,14 @@ def post_session_charge(
         detail={"session_id": interpreting.id, "amount": str(charge.total)},
         dedupe_key=f"charge:{interpreting.id}",
     )
-    check_budget_alerts(session, joined_at, now)
+    _check_line(session, entry, request.helpline.timezone, now)
     return entry
+
+
+def _check_line(session: Session, entry: LedgerEntry, tz_name: str, now: datetime) -> None:
+    line = session.get(Budget, entry.budget_line_id) if entry.budget_line_id else None
+    if line is not None:
+        check_line_alerts(session, [line], now, tz_name)
 
 
 def reconcile(
@@ -342,41 +348,45 @@ def reconcile_session(
     difference = charge.total - charge_entry.amount
     if not difference:
         return None
-    entry = _post(
-        session,
-        LedgerEntry(
-            posted_at=now,
-            kind=LedgerKind.ADJUSTMENT,
-            interpreting_session_id=interpreting.id,
-            interpreter_id=interpreting.interpreter_id,
-            contract_id=row.id,
-            language=interpreting.language,
-            service_at=joined_at,
-            duration_s=charge.duration_s - charge_entry.duration_s,
-            billable_s=charge.billable_s - charge_entry.billable_s,
-            amount=difference,
-            label=(
-                f"Ajustement : {in_room_s} s en conférence selon Twilio "
-                f"contre {charge_entry.duration_s} s"
-            ),
-            detail={
-                "twilio_in_room_s": in_room_s,
-                "twilio_duration_s": int(leg.duration or 0),
-                "twilio_price": leg.price,
-            },
-            dedupe_key=f"reconcile:{interpreting.id}",
+    entry = LedgerEntry(
+        posted_at=now,
+        kind=LedgerKind.ADJUSTMENT,
+        interpreting_session_id=interpreting.id,
+        interpreter_id=interpreting.interpreter_id,
+        contract_id=row.id,
+        language=interpreting.language,
+        service_at=joined_at,
+        duration_s=charge.duration_s - charge_entry.duration_s,
+        billable_s=charge.billable_s - charge_entry.billable_s,
+        amount=difference,
+        label=(
+            f"Ajustement : {in_room_s} s en conférence selon Twilio "
+            f"contre {charge_entry.duration_s} s"
         ),
+        detail={
+            "twilio_in_room_s": in_room_s,
+            "twilio_duration_s": int(leg.duration or 0),
+            "twilio_price": leg.price,
+        },
+        dedupe_key=f"reconcile:{interpreting.id}",
     )
-    if entry is not None:
-        check_budget_alerts(session, joined_at, now)
+    funding.follow_charge(session, entry, charge_entry)
+    if _post(session, entry) is None:
+        return None
+    request = session.get(Request, interpreting.request_id)
+    _check_line(session, entry, request.helpline.timezone if request else "Europe/Paris", now)
     return entry
 
 
 def priced_sessions(
-    session: Session, interpreter_id: int, month: date, tz_name: str
+    session: Session,
+    interpreter_id: int,
+    month: date,
+    tz_name: str,
+    helpline_ids: Collection[int] | None = None,
 ) -> list[OurSession]:
     """A provider's sessions in a local month as we priced them (charge plus adjustments), to
-    check its invoice against."""
+    check its invoice against; only those of these helplines when given."""
     tz = ZoneInfo(tz_name)
     start = datetime.combine(month.replace(day=1), datetime.min.time(), tzinfo=tz)
     end = datetime.combine(
@@ -391,6 +401,7 @@ def priced_sessions(
             LedgerEntry.service_at >= start,
             LedgerEntry.service_at < end,
             LedgerEntry.kind.in_((LedgerKind.CHARGE, LedgerKind.ADJUSTMENT)),
+            *([] if helpline_ids is None else [Request.helpline_id.in_(helpline_ids)]),
         )
     ).tuples()
     found: dict[int, dict[str, Any]] = {}
@@ -410,48 +421,4 @@ def priced_sessions(
     return [
         OurSession(session_id, **values)
         for session_id, values in sorted(found.items(), key=lambda kv: kv[1]["started_at"])
-    ]
-
-
-@dataclass(frozen=True)
-class TelephonyCost:
-    """What Twilio charged for the helpline's legs of a local month, in one currency, and the
-    part of it for the calls to interpreters."""
-
-    month: str
-    currency: str
-    amount: Decimal
-    interpreters: Decimal
-    legs: int
-
-
-def telephony_costs(session: Session, tz_name: str) -> list[TelephonyCost]:
-    """Twilio's own price of the legs, by local month and currency, newest first.
-
-    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. It is
-    the telephony cost, apart from the interpreting cost (the ledger, in euros).
-    """
-    tz = ZoneInfo(tz_name)
-    rows = session.execute(
-        select(
-            Call.ended_at,
-            Call.created_at,
-            Call.price,
-            Call.price_unit,
-            Call.interpreting_session_id,
-        ).where(Call.price.is_not(None))
-    ).tuples()
-    amounts: dict[tuple[str, str], Decimal] = {}
-    interpreters: dict[tuple[str, str], Decimal] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for ended_at, created_at, leg_price, unit, session_id in rows:
-        month = (ended_at or created_at).astimezone(tz).strftime("%Y-%m")
-        key = (month, (unit or "USD").upper())
-        cost = -Decimal(leg_price or 0)
-        amounts[key] = amounts.get(key, Decimal(0)) + cost
-        interpreters[key] = interpreters.get(key, Decimal(0)) + (cost if session_id else 0)
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        TelephonyCost(key[0], key[1], amounts[key], interpreters[key], counts[key])
-        for key in sorted(amounts, reverse=True)
     ]

@@ -172,6 +172,16 @@ class ContractForm(FlaskForm):
             raise ValidationError(_("Le contrat finit avant de commencer."))
 
 
+class EndForm(FlaskForm):
+    """The last day of a contract or a budget line."""
+
+    last_day = DateText(lazy_gettext("Dernier jour"))
+
+    def validate_last_day(self, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError(_("Indiquez le dernier jour."))
+
+
 class LanguageMenuForm(FlaskForm):
     """The keypad menu: the languages always first, and how often the order by use is redone."""
 

@@ -230,3 +230,53 @@ def match_invoice(
             )
         )
     return findings
+
+
+@dataclass(frozen=True)
+class SideTotals:
+    """What one side of a check adds up to: sessions, seconds and euros."""
+
+    count: int = 0
+    duration_s: int = 0
+    amount: Decimal = Decimal("0.00")
+
+    def __sub__(self, other: SideTotals) -> SideTotals:
+        return SideTotals(
+            self.count - other.count,
+            self.duration_s - other.duration_s,
+            self.amount - other.amount,
+        )
+
+
+@dataclass(frozen=True)
+class CheckTotals:
+    """The invoice's totals and ours over the same findings, and their difference (invoice
+    minus ours: a positive amount is billed beyond what we priced)."""
+
+    invoice: SideTotals
+    ours: SideTotals
+
+    @property
+    def difference(self) -> SideTotals:
+        """Invoice minus ours."""
+        return self.invoice - self.ours
+
+
+def check_totals(findings: Iterable[Difference]) -> CheckTotals:
+    """Totals on each side of a check: every read invoice line and every one of our sessions of
+    the month appear once in the findings (paired, or alone)."""
+    findings = list(findings)
+    lines = [f.line for f in findings if f.line is not None]
+    sessions = [f.session for f in findings if f.session is not None]
+    return CheckTotals(
+        SideTotals(
+            len(lines),
+            sum(line.duration_s for line in lines),
+            sum((line.amount for line in lines), Decimal("0.00")),
+        ),
+        SideTotals(
+            len(sessions),
+            sum(ours.duration_s for ours in sessions),
+            sum((ours.amount for ours in sessions), Decimal("0.00")),
+        ),
+    )

@@ -45,6 +45,8 @@ class LedgerKind(StrEnum):
     CHARGE = "charge"
     ADJUSTMENT = "adjustment"
     INVOICE_CORRECTION = "invoice_correction"
+    # Half of a pair moving an entry to another budget line (interpreter_pool.funding).
+    REASSIGNMENT = "reassignment"
 
 
 class Interpreter(Base):
@@ -267,3 +269,66 @@ class LanguageMenuEntry(Base):
     digit: Mapped[str] = mapped_column(String(1))
     language: Mapped[str] = mapped_column(String(16))
     computed_at: Mapped[datetime]
+
+
+class InvoiceCheck(Base):
+    """A provider's invoice checked against our timings: kept with its totals on each side, to
+    be listed, opened again and exported (``reports.invoice_checks``)."""
+
+    __tablename__ = "invoice_checks"
+    __repr_fields__ = ("interpreter_id", "month", "helpline_id")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreters.id"), index=True)
+    # The helpline whose sessions were checked; NULL: every helpline (a regional administrator).
+    helpline_id: Mapped[int | None] = mapped_column(ForeignKey("helplines.id"), index=True)
+    # The month billed: its first day.
+    month: Mapped[date]
+    filename: Mapped[str] = mapped_column(String(200))
+    checked_at: Mapped[datetime]
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The invoice's lines that could not be read, each with its number and why.
+    unread: Mapped[list[str]] = mapped_column(JSON, default=list)
+    invoice_count: Mapped[int] = mapped_column(default=0)
+    invoice_duration_s: Mapped[int] = mapped_column(default=0)
+    invoice_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    ledger_count: Mapped[int] = mapped_column(default=0)
+    ledger_duration_s: Mapped[int] = mapped_column(default=0)
+    ledger_amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+
+    lines: Mapped[list[InvoiceCheckLine]] = relationship(
+        back_populates="check",
+        cascade="all, delete-orphan",
+        order_by="InvoiceCheckLine.position",
+    )
+
+
+class InvoiceCheckLine(Base):
+    """A finding of a kept invoice check: an invoice line, our session, or both, and how they
+    differ (``interpreter_pool.invoices.DifferenceKind``)."""
+
+    __tablename__ = "invoice_check_lines"
+    __repr_fields__ = ("check_id", "position", "kind")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("invoice_checks.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(24))
+    line_number: Mapped[int | None]
+    invoice_started_at: Mapped[datetime | None]
+    invoice_duration_s: Mapped[int | None]
+    invoice_language: Mapped[str | None] = mapped_column(String(16))
+    invoice_amount: Mapped[Decimal | None]
+    interpreting_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interpreting_sessions.id")
+    )
+    session_reference: Mapped[str | None] = mapped_column(String(40))
+    session_started_at: Mapped[datetime | None]
+    session_duration_s: Mapped[int | None]
+    session_language: Mapped[str | None] = mapped_column(String(16))
+    session_amount: Mapped[Decimal | None]
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    check: Mapped[InvoiceCheck] = relationship(back_populates="lines")

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback
 from hotline.telephony.twiml import to_xml
 from interpreter_pool import spending, twiml
+from interpreter_pool.budget_lines import EntryFacts
 from interpreter_pool.dispatch import build_dispatch_plan, step_timeout
 from interpreter_pool.languages import base_code
 from interpreter_pool.models import (
@@ -52,9 +54,26 @@ class ApprovalNeededError(Exception):
         self.budget = budget
 
 
-def budget_needing_approval(session: Session, request: Request, now: datetime) -> Budget | None:
-    """The exhausted budget whose policy asks for approval today (the helpline's day), if any."""
-    return spending.needs_approval(session, now, request.helpline.timezone)
+def budget_needing_approval(
+    session: Session, request: Request, now: datetime, language: str | None = None
+) -> Budget | None:
+    """The exhausted line whose policy asks for approval and to which interpreting for this
+    request (in this language, if known) would be charged today (the helpline's day), if any."""
+    tz_name = request.helpline.timezone
+    facts = EntryFacts(
+        service_on=now.astimezone(ZoneInfo(tz_name)).date(),
+        helpline_id=request.helpline_id,
+        structure_id=request.structure_id,
+        language=_code_or_none(language),
+    )
+    return spending.needs_approval(session, now, tz_name, facts)
+
+
+def _code_or_none(language: str | None) -> str | None:
+    try:
+        return base_code(language) if language else None
+    except ValueError:
+        return None
 
 
 def check_budget(
@@ -72,7 +91,7 @@ def check_budget(
     A GP (no ``nurse_id``) cannot approve: his request is logged and refused, and the nurse
     takes the call. A nurse must approve explicitly; her approval is logged with the budget.
     """
-    exhausted = budget_needing_approval(session, request, now)
+    exhausted = budget_needing_approval(session, request, now, language)
     if exhausted is None:
         return
     if nurse_id is None:

@@ -1,16 +1,20 @@
-"""Budgets as the ledger consumes them: where each stands, the thresholds crossed, the approval.
+"""Budget lines as the ledger consumes them: where each stands, the thresholds crossed, the
+approval.
 
-A budget covers a period of local dates; what the ledger posted for services in that period is
-consumed. Each threshold crossed is recorded once (an alert); an exhausted budget whose policy is
-"approval" makes ringing an interpreter wait for a nurse's approval (the rule itself lives in
-``interpreter_pool.services.check_budget``).
+A line consumes the entries charged to it (``LedgerEntry.budget_line_id``, decided when each is
+posted: ``interpreter_pool.funding``), never every entry of its period: two lines over the same
+year each count their own entries, and an entry is counted once. Each threshold crossed is
+recorded once (an alert); an exhausted line whose policy is "approval", and to which a request's
+interpreting would be charged today, makes ringing an interpreter wait for a nurse's approval
+(the rule itself lives in ``interpreter_pool.services.check_budget``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from interpreter_pool.budget import Forecast, crossed, forecast, parse_thresholds, percent
+from interpreter_pool.budget_lines import EntryFacts, Line, Scope, choose_line
 from interpreter_pool.models import Budget, BudgetAlert, LedgerEntry
 
 logger = logging.getLogger(__name__)
@@ -41,27 +46,37 @@ class BudgetStatus:
         return self.remaining <= 0
 
 
-def _period(budget: Budget, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(budget.starts_on, datetime.min.time(), tzinfo=tz)
-    end = datetime.combine(budget.ends_on + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    return start, end
+def as_line(row: Budget) -> Line:
+    """The rules' view of a budget row (an unknown scope matches nothing)."""
+    try:
+        scope = Scope(row.scope)
+    except ValueError:
+        scope, value = Scope.HELPLINE, None
+    else:
+        value = {
+            Scope.ALL: None,
+            Scope.HELPLINE: row.scope_helpline_id,
+            Scope.STRUCTURE: row.scope_structure_id,
+            Scope.PROVIDER: row.scope_interpreter_id,
+            Scope.LANGUAGE: row.scope_language,
+        }[scope]
+    return Line(row.id, scope, value, row.starts_on, row.ends_on, row.priority)
 
 
 def budget_status(
     session: Session, budget: Budget, now: datetime, tz_name: str = "Europe/Paris"
 ) -> BudgetStatus:
-    """Consumption, percentage, hours and forecast of a budget at ``now``."""
+    """Consumption (the line's own entries), percentage, hours and forecast at ``now``."""
     tz = ZoneInfo(tz_name)
-    start, end = _period(budget, tz)
-    in_period = (LedgerEntry.service_at >= start, LedgerEntry.service_at < end)
-    consumed = Decimal(
-        session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(*in_period))
-        or 0
-    )
-    seconds = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.billable_s), 0)).where(*in_period)
-    )
-    rows = session.execute(select(LedgerEntry.service_at, LedgerEntry.amount).where(*in_period))
+    own = LedgerEntry.budget_line_id == budget.id
+    consumed_sum, seconds = session.execute(
+        select(
+            func.coalesce(func.sum(LedgerEntry.amount), 0),
+            func.coalesce(func.sum(LedgerEntry.billable_s), 0),
+        ).where(own)
+    ).one()
+    consumed = Decimal(consumed_sum or 0)
+    rows = session.execute(select(LedgerEntry.service_at, LedgerEntry.amount).where(own))
     by_day: dict[date, Decimal] = {}
     for at, amount in rows.tuples():
         day = at.astimezone(tz).date()
@@ -96,9 +111,17 @@ def budgets_covering(session: Session, day: date) -> list[Budget]:
 def check_budget_alerts(
     session: Session, service_at: datetime, now: datetime, tz_name: str = "Europe/Paris"
 ) -> list[BudgetAlert]:
-    """Record each threshold newly crossed by the budgets covering this service, once."""
+    """Record each threshold newly crossed by the lines covering this service date, once."""
+    day = service_at.astimezone(ZoneInfo(tz_name)).date()
+    return check_line_alerts(session, budgets_covering(session, day), now, tz_name)
+
+
+def check_line_alerts(
+    session: Session, budgets: Iterable[Budget], now: datetime, tz_name: str = "Europe/Paris"
+) -> list[BudgetAlert]:
+    """Record each threshold newly crossed by these lines, once."""
     fired: list[BudgetAlert] = []
-    for budget in budgets_covering(session, service_at.astimezone(ZoneInfo(tz_name)).date()):
+    for budget in budgets:
         status = budget_status(session, budget, now, tz_name)
         for threshold in crossed(
             parse_thresholds(budget.thresholds), status.consumed, budget.amount
@@ -133,9 +156,22 @@ def _post_alert(session: Session, alert: BudgetAlert) -> bool:
     return True
 
 
-def needs_approval(session: Session, now: datetime, tz_name: str = "Europe/Paris") -> Budget | None:
-    """An exhausted budget with the "approval" policy covering today, if any."""
-    for budget in budgets_covering(session, now.astimezone(ZoneInfo(tz_name)).date()):
+def needs_approval(
+    session: Session,
+    now: datetime,
+    tz_name: str = "Europe/Paris",
+    facts: EntryFacts | None = None,
+) -> Budget | None:
+    """The exhausted "approval" line that interpreting with these facts would be charged to
+    today (its provider is not known yet: provider lines are not considered), if any. Without
+    facts: any exhausted "approval" line covering today."""
+    today = now.astimezone(ZoneInfo(tz_name)).date()
+    covering = budgets_covering(session, today)
+    if facts is not None:
+        lines = {row.id: row for row in covering}
+        choice = choose_line((as_line(row) for row in covering), facts)
+        covering = [lines[choice.line.id]] if choice.line is not None else []
+    for budget in covering:
         if (
             budget.policy == "approval"
             and budget_status(session, budget, now, tz_name).is_exhausted

@@ -11,10 +11,12 @@ from hotline.i18n import N_
 def init_app(app: Flask) -> None:
     """Plug the reports into ``app``: the finance pages and their console section."""
     # Imported here, not at the top, like the other packages' pages.
-    from reports import finance
+    from reports import budget_assignment, budget_views, finance
 
     # console pages
     app.register_blueprint(finance.bp)
+    app.register_blueprint(budget_assignment.bp)
+    app.register_blueprint(budget_views.bp)
     hooks.add_console_section(
         app, hooks.NavSection("finance.overview", N_("Finances"), ("finance", "admin"), order=30)
     )

@@ -1,212 +1,286 @@
-"""Finance pages: budgets and their forecast, spend by month, language and provider, the ledger,
-its CSV export, and the check of a provider's invoice (pure finance rules: interpreter_pool)."""
+"""Finance pages: budgets and spend (by month, language, provider, budget line, helpline), the
+ledger a page at a time, interpreting and telephony costs apart, their exports (CSV or XLSX,
+the page's filters and totals), and the provider invoice checks, kept. Every page and export
+reads the same filters (``reports.finance_filters``) within the helplines the person may see."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import Blueprint, Response, flash, render_template, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as BaseResponse
 
 from hotline.auth import current_user, require_roles
 from hotline.i18n import gettext as _
+from hotline.i18n import say
 from hotline.inputs import parse_id
-from hotline.spreadsheet import NotTextError, csv_text, decode_upload
+from hotline.models import Helpline, User
+from hotline.spreadsheet import NotTextError, clock_duration, decode_upload
 from hotline.web import db_session, now, settings
-from interpreter_pool import finance, spending
-from interpreter_pool.invoices import match_invoice, parse_invoice_csv
-from interpreter_pool.languages import language_name
-from interpreter_pool.models import (
-    Budget,
-    BudgetAlert,
-    Interpreter,
-    LedgerEntry,
-)
+from interpreter_pool import spending
+from interpreter_pool.invoices import parse_invoice_csv
+from interpreter_pool.models import Budget, BudgetAlert, Interpreter, InvoiceCheck
+from reports import finance_exports, invoice_checks
+from reports.budget_assignment import ledger_lines
+from reports.finance_context import FinanceView, finance_scope, finance_view
+from reports.finance_query import ledger_page, spend_by, telephony_costs, totals
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 MAX_INVOICE_BYTES = 1024 * 1024
+CHECKS_PAGE_SIZE = 50
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(settings().timezone)
+def _common(view: FinanceView) -> dict[str, object]:
+    """What every finance page's template reads: the filters' form and the names."""
+    return {
+        "user": current_user(),
+        "filters": view.parsed.filters,
+        "problems": [say(problem) for problem in view.parsed.problems],
+        "typed": view.parsed.typed,
+        "names": view.names,
+        "tz": view.tz_name,
+        "clock": clock_duration,
+    }
 
 
-def _entries(session: Session) -> list[LedgerEntry]:
-    return list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.service_at.desc())))
-
-
-def _providers(session: Session) -> dict[int, str]:
-    rows = session.execute(select(Interpreter.id, Interpreter.name)).tuples()
-    return {interpreter_id: name for interpreter_id, name in rows}
-
-
-def spend_by(entries: list[LedgerEntry], key: Any) -> list[tuple[str, Decimal, int]]:
-    """(label, amount, billable seconds) per key, largest amount first."""
-    amounts: dict[str, Decimal] = defaultdict(Decimal)
-    seconds: dict[str, int] = defaultdict(int)
-    for entry in entries:
-        label = key(entry)
-        amounts[label] += entry.amount
-        seconds[label] += entry.billable_s
-    return sorted(((k, amounts[k], seconds[k]) for k in amounts), key=lambda r: -r[1])
+def _budgets(view: FinanceView) -> list[spending.BudgetStatus]:
+    filters = view.parsed.filters
+    if filters.unfunded:
+        return []
+    ids = (
+        [filters.budget_line_id] if filters.budget_line_id is not None else view.names.budget_lines
+    )
+    query = select(Budget).where(Budget.id.in_(list(ids))).order_by(Budget.starts_on.desc())
+    session = db_session()
+    return [
+        spending.budget_status(session, budget, now(), view.tz_name)
+        for budget in session.scalars(query)
+    ]
 
 
 @bp.get("")
 @require_roles("finance", "admin")
 def overview() -> str:
-    """Budgets with gauges and forecasts, alerts, and spend by month, language and provider."""
+    """Budgets with gauges and forecasts, alerts, spend by month, language, provider and budget
+    line (and helpline, consolidated), the two costs apart, and the latest entries."""
     session = db_session()
-    tz_name = settings().timezone
-    budgets = [
-        spending.budget_status(session, b, now(), tz_name)
-        for b in session.scalars(select(Budget).order_by(Budget.starts_on.desc()))
-    ]
-    alerts = session.scalars(select(BudgetAlert).order_by(BudgetAlert.fired_at.desc())).all()
-    entries = _entries(session)
-    providers = _providers(session)
-    tz = _tz()
-    by_month = sorted(
-        spend_by(entries, lambda e: e.service_at.astimezone(tz).strftime("%Y-%m")),
-        key=lambda row: row[0],
-        reverse=True,
-    )
-    by_language = spend_by(
-        entries, lambda e: language_name(e.language, "fr", capitalise=True) if e.language else "—"
-    )
-    by_provider = spend_by(entries, lambda e: providers.get(e.interpreter_id or 0, "—"))
-    telephony = finance.telephony_costs(session, tz_name)
-    interpreting_by_month = {label: amount for label, amount, _seconds in by_month}
-    months = sorted({c.month for c in telephony} | set(interpreting_by_month), reverse=True)
-    costs_by_month = [
-        (
-            month,
-            interpreting_by_month.get(month),
-            [c for c in telephony if c.month == month],
-        )
-        for month in months
-    ]
+    view = finance_view()
+    filters, scope, tz = view.parsed.filters, view.scope, view.tz
+    budgets = _budgets(view)
+    alerts = session.scalars(
+        select(BudgetAlert)
+        .where(BudgetAlert.budget_id.in_([status.budget.id for status in budgets]))
+        .order_by(BudgetAlert.fired_at.desc())
+    ).all()
+    spend = {
+        dimension: spend_by(session, filters, scope, tz, dimension)
+        for dimension in ("month", "language", "provider", "budget_line", "helpline")
+    }
+    telephony = telephony_costs(session, filters, scope, tz)
+    by_month = {str(row.key): row.amount for row in spend["month"]}
     return render_template(
         "reports/finance.html",
-        user=current_user(),
+        **_common(view),
         budgets=budgets,
         alerts=alerts,
-        by_month=by_month,
-        by_language=by_language,
-        by_provider=by_provider,
-        costs_by_month=costs_by_month,
-        recent=entries[:20],
-        providers=providers,
-        tz=tz_name,
+        spend=spend,
+        consolidated=view.is_consolidated,
+        totals=totals(session, filters, scope, tz),
+        costs_by_month=finance_exports.costs_rows(by_month, telephony),
+        telephony_totals=finance_exports.telephony_totals(telephony),
+        recent=ledger_page(session, filters, scope, tz, size=20).rows,
     )
 
 
 @bp.get("/ledger")
 @require_roles("finance", "admin")
 def ledger() -> str:
-    """Every ledger entry, newest service first."""
+    """The ledger the filters select, newest service first, a page at a time, with totals."""
+    view = finance_view()
     session = db_session()
+    page = ledger_page(session, view.parsed.filters, view.scope, view.tz)
     return render_template(
         "reports/ledger.html",
-        user=current_user(),
-        entries=_entries(session),
-        providers=_providers(session),
-        tz=settings().timezone,
+        **_common(view),
+        page=page,
+        entries=page.rows,
+        budget_lines=ledger_lines(session, page.rows),
     )
+
+
+def _ledger_download(fmt: str) -> Response:
+    view = finance_view()
+    sheet = finance_exports.ledger_sheet(db_session(), view)
+    return finance_exports.download([sheet], fmt, f"grand-livre-{_today(view)}")
 
 
 @bp.get("/ledger.csv")
 @require_roles("finance", "admin")
 def ledger_csv() -> Response:
-    """The ledger as a CSV file a spreadsheet in French opens as is (;, decimal comma, BOM)."""
-    session = db_session()
-    providers = _providers(session)
-    tz = _tz()
-    rows: list[list[object]] = [
-        ["date", "heure", "type", "prestataire", "langue", "durée (s)", "facturé (s)",
-         "montant (€)", "libellé", "écriture"]
-    ]  # fmt: skip
-    for entry in reversed(_entries(session)):
-        local = entry.service_at.astimezone(tz)
-        rows.append(
-            [
-                local.date().isoformat(),
-                local.strftime("%H:%M:%S"),
-                entry.kind,
-                providers.get(entry.interpreter_id or 0, ""),
-                entry.language or "",
-                entry.duration_s,
-                entry.billable_s,
-                f"{entry.amount:.2f}".replace(".", ","),
-                entry.label,
-                entry.id,
-            ]
-        )
-    body = "\ufeff" + csv_text(rows)  # every text cell neutralised (no formulas)
-    day = now().astimezone(_tz()).date()
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=ledger-{day}.csv"},
-    )
+    """The ledger the filters select (all pages) with its totals, as CSV (French number format
+    unless ``numbers=intl``)."""
+    return _ledger_download("csv")
+
+
+@bp.get("/ledger.xlsx")
+@require_roles("finance", "admin")
+def ledger_xlsx() -> Response:
+    """The ledger the filters select (all pages) with its totals, as XLSX."""
+    return _ledger_download("xlsx")
+
+
+@bp.get("/spend.<any(csv, xlsx):fmt>")
+@require_roles("finance", "admin")
+def spend_export(fmt: str) -> Response:
+    """The spend summary the filters select (by month, language, provider, budget line, and
+    the costs apart), with the page's totals, as CSV or XLSX."""
+    view = finance_view()
+    sheets = finance_exports.summary_sheets(db_session(), view)
+    return finance_exports.download(sheets, fmt, f"depenses-{_today(view)}")
+
+
+def _today(view: FinanceView) -> date:
+    return now().astimezone(view.tz).date()
+
+
+def _check_helplines() -> list[Helpline]:
+    scope = finance_scope()
+    query = select(Helpline).where(Helpline.is_active).order_by(Helpline.name)
+    if scope.helpline_ids is not None:
+        query = query.where(Helpline.id.in_(scope.helpline_ids))
+    return list(db_session().scalars(query))
+
+
+def _read_month(text: str) -> date | None:
+    try:
+        month = datetime.strptime(text, "%Y-%m").date()  # noqa: DTZ007 - a month
+    except ValueError:
+        return None
+    return month if 2000 <= month.year <= 2100 else None
+
+
+def _invoice_text(errors: list[str]) -> str | None:
+    upload = request.files.get("invoice")
+    if upload is None or not upload.filename:
+        errors.append(_("Joignez la facture au format CSV."))
+        return None
+    raw = upload.read(MAX_INVOICE_BYTES + 1)
+    if len(raw) > MAX_INVOICE_BYTES:
+        errors.append(_("Fichier trop volumineux (1 Mo au plus)."))
+        return None
+    try:
+        return decode_upload(raw)
+    except NotTextError:
+        errors.append(
+            _("Ce fichier n'est pas un CSV lisible : enregistrez la facture au format "
+              "CSV (séparateur ; ou ,) et joignez-la de nouveau.")
+        )  # fmt: skip
+        return None
 
 
 @bp.route("/invoice-check", methods=["GET", "POST"])
 @require_roles("finance", "admin")
-def invoice_check() -> str:
-    """Upload a provider's monthly invoice (CSV) and see what differs from our timings."""
+def invoice_check() -> str | BaseResponse | tuple[str, int]:
+    """Upload a provider's monthly invoice (CSV): the check is kept and shown; below the form,
+    the checks kept before."""
     session = db_session()
+    scope = finance_scope()
     providers = session.scalars(select(Interpreter).order_by(Interpreter.name)).all()
-    findings = None
+    helplines = _check_helplines()
     errors: list[str] = []
-    chosen: dict[str, str] = {}
+    chosen = {name: request.form.get(name, "").strip()[:40] for name in ("provider", "month")}
+    chosen["helpline"] = request.form.get("helpline", "").strip()[:40]
     if request.method == "POST":
-        chosen = {
-            "provider": request.form.get("provider", ""),
-            "month": request.form.get("month", ""),
-        }
-        upload = request.files.get("invoice")
-        provider_id = parse_id(chosen["provider"])
-        provider = session.get(Interpreter, provider_id) if provider_id else None
-        try:
-            month = datetime.strptime(chosen["month"], "%Y-%m").date()  # noqa: DTZ007 - a month
-        except ValueError:
-            month = None
-        if month is not None and not 2000 <= month.year <= 2100:
-            month = None
+        provider = next((p for p in providers if p.id == parse_id(chosen["provider"])), None)
+        month = _read_month(chosen["month"])
+        helpline_id = parse_id(chosen["helpline"]) if chosen["helpline"] else None
+        if not chosen["helpline"] and scope.helpline_ids is not None and len(helplines) == 1:
+            helpline_id = helplines[0].id  # his only helpline
         if provider is None or month is None:
-            flash(_("Choisissez un prestataire et un mois."), "error")
-        elif upload is None or not upload.filename:
-            flash(_("Joignez la facture au format CSV."), "error")
-        else:
-            raw = upload.read(MAX_INVOICE_BYTES + 1)
-            if len(raw) > MAX_INVOICE_BYTES:
-                flash(_("Fichier trop volumineux (1 Mo au plus)."), "error")
-            else:
-                try:
-                    text = decode_upload(raw)
-                except NotTextError:
-                    flash(
-                        _("Ce fichier n'est pas un CSV lisible : enregistrez la facture au format "
-                          "CSV (séparateur ; ou ,) et joignez-la de nouveau."),
-                        "error",
-                    )  # fmt: skip
-                else:
-                    lines, errors = parse_invoice_csv(text, settings().timezone)
-                    findings = match_invoice(
-                        lines,
-                        finance.priced_sessions(session, provider.id, month, settings().timezone),
-                    )
-    return render_template(
+            errors.append(_("Choisissez un prestataire et un mois."))
+        if not scope.allows(helpline_id) or (
+            helpline_id is not None and helpline_id not in {h.id for h in helplines}
+        ):
+            errors.append(_("Choisissez une de vos permanences."))
+        text = _invoice_text(errors) if not errors else None
+        if text is not None and provider is not None and month is not None:
+            lines, unread = parse_invoice_csv(text, settings().timezone)
+            user = current_user()
+            check = invoice_checks.run_check(
+                session,
+                provider_id=provider.id,
+                helpline_id=helpline_id,
+                month=month,
+                filename=(request.files["invoice"].filename or "")[:200],
+                lines=lines,
+                unread=unread,
+                tz_name=settings().timezone,
+                user_id=user.id if user else None,
+                now=now(),
+            )
+            return redirect(url_for("finance.invoice_check_page", check_id=check.id))
+    view = finance_view()
+    filters = view.parsed.filters
+    query = invoice_checks.visible_checks(scope, filters)
+    count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-count // CHECKS_PAGE_SIZE))
+    page = min(filters.page, pages)
+    checks = session.scalars(
+        query.limit(CHECKS_PAGE_SIZE).offset((page - 1) * CHECKS_PAGE_SIZE)
+    ).all()
+    body = render_template(
         "reports/invoice_check.html",
-        user=current_user(),
+        **_common(view),
         providers=providers,
-        findings=findings,
+        provider_names={p.id: p.name for p in providers},
+        helplines=helplines,
+        helpline_names=view.names.helplines,
+        may_check_all=scope.helpline_ids is None,
         errors=errors,
         chosen=chosen,
+        checks=checks,
+        page=page,
+        pages=pages,
+    )
+    return (body, 400) if errors else body
+
+
+def _visible_check(check_id: int) -> tuple[InvoiceCheck, str]:
+    session = db_session()
+    check = invoice_checks.check_for(session, check_id, finance_scope())
+    if check is None:
+        abort(404)
+    provider = session.get(Interpreter, check.interpreter_id)
+    return check, provider.name if provider else "—"
+
+
+@bp.get("/invoice-checks/<int:check_id>")
+@require_roles("finance", "admin")
+def invoice_check_page(check_id: int) -> str:
+    """A kept check: its totals on each side and their difference, and its findings."""
+    check, provider = _visible_check(check_id)
+    session = db_session()
+    helpline = session.get(Helpline, check.helpline_id) if check.helpline_id else None
+    checker = session.get(User, check.checked_by_id) if check.checked_by_id else None
+    return render_template(
+        "reports/invoice_check_result.html",
+        user=current_user(),
+        check=check,
+        provider=provider,
+        helpline=helpline,
+        checker=checker,
+        totals=invoice_checks.totals_of(check),
+        labels=invoice_checks.FINDING_LABELS,
+        clock=clock_duration,
         tz=settings().timezone,
     )
+
+
+@bp.get("/invoice-checks/<int:check_id>.<any(csv, xlsx):fmt>")
+@require_roles("finance", "admin")
+def invoice_check_export(check_id: int, fmt: str) -> Response:
+    """A kept check (findings and totals) as CSV or XLSX."""
+    check, provider = _visible_check(check_id)
+    sheets = invoice_checks.check_sheets(check, provider, settings().timezone)
+    return finance_exports.download(sheets, fmt, f"controle-facture-{check.id}")

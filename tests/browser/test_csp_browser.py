@@ -33,7 +33,7 @@ def pages_of(stack: DemoStack) -> list[str]:
             "GET" in (rule.methods or ())
             and not rule.arguments
             and path.startswith(PREFIXES)
-            and not path.endswith((".csv", ".json", "/logout", "/token", "/presence"))
+            and not path.endswith((".csv", ".xlsx", ".json", "/logout", "/token", "/presence"))
             and "/api" not in path
         ):
             paths.add(path)

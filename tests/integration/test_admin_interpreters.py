@@ -1,19 +1,17 @@
-"""The interpreting admin pages: interpreters and agencies, contracts."""
+"""The interpreting admin pages: interpreters and agencies (contracts: test_finance_contracts)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
 from interpreter_pool.admin import add_interpreter
-from interpreter_pool.models import Contract, Interpreter
+from interpreter_pool.models import Interpreter
+from tests.factories import make_contract
 from tests.integration.admin_support import (
     admin,
     audit_actions,
@@ -26,7 +24,7 @@ from tests.integration.admin_support import (
 __all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
 
 
-# --- interpreters and contracts ---------------------------------------------------------------
+# --- interpreters and their contracts ---------------------------------------------------------
 
 
 INTERPRETER_FORM: dict[str, str | list[str]] = {
@@ -96,65 +94,16 @@ def test_an_unknown_language_is_refused_with_the_form_kept(
     assert session.scalars(select(Interpreter)).first() is None
 
 
-def test_a_contract_is_added_to_an_interpreter(
+def test_the_interpreter_s_page_lists_its_contracts_and_leads_to_the_finance_pages(
     console: FlaskClient, session: Session, admin: User
 ) -> None:
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
+    make_contract(session, interpreter, name="Marché 2026")
     session.commit()
-    form: dict[str, str | list[str]] = {
-        "name": "Marché 2026", "unit": "block", "unit_price": "35,00", "block_s": "900",
-        "minimum_s": "0", "connection_fee": "2,50", "night_pct": "25", "night_hours": "20:00-08:00",
-        "saturday_pct": "", "sunday_pct": "50", "holiday_pct": "50", "urgent_pct": "",
-        "pro_rata": "on", "surcharge_rule": "highest", "valid_from": "2026-01-01",
-        "valid_to": "2026-12-31",
-    }  # fmt: skip
-    response = post(console, f"/admin/interpreters/{interpreter.id}/contracts", form)
-    assert response.status_code == 302
-    contract = session.scalars(select(Contract)).one()
-    assert (contract.unit, contract.unit_price, contract.block_s, contract.increment_s) == (
-        "block",
-        Decimal("35.00"),
-        900,
-        900,
-    )
-    assert (contract.connection_fee, contract.night_pct, contract.surcharge_mode) == (
-        Decimal("2.50"),
-        Decimal("25.00"),
-        "pro_rata",
-    )
-    assert contract.valid_to == date(2026, 12, 31)
     page = page_text(console.get(f"/admin/interpreters/{interpreter.id}"))
-    assert "Marché 2026" in page and "le forfait de 15 min" in page
-    refused = post(
-        console,
-        f"/admin/interpreters/{interpreter.id}/contracts",
-        {**form, "name": "Sans heures", "night_hours": ""},
-    )
-    assert refused.status_code == 400
-    assert "Une majoration de nuit demande ses heures" in page_text(refused)
-    assert 'value="Sans heures"' in page_text(refused)
-    assert audit_actions(session, "contract") == ["contract_added"]
-
-
-@pytest.mark.parametrize(
-    ("lang", "message"),
-    [
-        ("fr", "Prix unitaire : un nombre est attendu (par exemple 1,20)."),
-        ("en", "Unit price: a number is expected (for example 1.20)."),
-    ],
-)
-def test_a_price_that_is_not_a_number_is_refused_next_to_its_field(
-    console: FlaskClient, session: Session, admin: User, lang: str, message: str
-) -> None:
-    interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
-    session.commit()
-    form = {"name": "Marché", "unit": "minute", "unit_price": "1,2,0", "valid_from": "2026-01-01"}
-    response = post(console, f"/admin/interpreters/{interpreter.id}/contracts?lang={lang}", form)
-    page = page_text(response)
-    assert response.status_code == 400
-    assert f'<span class="field-error" id="unit_price-error">{message}</span>' in page
-    assert 'value="1,2,0"' in page and 'value="Marché"' in page
-    assert session.scalars(select(Contract)).first() is None
+    assert "Marché 2026" in page and "3,50\u00a0€ la minute" in page
+    assert f'href="/finance/contracts/provider/{interpreter.id}"' in page
+    assert console.get(f"/finance/contracts/provider/{interpreter.id}").status_code == 200
 
 
 def test_the_admin_sees_the_keypad_menu_pins_a_language_and_sets_the_schedule(

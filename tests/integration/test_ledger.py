@@ -166,6 +166,7 @@ def test_a_budget_at_79_percent_plus_one_session_fires_the_80_percent_alert_once
         amount=Decimal("790.00"),
         label="Séances antérieures",
         dedupe_key="earlier",
+        budget_line_id=budget.id,
     )
     session.commit()
     interpreting, sid = connected_session(session)
@@ -203,7 +204,7 @@ def test_with_the_approval_policy_an_exhausted_budget_sends_the_gp_to_the_nurse(
 ) -> None:
     set_up_rota(session)
     add_interpreter(session, "Samira Haddad", "+33610000001", ["ar"])
-    make_budget(
+    budget = make_budget(
         session,
         name="ARS 2026",
         starts_on=date(2026, 1, 1),
@@ -219,6 +220,7 @@ def test_with_the_approval_policy_an_exhausted_budget_sends_the_gp_to_the_nurse(
         amount=Decimal("100.00"),
         label="Séances",
         dedupe_key="spent",
+        budget_line_id=budget.id,
     )
     session.commit()
     gp = call_sid(777)

@@ -179,10 +179,12 @@ def test_the_migration_links_participants_to_partners_and_forgets_unknown_ids(
     """A participant's partner id was never checked before 0022: one naming no partner is
     forgotten, a real one kept, and the foreign key then refuses an unknown one."""
     url = fresh_database_url(backend, tmp_path)
-    command.downgrade(alembic_config(url), "0021_meetings")
     database = Database.from_url(url)
+    with database.session() as session:  # made at head: the models are today's
+        meeting_id = a_meeting(session).id
+        session.commit()
+    command.downgrade(alembic_config(url), "0021_meetings")
     with database.session() as session:
-        meeting = a_meeting(session)
         session.execute(
             text(
                 "INSERT INTO partners (id, name, profession, is_accepting_patients, "
@@ -197,7 +199,7 @@ def test_the_migration_links_participants_to_partners_and_forgets_unknown_ids(
                     "INSERT INTO meeting_participants (meeting_id, partner_id, name) "
                     "VALUES (:meeting, :partner, 'Dr Benali')"
                 ),
-                {"meeting": meeting.id, "partner": partner_id},
+                {"meeting": meeting_id, "partner": partner_id},
             )
         session.commit()
     command.upgrade(alembic_config(url), "head")
@@ -206,7 +208,7 @@ def test_the_migration_links_participants_to_partners_and_forgets_unknown_ids(
             select(MeetingParticipant.partner_id).order_by(MeetingParticipant.id)
         ).all()
         assert kept == [5, None]
-        session.add(MeetingParticipant(meeting_id=meeting.id, partner_id=999, name="Inconnu"))
+        session.add(MeetingParticipant(meeting_id=meeting_id, partner_id=999, name="Inconnu"))
         with pytest.raises(IntegrityError):
             session.flush()
     database.dispose()

@@ -40,6 +40,7 @@ PURE_MODULES = (
     "hotline.passwords",
     "hotline.phones",
     "hotline.reference_codes",
+    "hotline.spreadsheet",
     "hotline.story",
     "hotline.sms_rules",
     "hotline.telephony.parsing",
@@ -53,6 +54,7 @@ PURE_MODULES = (
     "routing.twiml",
     "interpreter_pool.billing",
     "interpreter_pool.budget",
+    "interpreter_pool.budget_lines",
     "interpreter_pool.dispatch",
     "interpreter_pool.invoices",
     "interpreter_pool.labels",
@@ -63,6 +65,8 @@ PURE_MODULES = (
     "callbacks.twiml",
     "callbacks.network.appointments",
     "callbacks.network.story",
+    "reports.charts",
+    "reports.finance_filters",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from interpreter_pool.invoices import (
+    InvoiceLine,
     OurSession,
+    SideTotals,
+    check_totals,
     match_invoice,
     parse_amount,
     parse_duration,
@@ -100,3 +103,17 @@ def test_a_session_is_paired_once_and_the_language_must_agree() -> None:
     ours = [OurSession(1, "2026-00001", at(23, 10, 0), 960, "ti", Decimal("56.00"))]
     kinds = [f.kind for f in match_invoice(lines, ours)]
     assert kinds == ["missing_in_ours", "missing_in_ours", "missing_in_invoice"]
+
+
+def test_the_totals_of_a_check_count_each_line_and_each_session_once() -> None:
+    line = InvoiceLine(2, at(23, 10, 0), 17, "ar", Decimal("3.50"))
+    extra = InvoiceLine(3, at(25, 9, 0), 900, "ar", Decimal("52.50"))
+    ours = OurSession(1, "2026-00001", at(23, 10, 1), 17, "ar", Decimal("3.50"))
+    unbilled = OurSession(2, "2026-00002", at(24, 14, 0), 1200, "ar", Decimal("70.00"))
+    findings = match_invoice([line, extra], [ours, unbilled])
+    assert [f.kind for f in findings] == ["ok", "missing_in_ours", "missing_in_invoice"]
+    totals = check_totals(findings)
+    assert totals.invoice == SideTotals(2, 917, Decimal("56.00"))
+    assert totals.ours == SideTotals(2, 1217, Decimal("73.50"))
+    assert totals.difference == SideTotals(0, -300, Decimal("-17.50"))
+    assert check_totals([]).difference == SideTotals()

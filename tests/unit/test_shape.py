@@ -101,7 +101,8 @@ def occurrences(pattern: str) -> set[str]:
             "hotline/db.py",
         ),
         ("the number formatter", r"phonenumbers\.format_number\(", "hotline/phones.py"),
-        ("the helpline lookup", r"select\(Helpline\)", "hotline/services.py"),
+        # Finding the helpline a number reaches (listing helplines is hotline.scope's).
+        ("the helpline lookup", r"Helpline\.phone_number\s*==", "hotline/services.py"),
         (
             "ringing a leg",
             r"def ring_leg\(|def cancel_leg\(|def step_deadline\(",

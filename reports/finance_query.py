@@ -1,0 +1,337 @@
+"""The ledger as the finance pages and exports read it: one set of filters applied to every
+select, totals and spend by month, language, provider, budget line or helpline as SQL
+aggregates, a page of entries at a time, and Twilio's telephony cost apart.
+
+Months are the helpline's local months: a ``CASE`` over the local month boundaries of the
+period read, the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import SQLCoreOperations
+
+from hotline.models import Call, Request
+from interpreter_pool.models import InterpretingSession, LedgerEntry, LedgerKind
+from reports.finance_filters import FinanceFilters
+
+PAGE_SIZE = 100
+# Spend is grouped by one of these.
+Dimension = Literal["month", "language", "provider", "budget_line", "helpline", "structure"]
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The helplines a person may see: their ids, or None for every helpline (a regional
+    administrator, who also sees entries no helpline is recorded on)."""
+
+    helpline_ids: tuple[int, ...] | None
+
+    def allows(self, helpline_id: int | None) -> bool:
+        """Whether a record of this helpline is visible."""
+        return self.helpline_ids is None or helpline_id in self.helpline_ids
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a set of entries adds up to."""
+
+    count: int = 0
+    duration_s: int = 0
+    billable_s: int = 0
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """The spend of one month, language, provider, budget line or helpline (``key`` is the
+    month "2026-11", the language code or the id; None: none recorded)."""
+
+    key: str | int | None
+    count: int
+    billable_s: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """A page of the ledger, and the totals of every entry the filters select."""
+
+    rows: list[LedgerEntry]
+    totals: Totals
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class TelephonyCost:
+    """What Twilio charged for the legs of a local month, in one currency, and the part of it
+    for the calls to interpreters."""
+
+    month: str
+    currency: str
+    amount: Decimal
+    interpreters: Decimal
+    legs: int
+
+
+def _local_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tz)
+
+
+def _period(filters: FinanceFilters, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    start = _local_start(filters.date_from, tz) if filters.date_from else None
+    end = _local_start(filters.date_to + timedelta(days=1), tz) if filters.date_to else None
+    return start, end
+
+
+def entry_conditions(
+    filters: FinanceFilters, scope: Scope, tz: ZoneInfo
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``LedgerEntry`` of these filters, within the person's scope."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.helpline_ids is not None:
+        conditions.append(LedgerEntry.helpline_id.in_(scope.helpline_ids))
+    start, end = _period(filters, tz)
+    if start is not None:
+        conditions.append(LedgerEntry.service_at >= start)
+    if end is not None:
+        conditions.append(LedgerEntry.service_at < end)
+    if filters.helpline_id is not None:
+        conditions.append(LedgerEntry.helpline_id == filters.helpline_id)
+    if filters.unfunded:
+        conditions.append(LedgerEntry.budget_line_id.is_(None))
+    elif filters.budget_line_id is not None:
+        conditions.append(LedgerEntry.budget_line_id == filters.budget_line_id)
+    if filters.provider_id is not None:
+        conditions.append(LedgerEntry.interpreter_id == filters.provider_id)
+    if filters.language is not None:
+        conditions.append(LedgerEntry.language == filters.language)
+    if filters.structure_id is not None:
+        conditions.append(LedgerEntry.structure_id == filters.structure_id)
+    return conditions
+
+
+def apply_filters(query: SelectT, filters: FinanceFilters, scope: Scope, tz: ZoneInfo) -> SelectT:
+    """``query`` (a select over ``LedgerEntry``) narrowed to these filters and the scope."""
+    return query.where(*entry_conditions(filters, scope, tz))
+
+
+def totals(session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo) -> Totals:
+    """Count, durations and amount of the entries the filters select (one SQL aggregate)."""
+    row = session.execute(
+        apply_filters(
+            select(
+                func.count(LedgerEntry.id),
+                func.coalesce(func.sum(LedgerEntry.duration_s), 0),
+                func.coalesce(func.sum(LedgerEntry.billable_s), 0),
+                func.coalesce(func.sum(LedgerEntry.amount), 0),
+            ),
+            filters,
+            scope,
+            tz,
+        )
+    ).one()
+    return Totals(int(row[0]), int(row[1]), int(row[2]), Decimal(row[3]).quantize(Decimal("0.01")))
+
+
+def ledger_page(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo, size: int = PAGE_SIZE
+) -> LedgerPage:
+    """The page of entries the filters ask for, newest service first (the last page if they
+    ask past it), with the totals of them all."""
+    summed = totals(session, filters, scope, tz)
+    pages = max(1, -(-summed.count // size))
+    page = min(filters.page, pages)
+    rows = session.scalars(
+        apply_filters(select(LedgerEntry), filters, scope, tz)
+        .order_by(LedgerEntry.service_at.desc(), LedgerEntry.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).all()
+    return LedgerPage(list(rows), summed, page, pages)
+
+
+def month_starts(first: datetime, last: datetime, tz: ZoneInfo) -> list[date]:
+    """The first days of the local months from ``first``'s to ``last``'s."""
+    day = first.astimezone(tz).date().replace(day=1)
+    end = last.astimezone(tz).date()
+    months = []
+    while day <= end:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_of(column: SQLCoreOperations[datetime], months: Sequence[date], tz: ZoneInfo) -> Any:
+    """A SQL expression giving the local month ("2026-11") of ``column``, for these months."""
+    if not months:
+        return literal("")
+    bounds = [(day + timedelta(days=32)).replace(day=1) for day in months]
+    return case(
+        *[
+            (column < _local_start(bound, tz), literal(day.strftime("%Y-%m")))
+            for day, bound in zip(months, bounds, strict=True)
+        ],
+        else_=literal(months[-1].strftime("%Y-%m")),
+    )
+
+
+def _span(session: Session, query: Select[Any]) -> tuple[datetime | None, datetime | None]:
+    """The first and last moment of ``query``'s first column."""
+    moment = next(iter(query.subquery().c))
+    row = session.execute(select(func.min(moment), func.max(moment))).one()
+    return row[0], row[1]
+
+
+def spend_by(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo, dimension: Dimension
+) -> list[SpendRow]:
+    """The entries the filters select, summed by one dimension (months newest first, the rest
+    largest amount first)."""
+    if dimension == "month":
+        first, last = _span(
+            session, apply_filters(select(LedgerEntry.service_at), filters, scope, tz)
+        )
+        if first is None or last is None:
+            return []
+        key: Any = month_of(LedgerEntry.service_at, month_starts(first, last, tz), tz)
+    else:
+        key = {
+            "language": LedgerEntry.language,
+            "provider": LedgerEntry.interpreter_id,
+            "budget_line": LedgerEntry.budget_line_id,
+            "helpline": LedgerEntry.helpline_id,
+            "structure": LedgerEntry.structure_id,
+        }[dimension]
+    labelled = key.label("key")
+    amount = func.coalesce(func.sum(LedgerEntry.amount), 0)
+    rows = session.execute(
+        apply_filters(
+            select(
+                labelled,
+                func.count(LedgerEntry.id),
+                func.coalesce(func.sum(LedgerEntry.billable_s), 0),
+                amount,
+            ),
+            filters,
+            scope,
+            tz,
+        ).group_by(labelled)
+    ).all()
+    found = [
+        SpendRow(row[0], int(row[1]), int(row[2]), Decimal(row[3]).quantize(Decimal("0.01")))
+        for row in rows
+    ]
+    if dimension == "month":
+        return sorted(found, key=lambda row: str(row.key), reverse=True)
+    return sorted(found, key=lambda row: (-row.amount, str(row.key)))
+
+
+def entry_rows(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo
+) -> Iterator[LedgerEntry]:
+    """Every entry the filters select, oldest service first, read in batches (the exports)."""
+    query = apply_filters(select(LedgerEntry), filters, scope, tz).order_by(
+        LedgerEntry.service_at, LedgerEntry.id
+    )
+    yield from session.scalars(query.execution_options(yield_per=500))
+
+
+def languages_in(session: Session, scope: Scope) -> list[str]:
+    """The languages of the entries a person may see (the language filter's choices)."""
+    query = select(LedgerEntry.language).where(LedgerEntry.language.is_not(None)).distinct()
+    if scope.helpline_ids is not None:
+        query = query.where(LedgerEntry.helpline_id.in_(scope.helpline_ids))
+    return sorted(code for code in session.scalars(query) if code)
+
+
+def _call_conditions(
+    filters: FinanceFilters, scope: Scope, tz: ZoneInfo, helpline: Any, at: Any
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Call.price.is_not(None)]
+    if scope.helpline_ids is not None:
+        conditions.append(helpline.in_(scope.helpline_ids))
+    start, end = _period(filters, tz)
+    if start is not None:
+        conditions.append(at >= start)
+    if end is not None:
+        conditions.append(at < end)
+    if filters.helpline_id is not None:
+        conditions.append(helpline == filters.helpline_id)
+    if filters.structure_id is not None:
+        conditions.append(Request.structure_id == filters.structure_id)
+    if filters.provider_id is not None:
+        conditions.append(Call.interpreter_id == filters.provider_id)
+    if filters.language is not None:
+        conditions.append(
+            Call.interpreting_session_id.in_(
+                select(InterpretingSession.id).where(
+                    InterpretingSession.language == filters.language
+                )
+            )
+        )
+    if filters.unfunded or filters.budget_line_id is not None:
+        line = (
+            LedgerEntry.budget_line_id.is_(None)
+            if filters.unfunded
+            else LedgerEntry.budget_line_id == filters.budget_line_id
+        )
+        charged = select(LedgerEntry.interpreting_session_id).where(
+            LedgerEntry.kind == LedgerKind.CHARGE, line
+        )
+        conditions.append(Call.interpreting_session_id.in_(charged))
+    return conditions
+
+
+def telephony_costs(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo
+) -> list[TelephonyCost]:
+    """Twilio's own price of the legs the filters select, by local month and currency, newest
+    first: the telephony cost, apart from the interpreting cost (the ledger, in euros).
+
+    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. A leg
+    counts in the month it ended; its helpline is its own, else its request's. Filtered by
+    provider, language or budget line, only the calls to interpreters of those sessions count.
+    """
+    helpline = func.coalesce(Call.helpline_id, Request.helpline_id)
+    at = func.coalesce(Call.ended_at, Call.created_at)
+    conditions = _call_conditions(filters, scope, tz, helpline, at)
+    first, last = _span(
+        session,
+        select(at.label("at")).outerjoin(Request, Call.request_id == Request.id).where(*conditions),
+    )
+    if first is None or last is None:
+        return []
+    month = month_of(at, month_starts(first, last, tz), tz).label("month")
+    currency = func.upper(func.coalesce(Call.price_unit, "USD")).label("currency")
+    to_interpreter = case((Call.interpreting_session_id.is_not(None), -Call.price), else_=0)
+    rows = session.execute(
+        select(
+            month,
+            currency,
+            func.coalesce(func.sum(-Call.price), 0),
+            func.coalesce(func.sum(to_interpreter), 0),
+            func.count(Call.id),
+        )
+        .outerjoin(Request, Call.request_id == Request.id)
+        .where(and_(*conditions))
+        .group_by(month, currency)
+    ).all()
+    return sorted(
+        (
+            TelephonyCost(str(row[0]), str(row[1]), Decimal(row[2]), Decimal(row[3]), int(row[4]))
+            for row in rows
+        ),
+        key=lambda cost: (cost.month, cost.currency),
+        reverse=True,
+    )
