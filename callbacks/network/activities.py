@@ -10,8 +10,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from callbacks.network import meetings
-from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
+from callbacks.network import mail, meetings
+from callbacks.network.meeting_models import ActivityKind, Meeting, MeetingKind, NetworkActivity
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
 from hotline.auth import require_roles, signed_in_user
@@ -198,12 +198,21 @@ def add_activity() -> BaseResponse | tuple[str, int]:
 @bp.get("/mails")
 @require_roles(*RUNS)
 def mails() -> str:
-    """The e-mails the demo's local SMTP server kept."""
+    """The e-mails the demo's local SMTP server kept: those of the meetings of the reader's
+    helplines (every one for a regional administrator)."""
     box = mailbox.attached()
+    kept = box.messages() if box is not None else []
+    me = signed_in_user()
+    if not me.is_regional_admin:
+        meeting_ids = db_session().scalars(
+            select(Meeting.id).where(Meeting.helpline_id.in_(visible_ids(*RUNS)))
+        )
+        tags = {mail.meeting_tag(meeting_id) for meeting_id in meeting_ids}
+        kept = [message for message in kept if message.tag in tags]
     return render_template(
         "callbacks/network/mails.html",
-        user=signed_in_user(),
+        user=me,
         running=box is not None,
-        messages=box.messages() if box is not None else [],
+        messages=kept,
         tz=settings().timezone,
     )
