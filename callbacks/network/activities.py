@@ -15,7 +15,7 @@ from callbacks.network.meeting_models import ActivityKind, Meeting, MeetingKind,
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
 from hotline.auth import require_roles, signed_in_user
-from hotline.console.scoping import list_scope, visible_ids, working_helpline_id
+from hotline.console.scoping import helpline_names, list_scope, visible_ids, working_helpline_id
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.refusals import Refusal
@@ -132,9 +132,10 @@ def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, in
     year's figures of the one he works on."""
     session = db_session()
     helpline_id = working_helpline_id(*RUNS)
+    seen = visible_ids(*RUNS)
     rows = session.scalars(
         select(NetworkActivity)
-        .where(NetworkActivity.helpline_id.in_(visible_ids(*RUNS)))
+        .where(NetworkActivity.helpline_id.in_(seen))
         .order_by(NetworkActivity.held_on.desc(), NetworkActivity.id.desc())
     ).all()
     return render_template(
@@ -149,6 +150,8 @@ def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, in
         figure_labels=FIGURE_LABELS,
         labels=ACTIVITY_LABELS,
         kinds=KIND_LABELS,
+        lines=helpline_names(seen),  # each activity's helpline, for a reader of several
+        working=helpline_id,
         values=values,
         tz=settings().timezone,
     ), status

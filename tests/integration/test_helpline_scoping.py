@@ -297,6 +297,9 @@ def test_the_regional_administrator_reads_both_helplines_and_filters_on_one(
         assert any(marker in body for marker in region.a.markers), path
         assert any(marker in body for marker in region.b.markers), path
     assert " · Ligne B</li>" in _read(console, "/console/network/meetings")
+    activities = _read(console, "/console/network/activities")
+    assert "FormationAlpha" in activities and "FormationBravo" in activities
+    assert "<td>Ligne B</td>" in activities
     board = _read(console, "/console/board")
     assert 'id="calls"' in board and 'id="phone"' not in board  # read-only: no phone, no duty
     state = console.get("/console/api/board").get_json()
