@@ -68,6 +68,8 @@ def create_app(
         lifecycle,  # noqa: F401 - closing and reopening a request, on the console's blueprint
         request_list,  # noqa: F401 - the requests list, on the console's blueprint
         requests,  # noqa: F401 - the request page, on the console's blueprint
+        structures,
+        workplaces,
     )
     from hotline.sms_views import bp as sms_bp
     from hotline.views import bp as voice_bp
@@ -85,6 +87,8 @@ def create_app(
     reports.init_app(app)
     console.init_app(app)
     callers.init_app(app)  # who called: the request page's caller panel, the nurse's directory
+    structures.init_app(app)  # the structures' pages
+    workplaces.init_app(app)  # where a professional works; the structure of a request
     app.register_blueprint(console.bp)
     i18n.init_app(app)
     security.init_app(app)

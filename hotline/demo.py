@@ -24,10 +24,11 @@ from hotline import mailbox, reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo_player import YearSeeded
-from hotline.demo_tables import REQUESTS_A_YEAR
+from hotline.demo_structures import seed_workplaces
+from hotline.demo_tables import DEMO_WORKPLACES, FACILISOINS_STRUCTURE, REQUESTS_A_YEAR
 from hotline.demo_year import seed_year
 from hotline.migrate import upgrade
-from hotline.models import Helpline, Professional, ProfessionalPhone, User
+from hotline.models import Helpline, Professional, ProfessionalPhone, Structure, User
 from hotline.services import helpline_on
 from hotline.settings import Settings
 from hotline.users import create_user, set_password
@@ -238,9 +239,30 @@ def seed_demo(
                     phones=[ProfessionalPhone(number=n) for n in numbers],
                 )
             )
+    session.flush()
+    seed_workplaces(session, DEMO_WORKPLACES)
+    _facilisoins_line(session, now)
     seed_demo_partners(session)
     session.flush()
     seed_meetings(session, helpline, now)
+
+
+def _facilisoins_line(session: Session, now: datetime) -> None:
+    """The health centre's own budget line (a Facilisoins-like envelope of 50,000 € over 18
+    months): its professionals' interpreting is charged to it, not to the helpline's grant."""
+    centre = session.scalars(select(Structure).where(Structure.name == FACILISOINS_STRUCTURE)).one()
+    if session.scalars(select(Budget).where(Budget.scope_structure_id == centre.id)).first():
+        return
+    add_budget(
+        session,
+        f"Facilisoins – {centre.name}",
+        date(now.year - 1, 7, 1),
+        date(now.year, 12, 31),
+        Decimal(50000),
+        funder_line="ARS – FIR, expérimentation Facilisoins (établissement)",
+        scope="structure",
+        scope_id=centre.id,
+    )
 
 
 def seed_past_year(

@@ -199,3 +199,28 @@ HOUR_WEIGHTS = {
 }  # fmt: skip
 # The nurses' rota of the past year: weekdays 09:00-18:00, on duty and backup by turns of a week.
 ROTA_HOURS = ("09:00", "18:00")
+
+# Structures (hotline.structures): (name, kind, FINESS, commune, INSEE code). Fictional; the
+# FINESS numbers have a valid key in a range no establishment of Haute-Garonne uses. The health
+# centre takes part in a Facilisoins-like experiment: a budget line funds its interpreting.
+DEMO_STRUCTURES = [
+    ("Centre de santé des Izards", "health_centre", "319990016", "Toulouse", "31555"),
+    ("Maison de santé de Bagatelle", "msp", "319990024", "Toulouse", "31555"),
+    ("Cabinet médical des Carmes", "cabinet", None, "Toulouse", "31555"),
+    ("CCAS de Toulouse", "ccas", None, "Toulouse", "31555"),
+]
+FACILISOINS_STRUCTURE = "Centre de santé des Izards"
+# Who works where, by a number of theirs: the demo's professionals (hotline.demo: Dr Martin
+# works in two structures, so the nurse chooses; the others' requests get theirs at once), then
+# four of the demo year's directory by their place in it (after the shared practices' GPs).
+DEMO_WORKPLACES = [
+    ("+33612345678", ("Cabinet médical des Carmes", "Centre de santé des Izards")),
+    ("+33623456789", ("Maison de santé de Bagatelle",)),
+    ("+33645678901", ("CCAS de Toulouse",)),
+]
+YEAR_WORKPLACES = [
+    (12, ("Centre de santé des Izards",)),
+    (13, ("Centre de santé des Izards",)),
+    (14, ("Centre de santé des Izards", "Maison de santé de Bagatelle")),
+    (15, ("Maison de santé de Bagatelle",)),
+]

@@ -24,6 +24,7 @@ from callbacks.models import CallbackStatus, CallbackTask
 from hotline import demo_tables, hooks
 from hotline.demo_plan import PlannedProfessional, PlannedRequest, plan_directory, plan_year
 from hotline.demo_player import YearPlayer, YearSeeded
+from hotline.demo_structures import seed_workplaces
 from hotline.demo_twilio import voice_of
 from hotline.directory import PhoneEntry, ProfessionalDetails, save_professional
 from hotline.hooks import CallbackReason
@@ -253,6 +254,10 @@ def _play(
     session, helpline = player.session, player.helpline
     with app.app_context():
         _directory(session, people)
+        seed_workplaces(
+            session,
+            [(people[place].numbers[-1], names) for place, names in demo_tables.YEAR_WORKPLACES],
+        )
         _pool(session, today - timedelta(days=400))
         _budgets(session, today)
         _rota(session, helpline, nurses, today - timedelta(days=366), today - timedelta(days=1))

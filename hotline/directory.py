@@ -28,10 +28,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import audit
-from hotline.models import Professional, ProfessionalPhone, Request, User
+from hotline.models import Professional, ProfessionalPhone, ProfessionalStructure, Request, User
 from hotline.phones import NOT_A_PHONE, format_for_display, normalise_number
 from hotline.refusals import N_, Refusal
-from hotline.services import log_event
+from hotline.services import log_event, only_structure_id
 
 # Code stored → what a person reads.
 PROFESSIONS = {
@@ -225,13 +225,21 @@ def _replace_phones(professional: Professional, phones: Sequence[PhoneEntry]) ->
             professional.phones.append(ProfessionalPhone(number=number, label=entry.label))
 
 
-def search_professionals(session: Session, text: str = "", limit: int = 200) -> list[Professional]:
-    """Professionals whose name, organisation, commune, RPPS or number matches, by name."""
+def search_professionals(
+    session: Session, text: str = "", limit: int = 200, structure_id: int | None = None
+) -> list[Professional]:
+    """Professionals whose name, organisation, commune, RPPS or number matches (and who work in
+    the structure, when one is given), by name."""
     query = (
         select(Professional)
-        .options(selectinload(Professional.phones))
+        .options(selectinload(Professional.phones), selectinload(Professional.structures))
         .order_by(Professional.last_name, Professional.first_name, Professional.id)
     )
+    if structure_id is not None:
+        workers = select(ProfessionalStructure.professional_id)
+        query = query.where(
+            Professional.id.in_(workers.where(ProfessionalStructure.structure_id == structure_id))
+        )
     text = text.strip()
     if text:
         conditions = [
@@ -378,6 +386,8 @@ def link_caller(
         return False
     call_request.professional_id = professional.id
     call_request.professional = professional
+    # His structure when he works in one only; else none (the nurse chooses among his).
+    call_request.structure_id = only_structure_id(session, professional.id)
     log_event(
         session,
         call_request,

@@ -121,7 +121,7 @@ class Structure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
-    # A code of the structure kinds ("cabinet", "centre_sante", "pass"…).
+    # A code of ``hotline.structures.STRUCTURE_KINDS`` ("cabinet", "health_centre", "pass"…).
     kind: Mapped[str] = mapped_column(String(30), default="other")
     finess: Mapped[str | None] = mapped_column(String(9), index=True)
     commune: Mapped[str | None] = mapped_column(String(80), index=True)

@@ -29,10 +29,12 @@ from hotline.models import (
     Participation,
     Professional,
     ProfessionalPhone,
+    ProfessionalStructure,
     Request,
     RequestCounter,
     RequestEvent,
     RequestStatus,
+    Structure,
 )
 from hotline.phones import mask_for_log, normalise_caller
 from hotline.scope import adopt_accounts
@@ -112,6 +114,20 @@ def identify_professional(session: Session, e164: str | None) -> Professional | 
     return found[0] if len(found) == 1 else None
 
 
+def only_structure_id(session: Session, professional_id: int | None) -> int | None:
+    """The structure a professional works in when he works in exactly one active structure (one
+    query on the link table's unique index, cheap enough for the incoming call's webhook)."""
+    if professional_id is None:
+        return None
+    found = session.scalars(
+        select(ProfessionalStructure.structure_id)
+        .join(Structure, Structure.id == ProfessionalStructure.structure_id)
+        .where(ProfessionalStructure.professional_id == professional_id, Structure.is_active)
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
+
+
 def next_reference(session: Session, year: int) -> str:
     """The next reference of the year, e.g. 2026-00042; safe under concurrent calls."""
     for _ in range(3):
@@ -149,6 +165,7 @@ def start_request(
         reference=next_reference(session, local_year),
         helpline=helpline,
         professional=professional,
+        structure_id=only_structure_id(session, professional.id if professional else None),
         caller_number=caller.e164,
         is_caller_withheld=caller.is_withheld,
         channel="phone",

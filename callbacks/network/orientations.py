@@ -48,6 +48,7 @@ STRUCTURE_ORIENTATIONS = {
     "hospital": "hospital",
     "ccas": "social_service",
     "essms": "lhss_essms",
+    "ehpad": "lhss_essms",
     "msp": "gp",
     "health_centre": "gp",
 }

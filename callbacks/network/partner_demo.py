@@ -10,16 +10,19 @@ from sqlalchemy.orm import Session
 from callbacks.network import partners
 from callbacks.network.partner_models import Partner
 from hotline.directory import PhoneEntry
+from hotline.models import Structure
+from hotline.structures import StructureDetails, save_structure
 
 # Partners whose e-mail address the demo knows (the agenda of a meeting goes there).
 DEMO_EMAILS = {
     "Dr Yasmine Cherif": "y.cherif@partenaire.example.org",
     "PASS du CHU (démonstration)": "pass.social@partenaire.example.org",
 }
-# (name, kind, finess, commune, INSEE code)
+# (name, kind, finess, commune, INSEE code): the directory's structures of these names are
+# kept (``hotline.demo_structures`` may have made them first).
 DEMO_STRUCTURES = [
     ("Maison de santé de Bagatelle", "msp", None, "Toulouse", "31555"),
-    ("PASS du CHU (démonstration)", "pass", "319999999", "Toulouse", "31555"),
+    ("PASS du CHU (démonstration)", "pass", "319990040", "Toulouse", "31555"),
 ]
 # (name, profession, specialty, structure, commune, INSEE, phone, languages, accepts new
 # patients, third-party payment, charter signed on)
@@ -45,8 +48,9 @@ def seed_demo_partners(session: Session) -> None:
         return
     structures = {}
     for name, kind, finess, commune, insee in DEMO_STRUCTURES:
-        structure_details = partners.StructureDetails(name, kind, finess, commune, insee)
-        structures[name] = partners.save_structure(session, structure_details).id
+        known = session.scalars(select(Structure.id).where(Structure.name == name)).first()
+        wanted = StructureDetails(name, kind, finess, commune, insee)
+        structures[name] = known or save_structure(session, wanted).id
     for (
         name,
         profession,

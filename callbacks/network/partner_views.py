@@ -1,5 +1,6 @@
-"""The network's partners and structures in the console: coordinators and admins list, add,
-change and deactivate them (every change audited)."""
+"""The network's partners in the console: coordinators and admins list, add, change and
+deactivate them (every change audited). The structures they may belong to are kept on the
+directory's structure pages (``hotline.console.structures``)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from callbacks.network import partners
-from callbacks.network.partner_forms import PartnerForm, StructureForm
+from callbacks.network.partner_forms import PartnerForm
 from callbacks.network.partner_models import Partner
-from hotline import audit, directory, hooks
+from hotline import audit, directory, hooks, structures
 from hotline.admin import one_or_404, refuse
 from hotline.auth import require_roles, signed_in_user
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
-from hotline.models import Structure
 from hotline.web import db_session, now
 
 # Who keeps the network's partners.
@@ -41,21 +41,9 @@ def _partner_page(form: PartnerForm, partner: Partner | None, status: int = 200)
         form=form,
         partner=partner,
         professions=partners.PARTNER_PROFESSIONS,
-        structures=partners.offered_structures(
+        structures=structures.offered_structures(
             db_session(), partner.structure_id if partner else None
         ),
-    ), status
-
-
-def _structure_page(
-    form: StructureForm, structure: Structure | None, status: int = 200
-) -> tuple[str, int]:
-    return render_template(
-        "callbacks/network/structure_edit.html",
-        user=signed_in_user(),
-        form=form,
-        structure=structure,
-        kinds=partners.STRUCTURE_KINDS,
     ), status
 
 
@@ -68,9 +56,9 @@ def partners_list() -> str:
         "callbacks/network/partners.html",
         user=signed_in_user(),
         partners=partners.all_partners(session),
-        structures=partners.all_structures(session),
+        structures=structures.all_structures(session),
         professions=partners.PARTNER_PROFESSIONS,
-        kinds=partners.STRUCTURE_KINDS,
+        kinds=structures.STRUCTURE_KINDS,
         language_names=partners.language_names,
     )
 
@@ -153,76 +141,4 @@ def toggle_partner(partner_id: int) -> Response:
         flash(_("{name} est de nouveau proposé aux infirmières.", name=partner.name), "success")
     else:
         flash(_("{name} n'est plus proposé aux infirmières.", name=partner.name), "success")
-    return redirect(url_for("network_partners.partners"))
-
-
-@bp.route("/structures/new", methods=["GET", "POST"])
-@require_roles(*KEEPERS)
-def new_structure() -> Response | tuple[str, int]:
-    """Add a structure."""
-    form = StructureForm()
-    if not form.is_submitted():
-        return _structure_page(form, None)
-    if not form.validate():
-        refuse(form)
-        return _structure_page(form, None, 400)
-    session = db_session()
-    try:
-        structure = partners.save_structure(session, form.details())
-    except ValueError as exc:
-        refuse(form, exc)
-        return _structure_page(form, None, 400)
-    audit.record(session, signed_in_user(), "structure_added", "structure", structure.id, now())
-    flash(_("{name} fait maintenant partie des structures.", name=structure.name), "success")
-    return redirect(url_for("network_partners.partners"))
-
-
-@bp.route("/structures/<int:structure_id>", methods=["GET", "POST"])
-@require_roles(*KEEPERS)
-def edit_structure(structure_id: int) -> Response | tuple[str, int]:
-    """Change a structure."""
-    session = db_session()
-    structure: Structure = one_or_404(session, Structure, structure_id)
-    if request.method == "GET":
-        form = StructureForm(
-            data={
-                "name": structure.name,
-                "kind": structure.kind,
-                "finess": structure.finess or "",
-                "commune": structure.commune or "",
-                "insee_code": structure.insee_code or "",
-            }
-        )
-        return _structure_page(form, structure)
-    form = StructureForm()
-    if not form.validate():
-        refuse(form)
-        return _structure_page(form, structure, 400)
-    try:
-        partners.save_structure(session, form.details(), structure)
-    except ValueError as exc:
-        refuse(form, exc)
-        return _structure_page(form, structure, 400)
-    audit.record(session, signed_in_user(), "structure_changed", "structure", structure.id, now())
-    flash(_("{name} : fiche enregistrée.", name=structure.name), "success")
-    return redirect(url_for("network_partners.partners"))
-
-
-@bp.post("/structures/<int:structure_id>/active")
-@require_roles(*KEEPERS)
-def toggle_structure(structure_id: int) -> Response:
-    """Deactivate a structure (no longer offered for new partners), or make it active again."""
-    session = db_session()
-    structure: Structure = one_or_404(session, Structure, structure_id)
-    active = not structure.is_active
-    partners.set_structure_active(session, structure, active)
-    action = "structure_reactivated" if active else "structure_deactivated"
-    audit.record(session, signed_in_user(), action, "structure", structure.id, now())
-    if active:
-        flash(_("{name} est de nouveau active.", name=structure.name), "success")
-    else:
-        flash(
-            _("{name} n'est plus proposée pour de nouveaux partenaires.", name=structure.name),
-            "success",
-        )
     return redirect(url_for("network_partners.partners"))

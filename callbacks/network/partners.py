@@ -1,9 +1,9 @@
-"""The network's structures and partners: keep them (coordinators and admins), and find the
-partners a nurse may orient a patient to.
+"""The network's partners: keep them (coordinators and admins), and find the partners a nurse may
+orient a patient to. Structures are the directory's (``hotline.structures``): a partner may
+belong to one.
 
 Rules:
-- A commune is kept with its INSEE code as in the directory (``hotline.directory.check_commune``);
-  a FINESS number is optional, 9 characters (digits, or 2A / 2B then 7 digits in Corsica).
+- A commune is kept with its INSEE code as in the directory (``hotline.directory.check_commune``).
 - An e-mail address is optional (the agenda of a meeting he takes part in goes there): checked
   by ``clean_email``, stored in lower case.
 - Phones are E.164 (``hotline.directory.parse_phones``); languages are base codes the interpreter
@@ -34,18 +34,6 @@ from hotline.refusals import N_, Refusal
 from interpreter_pool.admin import parse_languages
 from interpreter_pool.languages import language_name
 
-# Code stored → what a person reads: the kinds of structures of a network.
-STRUCTURE_KINDS = {
-    "msp": N_("Maison de santé pluriprofessionnelle"),
-    "health_centre": N_("Centre de santé"),
-    "pass": N_("PASS (permanence d'accès aux soins)"),
-    "hospital": N_("Établissement de santé"),
-    "essms": N_("Établissement ou service médico-social"),
-    "ccas": N_("CCAS, service social"),
-    "pmi": N_("PMI"),
-    "association": N_("Association"),
-    "other": N_("Autre"),
-}
 # The directory's professions, and a structure oriented to as a whole.
 PARTNER_PROFESSIONS = {
     **directory.PROFESSIONS,
@@ -53,23 +41,11 @@ PARTNER_PROFESSIONS = {
     "psychologist": N_("Psychologue"),
     "structure": N_("Structure"),
 }
-_FINESS = re.compile(r"\d{9}|2[AB]\d{7}")
 # An address's parts (RFC 5321 limits): a local part of printable characters without spaces,
 # quotes or angle brackets; a domain of letters, digits and hyphens, with a top-level domain.
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 SEARCH_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class StructureDetails:
-    """What the form says of a structure."""
-
-    name: str
-    kind: str = "other"
-    finess: str | None = None
-    commune: str | None = None
-    insee_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,19 +94,6 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def clean_finess(text: str | None) -> str | None:
-    """A FINESS number as stored (no spaces, 2A / 2B in capitals); refuses what is not one."""
-    finess = _clean((text or "").replace(" ", "").upper())
-    if finess is not None and not _FINESS.fullmatch(finess):
-        raise Refusal(
-            N_(
-                "Le numéro FINESS compte 9 caractères : 9 chiffres, ou 2A / 2B suivi de 7 "
-                "chiffres en Corse (ou laissez le champ vide)."
-            )
-        )
-    return finess
-
-
 def clean_email(text: str | None) -> str | None:
     """An e-mail address as stored (trimmed, lower case), None when empty; refuses what cannot be
     an address one can write to (one "@", a dotted domain, no spaces or quotes, RFC lengths)."""
@@ -163,29 +126,6 @@ def check_languages(text: str) -> list[str]:
 def language_names(codes: Sequence[str], locale: str = "fr") -> str:
     """ "ar", "en" → "Arabe, Anglais"."""
     return ", ".join(language_name(code, locale, capitalise=True) for code in codes)
-
-
-def save_structure(
-    session: Session, details: StructureDetails, structure: Structure | None = None
-) -> Structure:
-    """Add a structure, or change ``structure``."""
-    name = _clean(details.name)
-    if name is None:
-        raise Refusal(N_("Le nom de la structure est obligatoire."))
-    if details.kind not in STRUCTURE_KINDS:
-        raise Refusal(N_("Choisissez le type de structure dans la liste."))
-    directory.check_commune(details.commune, details.insee_code)
-    structure = structure or Structure()
-    structure.name = name
-    structure.kind = details.kind
-    structure.finess = clean_finess(details.finess)
-    structure.commune = _clean(details.commune)
-    structure.insee_code = directory.clean_insee(details.insee_code)
-    if structure.is_active is None:
-        structure.is_active = True
-    session.add(structure)
-    session.flush()
-    return structure
 
 
 def save_partner(
@@ -253,28 +193,6 @@ def set_active(session: Session, partner: Partner, is_active: bool) -> None:
     """Deactivate a partner (no longer offered to nurses) or make him active again."""
     partner.is_active = is_active
     session.flush()
-
-
-def set_structure_active(session: Session, structure: Structure, is_active: bool) -> None:
-    """Deactivate a structure (no longer offered for new partners) or make it active again."""
-    structure.is_active = is_active
-    session.flush()
-
-
-def all_structures(session: Session) -> list[Structure]:
-    """Every structure, by name."""
-    return list(session.scalars(select(Structure).order_by(Structure.name, Structure.id)))
-
-
-def offered_structures(session: Session, keep: int | None) -> list[Structure]:
-    """What a partner's form offers: the active structures, and ``keep`` (the partner's own)."""
-    return list(
-        session.scalars(
-            select(Structure)
-            .where(or_(Structure.is_active, Structure.id == keep))
-            .order_by(Structure.name, Structure.id)
-        )
-    )
 
 
 def all_partners(session: Session) -> list[Partner]:

@@ -7,11 +7,12 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from sqlalchemy.orm import Session
 
-from hotline import directory
+from hotline import directory, structures
 from hotline.admin import Page, bp, one_or_404, page, record, refuse
 from hotline.admin.forms import ProfessionalForm
 from hotline.auth import require_roles
 from hotline.i18n import gettext as _
+from hotline.inputs import parse_id
 from hotline.models import Professional
 from hotline.web import db_session
 
@@ -52,13 +53,16 @@ def _professional_summary(professional: Professional) -> dict[str, Any]:
 
 def _directory_page(session: Session, form: ProfessionalForm, status: int = 200) -> Page:
     query = request.args.get("q", "")
+    structure_id = parse_id(request.args.get("structure_id"))
     return page(
         "admin/directory.html",
         status,
-        professionals=directory.search_professionals(session, query),
+        professionals=directory.search_professionals(session, query, structure_id=structure_id),
         flags=directory.duplicate_flags(session),
         professions=directory.PROFESSIONS,
         query=query,
+        structures=structures.all_structures(session),
+        structure_id=structure_id,
         form=form,
     )
 
@@ -114,6 +118,9 @@ def _professional_page(
         flags=directory.duplicate_flags(session).get(professional.id, []),
         professions=directory.PROFESSIONS,
         form=form,
+        workplaces=structures.structures_of(session, professional.id),
+        offered=structures.offered_structures(session),
+        back="admin",
     )
 
 

@@ -9,18 +9,21 @@ from datetime import datetime
 from flask import Flask, flash, render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+from wtforms import Field
+from wtforms.validators import ValidationError
 
 from hotline import audit, directory, hooks
 from hotline.admin import refuse
-from hotline.admin.forms import ProfessionalForm
+from hotline.admin.forms import ProfessionalForm, TextField
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.requests import back_to_request, request_or_404
 from hotline.hooks import NavSection, Panel
-from hotline.i18n import N_
+from hotline.i18n import N_, lazy_gettext
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
 from hotline.models import Professional, Request, User
+from hotline.structures import all_structures, attach, offered_structures
 from hotline.web import db_session, now
 
 SEARCH_LIMIT = 20
@@ -81,10 +84,16 @@ def link_caller(request_id: int) -> Response:
 
 
 class CallerForm(ProfessionalForm):
-    """A new professional, added by the nurse from a call (always active; no territory)."""
+    """A new professional, added by the nurse from a call (always active; no territory), with
+    the structure he works in when she knows it."""
 
     territory = None  # type: ignore[assignment]  # WTForms: None removes the field
     is_active = None
+    structure_id = TextField(lazy_gettext("Structure où il ou elle travaille"), max_length=12)
+
+    def validate_structure_id(self, field: Field) -> None:
+        if field.data and parse_id(field.data) is None:
+            raise ValidationError(_("Choisissez la structure dans la liste."))
 
 
 def _new_caller_page(
@@ -100,6 +109,7 @@ def _new_caller_page(
         form=form,
         professions=directory.PROFESSIONS,
         duplicates=duplicates or [],
+        structures=offered_structures(db_session()),
     ), status
 
 
@@ -134,6 +144,13 @@ def add_caller(request_id: int) -> Response | tuple[str, int]:
         refuse(form, exc)
         return _new_caller_page(call_request, form, 400)
     professional = saved.professional
+    workplace = parse_id(form.structure_id.data)
+    if workplace is not None:
+        try:
+            attach(session, professional, workplace)
+        except ValueError as exc:
+            refuse(form, exc, "structure_id")
+            return _new_caller_page(call_request, form, 400)
     audit.record(
         session,
         me,
@@ -144,6 +161,7 @@ def add_caller(request_id: int) -> Response | tuple[str, int]:
         name=professional.display_name,
         from_request=call_request.id,
         duplicates=[d.professional.id for d in duplicates],
+        structure_id=workplace,
     )
     directory.link_caller(session, call_request, professional, me, now())
     flash(_("{name} figure maintenant dans l'annuaire.", name=professional.display_name), "success")
@@ -155,12 +173,17 @@ def add_caller(request_id: int) -> Response | tuple[str, int]:
 @bp.get("/directory", endpoint="directory")
 @require_roles("nurse")
 def directory_view() -> str:
-    """The directory as the nurse reads it: searched by name, number, commune or RPPS."""
+    """The directory as the nurse reads it: searched by name, number, commune or RPPS, and by
+    the structure they work in."""
+    session = db_session()
     query = request.args.get("q", "").strip()[:80]
+    structure_id = parse_id(request.args.get("structure_id"))
     return render_template(
         "console/directory.html",
         user=signed_in_user(),
-        professionals=directory.search_professionals(db_session(), query),
+        professionals=directory.search_professionals(session, query, structure_id=structure_id),
         professions=directory.PROFESSIONS,
         query=query,
+        structures=all_structures(session),
+        structure_id=structure_id,
     )

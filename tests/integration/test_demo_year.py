@@ -31,9 +31,10 @@ from hotline.models import (
     Professional,
     Request,
     RequestEvent,
+    Structure,
 )
 from interpreter_pool.finance import price
-from interpreter_pool.models import InterpretingSession, LedgerEntry, SessionStatus
+from interpreter_pool.models import Budget, InterpretingSession, LedgerEntry, SessionStatus
 from tests.conftest import Clock, RecordingDispatcher, fresh_database_url, make_settings
 from tests.integration.test_console_access import sign_in
 
@@ -281,3 +282,31 @@ def test_logged_requests_are_closed_the_others_are_to_complete_and_callers_have_
     oriented = session.scalars(select(Request).where(Request.outcome == "oriented")).all()
     assert oriented and all(r.orientation for r in oriented)
     assert all(r.patient_age_band for r in oriented)
+
+
+def test_some_professionals_work_in_structures_and_their_requests_say_which(
+    session: Session,
+) -> None:
+    by_name = {s.name: s for s in session.scalars(select(Structure)).all()}
+    centre = by_name[demo_tables.FACILISOINS_STRUCTURE]
+    assert (centre.kind, centre.finess) == ("health_centre", "319990016")
+    martin = session.scalars(select(Professional).where(Professional.last_name == "Martin")).first()
+    assert martin is not None
+    assert [s.name for s in martin.structures] == [
+        "Cabinet médical des Carmes",
+        "Centre de santé des Izards",
+    ]
+    workers = session.scalars(
+        select(Professional).join(Professional.structures).where(Structure.id == centre.id)
+    ).all()
+    assert len(workers) == 4  # Dr Martin and three of the year's directory
+    line = session.scalars(select(Budget).where(Budget.scope_structure_id == centre.id)).one()
+    assert (line.scope, line.amount) == ("structure", Decimal("50000.00"))
+    charged = session.scalars(select(LedgerEntry).where(LedgerEntry.structure_id == centre.id))
+    assert {entry.budget_line_id for entry in charged} <= {line.id}
+    for request in session.scalars(
+        select(Request).where(Request.professional_id.is_not(None), Request.channel == "phone")
+    ):
+        assert request.professional is not None
+        mine = [s.id for s in request.professional.structures]
+        assert request.structure_id == (mine[0] if len(mine) == 1 else None), request.reference

@@ -262,7 +262,8 @@ def test_finance_sees_none_of_the_network(
         f"/console/requests/{call_request.id}/orientations/new",
         "/console/network/partners",
         "/console/network/partners/new",
-        "/console/network/structures/new",
+        "/console/structures",
+        "/console/structures/new",
     ):
         assert console.get(path).status_code == 403, path
     assert "Suivis de rendez-vous" not in page_text(console.get("/finance"))

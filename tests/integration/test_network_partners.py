@@ -129,23 +129,32 @@ def test_a_partner_that_cannot_be_kept_says_why_and_keeps_what_was_typed(
 def test_a_coordinator_adds_a_structure_with_its_finess(
     console: FlaskClient, session: Session, coordinator: User
 ) -> None:
-    data = {"name": "PASS du CHU", "kind": "pass", "finess": "31 078 1223", "commune": "Toulouse"}
-    refused = post(console, "/console/network/structures/new", {**data, "finess": "12345"})
+    data = {"name": "PASS du CHU", "kind": "pass", "finess": "31 078 140 6", "commune": "Toulouse"}
+    refused = post(console, "/console/structures/new", {**data, "finess": "12345"})
     assert refused.status_code == 400
     assert "Le numéro FINESS compte 9 caractères" in page_text(refused)
     assert "PASS du CHU" in page_text(refused)
-    assert post(console, "/console/network/structures/new", data).status_code == 302
+    mistyped = post(console, "/console/structures/new", {**data, "finess": "310781407"})
+    assert mistyped.status_code == 400
+    assert "« 310781407 » n'est pas valide" in page_text(mistyped)
+    assert session.scalars(select(Structure)).first() is None
+    response = post(console, "/console/structures/new", data)
+    assert response.status_code == 302
     structure = session.scalars(select(Structure)).one()
-    assert (structure.finess, structure.kind) == ("310781223", "pass")
+    assert response.headers["Location"].endswith(f"/console/structures/{structure.id}")
+    assert (structure.finess, structure.kind) == ("310781406", "pass")
     response = post(
         console,
-        f"/console/network/structures/{structure.id}",
-        {**data, "finess": "2A0000001", "insee_code": "31555"},
+        f"/console/structures/{structure.id}/edit",
+        {**data, "finess": "2a 000 001 4", "insee_code": "31555"},
     )
     assert response.status_code == 302
     session.refresh(structure)
-    assert (structure.finess, structure.insee_code) == ("2A0000001", "31555")
+    assert (structure.finess, structure.insee_code) == ("2A0000014", "31555")
     assert audit_actions(session, "structure") == ["structure_added", "structure_changed"]
+    # The network's page lists it, and links to the directory's page of it.
+    partners_page = page_text(console.get("/console/network/partners"))
+    assert f'href="/console/structures/{structure.id}"' in partners_page
 
 
 def test_a_nurse_searches_partners_but_cannot_edit_them(
@@ -186,7 +195,7 @@ def test_a_deactivated_structure_is_no_longer_offered_for_new_partners(
 ) -> None:
     structure = make_structure(session)
     kept = make_partner(session, "ar", structure_id=structure.id)
-    path = f"/console/network/structures/{structure.id}/active"
+    path = f"/console/structures/{structure.id}/active"
     assert post(console, path, {}).status_code == 302
     session.refresh(structure)
     assert not structure.is_active

@@ -37,6 +37,7 @@ COMPOSITION_ROOTS = (
 PURE_MODULES = (
     "hotline.anonymity",
     "hotline.callstate",
+    "hotline.finess",
     "hotline.passwords",
     "hotline.phones",
     "hotline.reference_codes",
