@@ -206,6 +206,7 @@ RECORD_URLS = [
     ("POST", "/console/requests/{request}/interpreter"),
     ("POST", "/console/requests/{request}/interpreter/remove"),
     ("POST", "/console/requests/{request}/consent"),
+    ("POST", "/console/requests/{request}/structure"),
     ("GET", "/console/requests/{request}/orientations/new"),
     ("POST", "/console/requests/{request}/orientations/new"),
     ("POST", "/console/api/requests/{request}/interpreter"),
