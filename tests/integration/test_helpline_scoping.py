@@ -318,7 +318,8 @@ def test_the_regional_administrator_reads_both_helplines_and_filters_on_one(
     by_line = _read(console, f"/console/requests.csv?helpline={region.a.helpline.id}")
     assert "2026-92001" not in by_line and "2026-91001" in by_line
     # He reads a nurse's pages; he does not act on them (he is not a nurse).
-    assert console.get(f"/console/requests/{region.b.request.id}").status_code == 200
+    page = _read(console, f"/console/requests/{region.b.request.id}")
+    assert 'id="read-only"' in page and 'id="save"' not in page and 'id="close"' not in page
     token = csrf_of(console, "/console/requests")
     closing = f"/console/requests/{region.b.request.id}/close"
     assert console.post(closing, data={"csrf_token": token}).status_code == 403
