@@ -24,6 +24,7 @@ from hotline import mailbox, reference_lists
 from hotline.app import create_app
 from hotline.db import Database
 from hotline.demo_player import YearSeeded
+from hotline.demo_region import DEMO_SECOND_NUMBER, seed_second_helpline
 from hotline.demo_structures import seed_workplaces
 from hotline.demo_tables import DEMO_WORKPLACES, FACILISOINS_STRUCTURE, REQUESTS_A_YEAR
 from hotline.demo_year import seed_year
@@ -202,8 +203,11 @@ def seed_demo(
             hours_cap=250,
         )
     for email, name, role in DEMO_STAFF:
-        if session.scalars(select(User).where(User.email == email)).first() is None:
-            create_user(session, email, name, role, DEMO_PASSWORDS[email])
+        staff = session.scalars(select(User).where(User.email == email)).first()
+        if staff is None:
+            staff = create_user(session, email, name, role, DEMO_PASSWORDS[email])
+        # The demo's administrator is the region's: he creates helplines and sees them all.
+        staff.is_regional_admin = role == "admin"
     for email, name, phone, rank in DEMO_NURSES:
         nurse = add_nurse(session, email, name, phone)
         if nurse.password_hash is None and email in DEMO_PASSWORDS:
@@ -245,6 +249,7 @@ def seed_demo(
     seed_demo_partners(session)
     session.flush()
     seed_meetings(session, helpline, now)
+    seed_second_helpline(session, now, hours)
 
 
 def _facilisoins_line(session: Session, now: datetime) -> None:
@@ -370,11 +375,15 @@ def start_stack(
         print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
     mailbox.attach(app, kept)
     app_server.serve(app)
-    sandbox.add_number(
-        settings.hotline_number,
-        voice_url=f"{settings.public_root}/twilio/voice/incoming",
-        status_callback=f"{settings.public_root}/twilio/voice/status",
-    )
+    # The account's numbers: every helpline's, as `hotline twilio setup` points them.
+    with database.session() as session:
+        numbers = [settings.hotline_number, *session.scalars(select(Helpline.phone_number))]
+    for number in dict.fromkeys(numbers):
+        sandbox.add_number(
+            number,
+            voice_url=f"{settings.public_root}/twilio/voice/incoming",
+            status_callback=f"{settings.public_root}/twilio/voice/status",
+        )
     if parties:
         seed_parties(sandbox)
     scheduler = None
@@ -424,6 +433,8 @@ def run_demo(
         "  Le standard de l'agence (01 40 00 00 00, code d'accès 1234) et la messagerie du",
         "  Dr Benali (06 23 45 67 89) sont des machines ; ajoutez d'autres correspondants",
         "  (messagerie, standard d'agence, personne muette) sur la page du simulateur.",
+        f"  Composez le {DEMO_SECOND_NUMBER} : l'antenne de l'Ariège, son propre accueil ; tapez 2",
+        "  pour son infirmière, Lucie Faure (06 00 00 00 09).",
         f"Console: {stack.settings.public_root}/console",
         *(f"  {email} / {password}" for email, password in DEMO_PASSWORDS.items()),
         f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",

@@ -33,6 +33,11 @@ day, counted over the helplines the reader of the board sees.
 The request page's story: ``add_story_teller(app, teller)``; ``teller(facts, words)`` tells the
 steps its package logs (``hotline.story``).
 
+A helpline's settings page (``hotline.admin.helplines``): ``add_helpline_settings(app,
+HelplineSettings(...))``; a feature shows its own fields of the helpline (a form of its own,
+prefixed with its key) and applies them with its own rules, when the helpline is made and when it
+is edited. A ``ValueError`` from ``apply`` refuses the whole page (nothing is kept).
+
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
 the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
@@ -51,7 +56,7 @@ from blinker import NamedSignal, Namespace
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from hotline.models import Request
+from hotline.models import Helpline, Request
 from hotline.story import Teller
 from hotline.telephony.parsing import Recording
 
@@ -204,6 +209,26 @@ class BoardSummaryReader(Protocol):
     ) -> Sequence[SummaryItem]: ...
 
 
+@dataclass(frozen=True)
+class HelplineSettings:
+    """A feature's part of a helpline's settings page.
+
+    ``form(helpline, posted)``: the section's form (a FlaskForm without its own CSRF field, its
+    fields prefixed with ``key``): the posted one when ``posted``, else the helpline's stored
+    values (the defaults for a helpline being made, ``helpline`` None). ``apply(session,
+    helpline, form, now, created)`` saves a validated form with the feature's rules (raising
+    ``ValueError`` with a message for a person) and returns what changed, for the audit log.
+    ``template`` renders the section's fields from ``form``.
+    """
+
+    key: str
+    title: str  # a lazy (N_) French msgid
+    template: str
+    form: Callable[[Helpline | None, bool], Any]
+    apply: Callable[[Session, Helpline, Any, datetime, bool], Mapping[str, Any]]
+    order: int = 100
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
@@ -229,6 +254,8 @@ class Registries:
     # how a language code reads in a locale ("ar", "fr" → "Arabe"), from the package that knows
     # languages; the code itself when none registered
     language_name: Callable[[str, str], str] | None = None
+    # the features' sections of a helpline's settings page, by order
+    helpline_settings: list[HelplineSettings] = field(default_factory=list)
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -368,3 +395,11 @@ def add_story_teller(app: Flask, teller: Teller) -> None:
     tellers = registries(app).story_tellers
     if teller not in tellers:
         tellers.append(teller)
+
+
+def add_helpline_settings(app: Flask, settings: HelplineSettings) -> None:
+    """A feature's section of the helpline's settings page (one a key)."""
+    sections = registries(app).helpline_settings
+    if all(known.key != settings.key for known in sections):
+        sections.append(settings)
+        sections.sort(key=lambda known: known.order)

@@ -80,14 +80,28 @@ def helpline_by_number(session: Session, number: str | None) -> Helpline:
 
 
 def helpline_for_number(session: Session, number: str, default_number: str) -> Helpline:
-    """The helpline a call to this number reaches; the default one for an unknown number."""
-    helpline = session.scalars(
-        select(Helpline).where(Helpline.phone_number == number, Helpline.is_active)
-    ).first()
-    if helpline is not None:
+    """The helpline a call to this number reaches: the active helpline on it; else (a number no
+    helpline has, or an inactive helpline's) the default one, on the configured number, said in
+    the log (made with the default greeting and lists the first time it is needed)."""
+    helpline = helpline_on(session, number)
+    if helpline is not None and helpline.is_active:
         return helpline
     if number != default_number:
-        logger.warning("call to unconfigured number %s served by the default helpline", number)
+        if helpline is not None:
+            logger.warning(
+                "call to %s, the number of the inactive helpline %s (id %s): served by the "
+                "default helpline on %s",
+                number,
+                helpline.name,
+                helpline.id,
+                default_number,
+            )
+        else:
+            logger.warning(
+                "call to %s, a number no helpline has: served by the default helpline on %s",
+                number,
+                default_number,
+            )
     default = helpline_on(session, default_number)
     if default is None:
         default = Helpline(

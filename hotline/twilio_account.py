@@ -62,9 +62,13 @@ class AccountWanted:
 
 
 def desired_account(settings: Settings, helpline_numbers: list[str]) -> AccountWanted:
-    """What the account must hold for these settings and the helplines' numbers."""
+    """What the account must hold for these settings and the active helplines' numbers.
+
+    The configured number (HOTLINE_NUMBER) is always among them: a call to a number no active
+    helpline holds is answered by its helpline (``hotline.services.helpline_for_number``).
+    """
     root = settings.public_root
-    numbers = helpline_numbers or [settings.hotline_number]
+    numbers = [*helpline_numbers, settings.hotline_number]
     return AccountWanted(
         numbers=tuple(
             NumberWanted(

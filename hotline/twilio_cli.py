@@ -31,10 +31,24 @@ def twilio() -> None:
 
 
 def _wanted_and_client() -> tuple[AccountWanted, Client, Settings]:
+    """What the account must hold for the active helplines; the inactive ones are said to be
+    left as they are (their calls, if Twilio still sends them, reach the default helpline)."""
     state = app_state()
     with state.database.session() as session:
-        numbers = list(session.scalars(select(Helpline.phone_number)).all())
-    return desired_account(state.settings, numbers), state.rest_client(), state.settings
+        helplines = list(session.execute(select(Helpline.phone_number, Helpline.is_active)))
+    numbers = [number for number, active in helplines if active]
+    wanted = desired_account(state.settings, numbers)
+    kept = sorted(
+        {number for number, active in helplines if not active}
+        - {n.phone_number for n in wanted.numbers}
+    )
+    if kept:
+        listed = ", ".join(kept)
+        click.echo(
+            f"Lignes inactives, numéros laissés tels quels : {listed} / "
+            f"Inactive helplines, numbers left as they are: {listed}"
+        )
+    return wanted, state.rest_client(), state.settings
 
 
 def _print_problems(report: Report) -> None:

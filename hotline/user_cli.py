@@ -29,9 +29,16 @@ def user() -> None:
 @click.option("--name", "display_name", required=True)
 @click.password_option(help=CREDENTIAL_RULES_HELP)
 def create_admin(email: str, display_name: str, password: str) -> None:
-    """Create an administrator (the first account of a new deployment)."""
-    made = in_transaction(lambda s: create_user(s, email, display_name, "admin", password))
-    click.echo(f"Admin {made.id}: {made.email}")
+    """Create a regional administrator (the first account of a new deployment: he creates the
+    helplines in the console and gives people their roles there)."""
+
+    def create(session: Session) -> User:
+        admin = create_user(session, email, display_name, "admin", password)
+        admin.is_regional_admin = True
+        return admin
+
+    made = in_transaction(create)
+    click.echo(f"Admin {made.id}: {made.email} (administrateur régional / regional administrator)")
 
 
 @user.command("add")

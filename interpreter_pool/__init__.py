@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
         api,
         console,
         contract_views,
+        helpline_settings,
         services,
         story,
         twiml,
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
             N_("Interprètes, agences, langues, disponibilités et tarifs."),
         ),
     )
+    hooks.add_helpline_settings(app, helpline_settings.SETTINGS)
     # finance pages: contracts (the finance section is the reports')
     app.register_blueprint(contract_views.bp)
     # console pages: add or remove an interpreter, the patient's language, the board's state

@@ -9,8 +9,8 @@ from flask import Blueprint, flash, redirect, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.admin import Page, deployment_helpline, national, one_or_404, page, record, refuse
-from hotline.auth import require_roles
+from hotline.admin import Page, national, one_or_404, page, record, refuse
+from hotline.auth import chosen_helpline, require_roles
 from hotline.i18n import current_locale
 from hotline.i18n import gettext as _
 from hotline.web import db_session, now
@@ -113,7 +113,7 @@ def _interpreters_page(
     status: int = 200,
     menu_form: LanguageMenuForm | None = None,
 ) -> Page:
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     stored = language_menu(session, helpline, now())
     return page(
         "interpreter_pool/interpreters.html",
@@ -138,7 +138,7 @@ def _interpreters_page(
 def language_menu_update() -> Page:
     """Change the pinned languages and the schedule, and recompute the keypad menu now."""
     session, form = db_session(), LanguageMenuForm()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     if not form.validate():
         refuse(form)
         return _interpreters_page(session, InterpreterForm(formdata=None), 400, form)

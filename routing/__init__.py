@@ -12,7 +12,16 @@ def init_app(app: Flask) -> None:
     """Plug the nurse flow into ``app``: its webhooks, menu branch, receivers and admin pages."""
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
-    from routing import admin_views, console, notify, services, story, twiml, views
+    from routing import (
+        admin_views,
+        console,
+        helpline_settings,
+        notify,
+        services,
+        story,
+        twiml,
+        views,
+    )
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -46,6 +55,7 @@ def init_app(app: Flask) -> None:
             N_("Horaires d'ouverture, jours fériés, fermetures exceptionnelles."),
         ),
     )
+    hooks.add_helpline_settings(app, helpline_settings.SETTINGS)
     # console pages: transfer and hold, their panel, the line's state on the board
     app.register_blueprint(console.bp)
     hooks.add_board_state(app, console.board_states)

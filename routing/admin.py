@@ -54,7 +54,7 @@ def add_nurse(
     if not user.has_role("nurse"):
         user.roles = ",".join(filter(None, [user.roles, "nurse"]))
     session.flush()
-    grant_roles_where_alone(session, user)  # as create_user does
+    grant_roles_where_alone(session, user)  # the only helpline's nurse, as create_user does
     return user
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
-from hotline.admin import Page, deployment_helpline, page, record, refuse
-from hotline.auth import require_roles
+from hotline.admin import Page, page, record, refuse
+from hotline.auth import chosen_helpline, require_helpline_role, require_roles
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
-from hotline.models import Helpline, User
+from hotline.models import Helpline, HelplineMembership, User
 from hotline.web import db_session, now
 from routing.admin import ShiftOverlapError, add_closure, add_shift, set_hours
 from routing.forms import (
@@ -124,9 +124,16 @@ def _week(session: Session, helpline: Helpline, monday: date) -> list[RotaDay]:
     return days
 
 
-def _nurses(session: Session) -> list[User]:
-    users = session.scalars(select(User).where(User.is_active).order_by(User.display_name))
-    return [u for u in users if u.has_role("nurse")]
+def _nurses(session: Session, helpline: Helpline) -> list[User]:
+    """The helpline's active nurses (its members with the nurse's role)."""
+    members = select(HelplineMembership.user_id).where(
+        HelplineMembership.helpline_id == helpline.id, HelplineMembership.role == "nurse"
+    )
+    return list(
+        session.scalars(
+            select(User).where(User.is_active, User.id.in_(members)).order_by(User.display_name)
+        )
+    )
 
 
 def _rota_page(
@@ -140,7 +147,7 @@ def _rota_page(
         previous_week=_iso_week(monday - timedelta(days=7)),
         next_week=_iso_week(monday + timedelta(days=7)),
         days=_week(session, helpline, monday),
-        nurses=_nurses(session),
+        nurses=_nurses(session, helpline),
         form=form,
         rank_labels=RANK_LABELS,
         day_names=DAY_NAMES,
@@ -152,7 +159,7 @@ def _rota_page(
 def rota() -> Page:
     """A week of the rota in the helpline's time zone, and the form to add a shift."""
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     tz = ZoneInfo(helpline.timezone)
     monday = _week_start(request.args.get("week"), now().astimezone(tz).date())
     return _rota_page(session, helpline, monday, ShiftForm(helpline.timezone))
@@ -163,12 +170,12 @@ def rota() -> Page:
 def shift_create() -> Page:
     """Put a nurse on the rota between two local times; routing rings her from then on."""
     session = db_session()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     tz = ZoneInfo(helpline.timezone)
     form = ShiftForm(helpline.timezone)
     valid = form.validate()
     nurse = session.get(User, form.user_id.data) if form.user_id.data else None
-    is_nurse = nurse is not None and nurse.has_role("nurse") and nurse.is_active
+    is_nurse = nurse is not None and nurse in _nurses(session, helpline)
     if form.user_id.data and not form.user_id.errors and not is_nurse:
         form.user_id.errors.append(_("Choisissez une infirmière dans la liste."))
         valid = False
@@ -227,7 +234,10 @@ def shift_delete(shift_id: int) -> Response:
     shift = session.get(Shift, shift_id)
     if shift is None:
         abort(404)
-    tz = ZoneInfo(deployment_helpline(session).timezone)
+    require_helpline_role("admin", shift.helpline_id)
+    helpline = session.get(Helpline, shift.helpline_id)
+    assert helpline is not None
+    tz = ZoneInfo(helpline.timezone)
     week = _iso_week(shift.starts_at.astimezone(tz).date())
     detail = {
         "user_id": shift.user_id,
@@ -290,7 +300,7 @@ def _hours_page(
     closure_form: ClosureForm | None = None,
     status: int = 200,
 ) -> Page:
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     try:
         spoken = describe_hours_fr(parse_schedule(helpline.opening_hours))
     except ValueError:
@@ -320,7 +330,7 @@ def _after_call_data(helpline: Helpline) -> dict[str, Any]:
 def after_call_update() -> Page:
     """Whether the GP is asked to rate the service, and the nurse texted of a voicemail."""
     session, form = db_session(), AfterCallForm()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     before = _after_call_data(helpline)
     if not form.validate():
         refuse(form)
@@ -346,7 +356,7 @@ def hours() -> Page:
 def hours_update() -> Page:
     """Change the weekly schedule and how public holidays are handled."""
     session, form = db_session(), HoursForm()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     before = _hours_data(helpline)
     if not form.validate():
         refuse(form)
@@ -373,7 +383,7 @@ def hours_update() -> Page:
 def closure_create() -> Page:
     """Close whole local days (a bridge, a team day)."""
     session, form = db_session(), ClosureForm()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     if not form.validate() or form.first_day.data is None:
         refuse(form)
         return _hours_page(session, closure_form=form, status=400)
@@ -405,6 +415,7 @@ def closure_delete(closure_id: int) -> Response:
     closure = session.get(Closure, closure_id)
     if closure is None:
         abort(404)
+    require_helpline_role("admin", closure.helpline_id)
     detail = {
         "label": closure.label,
         "starts_at": closure.starts_at.isoformat(),

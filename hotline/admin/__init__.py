@@ -22,12 +22,17 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
-from hotline.auth import current_user, require_roles
+from hotline.auth import (
+    chosen_helpline,
+    current_user,
+    require_roles,
+    signed_in_user,
+    visible_helpline_ids,
+)
 from hotline.hooks import NavSection
 from hotline.i18n import N_, say
-from hotline.models import AuditEvent, Helpline, User
+from hotline.models import AuditEvent, User
 from hotline.phones import format_for_display
-from hotline.services import helpline_for_number
 from hotline.web import db_session, now, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,6 +40,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 Page = str | tuple[str, int] | Response
 AUDIT_PAGE = 200
 ADMIN_ROLES = ("admin",)
+# Not a membership's role: ``User.has_role`` holds it for a regional administrator only.
+REGIONAL_ROLES = ("regional_admin",)
 
 
 # --- shared helpers (the features' admin pages use them too) ----------------------------------
@@ -43,12 +50,6 @@ ADMIN_ROLES = ("admin",)
 def national(e164: str | None) -> str:
     """A number in E.164 as people write it ("06 12 34 56 78"); empty when there is none."""
     return format_for_display(e164) if e164 else ""
-
-
-def deployment_helpline(session: Session) -> Helpline:
-    """The helpline of this deployment (the one on the configured number)."""
-    number = settings().hotline_number
-    return helpline_for_number(session, number, number)
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -101,9 +102,10 @@ def _template_helpers() -> dict[str, Any]:
 @require_roles("admin")
 def index() -> Page:
     """The administration's sections, as the features registered them."""
-    user = current_user()
-    roles = set(user.roles.split(",")) if user else set()
-    sections = [s for s in hooks.registries().admin_nav if roles.intersection(s.roles)]
+    user = signed_in_user()
+    sections = [
+        s for s in hooks.registries().admin_nav if any(user.has_role(role) for role in s.roles)
+    ]
     return page("admin/index.html", sections=sections)
 
 
@@ -133,7 +135,10 @@ def audit_log() -> Page:
         object_types=list(types),
         object_type=object_type,
         object_id=object_id,
-        tz=deployment_helpline(session).timezone,
+        # The chosen helpline's zone; before any helpline, the deployment's (TIMEZONE).
+        tz=chosen_helpline("admin").timezone
+        if visible_helpline_ids("admin")
+        else settings().timezone,
     )
 
 
@@ -141,6 +146,7 @@ def init_app(app: Flask) -> None:
     """The admin shell and the ground floor's own admin pages, with their sections."""
     from hotline.admin import (  # noqa: F401 - their routes on bp
         greeting,
+        helplines,
         professionals,
         reference_lists,
         users,
@@ -154,6 +160,16 @@ def init_app(app: Flask) -> None:
             ADMIN_ROLES,
             10,
             N_("Comptes de la console, rôles, mots de passe."),
+        ),
+        NavSection(
+            "admin.helplines",
+            N_("Lignes d'écoute"),
+            REGIONAL_ROLES,
+            5,
+            N_(
+                "Les lignes de la région : numéro, messages, horaires, appels "
+                "(administration régionale)."
+            ),
         ),
         NavSection(
             "admin.professionals",

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, PasswordField, SelectMultipleField, StringField
+from wtforms import BooleanField, Field, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
@@ -251,65 +251,6 @@ def one_of(values: Sequence[str], message: str) -> AnyOf:
 
 
 # --- the shell's forms ------------------------------------------------------------------------
-
-
-# Made before the account's fields: a form's fields (and its messages) follow the order they were
-# made in, and the new account's page asks for the address first.
-_EMAIL = TextField(lazy_gettext("Adresse e-mail"), max_length=254)
-
-
-class AccountForm(FlaskForm):
-    """What an admin changes on a console account."""
-
-    display_name = TextField(
-        lazy_gettext("Nom affiché"),
-        [DataRequired(lazy_gettext("Le nom est obligatoire."))],
-    )
-    roles = SelectMultipleField(
-        lazy_gettext("Rôles"), choices=list(ROLE_LABELS), validate_choice=False
-    )
-    phone = PhoneField(lazy_gettext("Téléphone"))
-    locale = TextField(
-        lazy_gettext("Langue de la console"),
-        [one_of(LOCALES, lazy_gettext("La langue de la console est le français ou l'anglais."))],
-        default="fr",
-    )
-    is_active = BooleanField(lazy_gettext("Compte actif (peut se connecter)"))
-
-    def validate_roles(self, field: Field) -> None:
-        if not field.data:
-            raise ValidationError(_("Choisissez au moins un rôle."))
-        if any(role not in ROLE_LABELS for role in field.data):
-            raise ValidationError(
-                _(
-                    "Rôle inconnu : les rôles sont infirmière, coordination du réseau, finances, "
-                    "administration."
-                )
-            )
-
-    def chosen_roles(self) -> str:
-        """The ticked roles as stored ("nurse,admin")."""
-        return ",".join(role for role in ROLE_LABELS if role in self.roles.data)
-
-
-class NewUserForm(AccountForm):
-    """A new console account."""
-
-    email = _EMAIL
-    password = PasswordField(lazy_gettext("Mot de passe initial"), [new_password])
-
-    def validate_email(self, field: Field) -> None:
-        email = (field.data or "").lower()
-        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
-            raise ValidationError(
-                _("« {email} » n'est pas une adresse e-mail valide.", email=email)
-            )
-
-
-class PasswordForm(FlaskForm):
-    """A new password for an account."""
-
-    password = PasswordField(lazy_gettext("Mot de passe"), [new_password])
 
 
 class ProfessionalForm(FlaskForm):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 
-from hotline.admin import Page, bp, deployment_helpline, page, record, refuse
+from hotline.admin import Page, bp, page, record, refuse
 from hotline.admin.forms import MAX_GREETING, GreetingForm
-from hotline.auth import require_roles
+from hotline.auth import chosen_helpline, require_roles
 from hotline.i18n import gettext as _
 from hotline.models import Helpline
 from hotline.web import db_session
@@ -22,7 +22,7 @@ def _greeting_page(helpline: Helpline, form: GreetingForm, status: int = 200) ->
 @require_roles("admin")
 def greeting() -> Page:
     """The greeting callers hear first."""
-    helpline = deployment_helpline(db_session())
+    helpline = chosen_helpline("admin")
     return _greeting_page(helpline, GreetingForm(data={"greeting": helpline.greeting}))
 
 
@@ -31,10 +31,10 @@ def greeting() -> Page:
 def greeting_update() -> Page:
     """Change the greeting; an empty one is refused (callers would hear silence)."""
     session, form = db_session(), GreetingForm()
-    helpline = deployment_helpline(session)
+    helpline = chosen_helpline("admin")
     if not form.validate():
         refuse(form)
-        return _greeting_page(deployment_helpline(session), form, 400)
+        return _greeting_page(chosen_helpline("admin"), form, 400)
     before = helpline.greeting
     helpline.greeting = form.greeting.data
     session.flush()

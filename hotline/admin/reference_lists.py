@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline import reference_lists
-from hotline.admin import Page, bp, deployment_helpline, one_or_404, page, record, refuse
+from hotline.admin import Page, bp, one_or_404, page, record, refuse
 from hotline.admin.forms import MoveForm, ReferenceLabelForm, ReferenceValueForm
-from hotline.auth import require_roles
+from hotline.auth import chosen_helpline, require_helpline_role, require_roles, signed_in_user
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, ReferenceValue, Request
 from hotline.reference_codes import KINDS, CodeRefusal, Kind
 from hotline.refusals import Refusal
-from hotline.services import all_helplines
+from hotline.scope import helplines_for
 from hotline.web import db_session, now
 
 
@@ -25,6 +25,20 @@ def _kind_or_404(key: str) -> Kind:
     if kind is None:
         abort(404)
     return kind
+
+
+def _helpline_or_404(session: Session, helpline_id: int) -> Helpline:
+    """A helpline the signed-in user administers (404 for another programme's)."""
+    require_helpline_role("admin", helpline_id)
+    helpline: Helpline = one_or_404(session, Helpline, helpline_id)
+    return helpline
+
+
+def _value_or_404(session: Session, value_id: int) -> ReferenceValue:
+    """A value of a list of a helpline the signed-in user administers."""
+    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
+    require_helpline_role("admin", value.helpline_id)
+    return value
 
 
 def _uses(session: Session, helpline_id: int, kind: Kind) -> dict[str, int]:
@@ -45,7 +59,7 @@ def _list_page(
         "admin/reference_lists.html",
         status,
         helpline=helpline,
-        helplines=all_helplines(session),
+        helplines=helplines_for(session, signed_in_user(), "admin"),
         kinds=KINDS,
         kind=kind,
         values=reference_lists.values(session, helpline.id, kind.key),
@@ -69,7 +83,7 @@ def _summary(value: ReferenceValue) -> dict[str, object]:
 @require_roles("admin")
 def reference_lists_index() -> Response:
     """The lists of the deployment's helpline, from its categories."""
-    helpline = deployment_helpline(db_session())
+    helpline = chosen_helpline("admin")
     return redirect(url_for("admin.reference_list", helpline_id=helpline.id, kind="category"))
 
 
@@ -79,7 +93,7 @@ def reference_list(helpline_id: int, kind: str) -> Page:
     """One list of a helpline: its values in order, retired ones marked, and how many requests
     have each."""
     session = db_session()
-    helpline: Helpline = one_or_404(session, Helpline, helpline_id)
+    helpline = _helpline_or_404(session, helpline_id)
     return _list_page(session, helpline, _kind_or_404(kind), ReferenceValueForm())
 
 
@@ -88,7 +102,7 @@ def reference_list(helpline_id: int, kind: str) -> Page:
 def reference_value_create(helpline_id: int, kind: str) -> Page:
     """Add a value at the end of a list; a code already in the list is refused."""
     session, form = db_session(), ReferenceValueForm()
-    helpline: Helpline = one_or_404(session, Helpline, helpline_id)
+    helpline = _helpline_or_404(session, helpline_id)
     the_kind = _kind_or_404(kind)
     if not form.validate():
         refuse(form)
@@ -122,7 +136,7 @@ def _value_page(value: ReferenceValue, form: ReferenceLabelForm, status: int = 2
 @require_roles("admin")
 def reference_value_edit(value_id: int) -> Page:
     """One value of a list: rename it."""
-    value: ReferenceValue = one_or_404(db_session(), ReferenceValue, value_id)
+    value = _value_or_404(db_session(), value_id)
     return _value_page(value, ReferenceLabelForm(data={"label": value.label}))
 
 
@@ -131,7 +145,7 @@ def reference_value_edit(value_id: int) -> Page:
 def reference_value_rename(value_id: int) -> Page:
     """Give a value a new label; the requests that have it keep it (the code does not change)."""
     session, form = db_session(), ReferenceLabelForm()
-    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
+    value = _value_or_404(session, value_id)
     if not form.validate():
         refuse(form)
         return _value_page(value, form, 400)
@@ -140,7 +154,7 @@ def reference_value_rename(value_id: int) -> Page:
         reference_lists.rename_value(session, value, form.label.data or "")
     except Refusal as exc:
         refuse(form, exc, "label")
-        value = one_or_404(session, ReferenceValue, value_id)
+        value = _value_or_404(session, value_id)
         return _value_page(value, form, 400)
     record("reference_value_renamed", "reference_value", value.id, **_summary(value),
            before=before, after=value.label)  # fmt: skip
@@ -153,7 +167,7 @@ def reference_value_rename(value_id: int) -> Page:
 def reference_value_move(value_id: int) -> Response:
     """Move a value one place up or down in its list."""
     session, form = db_session(), MoveForm()
-    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
+    value = _value_or_404(session, value_id)
     if not form.validate():
         refuse(form)
         return _back(value)
@@ -168,7 +182,7 @@ def reference_value_move(value_id: int) -> Response:
 def reference_value_retire(value_id: int) -> Response:
     """Stop offering a value; the requests that have it keep it, with its label."""
     session = db_session()
-    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
+    value = _value_or_404(session, value_id)
     reference_lists.retire_value(session, value, now())
     record("reference_value_retired", "reference_value", value.id, **_summary(value))
     flash(
@@ -186,7 +200,7 @@ def reference_value_retire(value_id: int) -> Response:
 def reference_value_restore(value_id: int) -> Response:
     """Offer a retired value again."""
     session = db_session()
-    value: ReferenceValue = one_or_404(session, ReferenceValue, value_id)
+    value = _value_or_404(session, value_id)
     reference_lists.restore_value(session, value)
     record("reference_value_restored", "reference_value", value.id, **_summary(value))
     flash(_("« {label} » est de nouveau proposé.", label=_(value.label)), "success")

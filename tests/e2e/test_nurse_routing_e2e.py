@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callbacks.jobs import advance_overdue_steps
 from callbacks.models import CallbackTask
-from hotline.demo import DEMO_HOURS, DemoStack
+from hotline.demo import DEMO_HOTLINE_NUMBER, DEMO_HOURS, DemoStack
 from hotline.models import Call, Helpline, OutboxMessage, Participation, Request, User
 from hotline.outbox import resend_unsent
 from hotline.sandbox import Leg
@@ -312,7 +312,9 @@ def restore_hours(db: Session) -> Iterator[None]:
     yield
     db.rollback()
     db.execute(delete(Closure))
-    db.scalars(select(Helpline)).one().opening_hours = DEMO_HOURS
+    db.scalars(
+        select(Helpline).where(Helpline.phone_number == DEMO_HOTLINE_NUMBER)
+    ).one().opening_hours = DEMO_HOURS
     db.commit()
 
 
@@ -335,7 +337,9 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def test_when_closed_the_gp_hears_the_hours_and_the_voicemail_offer(
     stack: DemoStack, db: Session, closure: str | None, reason: str, reopens: str
 ) -> None:
-    helpline = db.scalars(select(Helpline)).one()
+    helpline = db.scalars(
+        select(Helpline).where(Helpline.phone_number == DEMO_HOTLINE_NUMBER)
+    ).one()
     helpline.opening_hours = "mon-fri 09:00-18:00"
     if closure:
         add_closure(db, helpline, date(2026, 11, 23), date(2026, 11, 23), closure)

@@ -29,6 +29,7 @@ from tests.contract.openapi import validate_request, validate_response
 from tests.factories import make_helpline
 
 SECOND_HELPLINE = "+33562000000"
+CLOSED_HELPLINE = "+33534000000"  # an inactive helpline's number, still on the account
 BOUGHT_WITH = "https://demo.twilio.com/welcome/voice/"
 
 
@@ -42,6 +43,7 @@ def sandbox() -> Iterator[Sandbox]:
     box.start()
     box.add_number(HOTLINE_NUMBER, BOUGHT_WITH)
     box.add_number(SECOND_HELPLINE, BOUGHT_WITH)
+    box.add_number(CLOSED_HELPLINE, BOUGHT_WITH)
     yield box
     box.stop()
     assert box.rest_requests
@@ -62,6 +64,7 @@ def database_url(tmp_path: Path) -> str:
     with database.session() as session:
         make_helpline(session)
         make_helpline(session, name="Permanence 31", phone_number=SECOND_HELPLINE)
+        make_helpline(session, name="Permanence 09", phone_number=CLOSED_HELPLINE, is_active=False)
         session.commit()
     database.dispose()
     return url
@@ -133,7 +136,12 @@ def test_setup_points_every_helpline_number_and_makes_the_browser_phone(
     code, out = hotline("twilio", "setup")
     assert code == 0, out
 
-    for number in client.incoming_phone_numbers.list():
+    numbers = {n.phone_number: n for n in client.incoming_phone_numbers.list()}
+    # The inactive helpline's number is left as it was, and the command says so.
+    assert numbers.pop(CLOSED_HELPLINE).voice_url == BOUGHT_WITH
+    assert f"Lignes inactives, numéros laissés tels quels : {CLOSED_HELPLINE}" in out
+    assert sorted(numbers) == [HOTLINE_NUMBER, SECOND_HELPLINE]
+    for number in numbers.values():
         assert number.voice_url == f"{PUBLIC_BASE_URL}/twilio/voice/incoming"
         assert number.voice_method == "POST"
         assert number.status_callback == f"{PUBLIC_BASE_URL}/twilio/voice/status"

@@ -14,7 +14,7 @@ from hotline.models import AuditEvent, Helpline, User
 from tests.factories import make_helpline, make_user
 from tests.integration.test_console_access import console, csrf_of, sign_in
 
-__all__ = ["admin", "console", "helpline"]  # the fixtures, imported by the admin tests
+__all__ = ["admin", "console", "helpline", "user_form"]  # the fixtures, imported by the admin tests
 
 
 @pytest.fixture
@@ -24,9 +24,15 @@ def helpline(session: Session) -> Helpline:
 
 
 @pytest.fixture
+def user_form(helpline: Helpline) -> dict[str, str | list[str]]:
+    """A new account's form: a nurse and finance officer of the helpline."""
+    return {**USER_FORM, "memberships": [f"{helpline.id}:nurse", f"{helpline.id}:finance"]}
+
+
+@pytest.fixture
 def admin(console: FlaskClient, session: Session, helpline: Helpline) -> User:
-    """An admin signed in on the console."""
-    user = make_user(session, "admin", "admin@example.org")
+    """A regional administrator (every helpline) signed in on the console."""
+    user = make_user(session, "admin", "admin@example.org", is_regional_admin=True)
     assert sign_in(console, user.email) == 302
     return user
 
@@ -53,7 +59,6 @@ def audit_actions(session: Session, object_type: str) -> list[str]:
 USER_FORM: dict[str, str | list[str]] = {
     "email": "Claire.Dupont@example.org",
     "display_name": "Claire Dupont",
-    "roles": ["nurse", "finance"],
     "phone": "06 12 34 56 78",
     "locale": "fr",
     "password": "a long enough passphrase",

@@ -16,17 +16,17 @@ from interpreter_pool.admin import add_interpreter
 from tests.csrf import signed_csrf_token
 from tests.factories import make_professional, make_user
 from tests.integration.admin_support import (
-    USER_FORM,
     admin,
     audit_actions,
     console,
     helpline,
     page_text,
     post,
+    user_form,
 )
 from tests.integration.test_console_access import csrf_of, sign_in
 
-__all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
+__all__ = ["admin", "console", "helpline", "user_form"]  # the fixtures these tests use
 
 
 # --- every page --------------------------------------------------------------------------------
@@ -74,9 +74,9 @@ def test_a_finance_officer_is_refused_every_admin_page(
 
 
 def test_an_admin_form_posted_without_its_csrf_token_is_refused(
-    console: FlaskClient, session: Session, admin: User
+    console: FlaskClient, session: Session, admin: User, user_form: dict[str, str | list[str]]
 ) -> None:
-    response = console.post("/admin/users", data=USER_FORM)
+    response = console.post("/admin/users", data=user_form)
     assert response.status_code == 403
     assert (
         session.scalars(select(User).where(User.email == "claire.dupont@example.org")).first()
@@ -85,9 +85,9 @@ def test_an_admin_form_posted_without_its_csrf_token_is_refused(
 
 
 def test_the_audit_log_lists_changes_and_filters_by_object(
-    console: FlaskClient, session: Session, admin: User
+    console: FlaskClient, session: Session, admin: User, user_form: dict[str, str | list[str]]
 ) -> None:
-    post(console, "/admin/users", USER_FORM)
+    post(console, "/admin/users", user_form)
     created = session.scalars(select(User).where(User.email == "claire.dupont@example.org")).one()
     post(console, "/admin/greeting", {"greeting": "Bonjour."})
     page = page_text(console.get("/admin/audit"))
@@ -105,10 +105,14 @@ def test_a_visitor_not_signed_in_is_sent_to_sign_in(
 
 
 def test_an_admin_form_posted_with_a_token_of_another_session_is_refused(
-    app: Flask, console: FlaskClient, session: Session, admin: User
+    app: Flask,
+    console: FlaskClient,
+    session: Session,
+    admin: User,
+    user_form: dict[str, str | list[str]],
 ) -> None:
     forged = signed_csrf_token(app, "the secret of another session")
-    response = console.post("/admin/users", data={**USER_FORM, "csrf_token": forged})
+    response = console.post("/admin/users", data={**user_form, "csrf_token": forged})
     assert response.status_code == 403
     assert "Jeton CSRF absent ou invalide" in page_text(response)
     bogus = console.post(
@@ -130,6 +134,7 @@ def test_the_index_shows_the_sections_the_features_registered_in_their_order(
     index = page_text(console.get("/admin"))
     links = re.findall(r'<h2><a href="([^"]+)">', index)
     assert links == [
+        "/admin/helplines",  # a regional administrator's
         "/admin/users",
         "/admin/rota",
         "/admin/hours",

@@ -18,13 +18,13 @@ from hotline.models import Helpline, User
 from interpreter_pool.admin import add_interpreter
 from routing.admin import add_nurse, add_shift
 from tests.factories import make_request, make_user
-from tests.integration.admin_support import USER_FORM, admin, console, helpline
+from tests.integration.admin_support import admin, console, helpline, user_form
 from tests.integration.test_admin_interpreters import INTERPRETER_FORM
 from tests.integration.test_admin_professionals import PROFESSIONAL_FORM
 from tests.integration.test_console_access import csrf_of, sign_in
 from tests.integration.test_console_callers import NEW_CALLER
 
-__all__ = ["admin", "console", "helpline"]  # the fixtures these tests use
+__all__ = ["admin", "console", "helpline", "user_form"]  # the fixtures these tests use
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HUGE_ID = "99999999999999999999"
@@ -83,20 +83,22 @@ REQUEST_FORM = {
     "follow_up_on": "",
     "notes": "Rappeler demain",
 }
-NOT_TEXT = {"rank", "unit", "kind", "locale", "holiday_subdivision", "surcharge_rule", "roles",
-            "is_active", "is_open_on_holidays", "pro_rata", "password", "user_id", "week",
-            "category", "outcome"}  # fmt: skip
+NOT_TEXT = {"rank", "unit", "kind", "locale", "holiday_subdivision", "surcharge_rule",
+            "memberships", "is_active", "is_open_on_holidays", "pro_rata", "password", "user_id",
+            "week", "category", "outcome"}  # fmt: skip
 
 
-def _forms(ids: dict[str, int]) -> list[tuple[str, dict[str, str | list[str]]]]:
+def _forms(
+    ids: dict[str, int], user_form: dict[str, str | list[str]]
+) -> list[tuple[str, dict[str, str | list[str]]]]:
     """Each console or admin form: where it is posted and a valid value for each field."""
     return [
         ("/admin/rota/shifts", {**SHIFT_FORM, "user_id": str(ids["nurse"])}),
         ("/admin/closures", CLOSURE_FORM),
         ("/admin/hours", HOURS_FORM),
         ("/admin/greeting", {"greeting": "Bonjour."}),
-        ("/admin/users", USER_FORM),
-        (f"/admin/users/{ids['nurse']}", {k: v for k, v in USER_FORM.items() if k != "password"}),
+        ("/admin/users", user_form),
+        (f"/admin/users/{ids['nurse']}", {k: v for k, v in user_form.items() if k != "password"}),
         (f"/admin/users/{ids['nurse']}/password", {"password": "a long enough passphrase"}),
         ("/admin/directory", PROFESSIONAL_FORM),
         ("/admin/interpreters", INTERPRETER_FORM),
@@ -111,7 +113,7 @@ def _forms(ids: dict[str, int]) -> list[tuple[str, dict[str, str | list[str]]]]:
         (f"/console/requests/{ids['request']}/caller", {"professional_id": HUGE_ID}),
         ("/console/duty", {"on_duty": "1"}),
         ("/finance/invoice-check", {"provider": str(ids["interpreter"]), "month": "2026-11"}),
-        (f"/admin/users/{HUGE_ID}", USER_FORM),
+        (f"/admin/users/{HUGE_ID}", user_form),
         (f"/finance/contracts/provider/{HUGE_ID}", CONTRACT_FORM),
         (f"/admin/rota/shifts/{HUGE_ID}/delete", {}),
         (f"/admin/closures/{HUGE_ID}/delete", {}),
@@ -133,10 +135,10 @@ def everyone(console: FlaskClient, session: Session, helpline: Helpline) -> dict
 
 
 def test_no_console_form_answers_500_whatever_is_posted(
-    console: FlaskClient, everyone: dict[str, int]
+    console: FlaskClient, everyone: dict[str, int], user_form: dict[str, str | list[str]]
 ) -> None:
     token = csrf_of(console, "/admin")
-    forms = _forms(everyone)
+    forms = _forms(everyone, user_form)
 
     @settings(
         max_examples=120,
@@ -181,7 +183,12 @@ def test_no_console_form_answers_500_whatever_is_posted(
     ],
 )
 def test_a_form_refused_for_one_field_keeps_every_other_field(
-    console: FlaskClient, everyone: dict[str, int], form_name: str, field: str, bad: str
+    console: FlaskClient,
+    everyone: dict[str, int],
+    form_name: str,
+    field: str,
+    bad: str,
+    user_form: dict[str, str | list[str]],
 ) -> None:
     paths = {
         "shift": ("/admin/rota/shifts", {**SHIFT_FORM, "user_id": str(everyone["nurse"])}),
@@ -189,7 +196,7 @@ def test_a_form_refused_for_one_field_keeps_every_other_field(
         "contract": (f"/finance/contracts/provider/{everyone['interpreter']}", CONTRACT_FORM),
         "interpreter": ("/admin/interpreters", INTERPRETER_FORM),
         "professional": ("/admin/directory", PROFESSIONAL_FORM),
-        "user": ("/admin/users", USER_FORM),
+        "user": ("/admin/users", user_form),
         "request": (f"/console/requests/{everyone['request']}", REQUEST_FORM),
         "caller": (f"/console/requests/{everyone['request']}/caller/new", NEW_CALLER),
     }

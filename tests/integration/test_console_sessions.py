@@ -101,7 +101,7 @@ def test_an_old_session_cookie_is_refused_after_a_password_change(
 
 
 def test_an_admin_password_reset_ends_the_account_s_sessions(app: Flask, session: Session) -> None:
-    admin = make_user(session, "admin")
+    admin = make_user(session, "admin", is_regional_admin=True)  # every account is his
     nurse = make_user(session, "finance", "nadia@example.org", display_name="Nadia Benoît")
     theirs, mine = browser(app, "192.0.2.20"), browser(app)
     assert sign_in(theirs, nurse.email) == 302

@@ -187,7 +187,7 @@ def test_the_decision_is_recorded_and_a_case_is_published_only_once_anonymised(
 def test_the_coordinator_enters_trainings_and_newsletters(
     console: FlaskClient, session: Session
 ) -> None:
-    the_helpline(session)  # the deployment's programme, which the coordinator runs
+    the_helpline(session)  # the coordinator works on it
     make_user(session, "coordinator", "coord@example.org")
     session.commit()
     assert sign_in(console, "coord@example.org") == 302
@@ -210,7 +210,7 @@ def test_the_coordinator_enters_trainings_and_newsletters(
 def test_the_coordinator_puts_a_meeting_on_the_calendar_in_local_time(
     console: FlaskClient, session: Session
 ) -> None:
-    the_helpline(session)  # the deployment's programme, which the coordinator runs
+    the_helpline(session)  # the coordinator works on it
     make_user(session, "coordinator", "coord@example.org")
     session.commit()
     assert sign_in(console, "coord@example.org") == 302

@@ -179,7 +179,7 @@ def test_an_admin_keeps_partners_too_and_a_coordinator_is_a_role_an_admin_gives(
     assert sign_in(console, "admin@example.org") == 302
     assert console.get("/console/network/partners").status_code == 200
     form = page_text(console.get("/admin/users"))
-    assert 'value="coordinator"' in form and "coordination du réseau" in form
+    assert f'value="{helpline.id}:coordinator"' in form and "coordination du réseau" in form
 
 
 def test_the_user_command_gives_the_coordinator_role(session: Session) -> None:

@@ -40,7 +40,7 @@ def test_a_contract_the_rate_card_refuses_is_explained_in_the_pages_language(
         "name": "Nuit vide", "unit": "minute", "unit_price": "1,20", "night_pct": "25",
         "night_hours": "20:00-20:00", "valid_from": "2026-01-01",
     }  # fmt: skip
-    response = post(console, f"/admin/interpreters/{interpreter.id}/contracts?lang={lang}", form)
+    response = post(console, f"/finance/contracts/provider/{interpreter.id}?lang={lang}", form)
     assert response.status_code == 400
     assert message in page_text(response)
     assert session.scalars(select(Contract)).first() is None

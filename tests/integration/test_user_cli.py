@@ -53,3 +53,19 @@ def test_set_password_refuses_the_account_s_own_address_and_ends_its_sessions(
     with database.session() as session:
         assert session.scalars(select(User.session_version)).one() == 1
     database.dispose()
+
+
+def test_the_first_admin_is_a_regional_administrator_who_can_create_helplines(
+    database_url: str,
+) -> None:
+    code, out = run(
+        database_url, "user", "create-admin", "--email", "marc@example.org",
+        "--name", "Marc Lefèvre", "--password", "trois-pommes-vertes",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "regional administrator" in out
+    database = Database.from_url(database_url)
+    with database.session() as session:
+        admin = session.scalars(select(User)).one()
+        assert admin.is_regional_admin and admin.has_role("admin")
+    database.dispose()

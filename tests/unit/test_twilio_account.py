@@ -27,6 +27,11 @@ def test_every_helpline_number_is_set_up_once() -> None:
     assert [n.phone_number for n in wanted.numbers] == [HOTLINE_NUMBER, "+33562000000"]
 
 
+def test_the_configured_number_is_set_up_beside_the_active_helplines_numbers() -> None:
+    wanted = desired_account(make_settings(), ["+33562000000"])
+    assert [n.phone_number for n in wanted.numbers] == [HOTLINE_NUMBER, "+33562000000"]
+
+
 def test_the_urls_setup_sets_are_routes_of_the_app_that_take_post() -> None:
     app = create_app(make_settings())
     adapter = app.url_map.bind("hotline.example.org")
