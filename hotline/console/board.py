@@ -112,7 +112,7 @@ def live_calls(
             Call.created_at > now - LIVE_WINDOW,
             Request.helpline_id.in_(helpline_ids),
         )
-        .order_by(Call.created_at)
+        .order_by(Call.created_at, Call.id)  # the longest waiting first, then who came first
     ).all()
     request_ids = [call_request.id for _call, call_request in legs]
     shared = sharing_counts(
