@@ -8,7 +8,7 @@ nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,11 +22,19 @@ from callbacks.models import (
 )
 from hotline import anonymity
 from hotline.hooks import CallbackReason
-from hotline.models import Request, User
+from hotline.models import Call, Request, User
 from hotline.refusals import N_, Refusal
 from hotline.services import log_event
 
 NOTE_MAX = 2000
+
+
+def picked_up_at(call: Call, now: datetime) -> datetime:
+    """When the professional picked up a reached attempt's leg: Twilio's answer time, else the
+    end less the time talked (a leg whose "in-progress" callback never came)."""
+    if call.answered_at is not None:
+        return call.answered_at
+    return (call.ended_at or now) - timedelta(seconds=call.duration_s or 0)
 
 
 def result_of(why: str) -> AttemptResult:

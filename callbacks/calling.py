@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callbacks import twiml
-from callbacks.attempts import attempt_ended, attempt_started, result_of
+from callbacks.attempts import attempt_ended, attempt_started, picked_up_at, result_of
 from callbacks.models import AttemptResult, CallbackStatus, CallbackTask
 from callbacks.services import due_and_assignee, nurse_on_duty
 from hotline import outbox, ringing
@@ -335,6 +335,7 @@ def leg_ended(
             return
         if call.answered_at is not None or (call.duration_s or 0) > 0:
             task.status, task.outcome, task.done_at = CallbackStatus.DONE, "reached", now
+            task.first_contact_at = task.first_contact_at or picked_up_at(call, now)
             attempt_ended(session, task, AttemptResult.REACHED, "reached", call.ended_at or now)
             log_event(
                 session,

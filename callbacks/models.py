@@ -72,6 +72,8 @@ class CallbackTask(Base):
     # reached, no_answer, busy, failed (after the last attempt)
     outcome: Mapped[str | None] = mapped_column(String(24))
     done_at: Mapped[datetime | None]
+    # When the professional's leg was first answered by a person (the callback's promise kept).
+    first_contact_at: Mapped[datetime | None]
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recording_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     recording_url: Mapped[str | None] = mapped_column(String(500))

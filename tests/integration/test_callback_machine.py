@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from callbacks import calling
 from callbacks.models import CallbackTask
 from callbacks.services import promise_callback
 from callbacks.twiml import CallbackUrls
-from hotline.models import OutboxMessage, Request, RequestEvent
+from hotline.models import Call, OutboxMessage, Request, RequestEvent
 from hotline.voice_twiml import spoken_reference
 from tests.conftest import ACCOUNT_SID, PUBLIC_BASE_URL, call_sid, post_signed, voice_form
 from tests.integration.test_nurse_routing import T0, set_up_rota
@@ -133,3 +134,21 @@ def test_a_person_stays_with_the_nurse_and_is_reached_when_the_call_ends(
     session.expire_all()
     done = session.get(CallbackTask, task.id)
     assert done is not None and done.status == "done" and done.outcome == "reached"
+
+
+def test_a_reached_callback_records_when_the_professional_picked_up(
+    client: FlaskClient, session: Session
+) -> None:
+    task, ring = professional_rung(client, session)
+    assert post_amd(client, ring, "human") == 204
+    form = voice_form(
+        PROFESSIONAL_LEG, CallStatus="completed", Direction="outbound-api", CallDuration="240"
+    )
+    url = urlsplit(ring.payload["params"]["status_callback"])
+    assert post_signed(client, f"{url.path}?{url.query}", form).status_code == 204
+    session.expire_all()
+    done = session.get(CallbackTask, task.id)
+    leg = session.scalars(select(Call).where(Call.sid == PROFESSIONAL_LEG)).one()
+    assert done is not None and done.first_contact_at is not None and leg.ended_at is not None
+    # No "in-progress" callback came: the pick-up is the end minus the 240 s talked.
+    assert done.first_contact_at == leg.ended_at - timedelta(seconds=240)

@@ -30,6 +30,7 @@ COMPOSITION_ROOTS = (
     "hotline.cli",
     "hotline.demo",
     "hotline.demo_player",
+    "hotline.demo_region",
     "hotline.demo_year",
     "hotline.all_models",
 )
@@ -68,6 +69,15 @@ PURE_MODULES = (
     "callbacks.network.story",
     "reports.charts",
     "reports.finance_filters",
+    "reports.indicator_facts",
+    "reports.indicator_spec",
+    "reports.indicators",
+    "reports.indicators_activity",
+    "reports.indicators_service",
+    "reports.indicators_interpreting",
+    "reports.indicators_followup",
+    "reports.indicators_finance",
+    "reports.indicators_quality",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
