@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import abort, request, session
 from sqlalchemy import select
 
-from hotline.auth import HELPLINE_KEY, visible_helpline_ids
+from hotline.auth import HELPLINE_KEY, current_user, visible_helpline_ids
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
 from hotline.models import Helpline
@@ -31,11 +31,22 @@ def visible_ids(*roles: str) -> list[int]:
     """The helplines whose records the signed-in user may see with one of these roles
     (the nurse's by default; every active helpline for a regional administrator)."""
     found: list[int] = []
-    for role in roles or ("nurse",):
-        if role == REGIONAL:
-            continue  # a regional administrator already sees every helpline for any role
-        found += [hid for hid in visible_helpline_ids(role) if hid not in found]
+    # By default: a page is read by the nurse's readers (a regional administrator too); an
+    # action (any other method) is a nurse's, in the helplines where she is one.
+    default = READERS if request.method in ("GET", "HEAD") else ("nurse",)
+    for role in roles or default:
+        # A regional administrator reads every helpline (any role but the nurse's sees them
+        # all); he acts as a nurse only where he is one.
+        wanted = "admin" if role == REGIONAL else role
+        if role == REGIONAL and not _is_regional():
+            continue
+        found += [hid for hid in visible_helpline_ids(wanted) if hid not in found]
     return found
+
+
+def _is_regional() -> bool:
+    user = current_user()
+    return user is not None and user.is_regional_admin
 
 
 def in_scope_or_404(helpline_id: int, *roles: str) -> None:
