@@ -144,7 +144,9 @@ def _same(cell: object, figure: object) -> bool:
 def test_the_workbooks_of_hotline_report_hold_the_figures_compute_gives(
     built: Built, tmp_path: Path, fmt: str
 ) -> None:
-    sheets = _sheets(_report(built, tmp_path, fmt, "--mode", "internal"))
+    sheets = _sheets(
+        _report(built, tmp_path, fmt, "--mode", "internal", "--helpline", "05 61 00 00 00")
+    )
     assert list(sheets) == [
         "Synthèse", "Mensuel", "Motifs", "Professions", "Territoires", "Langues", "Prestataires",
         "Structures", "Lignes d'écoute", "Finances", "Définitions", "Données",
@@ -295,6 +297,13 @@ def test_a_coordinator_downloads_his_helplines_report_and_none_of_another(
     pdf = console.get(query.replace("xlsx", "pdf"))
     assert pdf.status_code == 200 and pdf.get_data().startswith(b"%PDF")
     assert console.get(query.replace("xlsx", "docx")).status_code == 400
+    monthly = console.get(query.replace("xlsx", "csv") + "&table=monthly&lang=en")
+    assert monthly.status_code == 200 and monthly.mimetype == "text/csv"
+    rows = list(
+        csv.reader(io.StringIO(monthly.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    assert rows[0][:3] == ["indicator", "label", "2026-11"]
+    assert next(row for row in rows if row[0] == "A01")[2:] == ["11", "11"]
     nurse_browser = console_for(app)
     assert sign_in(nurse_browser, nurse.email) == 302
     assert nurse_browser.get(query).status_code == 403
