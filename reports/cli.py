@@ -73,6 +73,8 @@ def report(
     start, end = first.date(), last.date()
     if end < start:
         raise click.BadParameter("--to is before --from", param_hint="--to")
+    if every_helpline and helpline_number:
+        raise click.BadParameter("give --helpline or --all, not both", param_hint="--all")
     settings = app_state().settings
 
     def build(session: Session) -> None:

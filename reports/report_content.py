@@ -95,7 +95,8 @@ class Report:
 
 
 def shown(value: object, unit: str) -> object:
-    """A figure as the report writes it: a rate in %, a number rounded, money as is."""
+    """A figure as the report writes it: a rate in % (two decimals), another number to four
+    decimals, counts and money as they are."""
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -105,8 +106,9 @@ def shown(value: object, unit: str) -> object:
     if isinstance(value, int) and unit != "rate":
         return value
     if isinstance(value, int | float):
-        number = float(value) * (100 if unit == "rate" else 1)
-        return round(number, 2)
+        if unit == "rate":
+            return round(float(value) * 100, 2)
+        return round(float(value), 4)
     return value
 
 
@@ -370,11 +372,6 @@ def build_report(
     )
 
 
-def flat_rows(sheet: Sheet) -> list[list[object]]:
-    """A sheet's header and rows as plain lists (the PDF's tables read them)."""
-    return [[c.title for c in sheet.columns], *([*row] for row in sheet.rows)]
-
-
 __all__ = [
     "Masker",
     "Report",
@@ -382,7 +379,6 @@ __all__ = [
     "RequestRow",
     "Section",
     "build_report",
-    "flat_rows",
     "shown",
     "text",
 ]
