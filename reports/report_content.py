@@ -19,10 +19,11 @@ Pure: no flask, no sqlalchemy; texts in French or English by ``locale``, like th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 
 from hotline.spreadsheet import Column, Sheet
 from reports.indicator_spec import Indicator, Value
@@ -313,35 +314,53 @@ def definitions_sheet(locale: str) -> Sheet:
     return Sheet(text("definitions", locale), columns, rows)
 
 
-def _bars(split: Mapping[str, Value], order: Sequence[str]) -> tuple[tuple[str, Decimal], ...]:
+def _bars(
+    split: Mapping[str, Value],
+    bases: Mapping[str, Value],
+    order: Sequence[str],
+    masker: Masker,
+    label: Callable[[str], str] = str,
+) -> tuple[tuple[str, Decimal], ...]:
+    """The bars of the keys in ``order``; for outside readers, a key whose base count is small
+    is left out (its figure is masked in the table, so the chart cannot show it either)."""
     return tuple(
-        (label, Decimal(str(split[label].value or 0))) for label in order if label in split
+        (label(key), Decimal(str(split[key].value or 0)))
+        for key in order
+        if key in split and not masker.small(bases[key].value if key in bases else None)
     )
 
 
-def charts(inputs: ReportInputs, locale: str) -> dict[str, tuple[ChartData, ...]]:
+def _titled(key: str, locale: str, shown_bars: int, all_bars: int) -> str:
+    title = text(key, locale)
+    return title if shown_bars == all_bars else f"{title} ({text('chart:masked', locale)})"
+
+
+def charts(inputs: ReportInputs, locale: str, masker: Masker) -> dict[str, tuple[ChartData, ...]]:
     """The PDF's charts, by the section they illustrate."""
-    requests = inputs.breakdowns.get(("A01", "month"), {})
-    spend = inputs.breakdowns.get(("F01", "month"), {})
-    by_language = inputs.breakdowns.get(("C01", "language"), {})
+    breakdowns = inputs.breakdowns
+    months = breakdowns.get((MONTH_BASE, "month"), {})
+    spend = breakdowns.get(("F01", "month"), {})
+    by_language = breakdowns.get(("C01", "language"), {})
     top = sorted(by_language, key=lambda k: -(by_language[k].value or 0))[:10]
-    languages = tuple(
-        (key_label(inputs, "language", k, locale), Decimal(str(by_language[k].value or 0)))
-        for k in top
-    )
-    return {
-        "monthly": (
-            ChartData(
-                "chart-monthly", text("chart:monthly", locale), _bars(requests, inputs.months)
-            ),
-        ),
-        "language": (
-            ChartData("chart-languages", text("chart:languages", locale), languages, True),
-        ),
-        "finance": (
-            ChartData("chart-spend", text("chart:spend", locale), _bars(spend, inputs.months)),
-        ),
+    named = partial(key_label, inputs, "language", locale=locale)
+    drawn = {
+        "monthly": ("chart-monthly", "chart:monthly", months, months, inputs.months, str),
+        "language": ("chart-languages", "chart:languages", by_language, by_language, top, named),
+        "finance": ("chart-spend", "chart:spend", spend, months, inputs.months, str),
     }
+    found: dict[str, tuple[ChartData, ...]] = {}
+    for section, (chart_id, title, split, bases, order, label) in drawn.items():
+        bars = _bars(split, bases, order, masker, label)
+        wanted = sum(1 for key in order if key in split)
+        found[section] = (
+            ChartData(
+                chart_id,
+                _titled(title, locale, len(bars), wanted),
+                bars,
+                horizontal=section == "language",
+            ),
+        )
+    return found
 
 
 def build_report(
@@ -349,7 +368,7 @@ def build_report(
 ) -> Report:
     """The report's sections, in the reader's language, masked for outside readers."""
     masker = Masker(external, mask_below)
-    drawn = charts(inputs, locale)
+    drawn = charts(inputs, locale, masker)
     sections = [
         Section("summary", summary_sheet(inputs, locale)),
         Section("monthly", monthly_sheet(inputs, locale, masker), drawn["monthly"]),

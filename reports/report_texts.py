@@ -60,6 +60,7 @@ TEXTS = {
     "unknown": ("non renseigné", "not recorded"),
     "chart:monthly": ("Demandes par mois", "Requests by month"),
     "chart:languages": ("Interprétariats par langue", "Interpreting sessions by language"),
+    "chart:masked": ("petits effectifs non représentés", "small cells not shown"),
     "chart:spend": ("Dépense d'interprétariat par mois", "Interpreting spend by month"),
     "internal": ("usage interne", "internal use"),
     "external": ("diffusion externe (petits effectifs masqués)", "external (small cells masked)"),

@@ -23,6 +23,7 @@ from hotline.db import Database
 from hotline.models import Helpline
 from interpreter_pool.models import Interpreter
 from reports import indicator_data
+from reports.cli import progress_bar
 from reports.indicator_facts import Period
 from reports.indicators import REGISTRY, Value
 from reports.report_content import monthly_indicators, shown
@@ -307,3 +308,22 @@ def test_a_coordinator_downloads_his_helplines_report_and_none_of_another(
     nurse_browser = console_for(app)
     assert sign_in(nurse_browser, nurse.email) == 302
     assert nurse_browser.get(query).status_code == 403
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with progress_bar("Rapport", 3) as progress:
+        for _ in range(3):
+            progress(1)
+    assert "Rapport" in terminal.getvalue() and "100%" in terminal.getvalue()
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stderr", pipe)
+    with progress_bar("Rapport", 3) as progress:
+        progress(3)
+    assert pipe.getvalue() == ""

@@ -89,3 +89,22 @@ def test_english_readers_get_english_sheet_names() -> None:
     report = build_report(_inputs(), "en", external=False, mask_below=5, now=NOW)
     assert [s.name for s in report.sheets][:2] == ["Summary", "Monthly"]
     assert report.title == "Activity report — Permanence"
+
+
+def test_charts_leave_out_the_bars_the_tables_mask_for_outside_readers() -> None:
+    inputs = _inputs()
+    breakdowns = dict(inputs.breakdowns)
+    breakdowns[("C01", "language")] = {"ar": Value(12), "ta": Value(1)}
+    inputs = ReportInputs(**{**inputs.__dict__, "breakdowns": breakdowns})
+
+    def bars(external: bool) -> dict[str, tuple[str, tuple[tuple[str, object], ...]]]:
+        report = build_report(inputs, "fr", external=external, mask_below=5, now=NOW)
+        return {c.chart_id: (c.title, c.bars) for s in report.sections for c in s.charts}
+
+    inside, outside = bars(False), bars(True)
+    assert [label for label, _ in inside["chart-languages"][1]] == ["ar", "ta"]
+    assert [label for label, _ in outside["chart-languages"][1]] == ["ar"]
+    assert outside["chart-languages"][0].endswith("(petits effectifs non représentés)")
+    assert [label for label, _ in inside["chart-monthly"][1]] == ["2026-01", "2026-02"]
+    assert [label for label, _ in outside["chart-monthly"][1]] == ["2026-02"]
+    assert inside["chart-monthly"][0] == "Demandes par mois"
