@@ -330,9 +330,19 @@ def _bars(
     )
 
 
-def _titled(key: str, locale: str, shown_bars: int, all_bars: int) -> str:
-    title = text(key, locale)
-    return title if shown_bars == all_bars else f"{title} ({text('chart:masked', locale)})"
+def _chart(
+    chart_id: str,
+    title: str,
+    locale: str,
+    bars: tuple[tuple[str, Decimal], ...],
+    wanted: int,
+    horizontal: bool = False,
+) -> tuple[ChartData, ...]:
+    if len(bars) < wanted:
+        title = f"{text(title, locale)} ({text('chart:masked', locale)})"
+    else:
+        title = text(title, locale)
+    return (ChartData(chart_id, title, bars, horizontal),)
 
 
 def charts(inputs: ReportInputs, locale: str, masker: Masker) -> dict[str, tuple[ChartData, ...]]:
@@ -343,24 +353,31 @@ def charts(inputs: ReportInputs, locale: str, masker: Masker) -> dict[str, tuple
     by_language = breakdowns.get(("C01", "language"), {})
     top = sorted(by_language, key=lambda k: -(by_language[k].value or 0))[:10]
     named = partial(key_label, inputs, "language", locale=locale)
-    drawn = {
-        "monthly": ("chart-monthly", "chart:monthly", months, months, inputs.months, str),
-        "language": ("chart-languages", "chart:languages", by_language, by_language, top, named),
-        "finance": ("chart-spend", "chart:spend", spend, months, inputs.months, str),
+    order = inputs.months
+    return {
+        "monthly": _chart(
+            "chart-monthly",
+            "chart:monthly",
+            locale,
+            _bars(months, months, order, masker),
+            sum(1 for key in order if key in months),
+        ),
+        "language": _chart(
+            "chart-languages",
+            "chart:languages",
+            locale,
+            _bars(by_language, by_language, top, masker, named),
+            len(top),
+            horizontal=True,
+        ),
+        "finance": _chart(
+            "chart-spend",
+            "chart:spend",
+            locale,
+            _bars(spend, months, order, masker),
+            sum(1 for key in order if key in spend),
+        ),
     }
-    found: dict[str, tuple[ChartData, ...]] = {}
-    for section, (chart_id, title, split, bases, order, label) in drawn.items():
-        bars = _bars(split, bases, order, masker, label)
-        wanted = sum(1 for key in order if key in split)
-        found[section] = (
-            ChartData(
-                chart_id,
-                _titled(title, locale, len(bars), wanted),
-                bars,
-                horizontal=section == "language",
-            ),
-        )
-    return found
 
 
 def build_report(
