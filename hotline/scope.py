@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, HelplineMembership, User
@@ -122,3 +122,21 @@ def adopt_accounts(session: Session, helpline: Helpline) -> None:
         roles = [r.strip() for r in user.roles.split(",") if r.strip() in ROLES]
         if roles and not memberships_of(session, user):
             set_memberships(session, user, {helpline.id: roles})
+
+
+def members(helpline_id: int, role: str) -> Select[tuple[int]]:
+    """The ids of the users holding ``role`` in this helpline by membership, as a subquery for
+    ``User.id.in_(...)``: the people a job rings or notifies for that helpline's records (a
+    regional administrator sees every helpline but is rung or notified for none)."""
+    return select(HelplineMembership.user_id).where(
+        HelplineMembership.helpline_id == helpline_id, HelplineMembership.role == role
+    )
+
+
+def grant(session: Session, user: User, helpline_id: int, role: str) -> None:
+    """Give ``user`` this role in this helpline too (nothing when he holds it already)."""
+    held = memberships_of(session, user)
+    if role in held.get(helpline_id, set()):
+        return
+    held.setdefault(helpline_id, set()).add(role)
+    set_memberships(session, user, held)
