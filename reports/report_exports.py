@@ -13,7 +13,8 @@ from typing import IO
 from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_babel import force_locale
 
-from hotline.auth import require_roles, visible_helpline_ids
+from hotline.auth import require_roles
+from hotline.console.scoping import in_scope_or_404, visible_ids
 from hotline.i18n import current_locale
 from hotline.i18n import gettext as _
 from hotline.spreadsheet import csv_export, ods_export, xlsx_export
@@ -70,15 +71,14 @@ def _date(name: str, default: date) -> date:
 
 def report_scope() -> list[int]:
     """The helplines whose report the signed-in person may download, narrowed to ``helpline``
-    when asked (404 for one he may not see)."""
-    allowed: set[int] = set()
-    for role in REPORT_ROLES:
-        allowed.update(visible_helpline_ids(role))
+    when asked (404 for one he may not see, as every record of another helpline)."""
+    allowed = visible_ids(*REPORT_ROLES)
     wanted = request.args.get("helpline", "").strip()
     if not wanted:
-        return sorted(allowed)
-    if not wanted.isdigit() or int(wanted) not in allowed:
+        return allowed
+    if not wanted.isdigit():
         abort(404)
+    in_scope_or_404(int(wanted), *REPORT_ROLES)
     return [int(wanted)]
 
 
