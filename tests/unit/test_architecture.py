@@ -78,6 +78,9 @@ PURE_MODULES = (
     "reports.indicators_followup",
     "reports.indicators_finance",
     "reports.indicators_quality",
+    "reports.report_content",
+    "reports.report_requests",
+    "reports.report_texts",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 
