@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         twiml,
         views,
     )
+    from hotline.console.scoping import READERS
 
     # blueprints
     app.register_blueprint(views.bp)
@@ -33,7 +34,7 @@ def init_app(app: Flask) -> None:
     # console pages
     app.register_blueprint(console.bp)
     hooks.add_console_section(
-        app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), ("nurse",), order=20)
+        app, hooks.NavSection("callbacks_console.callbacks", N_("Rappels"), READERS, order=20)
     )
     hooks.add_event_labels(app, console.EVENT_LABELS)
     hooks.add_board_summary(app, console.board_summary)

@@ -33,6 +33,7 @@ from hotline.callstate import TERMINAL_STATUSES, CallStatus
 from hotline.db import claim
 from hotline.hooks import CallbackReason
 from hotline.models import Call, OutboxMessage, OutboxStatus, Request, User
+from hotline.scope import members
 from hotline.services import log_event
 from hotline.telephony.twiml import to_xml
 from hotline.voice_twiml import spoken_name, spoken_reference
@@ -161,15 +162,14 @@ def fire(session: Session, task: CallbackTask, now: datetime, urls: twiml.Callba
     """Ring the nurse for a claimed attempt; False (and a retry planned) when nobody can."""
     request = session.get(Request, task.request_id)
     assert request is not None
-    candidates = [
-        task.calling_user_id,
-        task.assignee_id,
-        nurse_on_duty(session, request.helpline_id, now),
-    ]
+    candidates = [task.calling_user_id, task.assignee_id]
+    candidates.append(nurse_on_duty(session, request.helpline_id, now))
+    # Only a nurse of the request's helpline is rung (an assignee who left it is passed over).
+    nurses = set(session.scalars(members(request.helpline_id, "nurse")))
     nurse = None
     address = None
     for user_id in candidates:
-        found = session.get(User, user_id) if user_id else None
+        found = session.get(User, user_id) if user_id in nurses else None
         if found is not None and found.is_active and found.is_available:
             address = _nurse_address(found, now)
             if address is not None:

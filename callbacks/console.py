@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import requests
@@ -17,8 +18,9 @@ from callbacks.twiml import CallbackUrls
 from hotline import audit
 from hotline.auth import current_user, require_roles
 from hotline.console.board import caller_name, national
+from hotline.console.scoping import READERS, in_scope_or_404, list_scope
 from hotline.hooks import CallbackReason, SummaryItem
-from hotline.i18n import N_
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.models import Request
 from hotline.web import db_session, now, settings
@@ -60,31 +62,54 @@ STATUSES = {
 
 
 def board_summary(
-    session: Session, day_start: datetime, day_end: datetime, now: datetime
+    session: Session,
+    day_start: datetime,
+    day_end: datetime,
+    now: datetime,
+    helpline_ids: Sequence[int],
 ) -> list[SummaryItem]:
-    """The board's figure: callbacks due by the end of the day, not made yet."""
+    """The board's figure: callbacks of these helplines due by the end of the day, not made."""
     due = session.scalar(
         select(func.count())
         .select_from(CallbackTask)
+        .join(Request, CallbackTask.request_id == Request.id)
         .where(
             CallbackTask.status.in_((CallbackStatus.PENDING, CallbackStatus.CALLING)),
             CallbackTask.due_at < day_end,
+            Request.helpline_id.in_(helpline_ids),
         )
     )
     url = url_for("callbacks_console.callbacks")
     return [SummaryItem("callbacks_due", _("Rappels à faire"), due or 0, url)]
 
 
-@bp.get("/callbacks")
-@require_roles("nurse")
-def callbacks() -> str:
-    """Callbacks to make (and those that failed), the earliest due first, and the reached
-    follow-ups whose outcome is still to record."""
+def task_or_404(task_id: int) -> CallbackTask:
+    """The callback of a console URL, or a 404 when there is none or its request belongs to a
+    helpline the nurse does not see."""
     session = db_session()
+    task = session.get(CallbackTask, task_id)
+    if task is None:
+        abort(404)
+    call_request = session.get(Request, task.request_id)
+    assert call_request is not None
+    in_scope_or_404(call_request.helpline_id)
+    return task
+
+
+@bp.get("/callbacks")
+@require_roles(*READERS)
+def callbacks() -> str | tuple[str, int]:
+    """Callbacks of the reader's helplines to make (and those that failed), the earliest due
+    first, and the reached follow-ups whose outcome is still to record."""
+    session = db_session()
+    scope = list_scope()
+    if scope.problem is not None:
+        flash(say(scope.problem), "error")
     rows = session.execute(
         select(CallbackTask, Request)
         .join(Request, CallbackTask.request_id == Request.id)
         .where(
+            Request.helpline_id.in_(scope.ids),
             or_(
                 CallbackTask.status.in_(
                     (CallbackStatus.PENDING, CallbackStatus.CALLING, CallbackStatus.FAILED)
@@ -95,7 +120,7 @@ def callbacks() -> str:
                     CallbackTask.outcome == "reached",
                     CallbackTask.follow_up_outcome.is_(None),
                 ),
-            )
+            ),
         )
         .order_by(CallbackTask.due_at)
         .limit(200)
@@ -109,15 +134,17 @@ def callbacks() -> str:
         }
         for task, request in rows
     ]
-    return render_template(
+    html = render_template(
         "callbacks/callbacks.html",
         user=current_user(),
         items=items,
+        scope=scope,
         reasons=REASONS,
         statuses=STATUSES,
         awaits_outcome=awaits_outcome,
         tz=settings().timezone,
     )
+    return (html, 400) if scope.problem is not None else html
 
 
 @bp.post("/callbacks/<int:task_id>/call")
@@ -127,9 +154,7 @@ def call_back(task_id: int) -> WerkzeugResponse:
     me = current_user()
     assert me is not None
     session = db_session()
-    task = session.get(CallbackTask, task_id)
-    if task is None:
-        abort(404)
+    task = task_or_404(task_id)
     if task.status != CallbackStatus.PENDING:
         flash(_("Ce rappel est déjà en cours ou terminé."), "error")
         return redirect(url_for("callbacks_console.callbacks"))
@@ -147,8 +172,8 @@ def call_back(task_id: int) -> WerkzeugResponse:
 def recording(task_id: int) -> Response:
     """The voicemail, fetched from Twilio with the account's credentials (never public)."""
     me = current_user()
-    task = db_session().get(CallbackTask, task_id)
-    if task is None or not task.recording_url:
+    task = task_or_404(task_id)
+    if not task.recording_url:
         abort(404)
     config = settings()
     fetched = requests.get(

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from callbacks import attempts
-from callbacks.console import REASONS, STATUSES
+from callbacks.console import REASONS, STATUSES, task_or_404
 from callbacks.models import AttemptResult, CallbackTask
 from callbacks.story import FOLLOW_UP_OUTCOMES, WHYS
 from hotline import audit
@@ -86,9 +86,7 @@ def follow_up_outcome(task_id: int) -> Response | str | tuple[str, int]:
     """Record how a reached follow-up found the situation, with a note."""
     me = signed_in_user()
     session = db_session()
-    task = session.get(CallbackTask, task_id)
-    if task is None:
-        abort(404)
+    task = task_or_404(task_id)
     values = {
         "outcome": (task.follow_up_outcome or "") if request.method == "GET" else "",
         "note": (task.follow_up_note or "") if request.method == "GET" else "",

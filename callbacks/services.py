@@ -12,6 +12,7 @@ from callbacks.models import CallbackStatus, CallbackTask
 from hotline import hooks
 from hotline.hooks import CallbackReason
 from hotline.models import Request
+from hotline.scope import members
 from hotline.services import log_event
 from hotline.telephony.parsing import Recording
 from routing.hours import next_opening
@@ -42,10 +43,16 @@ def due_and_assignee(
 
 
 def nurse_on_duty(session: Session, helpline_id: int, at: datetime) -> int | None:
-    """The nurse on duty at a moment (else the backup), by the rota."""
+    """The helpline's nurse on duty at a moment (else the backup), by its rota: a nurse of that
+    helpline only."""
     shifts = session.scalars(
         select(Shift)
-        .where(Shift.helpline_id == helpline_id, Shift.starts_at <= at, Shift.ends_at > at)
+        .where(
+            Shift.helpline_id == helpline_id,
+            Shift.starts_at <= at,
+            Shift.ends_at > at,
+            Shift.user_id.in_(members(helpline_id, "nurse")),
+        )
         .order_by(Shift.starts_at, Shift.id)
     ).all()
     for rank in ("on_duty", "backup"):

@@ -6,9 +6,47 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from hotline.models import AuditEvent, User
+from hotline.models import AuditEvent, Request, User
+
+# The objects that belong to one helpline, by audit type: the table holding their helpline_id
+# (the features' tables are named, not imported: the audit log is the ground floor's).
+HELPLINE_TABLES = {
+    "request": "requests",
+    "reference_value": "reference_values",
+    "shift": "shifts",
+    "closure": "closures",
+    "meeting": "meetings",
+    "network_activity": "network_activities",
+    "callback": "callbacks",
+}
+
+
+def helpline_of(session: Session, object_type: str, object_id: object | None) -> int | None:
+    """The helpline an audited object belongs to, or None for the region's shared records."""
+    if object_id is None:
+        return None
+    try:
+        key = int(str(object_id))
+    except ValueError:
+        return None
+    if object_type == "helpline":
+        return key
+    if object_type == "request":  # the request being read is in the session already
+        found_request = session.get(Request, key)
+        return found_request.helpline_id if found_request is not None else None
+    table = HELPLINE_TABLES.get(object_type)
+    if table is None:
+        return None
+    if table == "callbacks":
+        query = "SELECT r.helpline_id FROM callbacks c JOIN requests r ON r.id = c.request_id "
+        query += "WHERE c.id = :id"
+    else:
+        query = f"SELECT helpline_id FROM {table} WHERE id = :id"  # noqa: S608 (a fixed name)
+    found = session.execute(text(query), {"id": key}).scalar()
+    return int(found) if found is not None else None
 
 
 def record(
@@ -29,6 +67,7 @@ def record(
         object_id=str(object_id) if object_id is not None else None,
         detail=detail,
         address=request.remote_addr if has_request_context() else None,
+        helpline_id=helpline_of(session, object_type, object_id),
     )
     session.add(event)
     session.flush()

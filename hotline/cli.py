@@ -68,9 +68,16 @@ def _add_slice_commands() -> None:
     from hotline.twilio_cli import COMMANDS as TWILIO_COMMANDS
     from hotline.user_cli import COMMANDS as USER_COMMANDS
     from interpreter_pool.cli import COMMANDS as INTERPRETER_COMMANDS
+    from reports.cli import COMMANDS as REPORT_COMMANDS
     from routing.cli import COMMANDS as ROUTING_COMMANDS
 
-    for command in (*USER_COMMANDS, *TWILIO_COMMANDS, *ROUTING_COMMANDS, *INTERPRETER_COMMANDS):
+    for command in (
+        *USER_COMMANDS,
+        *TWILIO_COMMANDS,
+        *ROUTING_COMMANDS,
+        *INTERPRETER_COMMANDS,
+        *REPORT_COMMANDS,
+    ):
         cli.add_command(command)
 
 

@@ -27,7 +27,8 @@ callback from outbox threads and clock jobs too, where no application is current
 with no sender (``want_callback``) and its one receiver connects for every sender.
 
 The board's "day at a glance": ``add_board_summary(app, reader)``; ``reader(session, day_start,
-day_end, now)`` returns the package's ``SummaryItem`` figures for the helpline's day.
+day_end, now, helpline_ids)`` returns the package's ``SummaryItem`` figures for the helpline's
+day, counted over the helplines the reader of the board sees.
 
 The request page's story: ``add_story_teller(app, teller)``; ``teller(facts, words)`` tells the
 steps its package logs (``hotline.story``).
@@ -194,10 +195,17 @@ class SummaryItem:
 
 
 class BoardSummaryReader(Protocol):
-    """A package's figures for the board's day (``day_start``/``day_end``: the helpline's day)."""
+    """A package's figures for the board's day (``day_start``/``day_end``: the helpline's day),
+    counted over the helplines the reader sees (``helpline_ids``) only."""
 
     def __call__(
-        self, session: Session, day_start: datetime, day_end: datetime, now: datetime, /
+        self,
+        session: Session,
+        day_start: datetime,
+        day_end: datetime,
+        now: datetime,
+        helpline_ids: Sequence[int],
+        /,
     ) -> Sequence[SummaryItem]: ...
 
 

@@ -26,6 +26,13 @@ class KeptMessage:
     recipients: tuple[str, ...]
     subject: str
     body: str
+    # What the message is about, as its sender tagged it (``TAG_HEADER``: "meeting:12"), so a
+    # page shows each reader the messages of his own records only.
+    tag: str = ""
+
+
+# The header a sender of this application tags its messages with.
+TAG_HEADER = "X-Hotline-Tag"
 
 
 class _Keeper:
@@ -46,6 +53,7 @@ class _Keeper:
             recipients=tuple(envelope.rcpt_tos),
             subject=str(parsed.get("Subject", "")),
             body=str(body),
+            tag=str(parsed.get(TAG_HEADER, "")),
         )
         with self.lock:
             self.messages.append(kept)

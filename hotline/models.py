@@ -442,3 +442,6 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(40), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     address: Mapped[str | None] = mapped_column(String(64))
+    # The helpline the object belongs to (a request, a shift, a list value…); NULL for the
+    # region's shared records (directory, structures, interpreters, accounts).
+    helpline_id: Mapped[int | None] = mapped_column(ForeignKey("helplines.id"), index=True)

@@ -183,9 +183,12 @@ def _search_condition(text: str) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def filtered(filters: RequestFilters, tz_name: str) -> Select[tuple[Request]]:
-    """The requests these filters select, in their order (not paged)."""
-    query = select(Request)
+def filtered(
+    filters: RequestFilters, tz_name: str, helpline_ids: Sequence[int]
+) -> Select[tuple[Request]]:
+    """The requests of these helplines (those the reader sees) that these filters select, in
+    their order (not paged)."""
+    query = select(Request).where(Request.helpline_id.in_(helpline_ids))
     tz = ZoneInfo(tz_name)
     if filters.search:
         query = query.where(_search_condition(filters.search))
@@ -221,10 +224,15 @@ class RequestPage:
 
 
 def request_page(
-    session: Session, filters: RequestFilters, tz_name: str, size: int = PAGE_SIZE
+    session: Session,
+    filters: RequestFilters,
+    tz_name: str,
+    helpline_ids: Sequence[int],
+    size: int = PAGE_SIZE,
 ) -> RequestPage:
-    """The page of the list the filters ask for (the last one if they ask past it)."""
-    query = filtered(filters, tz_name)
+    """The page of the list the filters ask for (the last one if they ask past it), among the
+    requests of these helplines."""
+    query = filtered(filters, tz_name, helpline_ids)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // size))
     page = min(filters.page, pages)
@@ -239,21 +247,26 @@ def request_page(
     return RequestPage(list(rows), total, page, pages)
 
 
-def all_requests(session: Session, filters: RequestFilters, tz_name: str) -> list[Request]:
-    """Every request the filters select (the CSV), callers loaded in one go."""
-    query = filtered(filters, tz_name).options(
+def all_requests(
+    session: Session, filters: RequestFilters, tz_name: str, helpline_ids: Sequence[int]
+) -> list[Request]:
+    """Every request of these helplines the filters select (the CSV), callers loaded in one go."""
+    query = filtered(filters, tz_name, helpline_ids).options(
         selectinload(Request.professional), selectinload(Request.helpline)
     )
     return list(session.scalars(query))
 
 
-def to_complete_count(session: Session) -> int:
-    """How many requests wait to be completed (their calls ended, not closed)."""
+def to_complete_count(session: Session, helpline_ids: Sequence[int]) -> int:
+    """How many requests of these helplines wait to be completed (calls ended, not closed)."""
     return (
         session.scalar(
             select(func.count())
             .select_from(Request)
-            .where(Request.status == RequestStatus.TO_COMPLETE)
+            .where(
+                Request.status == RequestStatus.TO_COMPLETE,
+                Request.helpline_id.in_(helpline_ids),
+            )
         )
         or 0
     )

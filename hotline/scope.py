@@ -5,8 +5,9 @@ Rules:
 
 * A user holds a role in a helpline through a ``HelplineMembership``; ``User.roles`` is the union
   of those roles (what ``require_roles`` checks), kept in step by ``set_memberships``.
-* A regional administrator sees every active helpline, for every role (read-only on the nurse's
-  pages: he is not rung and does not go on duty).
+* A regional administrator sees every active helpline, for every role but the nurse's: he reads
+  the nurse's pages (``hotline.console.scoping``) and acts as a nurse only in the helplines where
+  he is one.
 * A deployment's first helpline takes every account that exists when it is created, with the
   account's roles (a single programme works without a membership step); once there are several
   helplines, an account belongs only to the helplines it is given.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, HelplineMembership, User
@@ -33,8 +34,9 @@ def _active_helplines(session: Session) -> list[Helpline]:
 
 
 def helplines_for(session: Session, user: User, role: str | None = None) -> list[Helpline]:
-    """The active helplines ``user`` may see (with ``role`` there, if given), by name."""
-    if user.is_regional_admin:
+    """The active helplines ``user`` may see (with ``role`` there, if given), by name. A
+    regional administrator sees them all, but acts as a nurse only where he is one."""
+    if user.is_regional_admin and role != "nurse":
         return _active_helplines(session)
     query = (
         select(Helpline)
@@ -54,7 +56,8 @@ def helpline_ids_for(session: Session, user: User, role: str | None = None) -> l
 
 
 def roles_in(session: Session, user: User, helpline_id: int) -> set[str]:
-    """The roles ``user`` holds in this helpline (every role, to see, for a regional admin)."""
+    """The roles ``user`` holds in this helpline (every role but the nurse's for a regional
+    admin: he is a nurse only where he is one)."""
     held = set(
         session.scalars(
             select(HelplineMembership.role).where(
@@ -64,7 +67,7 @@ def roles_in(session: Session, user: User, helpline_id: int) -> set[str]:
         )
     )
     if user.is_regional_admin:
-        held |= set(ROLES)
+        held |= {role for role in ROLES if role != "nurse"}
     return held
 
 
@@ -122,3 +125,21 @@ def adopt_accounts(session: Session, helpline: Helpline) -> None:
         roles = [r.strip() for r in user.roles.split(",") if r.strip() in ROLES]
         if roles and not memberships_of(session, user):
             set_memberships(session, user, {helpline.id: roles})
+
+
+def members(helpline_id: int, role: str) -> Select[tuple[int]]:
+    """The ids of the users holding ``role`` in this helpline by membership, as a subquery for
+    ``User.id.in_(...)``: the people a job rings or notifies for that helpline's records (a
+    regional administrator sees every helpline but is rung or notified for none)."""
+    return select(HelplineMembership.user_id).where(
+        HelplineMembership.helpline_id == helpline_id, HelplineMembership.role == role
+    )
+
+
+def grant(session: Session, user: User, helpline_id: int, role: str) -> None:
+    """Give ``user`` this role in this helpline too (nothing when he holds it already)."""
+    held = memberships_of(session, user)
+    if role in held.get(helpline_id, set()):
+        return
+    held.setdefault(helpline_id, set()).add(role)
+    set_memberships(session, user, held)

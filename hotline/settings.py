@@ -59,6 +59,9 @@ class Settings:
     # sent) and whose address it comes from.
     smtp_url: str | None = None
     mail_from: str = "ne-pas-repondre@localhost"
+    # Reports for outside readers show a count under this as "< N" (and the figures resting on
+    # it), so that a small cell cannot point to someone (shared/INDICATORS.md §2.1).
+    report_mask_below: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
@@ -89,6 +92,7 @@ class Settings:
             trusted_proxies=_count(environ, "TRUSTED_PROXIES", 0),
             smtp_url=environ.get("SMTP_URL", "").strip() or None,
             mail_from=environ.get("MAIL_FROM", "").strip() or "ne-pas-repondre@localhost",
+            report_mask_below=_integer(environ, "REPORT_MASK_BELOW", 5),
         ).validated()
 
     def validated(self) -> Settings:

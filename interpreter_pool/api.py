@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from hotline import audit
+from hotline.console.scoping import visible_ids
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
 from interpreter_pool import on_call
@@ -47,8 +48,9 @@ def _json_body() -> dict[str, Any]:
 
 
 def _request(request_id: int) -> Request:
+    # Another helpline's request is as unknown as a missing one (its reference is not confirmed).
     found = db_session().get(Request, request_id)
-    if found is None:
+    if found is None or found.helpline_id not in visible_ids("nurse"):
         abort(404, "Demande inconnue (unknown request).")
     return found
 

@@ -12,12 +12,14 @@ def init_app(app: Flask) -> None:
     """Plug the reports into ``app``: the reports page, the finance pages, their sections."""
     # Imported here, not at the top, like the other packages' pages.
     from reports import budget_assignment, budget_views, finance, report_views
+    from reports import report_exports as report_exports
 
     # console pages
     app.register_blueprint(finance.bp)
     app.register_blueprint(budget_assignment.bp)
     app.register_blueprint(budget_views.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(report_exports.bp)
     hooks.add_console_section(
         app, hooks.NavSection("finance.overview", N_("Finances"), ("finance", "admin"), order=30)
     )

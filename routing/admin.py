@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.models import Helpline, User
 from hotline.phones import phone_e164
 from hotline.refusals import N_, Refusal
-from hotline.scope import grant_roles_where_alone
+from hotline.scope import grant, grant_roles_where_alone
 from routing.hours import (
     Closure,
     OpeningHours,
@@ -142,6 +142,8 @@ def add_shift(
         helpline_id=helpline.id, user_id=nurse.id, starts_at=starts_at, ends_at=ends_at, rank=rank
     )
     session.add(shift)
+    # On a helpline's rota, she is one of its nurses (rung for its calls, told of its voicemails).
+    grant(session, nurse, helpline.id, "nurse")
     session.flush()
     return shift
 

@@ -20,6 +20,7 @@ from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
 from hotline.lifecycle import has_live_call
 from hotline.models import Request, User
+from hotline.scope import members
 from hotline.web import db_session, now, settings
 from routing import services as routing
 from routing import transfer as nurse_actions
@@ -93,11 +94,15 @@ def call_actions_panel(
         return None
     if routing.held_by(session, call_request.id, user.id) is None:
         return None
-    colleagues = [
-        u
-        for u in session.scalars(select(User).where(User.is_active).order_by(User.display_name))
-        if u.has_role("nurse") and u.id != user.id
-    ]
+    colleagues = session.scalars(
+        select(User)
+        .where(
+            User.is_active,
+            User.id != user.id,
+            User.id.in_(members(call_request.helpline_id, "nurse")),
+        )
+        .order_by(User.display_name)
+    ).all()
     return Panel("routing/call_actions.html", {"colleagues": colleagues}, place="call", order=200)
 
 
@@ -111,7 +116,9 @@ def transfer_form(request_id: int) -> Response:
         return ended
     colleague_id = parse_id(request.form.get("nurse"))
     colleague = db_session().get(User, colleague_id) if colleague_id else None
-    if colleague is None:
+    # A colleague of this helpline only: the call is never handed to another programme's nurse.
+    nurses = db_session().scalars(members(call_request.helpline_id, "nurse")).all()
+    if colleague is None or colleague.id not in nurses:
         flash(_("Choisissez une infirmière."), "error")
         return back_to_request(request_id)
     try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.hooks import CallbackReason
 from hotline.models import Request, User
+from hotline.scope import members
 from hotline.sms import SmsKind, send_sms
 from hotline.sms_rules import callback_confirmation, can_receive_sms, voicemail_alert
 from routing.models import Shift
@@ -23,7 +24,8 @@ UNTOLD_REASONS = frozenset({CallbackReason.FOLLOW_UP})
 
 
 def on_duty_nurse(session: Session, helpline_id: int, at: datetime) -> User | None:
-    """The nurse on duty (not the backup) at a moment, by the rota."""
+    """The helpline's nurse on duty (not the backup) at a moment, by its rota: a nurse of that
+    helpline only (never one of another programme, whatever the rota says)."""
     return session.scalars(
         select(User)
         .join(Shift, Shift.user_id == User.id)
@@ -33,6 +35,7 @@ def on_duty_nurse(session: Session, helpline_id: int, at: datetime) -> User | No
             Shift.starts_at <= at,
             Shift.ends_at > at,
             User.is_active,
+            User.id.in_(members(helpline_id, "nurse")),
         )
         .order_by(Shift.starts_at, Shift.id)
     ).first()

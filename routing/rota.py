@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
+from hotline.scope import members
 from routing.hours import Closure, OpeningHours, parse_schedule
 from routing.models import Closure as ClosureRow
 from routing.models import Shift as ShiftRow
@@ -46,8 +47,13 @@ def routing_plan(session: Session, helpline: Helpline, now: datetime) -> Routing
         )
     ).all()
     shifts = [Shift(r.user_id, r.starts_at, r.ends_at, r.rank) for r in rows]  # type: ignore[arg-type]
+    # Only the helpline's own nurses: a shift left to someone who is no longer one rings nobody.
     users = session.scalars(
-        select(User).where(User.id.in_({s.user_id for s in shifts}), User.is_active)
+        select(User).where(
+            User.id.in_({s.user_id for s in shifts}),
+            User.id.in_(members(helpline.id, "nurse")),
+            User.is_active,
+        )
     ).all()
     nurses = [
         Nurse(

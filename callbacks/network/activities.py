@@ -10,12 +10,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from callbacks.network import meetings
-from callbacks.network.meeting_models import ActivityKind, MeetingKind, NetworkActivity
+from callbacks.network import mail, meetings
+from callbacks.network.meeting_models import ActivityKind, Meeting, MeetingKind, NetworkActivity
 from callbacks.network.meeting_views import KIND_LABELS, RUNS, refuse, tz
 from hotline import audit, mailbox, reference_lists
-from hotline.auth import chosen_helpline, require_roles, signed_in_user
-from hotline.i18n import N_
+from hotline.auth import require_roles, signed_in_user
+from hotline.console.scoping import helpline_names, list_scope, visible_ids, working_helpline_id
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.refusals import Refusal
 from hotline.spreadsheet import csv_text
@@ -38,18 +39,26 @@ ACTIVITY_LABELS = {
 }
 
 
-def _cases() -> list[dict[str, str]]:
-    session = db_session()
-    helpline = chosen_helpline()
-    names = reference_lists.labels(session, helpline.id, "orientation")
+def _cases(helpline_ids: list[int]) -> list[dict[str, str]]:
+    """The published cases of these helplines (each named in its own helpline's list)."""
     rows = []
-    published = meetings.published_cases(session, helpline.id)
+    for helpline_id in helpline_ids:
+        rows += _cases_of(helpline_id)
+    return sorted(rows, key=lambda row: row["meeting_on"], reverse=True)
+
+
+def _cases_of(helpline_id: int) -> list[dict[str, str]]:
+    session = db_session()
+    names = reference_lists.labels(session, helpline_id, "orientation")
+    rows = []
+    published = meetings.published_cases(session, helpline_id)
     named = meetings.proposed_partners(session, [item.id for item, _meeting in published])
     for item, meeting in published:
         codes = [c for c in (item.orientation_codes or "").split(",") if c]
         rows.append(
             {
                 "meeting_on": meeting.starts_at.astimezone(tz()).date().isoformat(),
+                "helpline_id": str(helpline_id),
                 "kind": str(meeting.kind),
                 "summary": item.summary,
                 "decision": item.decision or "",
@@ -65,13 +74,21 @@ def _cases() -> list[dict[str, str]]:
 
 @bp.get("/cases")
 @require_roles(*MEMBERS)
-def cases() -> str:
+def cases() -> str | tuple[str, int]:
     """The published anonymised cases with their proposed orientations."""
     me = signed_in_user()
+    scope = list_scope(*MEMBERS)
+    if scope.problem is not None:
+        flash(say(scope.problem), "error")
     audit.record(db_session(), me, "view", "published_cases", None, now())
-    return render_template(
-        "callbacks/network/cases.html", user=me, cases=_cases(), kinds=KIND_LABELS
+    html = render_template(
+        "callbacks/network/cases.html",
+        user=me,
+        cases=_cases(scope.ids),
+        kinds=KIND_LABELS,
+        scope=scope,
     )
+    return (html, 400) if scope.problem is not None else html
 
 
 @bp.get("/cases.csv")
@@ -79,6 +96,9 @@ def cases() -> str:
 def cases_csv() -> Response:
     """The published cases as a spreadsheet (CSV)."""
     me = signed_in_user()
+    scope = list_scope(*MEMBERS)
+    if scope.problem is not None:
+        return Response(say(scope.problem), status=400, mimetype="text/plain")
     audit.record(db_session(), me, "export", "published_cases", None, now())
     header = [
         _("Date de la réunion"),
@@ -94,9 +114,12 @@ def cases_csv() -> Response:
             c["summary"],
             c["decision"],
             c["orientations"],
+            *([scope.name(int(c["helpline_id"]))] if scope.consolidated else []),
         ]
-        for c in _cases()
+        for c in _cases(scope.ids)
     ]
+    if scope.consolidated:
+        header.append(_("Ligne"))
     return Response(
         csv_text([header, *body]),
         mimetype="text/csv",
@@ -105,25 +128,30 @@ def cases_csv() -> Response:
 
 
 def _activities_page(values: dict[str, str], status: int = 200) -> tuple[str, int]:
+    """The activities of the helplines the user runs meetings in; the meetings held and the
+    year's figures of the one he works on."""
     session = db_session()
-    helpline = chosen_helpline()
+    helpline_id = working_helpline_id(*RUNS)
+    seen = visible_ids(*RUNS)
     rows = session.scalars(
         select(NetworkActivity)
-        .where(NetworkActivity.helpline_id == helpline.id)
+        .where(NetworkActivity.helpline_id.in_(seen))
         .order_by(NetworkActivity.held_on.desc(), NetworkActivity.id.desc())
     ).all()
     return render_template(
         "callbacks/network/activities.html",
         user=signed_in_user(),
         activities=rows,
-        held=meetings.meetings_held(session, helpline.id, now()),
+        held=meetings.meetings_held(session, helpline_id, now()),
         year=now().astimezone(tz()).year,
         figures=meetings.year_figures(
-            session, helpline.id, now().astimezone(tz()).year, tz(), now()
+            session, helpline_id, now().astimezone(tz()).year, tz(), now()
         ),
         figure_labels=FIGURE_LABELS,
         labels=ACTIVITY_LABELS,
         kinds=KIND_LABELS,
+        lines=helpline_names(seen),  # each activity's helpline, for a reader of several
+        working=helpline_id,
         values=values,
         tz=settings().timezone,
     ), status
@@ -160,7 +188,7 @@ def add_activity() -> BaseResponse | tuple[str, int]:
         refuse(problem)
         return _activities_page(values, 400)
     activity = NetworkActivity(
-        helpline_id=chosen_helpline().id, kind=kind, held_on=held_on,
+        helpline_id=working_helpline_id(*RUNS), kind=kind, held_on=held_on,
         theme=values["theme"], count=int(values["count"]), created_by=me.id, created_at=now(),
     )  # fmt: skip
     session.add(activity)
@@ -173,12 +201,21 @@ def add_activity() -> BaseResponse | tuple[str, int]:
 @bp.get("/mails")
 @require_roles(*RUNS)
 def mails() -> str:
-    """The e-mails the demo's local SMTP server kept."""
+    """The e-mails the demo's local SMTP server kept: those of the meetings of the reader's
+    helplines (every one for a regional administrator)."""
     box = mailbox.attached()
+    kept = box.messages() if box is not None else []
+    me = signed_in_user()
+    if not me.is_regional_admin:
+        meeting_ids = db_session().scalars(
+            select(Meeting.id).where(Meeting.helpline_id.in_(visible_ids(*RUNS)))
+        )
+        tags = {mail.meeting_tag(meeting_id) for meeting_id in meeting_ids}
+        kept = [message for message in kept if message.tag in tags]
     return render_template(
         "callbacks/network/mails.html",
-        user=signed_in_user(),
+        user=me,
         running=box is not None,
-        messages=box.messages() if box is not None else [],
+        messages=kept,
         tz=settings().timezone,
     )

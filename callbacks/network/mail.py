@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callbacks.network.meeting_models import AgendaItem, Meeting, MeetingParticipant
-from hotline import outbox
+from hotline import mailbox, outbox
 from hotline.models import OutboxMessage, Request
 from hotline.refusals import N_, Refusal
 from hotline.settings import Settings
@@ -105,6 +105,11 @@ def on_mail_failed(session: Session, message: OutboxMessage, now: datetime, _roo
     logger.warning("outbox %s: the agenda e-mail failed: %s", message.id, message.last_error)
 
 
+def meeting_tag(meeting_id: int) -> str:
+    """The tag of a meeting's e-mails (the demo's mailbox page shows each reader his own)."""
+    return f"meeting:{meeting_id}"
+
+
 def smtp_sender(settings: Settings) -> outbox.Performer:
     """The outbox's performer of ``send_mail``: one message through ``SMTP_URL``.
 
@@ -119,6 +124,8 @@ def smtp_sender(settings: Settings) -> outbox.Performer:
         message["From"] = payload["from"]
         message["To"] = ", ".join(payload["to"])
         message["Subject"] = payload["subject"]
+        if payload.get("meeting_id"):
+            message[mailbox.TAG_HEADER] = meeting_tag(int(payload["meeting_id"]))
         message.set_content(payload["body"])
         url = urlsplit(settings.smtp_url)
         host = url.hostname or "localhost"

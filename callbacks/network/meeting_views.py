@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -22,17 +22,25 @@ from callbacks.network.meeting_models import (
 from callbacks.network.partner_models import Partner
 from hotline import audit, reference_lists
 from hotline.anonymity import IdentityRefusal
-from hotline.auth import chosen_helpline, require_roles, signed_in_user
+from hotline.auth import require_roles, signed_in_user
+from hotline.console.scoping import (
+    helpline_names,
+    in_scope_or_404,
+    visible_ids,
+    working_helpline_id,
+)
 from hotline.i18n import N_, ngettext, say
 from hotline.i18n import gettext as _
 from hotline.inputs import parse_id
-from hotline.models import Request, User
+from hotline.models import HelplineMembership, Request, User
 from hotline.refusals import Refusal
 from hotline.web import db_session, now, settings
 
 bp = Blueprint("network_meetings", __name__, url_prefix="/console/network")
 
 RUNS = ("coordinator", "admin")
+# Who reads the calendar and a meeting, and puts a situation on its agenda.
+ATTENDS = ("coordinator", "admin", "nurse")
 KIND_LABELS = {
     MeetingKind.INTERVISION: N_("Intervision"),
     MeetingKind.RCP: N_("RCP (réunion de concertation pluridisciplinaire)"),
@@ -50,21 +58,22 @@ def refuse(problem: Refusal) -> None:
     flash(say(problem), "error")
 
 
-def _meeting_or_404(meeting_id: int) -> Meeting:
+def _meeting_or_404(meeting_id: int, roles: tuple[str, ...] = ATTENDS) -> Meeting:
+    """The meeting of a URL, or a 404 (none, or of a helpline where the user has none of these
+    roles)."""
     meeting = db_session().get(Meeting, meeting_id)
     if meeting is None:
         abort(404)
+    in_scope_or_404(meeting.helpline_id, *roles)
     return meeting
 
 
 def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str, int]:
     session = db_session()
-    helpline = chosen_helpline()
+    seen = visible_ids(*ATTENDS)
     rows = list(
         session.scalars(
-            select(Meeting)
-            .where(Meeting.helpline_id == helpline.id)
-            .order_by(Meeting.starts_at.desc())
+            select(Meeting).where(Meeting.helpline_id.in_(seen)).order_by(Meeting.starts_at.desc())
         )
     )
     at = now()
@@ -77,11 +86,12 @@ def _calendar(me: User, values: dict[str, str], status: int = 200) -> tuple[str,
         values=values,
         tz=settings().timezone,
         runs=any(me.has_role(role) for role in RUNS),
+        lines=helpline_names(seen),  # each meeting's helpline, for a reader of several
     ), status
 
 
 @bp.get("/meetings")
-@require_roles("coordinator", "admin", "nurse")
+@require_roles(*ATTENDS)
 def calendar() -> tuple[str, int]:
     """The calendar: meetings to come and held."""
     return _calendar(signed_in_user(), {})
@@ -107,7 +117,7 @@ def create_meeting() -> Response | tuple[str, int]:
     try:
         starts_at = parse_local(values["day"], values["hour"], tz())
         meeting = meetings.create_meeting(
-            session, chosen_helpline().id, me, kind=values["kind"],
+            session, working_helpline_id(*RUNS), me, kind=values["kind"],
             starts_at=starts_at, place=values["place"], video_url=values["video_url"], now=now(),
         )  # fmt: skip
     except Refusal as problem:
@@ -135,7 +145,9 @@ def meeting_page(
         .order_by(MeetingParticipant.id)
     ).all()
     staff = session.scalars(
-        select(User).where(User.is_active.is_(True)).order_by(User.display_name)
+        select(User)
+        .where(User.is_active.is_(True), User.id.in_(_members_of(meeting)))
+        .order_by(User.display_name)
     ).all()
     proposed = meetings.proposed_partners(session, [item.id for item, _r in items])
     return render_template(
@@ -159,7 +171,7 @@ def meeting_page(
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@require_roles("coordinator", "admin", "nurse")
+@require_roles(*ATTENDS)
 def meeting(meeting_id: int) -> tuple[str, int]:
     """A meeting: its participants, its agenda, the decisions."""
     return meeting_page(_meeting_or_404(meeting_id), signed_in_user())
@@ -170,7 +182,7 @@ def meeting(meeting_id: int) -> tuple[str, int]:
 def add_participant(meeting_id: int) -> Response | tuple[str, int]:
     """Add a staff member, or a partner or another person with an e-mail address."""
     me = signed_in_user()
-    found = _meeting_or_404(meeting_id)
+    found = _meeting_or_404(meeting_id, RUNS)
     session = db_session()
     values = {
         k: request.form.get(k, "").strip() for k in ("user_id", "partner_id", "name", "email")
@@ -195,7 +207,8 @@ def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> 
     email = partners.clean_email(values["email"])
     if user_id is not None:
         user = session.get(User, user_id)
-        if user is None:
+        # The staff of the meeting's helpline only (its agenda names its requests).
+        if user is None or user.id not in session.scalars(_members_of(meeting)).all():
             raise Refusal(N_("Compte inconnu."))
         return MeetingParticipant(
             meeting_id=meeting.id, user_id=user.id, name=user.display_name,
@@ -216,15 +229,18 @@ def _participant(session: Session, meeting: Meeting, values: dict[str, str]) -> 
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
-@require_roles("coordinator", "admin", "nurse")
+@require_roles(*ATTENDS)
 def propose(meeting_id: int) -> Response | tuple[str, int]:
-    """Put a complex situation (by its reference) on the agenda with an anonymised summary."""
+    """Put a complex situation (by its reference) on the agenda with an anonymised summary: a
+    request of the meeting's helpline (another's is as unknown as a missing one)."""
     me = signed_in_user()
     found = _meeting_or_404(meeting_id)
     session = db_session()
     values = {k: request.form.get(k, "").strip() for k in ("reference", "summary")}
     call_request = session.scalars(
-        select(Request).where(Request.reference == values["reference"])
+        select(Request).where(
+            Request.reference == values["reference"], Request.helpline_id == found.helpline_id
+        )
     ).first()
     try:
         if call_request is None:
@@ -251,7 +267,7 @@ def propose(meeting_id: int) -> Response | tuple[str, int]:
 def send_agenda(meeting_id: int) -> Response | tuple[str, int]:
     """Send the agenda to the participants by e-mail (after the commit)."""
     me = signed_in_user()
-    found = _meeting_or_404(meeting_id)
+    found = _meeting_or_404(meeting_id, RUNS)
     session = db_session()
     try:
         count = mail.queue_agenda(session, found, settings().mail_from, tz(), now())
@@ -271,6 +287,7 @@ def send_agenda(meeting_id: int) -> Response | tuple[str, int]:
 
 
 def _item_or_404(item_id: int) -> tuple[AgendaItem, Meeting, Request]:
+    """An agenda item of a meeting the user runs, or a 404."""
     session = db_session()
     item = session.get(AgendaItem, item_id)
     if item is None:
@@ -280,7 +297,15 @@ def _item_or_404(item_id: int) -> tuple[AgendaItem, Meeting, Request]:
         session.get(Request, item.request_id),
     )
     assert found is not None and call_request is not None
+    in_scope_or_404(found.helpline_id, *RUNS)
     return item, found, call_request
+
+
+def _members_of(meeting: Meeting) -> Select[tuple[int]]:
+    """The ids of the staff of the meeting's helpline (any role there)."""
+    return select(HelplineMembership.user_id).where(
+        HelplineMembership.helpline_id == meeting.helpline_id
+    )
 
 
 @bp.post("/agenda/<int:item_id>/decision")

@@ -4,6 +4,7 @@ appointment, and the follow-ups of appointments ("Suivis de rendez-vous")."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,9 @@ from hotline import audit, hooks, reference_lists
 from hotline.admin import refuse
 from hotline.auth import require_roles, signed_in_user
 from hotline.console.requests import back_to_request, request_or_404
+from hotline.console.scoping import in_scope_or_404, list_scope
 from hotline.hooks import NavSection, Panel, SummaryItem
-from hotline.i18n import N_, current_locale
+from hotline.i18n import N_, current_locale, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
 from hotline.web import db_session, now, settings
@@ -49,11 +51,16 @@ def init_app(app: Flask) -> None:
 
 
 def board_summary(
-    session: Session, day_start: datetime, day_end: datetime, now: datetime
+    session: Session,
+    day_start: datetime,
+    day_end: datetime,
+    now: datetime,
+    helpline_ids: Sequence[int],
 ) -> list[SummaryItem]:
-    """The board's figure: appointments' follow-ups due by the end of the day, not done."""
+    """The board's figure: appointments' follow-ups of these helplines due by the end of the
+    day, not done."""
     url = url_for("network_orientations.follow_ups")
-    count = orientations.count_due(session, day_end)
+    count = orientations.count_due(session, day_end, helpline_ids)
     return [SummaryItem("appointment_follow_ups_due", _("Suivis de rendez-vous"), count, url)]
 
 
@@ -185,12 +192,15 @@ def add_orientation(request_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/follow-ups")
 @require_roles(*FOLLOWERS)
-def follow_ups() -> str:
-    """Appointments to follow up, the overdue and today's first."""
+def follow_ups() -> str | tuple[str, int]:
+    """Appointments of the reader's helplines to follow up, the overdue and today's first."""
     session = db_session()
-    rows = orientations.pending_follow_ups(session)
+    scope = list_scope(*FOLLOWERS)
+    if scope.problem is not None:
+        flash(say(scope.problem), "error")
+    rows = orientations.pending_follow_ups(session, scope.ids)
     helplines = {row.request.helpline_id for row in rows}
-    return render_template(
+    html = render_template(
         "callbacks/network/follow_ups.html",
         user=signed_in_user(),
         rows=rows,
@@ -200,7 +210,9 @@ def follow_ups() -> str:
         is_overdue=is_overdue,
         due_day=due_day,
         tz=settings().timezone,
+        scope=scope,
     )
+    return (html, 400) if scope.problem is not None else html
 
 
 def _follow_up_page(
@@ -224,9 +236,14 @@ def _follow_up_page(
 
 
 def _follow_up_or_404(follow_up_id: int) -> AppointmentFollowUp:
-    found = db_session().get(AppointmentFollowUp, follow_up_id)
+    """The follow-up of a URL, or a 404 (none, or of a helpline the reader does not follow)."""
+    session = db_session()
+    found = session.get(AppointmentFollowUp, follow_up_id)
     if found is None:
         abort(404)
+    call_request = session.get(Request, found.request_id)
+    assert call_request is not None
+    in_scope_or_404(call_request.helpline_id, *FOLLOWERS)
     return found
 
 

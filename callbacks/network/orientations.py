@@ -9,6 +9,7 @@ Functions raise a ``Refusal``; they flush, never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -186,14 +187,16 @@ def orientations_of(session: Session, request_id: int) -> list[Orientation]:
     )
 
 
-def pending_follow_ups(session: Session, limit: int = 200) -> list[FollowUpRow]:
-    """Follow-ups without a result, the earliest due first (overdue and today's before the
-    coming ones)."""
+def pending_follow_ups(
+    session: Session, helpline_ids: Sequence[int], limit: int = 200
+) -> list[FollowUpRow]:
+    """Follow-ups of these helplines' requests without a result, the earliest due first
+    (overdue and today's before the coming ones)."""
     rows = session.execute(
         select(AppointmentFollowUp, Request, Orientation)
         .join(Request, AppointmentFollowUp.request_id == Request.id)
         .join(Orientation, AppointmentFollowUp.orientation_id == Orientation.id)
-        .where(AppointmentFollowUp.result.is_(None))
+        .where(AppointmentFollowUp.result.is_(None), Request.helpline_id.in_(helpline_ids))
         .options(selectinload(Orientation.partner))
         .order_by(AppointmentFollowUp.due_at, AppointmentFollowUp.id)
         .limit(limit)
@@ -203,12 +206,18 @@ def pending_follow_ups(session: Session, limit: int = 200) -> list[FollowUpRow]:
     ]
 
 
-def count_due(session: Session, before: datetime) -> int:
-    """Follow-ups without a result that are due before ``before`` (the board's end of day)."""
+def count_due(session: Session, before: datetime, helpline_ids: Sequence[int]) -> int:
+    """Follow-ups of these helplines' requests without a result that are due before ``before``
+    (the board's end of day)."""
     found = session.scalar(
         select(func.count())
         .select_from(AppointmentFollowUp)
-        .where(AppointmentFollowUp.result.is_(None), AppointmentFollowUp.due_at < before)
+        .join(Request, AppointmentFollowUp.request_id == Request.id)
+        .where(
+            AppointmentFollowUp.result.is_(None),
+            AppointmentFollowUp.due_at < before,
+            Request.helpline_id.in_(helpline_ids),
+        )
     )
     return int(found or 0)
 

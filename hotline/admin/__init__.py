@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -122,6 +122,11 @@ def audit_log() -> Page:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_PAGE)
     )
+    user = signed_in_user()
+    if not user.is_regional_admin:
+        # His helplines' records, and the region's shared ones (directory, pool, accounts).
+        mine = visible_helpline_ids("admin")
+        query = query.where(or_(AuditEvent.helpline_id.is_(None), AuditEvent.helpline_id.in_(mine)))
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)
     if object_id:

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from hotline import audit, hooks
 from hotline.auth import HELPLINE_KEY, chosen_helpline, current_user, end_sessions, start_session
+from hotline.console.scoping import READERS
 from hotline.hooks import NavSection
 from hotline.i18n import LOCALES, N_
 from hotline.i18n import gettext as _
@@ -38,10 +39,10 @@ def init_app(app: Flask) -> None:
     """The console's own sections (features add theirs from their ``init_app``)."""
     # console nav
     hooks.add_console_section(
-        app, NavSection("console.board", N_("Tableau de bord"), ("nurse",), order=10)
+        app, NavSection("console.board", N_("Tableau de bord"), READERS, order=10)
     )
     hooks.add_console_section(
-        app, NavSection("console.requests_list", N_("Demandes"), ("nurse",), order=15)
+        app, NavSection("console.requests_list", N_("Demandes"), READERS, order=15)
     )
     hooks.add_console_section(
         app, NavSection("admin.index", N_("Administration"), ("admin",), order=90)

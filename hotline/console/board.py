@@ -4,7 +4,7 @@ phone's token and presence."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from hotline import audit, hooks
 from hotline.auth import require_roles, signed_in_user
 from hotline.callstate import TERMINAL_STATUSES
 from hotline.console import bp
+from hotline.console.scoping import READERS, visible_ids
 from hotline.hooks import BoardState, BoardStateReader, BoardSummaryReader, SummaryItem
 from hotline.i18n import N_
 from hotline.i18n import gettext as _
@@ -78,6 +79,7 @@ class LiveCall:
     state_label: str
     ringing_me: bool
     held_by_me: bool
+    helpline: str = ""
 
 
 def combined_state(states: Iterable[BoardState]) -> BoardState:
@@ -95,9 +97,11 @@ def live_calls(
     user: User,
     now: datetime,
     tz_name: str,
+    helpline_ids: Sequence[int],
     readers: Iterable[BoardStateReader] = (),
 ) -> list[LiveCall]:
-    """Calls in progress, the longest waiting first, in the states the ``readers`` know."""
+    """Calls in progress on these helplines, the longest waiting first, in the states the
+    ``readers`` know."""
     tz = ZoneInfo(tz_name)
     legs = session.execute(
         select(Call, Request)
@@ -106,8 +110,9 @@ def live_calls(
             Call.role == "gp",
             Call.status.not_in(TERMINAL_STATUSES),
             Call.created_at > now - LIVE_WINDOW,
+            Request.helpline_id.in_(helpline_ids),
         )
-        .order_by(Call.created_at)
+        .order_by(Call.created_at, Call.id)  # the longest waiting first, then who came first
     ).all()
     request_ids = [call_request.id for _call, call_request in legs]
     shared = sharing_counts(
@@ -136,6 +141,7 @@ def live_calls(
                 state_label=state.label,
                 ringing_me=state.ringing_me,
                 held_by_me=state.held_by_me,
+                helpline=call_request.helpline.name,
             )
         )
     return rows
@@ -172,22 +178,28 @@ def day_summary(
     now: datetime,
     tz_name: str,
     list_url: str,
+    helpline_ids: Sequence[int],
     readers: Iterable[BoardSummaryReader] = (),
 ) -> list[SummaryItem]:
-    """The day at a glance on the helpline's clock: calls received today, the features' figures
-    (callbacks due), requests to complete (linked to the list filtered on them)."""
+    """The day at a glance of these helplines on the helpline's clock: calls received today, the
+    features' figures (callbacks due), requests to complete (linked to the list filtered on
+    them)."""
     tz = ZoneInfo(tz_name)
     day_start = datetime.combine(now.astimezone(tz).date(), time(), tz)
     day_end = day_start + timedelta(days=1)
     calls = session.scalar(
         select(func.count())
         .select_from(Request)
-        .where(Request.opened_at >= day_start, Request.opened_at < day_end)
+        .where(
+            Request.opened_at >= day_start,
+            Request.opened_at < day_end,
+            Request.helpline_id.in_(helpline_ids),
+        )
     )
-    to_complete = to_complete_count(session)
+    to_complete = to_complete_count(session, helpline_ids)
     items = [SummaryItem("calls_today", _("Appels reçus aujourd'hui"), calls or 0)]
     for reader in readers:
-        items.extend(reader(session, day_start, day_end, now))
+        items.extend(reader(session, day_start, day_end, now, helpline_ids))
     items.append(SummaryItem("to_complete", _("Demandes à compléter"), to_complete or 0, list_url))
     return items
 
@@ -197,10 +209,12 @@ def board_state(
     user: User,
     now: datetime,
     tz_name: str,
+    helpline_ids: Sequence[int],
     readers: Iterable[BoardStateReader] = (),
     summary: Iterable[SummaryItem] = (),
 ) -> dict[str, Any]:
-    """What the board shows (as JSON for its polling script)."""
+    """What the board shows of these helplines (as JSON for its polling script)."""
+    calls = live_calls(session, user, now, tz_name, helpline_ids, readers)
     return {
         "me": {
             "id": user.id,
@@ -208,7 +222,9 @@ def board_state(
             "on_duty": user.is_available,
             "browser_identity": user.browser_identity,
         },
-        "calls": [asdict(row) for row in live_calls(session, user, now, tz_name, readers)],
+        "calls": [asdict(row) for row in calls],
+        # the reader sees several helplines: each call says its own
+        "several_helplines": len(helpline_ids) > 1,
         "at": now.isoformat(),
         # the time of this state on the helpline's clock, as the nurse reads it
         "at_local": local_clock(now, tz_name),
@@ -220,35 +236,40 @@ TOKEN_TTL_S = 3600
 
 
 @bp.get("/board")
-@require_roles("nurse")
+@require_roles(*READERS)
 def board() -> str:
-    """The live board (filled by its script) and the browser phone."""
+    """The live board of the reader's helplines (filled by its script) and, for a nurse, the
+    browser phone and her duty."""
     me = signed_in_user()
     return render_template(
         "console/board.html",
         user=me,
         at_local=local_clock(now(), settings().timezone),
-        summary=_summary(),
+        summary=_summary(visible_ids()),
         sdk_url=settings().voice_sdk_url,
         phone_ready=settings().twilio_api_key_sid is not None,
+        is_nurse=me.has_role("nurse"),
     )
 
 
 @bp.get("/api/board")
-@require_roles("nurse")
+@require_roles(*READERS)
 def board_json() -> Response:
-    """The board's rows; polling it also says the console is open (routing rings the browser)."""
+    """The board's rows; a nurse's polling also says her console is open (routing rings the
+    browser)."""
     me = signed_in_user()
-    me.console_seen_at = now()
+    if me.has_role("nurse"):
+        me.console_seen_at = now()
+    seen = visible_ids()
     readers = hooks.registries().board_states
-    state = board_state(db_session(), me, now(), settings().timezone, readers, _summary())
+    state = board_state(db_session(), me, now(), settings().timezone, seen, readers, _summary(seen))
     return jsonify(state)
 
 
-def _summary() -> list[SummaryItem]:
+def _summary(helpline_ids: Sequence[int]) -> list[SummaryItem]:
     to_complete = url_for("console.requests_list", state=RequestStatus.TO_COMPLETE.value)
     readers = hooks.registries().board_summaries
-    return day_summary(db_session(), now(), settings().timezone, to_complete, readers)
+    return day_summary(db_session(), now(), settings().timezone, to_complete, helpline_ids, readers)
 
 
 @bp.post("/duty")

@@ -14,10 +14,11 @@ from hotline import audit, hooks, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
+from hotline.console.scoping import READERS, helpline_names, visible_ids
 from hotline.i18n import current_locale, say, when
 from hotline.i18n import gettext as _
 from hotline.lifecycle import STATUS_LABELS
-from hotline.models import Helpline, Request, RequestStatus, User
+from hotline.models import HelplineMembership, Request, RequestStatus, User
 from hotline.refusals import Refusal
 from hotline.request_list import (
     BAD_CHOICE,
@@ -30,11 +31,10 @@ from hotline.spreadsheet import csv_text
 from hotline.web import db_session, now, settings
 
 
-def _choices(session: Session) -> dict[str, Any]:
-    """The values the filters offer: categories and languages in use, nurses, helplines."""
-    helplines = dict(
-        session.execute(select(Helpline.id, Helpline.name).order_by(Helpline.id)).tuples().all()
-    )
+def _choices(session: Session, helpline_ids: list[int]) -> dict[str, Any]:
+    """The values the filters offer: categories and languages in use, nurses, helplines (only
+    those of the helplines the reader sees)."""
+    helplines = helpline_names(helpline_ids)
     # Each helpline's reference lists (retired values included, to name stored codes).
     lists = {
         helpline_id: reference_lists.labels_by_kind(session, helpline_id)
@@ -44,7 +44,8 @@ def _choices(session: Session) -> dict[str, Any]:
     for by_kind in lists.values():
         for key, label in by_kind.get("category", {}).items():
             categories.setdefault(key, _(label))
-    for code in session.scalars(select(Request.category).distinct()):
+    seen = Request.helpline_id.in_(helpline_ids)
+    for code in session.scalars(select(Request.category).where(seen).distinct()):
         if code:
             categories.setdefault(code, code)
     locale = current_locale()
@@ -52,18 +53,33 @@ def _choices(session: Session) -> dict[str, Any]:
         sorted(
             (
                 (code, hooks.language_name(code, locale))
-                for code in session.scalars(select(Request.language).distinct())
+                for code in session.scalars(select(Request.language).where(seen).distinct())
                 if code
             ),
             key=lambda item: item[1],
         )
     )
-    users = session.scalars(select(User).order_by(User.display_name)).all()
-    nurses = {user.id: user.display_name for user in users if user.has_role("nurse")}
+    nurses = dict(
+        session.execute(
+            select(User.id, User.display_name)
+            .join(HelplineMembership, HelplineMembership.user_id == User.id)
+            .where(
+                HelplineMembership.helpline_id.in_(helpline_ids),
+                HelplineMembership.role == "nurse",
+            )
+            .distinct()
+            .order_by(User.display_name, User.id)
+        )
+        .tuples()
+        .all()
+    )
+    # Who logged each request, named even when no longer a nurse of these helplines.
+    names = dict(session.execute(select(User.id, User.display_name)).tuples().all())
     return {
         "categories": categories,
         "languages": languages,
         "nurses": nurses,
+        "names": names,
         "helplines": helplines,
         "lists": lists,
         "statuses": {status.value: _(label) for status, label in STATUS_LABELS.items()},
@@ -119,19 +135,21 @@ def _row(
 
 
 @bp.get("/requests")
-@require_roles("nurse")
+@require_roles(*READERS)
 def requests_list() -> tuple[str, int] | str:
-    """Every request, found by reference, professional or number, filtered, sorted, paged."""
+    """Every request of the reader's helplines, found by reference, professional or number,
+    filtered, sorted, paged."""
     me = signed_in_user()
     session = db_session()
-    choices = _choices(session)
+    seen = visible_ids()
+    choices = _choices(session, seen)
     filters, problems = _filters(choices)
     tz = settings().timezone
-    page = request_page(session, filters, tz)
+    page = request_page(session, filters, tz, seen)
     for problem in problems:
         flash(say(problem), "error")
     audit.record(session, me, "list", "request", None, now(), **filters.args())
-    rows = [(found.id, _row(found, choices["nurses"], choices["lists"], tz)) for found in page.rows]
+    rows = [(found.id, _row(found, choices["names"], choices["lists"], tz)) for found in page.rows]
     html = render_template(
         "console/requests.html",
         user=me,
@@ -145,18 +163,19 @@ def requests_list() -> tuple[str, int] | str:
 
 
 @bp.get("/requests.csv")
-@require_roles("nurse")
+@require_roles(*READERS)
 def requests_csv() -> Response:
     """The same filtered list as CSV (every page), each text cell neutralised."""
     me = signed_in_user()
     session = db_session()
-    choices = _choices(session)
+    seen = visible_ids()
+    choices = _choices(session, seen)
     filters, problems = _filters(choices)
     if problems:
         text = "\n".join(say(problem) for problem in problems)
         return Response(text, status=400, mimetype="text/plain")
     tz = settings().timezone
-    found = all_requests(session, filters, tz)
+    found = all_requests(session, filters, tz, seen)
     audit.record(session, me, "export", "request", None, now(), rows=len(found), **filters.args())
     header = [
         _("Référence"),
@@ -172,7 +191,7 @@ def requests_csv() -> Response:
         _("Ligne"),
         _("Clôturée le"),
     ]
-    rows = [list(_row(each, choices["nurses"], choices["lists"], tz).values()) for each in found]
+    rows = [list(_row(each, choices["names"], choices["lists"], tz).values()) for each in found]
     body = "\ufeff" + csv_text([header, *rows])
     day = now().date().isoformat()
     return Response(

@@ -15,6 +15,7 @@ from hotline import anonymity, audit, hooks, lifecycle, reference_lists
 from hotline.auth import require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.board import PROFESSIONS, caller_name, national
+from hotline.console.scoping import READERS, in_scope_or_404, visible_ids
 from hotline.console.story import told
 from hotline.hooks import PANEL_PLACES, CallbackReason, Panel
 from hotline.i18n import N_, say
@@ -69,11 +70,13 @@ def back_to_request(request_id: int) -> Response:
     return redirect(url_for("console.request_form", request_id=request_id))
 
 
-def request_or_404(request_id: int) -> Request:
-    """The request of a console URL, or a 404."""
+def request_or_404(request_id: int, *roles: str) -> Request:
+    """The request of a console URL, or a 404 when there is none or it belongs to a helpline the
+    user does not see with these roles (the nurse's by default)."""
     found = db_session().get(Request, request_id)
     if found is None:
         abort(404)
+    in_scope_or_404(found.helpline_id, *roles)
     return found
 
 
@@ -94,7 +97,7 @@ def render_panels(call_request: Request, me: User, at: datetime) -> dict[str, li
 
 
 @bp.get("/requests/<int:request_id>")
-@require_roles("nurse")
+@require_roles(*READERS)
 def request_form(request_id: int) -> str:
     """The request: who called, its story, the actions on the call, the form to log it."""
     me = signed_in_user()
@@ -139,6 +142,7 @@ def _render_form(
                 .where(
                     Request.professional_id == call_request.professional_id,
                     Request.id != call_request.id,
+                    Request.helpline_id.in_(visible_ids()),
                 )
                 .order_by(Request.opened_at.desc())
                 .limit(10)

@@ -31,7 +31,15 @@
       const tr = document.createElement("tr");
       tr.dataset.requestId = call.request_id;
       tr.dataset.state = call.state;
-      tr.appendChild(cell(call.reference));
+      const reference = cell(call.reference);
+      if (state.several_helplines && call.helpline) {
+        // The reader sees several helplines: each call says its own.
+        const line = document.createElement("div");
+        line.className = "muted helpline";
+        line.textContent = call.helpline;
+        reference.appendChild(line);
+      }
+      tr.appendChild(reference);
       const who = cell(call.caller);
       if (call.profession) {
         const small = document.createElement("div");
@@ -80,6 +88,7 @@
 
   // --- the browser phone ------------------------------------------------------------------
   const phoneState = document.getElementById("phone-state");
+  if (!phoneState) return; // a reader who is not a nurse: the board only, no phone
   const incoming = document.getElementById("incoming");
   const inCall = document.getElementById("in-call");
   const muteButton = document.getElementById("mute");

@@ -33,7 +33,13 @@ from tests.conftest import (
     post_signed,
     voice_form,
 )
-from tests.factories import make_professional, make_user, the_helpline
+from tests.factories import (
+    make_helpline,
+    make_member,
+    make_professional,
+    make_user,
+    the_helpline,
+)
 from tests.integration.test_console_access import csrf_of, sign_in
 from tests.integration.test_follow_ups import (
     GP_SID,
@@ -209,6 +215,16 @@ def test_the_agenda_email_reaches_the_local_smtp_server_with_the_reference_and_n
     attach(app, mailbox)
     shown = console.get("/console/network/mails").get_data(as_text=True)
     assert "Ordre du jour de la réunion du 03/12/2026" in shown and CLEAN_SUMMARY in shown
+    # Tagged with its meeting: a coordinator of another helpline does not read it.
+    assert kept.tag == f"meeting:{meeting.id}"
+    line_b = make_helpline(session, name="Ligne B", phone_number="+33561000002")
+    make_member(session, make_user(session, "coordinator", "b@example.org"), line_b, "coordinator")
+    session.commit()
+    stranger = app.test_client()
+    stranger.environ_base.update(console.environ_base)
+    assert sign_in(stranger, "b@example.org") == 302
+    elsewhere = stranger.get("/console/network/mails").get_data(as_text=True)
+    assert "Ordre du jour" not in elsewhere and call_request.reference not in elsewhere
 
 
 def test_a_follow_up_note_holding_an_identity_is_refused_and_kept_on_the_form(

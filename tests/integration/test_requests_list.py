@@ -19,6 +19,7 @@ from hotline.models import AuditEvent, RequestStatus, User
 from tests.factories import (
     make_callback_task,
     make_helpline,
+    make_member,
     make_professional,
     make_request,
     make_user,
@@ -95,6 +96,7 @@ def test_filters_by_period_state_category_language_nurse_and_helpline(
     other_nurse = make_user(session, "nurse", "paul@example.org", display_name="Paul")
     main = the_helpline(session)
     second = make_helpline(session, name="Autre ligne", phone_number="+33561000001")
+    make_member(session, nurse, second, "nurse")  # she works on both: the list holds both
     make_request(
         session,
         reference="2026-00001",

@@ -80,6 +80,9 @@ PURE_MODULES = (
     "reports.indicators_quality",
     "reports.report_charts",
     "reports.report_filters",
+    "reports.report_content",
+    "reports.report_requests",
+    "reports.report_texts",
 )
 FORBIDDEN_IN_PURE_MODULES = ("flask", "sqlalchemy", "werkzeug")
 

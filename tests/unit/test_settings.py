@@ -92,3 +92,10 @@ def test_mail_is_off_by_default_and_smtp_url_and_mail_from_are_read(tmp_path: Pa
     settings = Settings.from_env(env, tmp_path)
     assert settings.smtp_url == "smtps://u:p@relay.example.org:465"
     assert settings.mail_from == "r@example.org"
+
+
+def test_reports_mask_counts_under_five_unless_told_otherwise(tmp_path: Path) -> None:
+    assert Settings.from_env(GOOD, tmp_path).report_mask_below == 5
+    assert Settings.from_env(GOOD | {"REPORT_MASK_BELOW": "3"}, tmp_path).report_mask_below == 3
+    with pytest.raises(SettingsError, match="REPORT_MASK_BELOW"):
+        Settings.from_env(GOOD | {"REPORT_MASK_BELOW": "none"}, tmp_path)
