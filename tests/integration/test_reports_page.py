@@ -149,6 +149,13 @@ def test_the_period_and_the_filters_change_the_figures_and_n_minus_1_follows(
     interpreting = console.get(f"{NOVEMBER}&category=interpreting").get_data(as_text=True)
     assert tile(interpreting, "A01") == ("2", "0")
     assert 'value="interpreting" selected' in interpreting
+    # The export links carry the same period and filters.
+    assert (
+        'href="/reports/export?format=xlsx&amp;from=2026-11-01&amp;to=2026-11-30'
+        '&amp;category=interpreting"'
+    ) in interpreting
+    export = console.get("/reports/export?format=csv&from=2026-11-01&to=2026-11-30&table=summary")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
     arabic = console.get(f"{NOVEMBER}&language=ar").get_data(as_text=True)
     assert tile(arabic, "C01") == ("1", "0")
     october = console.get("/reports?from=2026-10-01&to=2026-10-31").get_data(as_text=True)
