@@ -61,7 +61,7 @@ def create_app(
     import interpreter_pool
     import reports
     import routing
-    from hotline import admin, console, headers, i18n, outbox, security, sms
+    from hotline import admin, console, headers, i18n, landing, outbox, security, sms
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
         callers,
@@ -90,6 +90,7 @@ def create_app(
     structures.init_app(app)  # the structures' pages
     workplaces.init_app(app)  # where a professional works; the structure of a request
     app.register_blueprint(console.bp)
+    app.register_blueprint(landing.bp)  # `/`: the front page, the way to the console
     i18n.init_app(app)
     security.init_app(app)
     headers.init_app(app)  # security headers, the too-large page

@@ -22,7 +22,16 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class HotlineGroup(FlaskGroup):
+    """Flask's group, whose help lists the commands without building the app (so without
+    settings): a command that needs them builds it when it runs, and says what is missing."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # Flask's would build the app to add `app.cli` commands; this app registers none there.
+        return click.Group.list_commands(self, ctx)
+
+
+@click.group(cls=HotlineGroup, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """Helpline service: run it, migrate its database, run the demo."""
 

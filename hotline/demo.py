@@ -28,6 +28,7 @@ from hotline.demo_region import DEMO_SECOND_NUMBER, seed_second_helpline
 from hotline.demo_structures import seed_workplaces
 from hotline.demo_tables import DEMO_WORKPLACES, FACILISOINS_STRUCTURE, REQUESTS_A_YEAR
 from hotline.demo_year import seed_year
+from hotline.landing import DEMO_LANDING
 from hotline.migrate import upgrade
 from hotline.models import Helpline, Professional, ProfessionalPhone, Structure, User
 from hotline.services import helpline_on
@@ -374,6 +375,11 @@ def start_stack(
         done = "déjà là (already there)" if seeded.already else f"{seeded.requests} demandes"
         print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
     mailbox.attach(app, kept)
+    # The front page's demo part: the simulator and the sign-ins printed in the terminal.
+    app.config[DEMO_LANDING] = {
+        "simulator": f"{sandbox_url}/",
+        "accounts": list(DEMO_PASSWORDS.items()),
+    }
     app_server.serve(app)
     # The account's numbers: every helpline's, as `hotline twilio setup` points them.
     with database.session() as session:

@@ -15,6 +15,14 @@ from sqlalchemy.exc import ArgumentError
 from hotline.phones import normalise_number
 
 TWILIO_DEFAULT_API_BASE_URL = "https://api.twilio.com"
+# The variables without a default: the service cannot start without each of them.
+REQUIRED = (
+    "SECRET_KEY",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "HOTLINE_NUMBER",
+    "PUBLIC_BASE_URL",
+)
 
 
 class SettingsError(SystemExit):
@@ -67,6 +75,9 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str], instance_path: Path) -> Settings:
         """Build and validate settings from environment variables."""
         default_db = f"sqlite:///{(instance_path / 'hotline.sqlite3').resolve()}"
+        missing = [name for name in REQUIRED if not environ.get(name, "").strip()]
+        if len(missing) > 1:
+            raise SettingsError(f"{', '.join(missing)} are missing: set them in the environment")
         fallback = environ.get("FALLBACK_NUMBER", "").strip()
         return cls(
             database_url=with_driver(environ.get("DATABASE_URL", "").strip() or default_db),

@@ -88,8 +88,23 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+# Each role's home page, in the order that decides for a user of several roles: the
+# administrator's settings, the finance pages, the coordinator's reports, the nurse's board.
+# A page this deployment does not serve is skipped.
+ROLE_HOMES = (
+    ("admin", "admin.index"),
+    ("finance", "finance.overview"),
+    ("coordinator", "reports.index"),
+    ("nurse", "console.board"),
+)
+
+
 def home_for(user: User) -> str:
-    """Where a user lands after signing in."""
+    """Where a user lands after signing in: the home of their first role in ROLE_HOMES, else
+    the first section their roles open."""
+    for role, endpoint in ROLE_HOMES:
+        if user.has_role(role) and endpoint in current_app.view_functions:
+            return url_for(endpoint)
     for section in nav_items():
         if any(user.has_role(role) for role in section.roles):
             return url_for(section.endpoint)
