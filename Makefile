@@ -12,8 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo PORT=5001 SANDBOX_PORT=5051` for other ports (a taken one stops it before it
+# starts), `VERBOSE=1` to log every HTTP request too.
+PORT ?= 5000
+SANDBOX_PORT ?= 5050
 demo: $(STAMP)
-	$(BIN)/hotline demo
+	$(BIN)/hotline demo --port $(PORT) --sandbox-port $(SANDBOX_PORT) $(if $(VERBOSE),--verbose)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from hotline.app import create_app
+from hotline.demo_tables import REQUESTS_A_YEAR
 from hotline.settings import SettingsError
 from hotline.web import app_state
 
@@ -51,8 +52,15 @@ def db_upgrade() -> None:
 
 
 @cli.command("demo", with_appcontext=False)
-@click.option("--port", default=5000, show_default=True, help="Port of the application.")
-@click.option("--sandbox-port", default=5050, show_default=True, help="Port of the sandbox.")
+@click.option(
+    "--port", default=5000, show_default=True, help="Port of the application (0: any free one)."
+)
+@click.option(
+    "--sandbox-port",
+    default=5050,
+    show_default=True,
+    help="Port of the sandbox and its telephone simulator (0: any free one).",
+)
 @click.option(
     "--instance",
     type=click.Path(file_okay=False, path_type=Path),
@@ -66,11 +74,29 @@ def db_upgrade() -> None:
     show_default=True,
     help='Opening hours of the nurse line, e.g. "mon-fri 09:00-18:00".',
 )
-def demo(port: int, sandbox_port: int, instance: Path, hours: str) -> None:
-    """Run the demo: seeded SQLite database, the app and the Twilio sandbox, on this machine."""
+@click.option(
+    "--year-requests",
+    default=REQUESTS_A_YEAR,
+    show_default=True,
+    help="Requests of the past year played into a new database (0: none).",
+)
+@click.option("--verbose", is_flag=True, help="Log every HTTP request and clock tick too.")
+def demo(
+    port: int, sandbox_port: int, instance: Path, hours: str, year_requests: int, verbose: bool
+) -> None:
+    """Run the demo: seeded SQLite database, the app and the Twilio sandbox, on this machine.
+
+    A port that is taken stops the demo before anything starts."""
     from hotline.demo import run_demo
 
-    run_demo(instance, app_port=port, sandbox_port=sandbox_port, hours=hours)
+    run_demo(
+        instance,
+        app_port=port,
+        sandbox_port=sandbox_port,
+        hours=hours,
+        verbose=verbose,
+        year_requests=year_requests,
+    )
 
 
 def _add_slice_commands() -> None:

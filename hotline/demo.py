@@ -27,6 +27,7 @@ from hotline.demo_player import YearSeeded
 from hotline.demo_region import DEMO_SECOND_NUMBER, seed_second_helpline
 from hotline.demo_structures import seed_workplaces
 from hotline.demo_tables import DEMO_WORKPLACES, FACILISOINS_STRUCTURE, REQUESTS_A_YEAR
+from hotline.demo_terminal import check_ports, configure_logging
 from hotline.demo_year import seed_year
 from hotline.landing import DEMO_LANDING
 from hotline.migrate import upgrade
@@ -330,6 +331,7 @@ def start_stack(
     run_clock: bool = False,
     parties: bool = False,
     past_year: bool = False,
+    year_requests: int = REQUESTS_A_YEAR,
 ) -> DemoStack:
     """Start the sandbox and the app against each other, as the demo and end-to-end tests do.
 
@@ -369,9 +371,9 @@ def start_stack(
             session.commit()
     # One time for both sides: the app reads the sandbox's clock, so tests can move it.
     app = create_app(settings, database=database, clock=clock.now)
-    if seed and past_year:
+    if seed and past_year and year_requests > 0:
         print("Année de démonstration (demo year): préparation, une seule fois (once)…", flush=True)
-        seeded = seed_past_year(app, database, clock.now())
+        seeded = seed_past_year(app, database, clock.now(), requests=year_requests)
         done = "déjà là (already there)" if seeded.already else f"{seeded.requests} demandes"
         print(f"Année de démonstration (demo year): {done} en {seeded.seconds:.1f} s", flush=True)
     mailbox.attach(app, kept)
@@ -413,9 +415,16 @@ def start_stack(
 
 
 def run_demo(
-    instance_path: Path, app_port: int, sandbox_port: int, hours: str = DEMO_HOURS
+    instance_path: Path,
+    app_port: int,
+    sandbox_port: int,
+    hours: str = DEMO_HOURS,
+    *,
+    verbose: bool = False,
+    year_requests: int = REQUESTS_A_YEAR,
 ) -> None:
     """Run the demo until interrupted (Ctrl+C or SIGTERM)."""
+    check_ports(app_port, sandbox_port)
     instance_path.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{(instance_path / 'demo.sqlite3').resolve()}"
     stack = start_stack(
@@ -426,7 +435,9 @@ def run_demo(
         run_clock=True,
         parties=True,
         past_year=True,
+        year_requests=year_requests,
     )
+    configure_logging(verbose=verbose)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     lines = [
@@ -441,6 +452,7 @@ def run_demo(
         "  (messagerie, standard d'agence, personne muette) sur la page du simulateur.",
         f"  Composez le {DEMO_SECOND_NUMBER} : l'antenne de l'Ariège, son propre accueil ; tapez 2",
         "  pour son infirmière, Lucie Faure (06 00 00 00 09).",
+        f"Accueil (home): {stack.settings.public_root}/",
         f"Console: {stack.settings.public_root}/console",
         *(f"  {email} / {password}" for email, password in DEMO_PASSWORDS.items()),
         f"Application (webhooks Twilio): {stack.settings.public_root}/twilio/voice/incoming",
