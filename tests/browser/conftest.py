@@ -16,6 +16,15 @@ from hotline.sandbox.clock import ManualClock
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "screenshots"
+# The README's tour: these screenshots also go to the tracked docs/ folder when the browser
+# tests run with SCREENSHOTS_TO_DOCS=1, so that the pictures stay true to the code.
+DOCS = REPO / "docs"
+TOUR = {
+    "board": "tour-1-board-during-a-call.png",
+    "request-form": "tour-2-request-page.png",
+    "budget-line-burn-up": "tour-3-finance.png",
+    "simulator-parties": "tour-4-simulator.png",
+}
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -73,4 +82,8 @@ def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if name in TOUR and os.environ.get("SCREENSHOTS_TO_DOCS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")  # the page's top, where a reader starts
+        page.screenshot(path=str(DOCS / TOUR[name]))  # the window only: a README-sized picture
     return path

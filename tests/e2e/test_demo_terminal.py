@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import requests
 
 from hotline.demo import DEMO_PASSWORDS, DemoStack
 from hotline.demo_terminal import configure_logging
+from tests.e2e.conftest import repo_root
 from tests.e2e.test_demo_command import HOTLINE, _read_until_address
 
 NURSE = "amelie.roux@demo.e-care.fr"
@@ -34,10 +36,11 @@ def _free_port() -> int:
 
 def _demo(folder: Path, port: int, sandbox_port: int) -> subprocess.Popen[str]:
     folder.mkdir(exist_ok=True)
+    ports = ["--port", str(port), "--sandbox-port", str(sandbox_port)]
+    # The smallest demo: no past year to play.
+    smallest = ["--instance", "instance", "--year-requests", "0"]
     return subprocess.Popen(
-        # The smallest demo: no past year to play.
-        [str(HOTLINE), "demo", "--port", str(port), "--sandbox-port", str(sandbox_port)]
-        + ["--instance", "instance", "--year-requests", "0"],
+        [str(HOTLINE), "demo", *ports, *smallest],
         cwd=folder,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder)},
         stdout=subprocess.PIPE,
@@ -131,11 +134,24 @@ def test_fifteen_minutes_of_an_open_board_leave_fewer_than_twenty_lines(
     assert logging.getLogger("apscheduler").getEffectiveLevel() >= logging.WARNING  # no ticks
 
 
-def test_verbose_brings_back_one_line_per_request(
-    stack: DemoStack, terminal: io.StringIO
-) -> None:
+def test_verbose_brings_back_one_line_per_request(stack: DemoStack, terminal: io.StringIO) -> None:
     configure_logging(verbose=True, stream=terminal)
     browser = _signed_in_nurse(stack)
     _poll_board(browser, stack, 30)
     access = [line for line in terminal.getvalue().splitlines() if "GET /console/api/board" in line]
     assert len(access) == 30
+
+
+def test_make_demo_passes_its_ports_and_verbose_to_the_demo_command() -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    made = subprocess.run(
+        ["make", "-n", "demo", "PORT=5001", "SANDBOX_PORT=5051", "VERBOSE=1"],
+        cwd=repo_root(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    command = made.stdout.splitlines()[-1].split()
+    assert command[0].endswith("bin/hotline") and command[1] == "demo"
+    assert command[2:] == ["--port", "5001", "--sandbox-port", "5051", "--verbose"]

@@ -46,7 +46,7 @@ def post(console: FlaskClient, path: str, data: dict[str, str]) -> TestResponse:
 def test_a_coordinator_adds_changes_and_deactivates_a_partner(
     console: FlaskClient, session: Session, coordinator: User
 ) -> None:
-    assert console.get("/console").headers["Location"].endswith("/console/follow-ups")
+    assert console.get("/console").headers["Location"].endswith("/reports")  # its home page
     page = page_text(console.get("/console/network/partners"))
     assert "Partenaires du réseau" in page and "Aucun partenaire pour l'instant." in page
     structure = make_structure(session)

@@ -21,3 +21,12 @@ def test_the_license_is_an_spdx_string_with_a_setuptools_that_reads_it() -> None
     setuptools = next(r for r in requires if r.startswith("setuptools"))
     found = re.fullmatch(r"setuptools>=(\d+)(\.\d+)*", setuptools)
     assert found and int(found.group(1)) >= 77, setuptools
+
+
+def test_the_readme_opens_with_a_tour_of_screenshots_that_exist_in_docs() -> None:
+    readme = (PYPROJECT.parent / "README.md").read_text(encoding="utf-8")
+    top = readme[: readme.index("## The two commands")]
+    pictures = re.findall(r"!\[[^\]]+\]\((docs/[^)]+\.png)\)", top)
+    assert len(pictures) >= 3, pictures
+    for picture in pictures:
+        assert (PYPROJECT.parent / picture).is_file(), picture
