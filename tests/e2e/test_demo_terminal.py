@@ -146,12 +146,23 @@ def test_make_demo_passes_its_ports_and_verbose_to_the_demo_command() -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     made = subprocess.run(
-        ["make", "-n", "demo", "PORT=5001", "SANDBOX_PORT=5051", "VERBOSE=1"],
+        # --no-print-directory: under `make test` this make is nested and would print
+        # "make[1]: Entering directory…" lines around the command.
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "demo",
+            "PORT=5001",
+            "SANDBOX_PORT=5051",
+            "VERBOSE=1",
+        ],
         cwd=repo_root(),
         capture_output=True,
         text=True,
         check=True,
     )
-    command = made.stdout.splitlines()[-1].split()
+    lines = [line for line in made.stdout.splitlines() if " demo" in line and "hotline" in line]
+    command = lines[-1].split()
     assert command[0].endswith("bin/hotline") and command[1] == "demo"
     assert command[2:] == ["--port", "5001", "--sandbox-port", "5051", "--verbose"]
