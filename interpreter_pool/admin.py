@@ -6,6 +6,7 @@ shows it) with a message for a person; they flush, never commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
@@ -19,7 +20,8 @@ from hotline.refusals import N_, Refusal
 from interpreter_pool.budget_admin import LineFields, save_budget_line
 from interpreter_pool.dispatch import STRATEGIES, AccessCodeProblem, access_code_problem
 from interpreter_pool.finance import to_billing
-from interpreter_pool.languages import base_code, language_name
+from interpreter_pool.language_names import UnknownLanguage, resolve_language
+from interpreter_pool.languages import base_code
 from interpreter_pool.models import (
     Budget,
     Contract,
@@ -53,24 +55,29 @@ def check_access_code(access_code: str | None, agency_codes: Sequence[str]) -> N
 
 
 def parse_languages(text: str) -> list[str]:
-    """ "ar, ti,prs" → base codes, each a language Babel or the catalogue knows."""
+    """ "bambara, Tigrigna, prs" → base codes: names in French or English, aliases or codes."""
     codes: list[str] = []
-    for raw in text.split(","):
+    for raw in re.split(r"[,;]", text):
         if not raw.strip():
             continue
         try:
-            code = base_code(raw.strip())
-            known = language_name(code, "fr") != code
-        except (ValueError, LookupError):
-            known = False
-        if not known:
+            codes.append(resolve_language(raw))
+        except UnknownLanguage as exc:
+            if exc.suggestions:
+                raise Refusal(
+                    N_("« {word} » : langue inconnue. Vouliez-vous dire : {suggestions} ?"),
+                    word=exc.word,
+                    suggestions=", ".join(exc.suggestions),
+                ) from None
             raise Refusal(
-                N_("« {code} » n'est pas un code de langue (par exemple ar, ti, prs)."),
-                code=raw.strip(),
-            )
-        codes.append(code)
+                N_(
+                    "« {word} » : langue inconnue. Écrivez son nom en français ou en anglais, "
+                    "ou son code (par exemple bambara, tigrigna, prs)."
+                ),
+                word=exc.word,
+            ) from None
     if not codes:
-        raise Refusal(N_("Indiquez au moins un code de langue, par exemple ar ou ti."))
+        raise Refusal(N_("Indiquez au moins une langue, par exemple bambara ou ar."))
     return list(dict.fromkeys(codes))
 
 

@@ -16,6 +16,7 @@ from hotline.i18n import gettext as _
 from hotline.web import db_session, now
 from interpreter_pool.admin import add_interpreter, set_dispatch
 from interpreter_pool.forms import InterpreterForm, LanguageMenuForm
+from interpreter_pool.language_names import NamedLanguage, choices, labelled
 from interpreter_pool.languages import language_name
 from interpreter_pool.menu import computed_at, language_menu, recompute
 from interpreter_pool.models import Contract, Interpreter, InterpreterKind
@@ -28,9 +29,21 @@ def language_names(codes: list[str]) -> str:
     return ", ".join(language_name(code, current_locale(), capitalise=True) for code in codes)
 
 
+def language_labels(codes: list[str]) -> str:
+    """Language codes as names with their code ("Bambara (bm), Tigrigna (ti)")."""
+    return ", ".join(
+        NamedLanguage(code, language_name(code, current_locale(), capitalise=True)).label
+        for code in codes
+    )
+
+
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"language_names": language_names}
+    return {
+        "language_names": language_names,
+        "language_labels": language_labels,
+        "language_choices": lambda: choices(current_locale()),
+    }
 
 
 def _interpreters(session: Session) -> list[Interpreter]:
@@ -206,7 +219,9 @@ def _interpreter_page(
 
 
 def _stored_form(interpreter: Interpreter) -> InterpreterForm:
-    return InterpreterForm(formdata=None, data=_interpreter_data(interpreter))
+    data = _interpreter_data(interpreter)
+    data["languages"] = labelled([e.language for e in interpreter.languages], current_locale())
+    return InterpreterForm(formdata=None, data=data)
 
 
 @bp.get("/interpreters/<int:interpreter_id>")

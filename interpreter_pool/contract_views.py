@@ -26,8 +26,8 @@ bp = Blueprint("contracts", __name__, url_prefix="/finance/contracts", template_
 ROLES = ("finance", "admin")
 CONTRACT_DEFAULTS: dict[str, Any] = {
     "unit": "minute",
-    "block_s": 60,
-    "minimum_s": 0,
+    "block_min": 60,
+    "minimum_min": 0,
     "connection_fee": "0",
     "surcharge_rule": "highest",
 }
@@ -114,9 +114,9 @@ def _rate_card(
         unit_price=form.unit_price.number(),
         valid_from=form.valid_from.day(),
         valid_to=form.valid_to.data,
-        block_s=form.block_s.data,
-        increment_s=form.increment_s.data or None,
-        minimum_s=form.minimum_s.data,
+        block_s=form.block_min.data,
+        increment_s=form.increment_min.data or None,
+        minimum_s=form.minimum_min.data,
         connection_fee=form.connection_fee.number(),
         night_pct=form.night_pct.number(),
         night_hours=form.night_hours.data or None,
@@ -172,9 +172,9 @@ def _stored(contract: Contract) -> dict[str, Any]:
         "name": contract.name,
         "unit": contract.unit,
         "unit_price": _cents(Decimal(contract.unit_price)),
-        "block_s": contract.block_s,
-        "increment_s": contract.increment_s,
-        "minimum_s": contract.minimum_s,
+        "block_min": contract.block_s,
+        "increment_min": contract.increment_s,
+        "minimum_min": contract.minimum_s,
         "connection_fee": Decimal(contract.connection_fee),
         "night_pct": Decimal(contract.night_pct),
         "night_hours": night,
@@ -198,7 +198,13 @@ def _cents(price: Decimal) -> Decimal:
 def _edit_page(session: Session, contract: Contract, form: ContractForm, status: int) -> Page:
     used = uses(session, [contract.id]).get(contract.id, 0)
     return page(
-        "interpreter_pool/contract_edit.html", status, contract=contract, form=form, used=used
+        "interpreter_pool/contract_edit.html",
+        status,
+        contract=contract,
+        form=form,
+        used=used,
+        end_form=EndForm(formdata=None, data={"last_day": now().date()}),
+        today=now().date(),
     )
 
 

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field
 from wtforms.validators import DataRequired, ValidationError
 
-from hotline.admin.forms import DateText, DecimalText, IntegerText, PhoneField, TextField, one_of
+from hotline.admin.forms import (
+    DateText,
+    DecimalText,
+    IntegerText,
+    PhoneField,
+    TextField,
+    TypedField,
+    one_of,
+)
 from hotline.i18n import gettext as _
 from hotline.i18n import lazy_gettext, say
+from hotline.refusals import Refusal
 from interpreter_pool.admin import ACCESS_CODE_MESSAGES, parse_languages
 from interpreter_pool.dispatch import access_code_problem
 from interpreter_pool.models import InterpreterKind
@@ -19,26 +29,76 @@ from routing.forms import schedule_problem
 from routing.hours import parse_schedule
 
 _NIGHT_HOURS = re.compile(r"\d{2}:\d{2}-\d{2}:\d{2}")
+_MINUTES_SECONDS = re.compile(r"(\d{1,6}):([0-5]\d)")
+MAX_MINUTES = 24 * 60
 
 
-def language_codes(text: str) -> list[str]:
-    """ "ar, ti" → the base codes, each one known; a message for a person otherwise."""
-    codes: list[str] = []
-    for raw in text.split(","):
-        if not raw.strip():
-            continue
+def minutes_shown(seconds: int) -> str:
+    """Seconds as a contract form shows them: 900 -> "15", 90 -> "1:30" (minutes:seconds)."""
+    minutes, rest = divmod(seconds, 60)
+    return str(minutes) if rest == 0 else f"{minutes}:{rest:02d}"
+
+
+def seconds_typed(text: str) -> int:
+    """Minutes as typed ("15", "1,5", "1:30") -> seconds; ValueError if not whole seconds."""
+    clock = _MINUTES_SECONDS.fullmatch(text)
+    if clock is not None:
+        return int(clock[1]) * 60 + int(clock[2])
+    try:
+        minutes = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValueError(text) from None
+    seconds = minutes * 60
+    if not seconds.is_finite() or seconds < 0 or seconds != seconds.to_integral_value():
+        raise ValueError(text)
+    return int(seconds)
+
+
+class MinutesText(TypedField):
+    """A duration typed in minutes ("15", "1,5" or "1:30"), held in seconds (``data``)."""
+
+    def __init__(
+        self, label: Any = None, validators: Any = None, *, empty: int = 0, minimum: int = 0,
+        **kw: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(label, validators, **kw)
+        self.empty, self.minimum = empty, minimum
+
+    def shown(self, value: Any) -> str:
+        return minutes_shown(int(value))
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = self.typed(valuelist)
+        self.data = self.empty
+        if not text:
+            return
         try:
-            codes.extend(parse_languages(raw))
+            seconds = seconds_typed(text)
         except ValueError:
             raise ValueError(
                 _(
-                    "« {code} » n'est pas un code de langue connu (par exemple ar, ti, prs).",
-                    code=raw.strip(),
+                    "{label} : une durée en minutes est attendue (par exemple 15, 1,5 ou 1:30).",
+                    label=self.label.text,
                 )
             ) from None
-    if not codes:
-        raise ValueError(_("Indiquez au moins une langue, par exemple « ar, ti »."))
-    return list(dict.fromkeys(codes))
+        if seconds < self.minimum or seconds > MAX_MINUTES * 60:
+            raise ValueError(
+                _(
+                    "{label} : entre {low} et {high} minutes.",
+                    label=self.label.text,
+                    low=minutes_shown(self.minimum),
+                    high=MAX_MINUTES,
+                )
+            )
+        self.data = seconds
+
+
+def language_codes(text: str) -> list[str]:
+    """ "bambara, ti" → the base codes, each one known; a message for a person otherwise."""
+    try:
+        return parse_languages(text)
+    except Refusal as exc:
+        raise ValueError(say(exc)) from None
 
 
 class InterpreterForm(FlaskForm):
@@ -52,6 +112,7 @@ class InterpreterForm(FlaskForm):
     )
     phone = PhoneField(lazy_gettext("Téléphone"))
     languages = TextField(lazy_gettext("Langues"), max_length=2000)
+    add_language = TextField(lazy_gettext("Ajouter une langue"))
     priority = IntegerText(lazy_gettext("Priorité"), empty=100)
     max_concurrent = IntegerText(lazy_gettext("Appels simultanés"), empty=1, minimum=1)
     availability = TextField(lazy_gettext("Disponibilités"), max_length=2000)
@@ -75,7 +136,8 @@ class InterpreterForm(FlaskForm):
 
     def validate_languages(self, field: Field) -> None:
         try:
-            self.codes = language_codes(field.data or "")
+            typed = ", ".join(t for t in (field.data, self.add_language.data) if t)
+            self.codes = language_codes(typed)
         except ValueError as exc:
             raise ValidationError(say(exc)) from None
 
@@ -133,9 +195,10 @@ class ContractForm(FlaskForm):
         default="minute",
     )
     unit_price = DecimalText(lazy_gettext("Prix unitaire"), empty="")
-    block_s = IntegerText(lazy_gettext("Durée du forfait"), empty=60, minimum=1)
-    increment_s = IntegerText(lazy_gettext("Pas de facturation"), empty=0)
-    minimum_s = IntegerText(lazy_gettext("Minimum facturé"), empty=0)
+    # Typed in minutes, held in seconds like the columns (block_s, increment_s, minimum_s).
+    block_min = MinutesText(lazy_gettext("Durée du forfait"), empty=60, minimum=1)
+    increment_min = MinutesText(lazy_gettext("Pas de facturation"), empty=0)
+    minimum_min = MinutesText(lazy_gettext("Minimum facturé"), empty=0)
     connection_fee = DecimalText(lazy_gettext("Frais de connexion"))
     night_pct = DecimalText(lazy_gettext("Majoration de nuit"))
     night_hours = TextField(lazy_gettext("Heures de nuit"))
@@ -148,8 +211,8 @@ class ContractForm(FlaskForm):
     valid_from = DateText(lazy_gettext("Valable du"))
     valid_to = DateText(lazy_gettext("Valable jusqu'au"))
 
-    def validate_increment_s(self, field: Field) -> None:
-        if self.unit.data == "block" and field.data not in (0, self.block_s.data):
+    def validate_increment_min(self, field: Field) -> None:
+        if self.unit.data == "block" and field.data not in (0, self.block_min.data):
             raise ValidationError(
                 _("Un forfait se facture par forfait commencé : le pas est la durée du forfait.")
             )

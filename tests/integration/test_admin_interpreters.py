@@ -53,7 +53,7 @@ def test_an_agency_is_added_with_its_codes_then_edited(
         ("ti", "2"),
     }
     page = page_text(console.get("/admin/interpreters"))
-    assert "Arabe, Tigrigna" in page and "05 61 00 00 01" in page
+    assert "Arabe (ar), Tigrigna (ti)" in page and "05 61 00 00 01" in page
     edited = {**INTERPRETER_FORM, "languages": "ar", "agency_codes": "ar=7", "is_active": ""}
     assert post(console, f"/admin/interpreters/{agency.id}", edited).status_code == 302
     session.refresh(agency)
@@ -89,7 +89,7 @@ def test_an_unknown_language_is_refused_with_the_form_kept(
     response = post(console, "/admin/interpreters", {**INTERPRETER_FORM, "languages": "ar, zz9"})
     page = page_text(response)
     assert response.status_code == 400
-    assert "« zz9 » n'est pas un code de langue connu" in page
+    assert "« zz9 » : langue inconnue" in page
     assert 'value="ar, zz9"' in page and 'value="Interprétariat Sud"' in page
     assert session.scalars(select(Interpreter)).first() is None
 
@@ -128,3 +128,33 @@ def test_the_admin_sees_the_keypad_menu_pins_a_language_and_sets_the_schedule(
     assert "language_menu_recomputed" in audit_actions(session, "helpline")
     english = page_text(console.get("/admin/interpreters?lang=en"))
     assert "Keypad language menu" in english and "Save and recompute now" in english
+
+
+def test_typing_bambara_adds_the_bambara_code_and_the_form_shows_it_beside_the_name(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    form = {**INTERPRETER_FORM, "kind": "individual", "access_code": "", "agency_codes": ""}
+    response = post(console, "/admin/interpreters", {**form, "languages": "bambara, Tigrinya"})
+    assert response.status_code == 302
+    interpreter = session.scalars(select(Interpreter)).one()
+    assert [lang.language for lang in interpreter.languages] == ["bm", "ti"]
+    page = page_text(console.get(f"/admin/interpreters/{interpreter.id}"))
+    assert "Bambara (bm), Tigrigna (ti)" in page
+    assert 'value="bambara (bm), tigrigna (ti)"' in page
+    assert '<option value="dari (prs)">' in page  # the datalist of the added language
+    added = {**form, "languages": "bambara (bm), tigrigna (ti)", "add_language": "dari"}
+    assert post(console, f"/admin/interpreters/{interpreter.id}", added).status_code == 302
+    session.refresh(interpreter)
+    assert [lang.language for lang in interpreter.languages] == ["bm", "ti", "prs"]
+
+
+def test_a_misspelt_language_is_named_with_suggestions_in_french_and_in_english(
+    console: FlaskClient, session: Session, admin: User
+) -> None:
+    form = {**INTERPRETER_FORM, "kind": "individual", "access_code": "", "agency_codes": ""}
+    french = post(console, "/admin/interpreters", {**form, "languages": "bambaro"})
+    assert french.status_code == 400
+    assert "« bambaro » : langue inconnue. Vouliez-vous dire : bambara (bm)" in page_text(french)
+    english = post(console, "/admin/interpreters?lang=en", {**form, "languages": "bambaro"})
+    assert "“bambaro”: unknown language. Did you mean: bambara (bm)" in page_text(english)
+    assert session.scalars(select(Interpreter)).first() is None

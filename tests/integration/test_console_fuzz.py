@@ -71,8 +71,8 @@ HOURS_FORM = {
     "is_open_on_holidays": "",
 }
 CONTRACT_FORM = {
-    "name": "Marché 2026", "unit": "minute", "unit_price": "1,20", "block_s": "60",
-    "increment_s": "60", "minimum_s": "0", "connection_fee": "0", "night_pct": "",
+    "name": "Marché 2026", "unit": "minute", "unit_price": "1,20", "block_min": "1",
+    "increment_min": "1", "minimum_min": "0", "connection_fee": "0", "night_pct": "",
     "night_hours": "", "saturday_pct": "", "sunday_pct": "", "holiday_pct": "",
     "urgent_pct": "", "surcharge_rule": "highest", "valid_from": "2026-01-01",
     "valid_to": "2026-12-31",
@@ -170,7 +170,7 @@ def test_no_console_form_answers_500_whatever_is_posted(
         ("closure", "label", "x" * 100_000),
         ("closure", "label", "Noël\x00"),
         ("contract", "unit_price", "9" * 40),
-        ("contract", "minimum_s", HUGE_ID),
+        ("contract", "minimum_min", HUGE_ID),
         ("contract", "valid_to", "2025-01-01"),
         ("interpreter", "priority", "-5"),
         ("interpreter", "name", "Samira\x00"),

@@ -27,15 +27,15 @@ from tests.integration.test_console_access import console, csrf_of, sign_in
 __all__ = ["console"]  # the fixture, imported for these tests
 
 CONTRACT_FORM: dict[str, str] = {
-    "name": "Marché 2026", "unit": "block", "unit_price": "35,00", "block_s": "900",
-    "minimum_s": "0", "connection_fee": "2,50", "night_pct": "25", "night_hours": "20:00-08:00",
+    "name": "Marché 2026", "unit": "block", "unit_price": "35,00", "block_min": "15",
+    "minimum_min": "0", "connection_fee": "2,50", "night_pct": "25", "night_hours": "20:00-08:00",
     "saturday_pct": "", "sunday_pct": "50", "holiday_pct": "50", "urgent_pct": "",
     "pro_rata": "on", "surcharge_rule": "highest", "valid_from": "2026-01-01",
     "valid_to": "2026-12-31",
 }  # fmt: skip
 MINUTE_FORM: dict[str, str] = {
-    "name": "Contrat 2026", "unit": "minute", "unit_price": "3,50", "block_s": "60",
-    "minimum_s": "0", "connection_fee": "0", "surcharge_rule": "highest",
+    "name": "Contrat 2026", "unit": "minute", "unit_price": "3,50", "block_min": "1",
+    "minimum_min": "0", "connection_fee": "0", "surcharge_rule": "highest",
     "valid_from": "2026-01-01", "valid_to": "",
 }  # fmt: skip
 
@@ -224,3 +224,35 @@ def test_a_nurse_reaches_no_contract_page(
     assert sign_in(console, nurse.email) == 302
     assert console.get("/finance/contracts").status_code == 403
     assert console.get(f"/finance/contracts/provider/{interpreter.id}").status_code == 403
+
+
+def test_contract_durations_are_typed_and_shown_in_minutes_and_stored_in_seconds(
+    console: FlaskClient, session: Session, finance: User, interpreter: Interpreter
+) -> None:
+    form = {**MINUTE_FORM, "block_min": "1", "increment_min": "0,5", "minimum_min": "1:30"}
+    assert post(console, f"/finance/contracts/provider/{interpreter.id}", form).status_code == 302
+    contract = session.scalars(select(Contract)).one()
+    assert (contract.block_s, contract.increment_s, contract.minimum_s) == (60, 30, 90)
+    page = text(console.get(f"/finance/contracts/{contract.id}/edit"))
+    assert 'name="minimum_min" inputmode="decimal" value="1:30"' in page
+    assert 'name="increment_min" inputmode="decimal" value="0:30"' in page
+    assert "pas 0:30 min, minimum 1:30 min" in text(
+        console.get(f"/finance/contracts/provider/{interpreter.id}")
+    )
+    refused = post(
+        console,
+        f"/finance/contracts/provider/{interpreter.id}?lang=en",
+        {**form, "name": "Autre", "minimum_min": "0,001"},
+    )
+    assert refused.status_code == 400
+    assert "a duration in minutes is expected" in text(refused)
+
+
+def test_a_used_contract_s_page_offers_to_end_it_rather_than_change_its_rates(
+    console: FlaskClient, session: Session, finance: User, interpreter: Interpreter
+) -> None:
+    contract = make_contract(session, interpreter)
+    make_ledger_entry(session, contract_id=contract.id, interpreter_id=interpreter.id)
+    session.commit()
+    page = text(console.get(f"/finance/contracts/{contract.id}/edit"))
+    assert f'action="/finance/contracts/{contract.id}/end"' in page

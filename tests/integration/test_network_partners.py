@@ -101,7 +101,7 @@ def test_a_deactivated_partner_is_no_longer_offered_to_the_nurse(
     ("field", "value", "message"),
     [
         ("insee_code", "3155", "5 caractères"),
-        ("languages", "ar, xx9", "n'est pas un code de langue"),
+        ("languages", "ar, xx9", "langue inconnue"),
         ("phones", "12", "n'est pas un numéro"),
         ("name", "", "Le nom du partenaire est obligatoire."),
         ("profession", "astronaut", "Choisissez la profession dans la liste."),
