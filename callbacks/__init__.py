@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
     # the request page: the history of its callbacks, and a follow-up's outcome
     app.register_blueprint(history.bp)
     hooks.add_request_panel(app, history.history_panel)
+    # a merge of two directory records: the callbacks follow the requests, counted beforehand
+    hooks.add_merge_handler(app, history.MERGE_HANDLER)
     # outbox handlers
     outbox.register(retention.RECORDING_DELETED, on_sent=retention.on_recording_deleted)
     # the network: partners, orientations and their appointments' follow-ups; concertation

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, flash, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -17,7 +17,7 @@ from callbacks.story import FOLLOW_UP_OUTCOMES, WHYS
 from hotline import audit
 from hotline.auth import require_roles, signed_in_user
 from hotline.console.requests import back_to_request
-from hotline.hooks import Panel
+from hotline.hooks import MergeHandler, Panel
 from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.models import Request, User
@@ -113,3 +113,17 @@ def _outcome_page(session: Session, task: CallbackTask, me: User, values: dict[s
     return render_template(
         "callbacks/outcome.html", user=me, task=task, req=call_request, values=values, **labels()
     )
+
+
+def callbacks_of_professional(session: Session, professional_id: int) -> int:
+    """How many callbacks hang on a professional's requests (they follow his requests on a
+    merge of two directory records: ``hotline.merge``)."""
+    found = session.scalar(
+        select(func.count(CallbackTask.id))
+        .join(Request, Request.id == CallbackTask.request_id)
+        .where(Request.professional_id == professional_id)
+    )
+    return found or 0
+
+
+MERGE_HANDLER = MergeHandler("callbacks", N_("Rappels"), callbacks_of_professional)

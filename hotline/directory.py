@@ -281,33 +281,58 @@ def search_professionals(
     return list(session.scalars(query.limit(limit)))
 
 
-def duplicate_flags(session: Session) -> dict[int, list[str]]:
-    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number)."""
-    flags: dict[int, list[str]] = defaultdict(list)
+def _duplicate_groups(session: Session) -> list[tuple[str, str, list[int]]]:
+    """(kind, the shared value, the ids sharing it): same name, same RPPS, same number; records
+    merged into another are left out."""
+    groups: list[tuple[str, str, list[int]]] = []
     by_name: dict[str, list[Professional]] = defaultdict(list)
-    for professional in session.scalars(select(Professional).order_by(Professional.id)):
+    current = select(Professional).where(Professional.merged_into_id.is_(None))
+    for professional in session.scalars(current.order_by(Professional.id)):
         by_name[name_key(professional.first_name, professional.last_name)].append(professional)
-    for group in by_name.values():
-        for professional in group if len(group) > 1 else ():
-            others = ", ".join(str(p.id) for p in group if p is not professional)
-            flags[professional.id].append(f"même nom que la fiche n° {others}")
     by_rpps: dict[str, list[int]] = defaultdict(list)
-    for group in by_name.values():
+    for key, group in by_name.items():
+        if len(group) > 1:
+            groups.append(("name", key, [p.id for p in group]))
         for professional in group:
             if professional.rpps:
                 by_rpps[professional.rpps].append(professional.id)
-    for rpps, ids in by_rpps.items():
-        for professional_id in ids if len(ids) > 1 else ():
-            flags[professional_id].append(f"même RPPS ({rpps})")
-    by_number: dict[str, set[int]] = defaultdict(set)
-    rows = session.execute(select(ProfessionalPhone.number, ProfessionalPhone.professional_id))
+    groups += [("rpps", rpps, ids) for rpps, ids in by_rpps.items() if len(ids) > 1]
+    by_number: dict[str, list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(ProfessionalPhone.number, ProfessionalPhone.professional_id)
+        .join(Professional)
+        .where(Professional.merged_into_id.is_(None))
+        .order_by(ProfessionalPhone.professional_id)
+    )
     for number, professional_id in rows.tuples():
-        by_number[number].add(professional_id)
-    for number, holders in by_number.items():
-        if len(holders) > 1:
-            for professional_id in holders:
-                flags[professional_id].append(f"numéro {national(number)} partagé")
+        if professional_id not in by_number[number]:
+            by_number[number].append(professional_id)
+    groups += [("number", number, ids) for number, ids in by_number.items() if len(ids) > 1]
+    return groups
+
+
+def duplicate_flags(session: Session) -> dict[int, list[str]]:
+    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number)."""
+    flags: dict[int, list[str]] = defaultdict(list)
+    for kind, value, ids in _duplicate_groups(session):
+        for professional_id in ids:
+            if kind == "name":
+                others = ", ".join(str(i) for i in ids if i != professional_id)
+                flags[professional_id].append(f"même nom que la fiche n° {others}")
+            elif kind == "rpps":
+                flags[professional_id].append(f"même RPPS ({value})")
+            else:
+                flags[professional_id].append(f"numéro {national(value)} partagé")
     return dict(flags)
+
+
+def duplicate_peers(session: Session) -> dict[int, list[int]]:
+    """Professional id → the ids of the records it may duplicate (to merge), in id order."""
+    peers: dict[int, set[int]] = defaultdict(set)
+    for _kind, _value, ids in _duplicate_groups(session):
+        for professional_id in ids:
+            peers[professional_id].update(i for i in ids if i != professional_id)
+    return {pid: sorted(others) for pid, others in peers.items()}
 
 
 def professionals_with_number(session: Session, e164: str | None) -> list[Professional]:

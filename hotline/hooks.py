@@ -38,6 +38,11 @@ HelplineSettings(...))``; a feature shows its own fields of the helpline (a form
 prefixed with its key) and applies them with its own rules, when the helpline is made and when it
 is edited. A ``ValueError`` from ``apply`` refuses the whole page (nothing is kept).
 
+Merging two professionals of the directory (``hotline.merge``): ``add_merge_handler(app,
+MergeHandler(...))``; a feature whose rows name a professional (or hang on his requests) says how
+many rows each record has (shown before the merge) and moves its rows from the merged record to
+the kept one, in the merge's transaction (flush, never commit).
+
 The main menu's branches: ``add_menu_branch(app, key, answer, name=..., prompt=...)``; the menu
 webhook calls ``answer(call_request, call_sid)`` in the same request and transaction, and returns
 the TwiML it answers to the caller at once (no ``<Redirect>``). ``prompt`` ("Pour obtenir un
@@ -229,6 +234,19 @@ class HelplineSettings:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class MergeHandler:
+    """A feature's rows that follow a professional merged into another."""
+
+    key: str
+    label: str  # a lazy (N_) French msgid: "rappels"
+    # (session, professional_id) → how many of the feature's rows belong to that professional
+    count: Callable[[Session, int], int]
+    # (session, merged_id, kept_id) → how many rows were moved; None when the rows follow on
+    # their own (they hang on the requests, which the ground floor moves)
+    move: Callable[[Session, int, int], int] | None = None
+
+
 @dataclass
 class Registries:
     """What the features registered on one application."""
@@ -256,6 +274,8 @@ class Registries:
     language_name: Callable[[str, str], str] | None = None
     # the features' sections of a helpline's settings page, by order
     helpline_settings: list[HelplineSettings] = field(default_factory=list)
+    # the features' rows that follow a merged professional, in registration order
+    merge_handlers: list[MergeHandler] = field(default_factory=list)
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -403,3 +423,10 @@ def add_helpline_settings(app: Flask, settings: HelplineSettings) -> None:
     if all(known.key != settings.key for known in sections):
         sections.append(settings)
         sections.sort(key=lambda known: known.order)
+
+
+def add_merge_handler(app: Flask, handler: MergeHandler) -> None:
+    """A feature's rows that follow a professional merged into another (one a key)."""
+    handlers = registries(app).merge_handlers
+    if all(known.key != handler.key for known in handlers):
+        handlers.append(handler)

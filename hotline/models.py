@@ -165,6 +165,8 @@ class Professional(Base):
     insee_code: Mapped[str | None] = mapped_column(String(5), index=True)  # "31555", "2A004"
     rpps: Mapped[str | None] = mapped_column(String(11), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The record this duplicate was merged into (``hotline.merge``): kept, inactive, for history.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     phones: Mapped[list[ProfessionalPhone]] = relationship(

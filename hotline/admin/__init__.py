@@ -152,6 +152,7 @@ def init_app(app: Flask) -> None:
     from hotline.admin import (  # noqa: F401 - their routes on bp
         greeting,
         helplines,
+        merge_views,
         professionals,
         reference_lists,
         users,

@@ -59,6 +59,7 @@ def _directory_page(session: Session, form: ProfessionalForm, status: int = 200)
         status,
         professionals=directory.search_professionals(session, query, structure_id=structure_id),
         flags=directory.duplicate_flags(session),
+        peers=directory.duplicate_peers(session),
         professions=directory.PROFESSIONS,
         query=query,
         structures=structures.all_structures(session),
@@ -116,6 +117,7 @@ def _professional_page(
             session, professional.first_name, professional.last_name, professional.id
         ),
         flags=directory.duplicate_flags(session).get(professional.id, []),
+        peers=directory.duplicate_peers(session).get(professional.id, []),
         professions=directory.PROFESSIONS,
         form=form,
         workplaces=structures.structures_of(session, professional.id),
