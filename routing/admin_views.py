@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from hotline.admin import Page, page, record, refuse
 from hotline.auth import chosen_helpline, require_helpline_role, require_roles
-from hotline.i18n import N_
+from hotline.i18n import N_, say
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, HelplineMembership, User
 from hotline.web import db_session, now
@@ -28,7 +28,9 @@ from routing.forms import (
     HoursForm,
     ShiftForm,
 )
-from routing.hours import describe_hours_fr, parse_schedule
+from routing.hours import ScheduleError, describe_hours_fr, format_schedule, parse_schedule
+from routing.hours_grid import Grid, schedule_of_grid
+from routing.hours_views import hours_context, read_grid, stored_grid
 from routing.models import Closure, Shift
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -299,6 +301,7 @@ def _hours_page(
     hours_form: HoursForm | None = None,
     closure_form: ClosureForm | None = None,
     status: int = 200,
+    grid: Grid | None = None,
 ) -> Page:
     helpline = chosen_helpline("admin")
     try:
@@ -315,6 +318,9 @@ def _hours_page(
         form=hours_form or _hours_form(helpline),
         closure_form=closure_form or ClosureForm(formdata=None),
         after_call_form=AfterCallForm(formdata=None, data=_after_call_data(helpline)),
+        grid=grid if grid is not None else stored_grid(helpline),
+        day_names=DAY_NAMES,
+        **hours_context(session, helpline, now(), request.args.get("month")),
     )
 
 
@@ -373,6 +379,26 @@ def hours_update() -> Page:
         problem = ValueError(_("Ce calendrier de jours fériés n'est pas connu."))
         refuse(form, problem, "holiday_subdivision")
         return _hours_page(session, form, status=400)
+    record("hours_changed", "helpline", helpline.id, before=before, after=_hours_data(helpline))
+    flash(_("Horaires enregistrés : ouvert {spoken}.", spoken=spoken), "success")
+    return redirect(url_for("routing_admin.hours"))
+
+
+@bp.post("/hours/grid")
+@require_roles("admin")
+def hours_grid_update() -> Page:
+    """Set the weekly schedule from the grid, or add or remove one of its rows (not saved)."""
+    session, posted = db_session(), read_grid(request.form)
+    if posted.action != "save":
+        return _hours_page(session, grid=posted.edited())
+    helpline = chosen_helpline("admin")
+    before = _hours_data(helpline)
+    try:
+        spoken = set_hours(session, helpline, format_schedule(schedule_of_grid(posted.grid)))
+    except ScheduleError as exc:
+        db_session().rollback()
+        flash(say(exc), "error")
+        return _hours_page(session, status=400, grid=posted.grid)
     record("hours_changed", "helpline", helpline.id, before=before, after=_hours_data(helpline))
     flash(_("Horaires enregistrés : ouvert {spoken}.", spoken=spoken), "success")
     return redirect(url_for("routing_admin.hours"))

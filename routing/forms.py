@@ -10,7 +10,7 @@ from wtforms import BooleanField, Field
 from wtforms.validators import DataRequired, ValidationError
 
 from hotline.admin.forms import DateText, IntegerText, TextField, one_of
-from hotline.i18n import N_, lazy_gettext
+from hotline.i18n import N_, lazy_gettext, say
 from hotline.i18n import gettext as _
 from routing.admin import parse_local
 from routing.hours import parse_schedule
@@ -35,7 +35,7 @@ def schedule_problem(exc: ValueError) -> str:
     return _(
         "Horaires illisibles ({detail}). Écrivez par exemple "
         "« mon-fri 09:00-12:30,13:30-18:00; sat 09:00-12:00 ».",
-        detail=str(exc),
+        detail=say(exc),
     )
 
 

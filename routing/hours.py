@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from hotline.refusals import N_, Refusal
+
 HORIZON_DAYS = 60
 OUT_OF_HOURS = "hors horaires"
 # holidays 0.109 spells Alsace-Moselle as two subdivisions, "57" (Moselle) and "6AE" (Alsace),
@@ -40,6 +42,16 @@ _SUBDIV_ALIASES = {"alsace-moselle": ALSACE_MOSELLE}
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FRENCH_DAY_CODES = ("lun", "mar", "mer", "jeu", "ven", "sam", "dim")
 DAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+# A weekday named in a message a page shows (translated there).
+DAY_LABELS = (
+    N_("Lundi"),
+    N_("Mardi"),
+    N_("Mercredi"),
+    N_("Jeudi"),
+    N_("Vendredi"),
+    N_("Samedi"),
+    N_("Dimanche"),
+)
 _DAY_INDEX = {code: i for codes in (DAY_CODES, _FRENCH_DAY_CODES) for i, code in enumerate(codes)}
 _MONTH_NAMES_FR = (
     "janvier",
@@ -59,6 +71,15 @@ _MIDNIGHT = time(0)
 _DAY_MINUTES = 24 * 60
 
 Interval = tuple[datetime, datetime]
+
+
+class ScheduleError(Refusal):
+    """A schedule that cannot be read: ``str()`` is the English detail (logs, the CLI), ``msgid``
+    and ``values`` the French text a page shows translated (``hotline.i18n.say``)."""
+
+    def __init__(self, english: str, msgid: str, **values: object) -> None:
+        super().__init__(msgid, **values)
+        self.args = (english,)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -110,7 +131,13 @@ def _normalise_day(weekday: int, ranges: Iterable[TimeRange]) -> tuple[TimeRange
     ordered = tuple(sorted(ranges))
     for before, after in itertools.pairwise(ordered):
         if after.minutes()[0] < before.minutes()[1]:
-            raise ValueError(f"ranges {before} and {after} overlap on {DAY_CODES[weekday]}")
+            raise ScheduleError(
+                f"ranges {before} and {after} overlap on {DAY_CODES[weekday]}",
+                N_("{day} : les plages {first} et {second} se chevauchent"),
+                first=str(before),
+                second=str(after),
+                day=Refusal(DAY_LABELS[weekday]),
+            )
     return ordered
 
 
@@ -467,13 +494,21 @@ _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})")
 def _parse_time(text: str, part: str, *, is_end: bool) -> time:
     match = _TIME_RE.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"invalid time {text.strip()!r} in {part!r} (expected HH:MM)")
+        raise ScheduleError(
+            f"invalid time {text.strip()!r} in {part!r} (expected HH:MM)",
+            N_("heure « {time} » illisible dans « {part} » (écrivez HH:MM, par exemple 09:30)"),
+            time=text.strip(),
+            part=part,
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     if is_end and (hour, minute) == (24, 0):
         return _MIDNIGHT
     if hour > 23 or minute > 59:
-        raise ValueError(
-            f"invalid time {text.strip()!r} in {part!r} (00:00 to 23:59, or 24:00 as an end)"
+        raise ScheduleError(
+            f"invalid time {text.strip()!r} in {part!r} (00:00 to 23:59, or 24:00 as an end)",
+            N_("heure « {time} » impossible dans « {part} » (de 00:00 à 23:59, ou 24:00 en fin)"),
+            time=text.strip(),
+            part=part,
         )
     return time(hour, minute)
 
@@ -481,11 +516,21 @@ def _parse_time(text: str, part: str, *, is_end: bool) -> time:
 def _parse_range(text: str, part: str) -> TimeRange:
     bounds = text.split("-")
     if len(bounds) != 2:
-        raise ValueError(f"invalid time range {text!r} in {part!r} (expected HH:MM-HH:MM)")
+        raise ScheduleError(
+            f"invalid time range {text!r} in {part!r} (expected HH:MM-HH:MM)",
+            N_("plage « {range} » illisible dans « {part} » (écrivez HH:MM-HH:MM)"),
+            range=text,
+            part=part,
+        )
     start = _parse_time(bounds[0], part, is_end=False)
     end = _parse_time(bounds[1], part, is_end=True)
     if start == end and not (start == _MIDNIGHT and bounds[1].strip().startswith("24")):
-        raise ValueError(f"empty time range {text!r} in {part!r} (use 00:00-24:00 for a whole day)")
+        raise ScheduleError(
+            f"empty time range {text!r} in {part!r} (use 00:00-24:00 for a whole day)",
+            N_("plage vide « {range} » dans « {part} » (00:00-24:00 pour une journée entière)"),
+            range=text,
+            part=part,
+        )
     return TimeRange(start, end)
 
 
@@ -493,8 +538,11 @@ def _parse_day(code: str, part: str) -> int:
     try:
         return _DAY_INDEX[code.strip().lower()]
     except KeyError:
-        raise ValueError(
-            f"invalid day {code.strip()!r} in {part!r} (expected one of {', '.join(DAY_CODES)})"
+        raise ScheduleError(
+            f"invalid day {code.strip()!r} in {part!r} (expected one of {', '.join(DAY_CODES)})",
+            N_("jour « {day} » inconnu dans « {part} » (lun, mar, mer, jeu, ven, sam, dim)"),
+            day=code.strip(),
+            part=part,
         ) from None
 
 
@@ -526,8 +574,10 @@ def parse_schedule(text: str) -> WeeklySchedule:
             continue
         pieces = part.split(None, 1)
         if len(pieces) != 2:
-            raise ValueError(
-                f"{part!r}: expected days then time ranges, e.g. 'mon-fri 09:00-18:00'"
+            raise ScheduleError(
+                f"{part!r}: expected days then time ranges, e.g. 'mon-fri 09:00-18:00'",
+                N_("« {part} » : des jours puis des plages, par exemple « lun-ven 09:00-18:00 »"),
+                part=part,
             )
         day_spec, ranges_spec = pieces
         weekdays = _parse_days(day_spec, part)
@@ -538,14 +588,20 @@ def parse_schedule(text: str) -> WeeklySchedule:
         for weekday in weekdays:
             if weekday in named_in:
                 first_part = named_in[weekday]
-                raise ValueError(
-                    f"day {DAY_CODES[weekday]!r} is given twice ({first_part!r} and {part!r})"
+                raise ScheduleError(
+                    f"day {DAY_CODES[weekday]!r} is given twice ({first_part!r} and {part!r})",
+                    N_("{day} est donné deux fois (« {first} » et « {second} »)"),
+                    day=Refusal(DAY_LABELS[weekday]),
+                    first=first_part,
+                    second=part,
                 )
             named_in[weekday] = part
             try:
                 ranges[weekday] = _normalise_day(weekday, day_ranges)
-            except ValueError as exc:
-                raise ValueError(f"{exc} in {part!r}") from None
+            except ScheduleError as exc:
+                raise ScheduleError(
+                    f"{exc} in {part!r}", N_("{problem} dans « {part} »"), problem=exc, part=part
+                ) from None
     return WeeklySchedule.from_mapping(ranges)
 
 

@@ -32,8 +32,6 @@ from hotline.services import log_event
 from hotline.telephony.parsing import CallStatusCallback, Recording
 from routing import twiml
 from routing.hours import (
-    describe_hours_fr,
-    describe_moment_fr,
     next_opening,
 )
 from routing.models import NurseRouting, RoutingKind, RoutingStatus
@@ -72,10 +70,7 @@ def route_to_nurse(
     plan = routing_plan(session, helpline, now)
     if not plan.is_open:
         hours = opening_hours(session, helpline)
-        intro = [f"La permanence infirmière est actuellement fermée : {plan.reason}."]
-        intro.append(f"Elle est ouverte {describe_hours_fr(hours.schedule)}.")
-        if plan.opens_at is not None:
-            intro.append(f"Elle rouvrira {describe_moment_fr(plan.opens_at, hours, now)}.")
+        intro = twiml.closed_intro(plan.reason, hours, plan.opens_at, now)
         log_event(
             session,
             request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -10,6 +11,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.telephony.twiml import say_fr
 from hotline.telephony.urls import with_retries
 from hotline.voice_twiml import GOODBYE, spoken_reference
+from routing.hours import OpeningHours, describe_hours_fr, describe_moment_fr
 
 MENU_PROMPT = "Pour parler à l'infirmière de permanence"  # the main menu adds ", tapez 2."
 GP_WAITS = "Nous appelons l'infirmière de permanence. Merci de patienter quelques instants."
@@ -213,6 +215,17 @@ def not_accepted() -> VoiceResponse:
     say_fr(response, NOT_ACCEPTED)
     response.hangup()
     return response
+
+
+def closed_intro(
+    reason: str | None, hours: OpeningHours, opens_at: datetime | None, now: datetime
+) -> list[str]:
+    """What a GP hears when the nurse line is closed: why, the hours, when it reopens."""
+    intro = [f"La permanence infirmière est actuellement fermée : {reason}."]
+    intro.append(f"Elle est ouverte {describe_hours_fr(hours.schedule)}.")
+    if opens_at is not None:
+        intro.append(f"Elle rouvrira {describe_moment_fr(opens_at, hours, now)}.")
+    return intro
 
 
 def voicemail(intro: list[str], reason: str, max_length_s: int, urls: NurseUrls) -> VoiceResponse:
