@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from hotline.models import Helpline, Structure
 from hotline.refusals import N_, Refusal
 from interpreter_pool.budget import parse_thresholds
-from interpreter_pool.languages import base_code, language_name
+from interpreter_pool.language_names import UnknownLanguage, resolve_language
 from interpreter_pool.models import Budget, BudgetAlert, Contract, Interpreter, LedgerEntry
 
 SCOPES = ("all", "helpline", "structure", "provider", "language")
@@ -112,11 +112,11 @@ def _scope_value(session: Session, scope: str, value: int | str | None) -> int |
     if scope == "all":
         return None
     if scope == "language":
-        try:
-            code = base_code(str(value or ""))
-        except (ValueError, LookupError):
+        try:  # a code or a name ("bambara", "Tigrinya"): ``language_names``
+            code = resolve_language(str(value or "")) if value else ""
+        except UnknownLanguage:
             code = ""
-        if not code or language_name(code, "fr") == code:
+        if not code:
             if value:
                 raise ScopeRefusal(
                     N_("« {code} » n'est pas un code de langue (par exemple ar, ti, prs)."),

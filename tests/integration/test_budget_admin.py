@@ -153,3 +153,8 @@ def test_a_used_contract_changes_its_name_only_and_ends_after_its_last_session(
     with pytest.raises(Refusal, match="finit déjà le 30/06/2026"):
         end_contract(session, contract, date(2026, 7, 31))
     assert end_contract(session, contract, date(2026, 6, 1)).valid_to == date(2026, 6, 1)
+
+
+def test_a_language_line_takes_the_language_by_name(session: Session) -> None:
+    line = save_budget_line(session, fields(scope="language", scope_value="bambara"))
+    assert line.scope_language == "bm"

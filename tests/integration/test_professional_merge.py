@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import merge
+from hotline.hooks import MergeHandler
 from hotline.models import (
     AuditEvent,
     Helpline,
@@ -156,3 +157,20 @@ def test_records_merged_into_the_merged_one_now_name_the_kept_one(
         assert "deux fiches différentes" in str(exc)
     else:
         raise AssertionError("a record merged with itself")
+
+
+def test_a_feature_s_merge_handler_counts_and_moves_its_rows(
+    session: Session, helpline: Helpline
+) -> None:
+    kept = make_professional(session, "+33600000001")
+    merged = make_professional(session, "+33600000002")
+    moves: list[tuple[int, int]] = []
+
+    def move(_session: Session, merged_id: int, kept_id: int) -> int:
+        moves.append((merged_id, kept_id))
+        return 2
+
+    handler = MergeHandler("notes", "notes", lambda _s, pid: 5 if pid == merged.id else 0, move)
+    assert merge.counts(session, merged, [handler]).features == {"notes": 5}
+    moved = merge.merge_professionals(session, kept, merged, [handler])
+    assert moves == [(merged.id, kept.id)] and moved["notes"] == 2
