@@ -54,7 +54,7 @@ def test_every_admin_section_renders_for_an_admin(
         "/admin/audit",
     ]:
         assert console.get(path).status_code == 200, path
-    assert "Arabe, Tigrigna" in page_text(console.get("/admin/interpreters"))
+    assert "Arabe (ar), Tigrigna (ti)" in page_text(console.get("/admin/interpreters"))
 
 
 def test_a_finance_officer_is_refused_every_admin_page(
