@@ -52,6 +52,8 @@ PURE_MODULES = (
     "hotline.voice_twiml",
     "routing.hours",
     "routing.plan",
+    "routing.rota_calendar",
+    "routing.rota_rules",
     "routing.story",
     "routing.twiml",
     "interpreter_pool.billing",
