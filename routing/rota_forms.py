@@ -6,9 +6,8 @@ import re
 from datetime import time
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField
+from wtforms import Field
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.admin.forms import DateText, IntegerText, TextField, one_of
 from hotline.i18n import N_, lazy_gettext
@@ -40,11 +39,8 @@ def read_clock(text: str) -> time:
     return time(hour, minute)
 
 
-class Weekdays(SelectMultipleField):
-    """Weekdays as checkboxes, Monday = 0."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+class Weekdays(Field):
+    """Weekdays as checkboxes (the page draws them), Monday = 0."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
@@ -72,7 +68,7 @@ class PatternForm(FlaskForm):
         [one_of(RANKS, lazy_gettext("Choisissez « de permanence » ou « en renfort »."))],
         default="on_duty",
     )
-    weekdays = Weekdays(lazy_gettext("Jours"), choices=WEEKDAY_CHOICES, coerce=int)
+    weekdays = Weekdays(lazy_gettext("Jours"), default=())
     starts = TextField(lazy_gettext("De (heure locale)"), default="09:00")
     ends = TextField(lazy_gettext("À (heure locale)"), default="17:00")
     every_weeks = TextField(
