@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from hotline.admin import Page, page, record, refuse
 from hotline.auth import chosen_helpline, require_roles
 from hotline.hooks import Panel
-from hotline.i18n import N_
+from hotline.i18n import N_, ngettext
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, HelplineMembership, User
 from hotline.scope import can
@@ -263,5 +263,13 @@ def holes_mail() -> Response:
         refuse(form, exc)
         return redirect(url_for("admin.index"))
     record("rota_holes_mailed", "helpline", helpline.id, recipients=count)
-    flash(_("Créneaux non couverts envoyés à {count} coordinateur(s).", count=count), "success")
+    flash(
+        ngettext(
+            "Créneaux non couverts envoyés à {n} coordinateur.",
+            "Créneaux non couverts envoyés à {n} coordinateurs.",
+            count,
+            n=count,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.index"))

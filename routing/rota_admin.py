@@ -169,7 +169,7 @@ def mail_holes(session: Session, helpline: Helpline, mail_from: str, now: dateti
         {
             "from": mail_from,
             "to": recipients,
-            "subject": f"Planning : {len(found)} créneau(x) sans infirmière — {helpline.name}",
+            "subject": f"Planning de « {helpline.name} » : heures d'ouverture sans infirmière",
             "body": holes_text(helpline, found),
         },
         now,
