@@ -268,7 +268,6 @@ def holes_mail() -> Response:
             "Créneaux non couverts envoyés à {n} coordinateur.",
             "Créneaux non couverts envoyés à {n} coordinateurs.",
             count,
-            n=count,
         ),
         "success",
     )
