@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from hotline.admin import Page, page, record, refuse
-from hotline.auth import chosen_helpline, require_roles
+from hotline.auth import chosen_helpline, require_roles, visible_helpline_ids
 from hotline.hooks import Panel
 from hotline.i18n import N_, ngettext
 from hotline.i18n import gettext as _
@@ -232,7 +232,9 @@ def nurse_of(session: Session, helpline: Helpline, form: FlaskForm, field: str) 
 
 def holes_panel(session: Session, user: User, at: datetime) -> Panel | None:
     """The admin's home: the chosen helpline's holes in the coming two weeks, to mail."""
-    helpline = chosen_helpline()
+    if not visible_helpline_ids("admin"):
+        return None  # an administrator of no helpline yet: nothing to cover
+    helpline = chosen_helpline("admin")
     if not can(session, user, "admin", helpline.id):
         return None
     tz = ZoneInfo(helpline.timezone)
