@@ -82,6 +82,12 @@ def _on(day: date, tz: ZoneInfo, start: datetime, end: datetime) -> bool:
     return start < day_end and end > day_start
 
 
+def _within(day: date, tz: ZoneInfo, start: datetime, end: datetime) -> Interval:
+    day_start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return max(start, day_start), min(end, day_end)
+
+
 def calendar_days(
     first: date,
     count: int,
@@ -91,7 +97,8 @@ def calendar_days(
     holes: Iterable[Interval],
     names: Mapping[int, str],
 ) -> list[CalendarDay]:
-    """``count`` local days from ``first``; a stretch over midnight shows on both its days."""
+    """``count`` local days from ``first``; a shift over midnight shows on both its days, with
+    its own bounds; a hole shows each day's part."""
     tz = ZoneInfo(tz_name)
     opening, shifts, holes = list(opening), list(shifts), list(holes)
     days = []
@@ -100,7 +107,11 @@ def calendar_days(
         days.append(
             CalendarDay(
                 day,
-                tuple(_bar("open", s, e, day, tz) for s, e in opening if _on(day, tz, s, e)),
+                tuple(
+                    _bar("open", *_within(day, tz, s, e), day, tz)
+                    for s, e in opening
+                    if _on(day, tz, s, e)
+                ),
                 tuple(
                     _bar(
                         shift.rank,
@@ -119,7 +130,12 @@ def calendar_days(
                     for shift in shifts
                     if _on(day, tz, shift.starts_at, shift.ends_at)
                 ),
-                tuple(_bar("hole", s, e, day, tz) for s, e in holes if _on(day, tz, s, e)),
+                # Opening hours and holes are read day by day: "00:00 – 24:00", not across the week.
+                tuple(
+                    _bar("hole", *_within(day, tz, s, e), day, tz)
+                    for s, e in holes
+                    if _on(day, tz, s, e)
+                ),
             )
         )
     return days
