@@ -248,8 +248,9 @@ def exception_delete(exception_id: int) -> Response:
         "last_day": row.last_day.isoformat(),
     }
     day = row.first_day
+    # Recorded while the row is there: the audit log reads its helpline from it.
+    record("rota_exception_deleted", "rota_exception", exception_id, **detail)
     session.delete(row)
     session.flush()
-    record("rota_exception_deleted", "rota_exception", exception_id, **detail)
     flash(_("Exception annulée."), "success")
     return back_to_week(request.form.get("week"), day)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Helpline, OutboxMessage, User
+from hotline.models import AuditEvent, Helpline, OutboxMessage, User
 from routing.admin import add_nurse, set_hours
 from routing.models import RotaException, RotaPattern
 from routing.rota import routing_plan
@@ -131,6 +131,13 @@ def test_an_absence_takes_her_off_that_day_only_and_cancelling_it_puts_her_back(
         "rota_exception_added",
         "rota_exception_deleted",
     ]
+    # Both read by the helpline's own administrators (the events name its helpline).
+    events = session.scalars(
+        select(AuditEvent.helpline_id)
+        .where(AuditEvent.object_type == "rota_exception")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert events == [helpline.id, helpline.id]
 
 
 def test_a_swap_gives_her_tuesday_to_paul_and_a_swap_with_herself_is_refused(
