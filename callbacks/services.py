@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 from callbacks.models import CallbackStatus, CallbackTask
 from hotline import hooks
 from hotline.hooks import CallbackReason
-from hotline.models import Request
-from hotline.scope import members
+from hotline.models import Helpline, Request
 from hotline.services import log_event
 from hotline.telephony.parsing import Recording
 from routing.hours import next_opening
-from routing.models import Shift
-from routing.rota import opening_hours
+from routing.plan import RANKS
+from routing.rota import nurses_at, opening_hours
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +44,13 @@ def due_and_assignee(
 def nurse_on_duty(session: Session, helpline_id: int, at: datetime) -> int | None:
     """The helpline's nurse on duty at a moment (else the backup), by its rota: a nurse of that
     helpline only."""
-    shifts = session.scalars(
-        select(Shift)
-        .where(
-            Shift.helpline_id == helpline_id,
-            Shift.starts_at <= at,
-            Shift.ends_at > at,
-            Shift.user_id.in_(members(helpline_id, "nurse")),
-        )
-        .order_by(Shift.starts_at, Shift.id)
-    ).all()
-    for rank in ("on_duty", "backup"):
-        for shift in shifts:
-            if shift.rank == rank:
-                return shift.user_id
+    helpline = session.get(Helpline, helpline_id)
+    if helpline is None:
+        return None
+    for rank in RANKS:
+        found = nurses_at(session, helpline, at, rank)
+        if found:
+            return found[0]
     return None
 
 

@@ -18,6 +18,8 @@ HELPLINE_TABLES = {
     "reference_value": "reference_values",
     "shift": "shifts",
     "closure": "closures",
+    "rota_pattern": "rota_patterns",
+    "rota_exception": "rota_exceptions",
     "meeting": "meetings",
     "network_activity": "network_activities",
     "callback": "callbacks",

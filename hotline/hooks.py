@@ -189,6 +189,13 @@ class RequestPanel(Protocol):
     ) -> Panel | None: ...
 
 
+class AdminHomePanel(Protocol):
+    """A package's panel on the admin's home for this admin (its template rendered with the
+    panel's context), or None when it has nothing to say; ``place`` and ``order`` as above."""
+
+    def __call__(self, session: Session, user: User, now: datetime, /) -> Panel | None: ...
+
+
 @dataclass(frozen=True)
 class SummaryItem:
     """One figure of the board's "day at a glance": how many, and where to see them."""
@@ -261,6 +268,8 @@ class Registries:
     board_summaries: list[BoardSummaryReader] = field(default_factory=list)
     # the request page's panels, in order
     request_panels: list[RequestPanel] = field(default_factory=list)
+    # the admin's home page panels, in order
+    admin_home_panels: list[AdminHomePanel] = field(default_factory=list)
     console_nav: list[NavSection] = field(default_factory=list)
     admin_nav: list[NavSection] = field(default_factory=list)
     # the kinds of request events a package logs → their lazy (N_) French label, for the story
@@ -361,6 +370,13 @@ def add_board_summary(app: Flask, reader: BoardSummaryReader) -> None:
 def add_request_panel(app: Flask, panel: RequestPanel) -> None:
     """A panel of the request page."""
     panels = registries(app).request_panels
+    if panel not in panels:
+        panels.append(panel)
+
+
+def add_admin_home_panel(app: Flask, panel: AdminHomePanel) -> None:
+    """A panel of the admin's home page."""
+    panels = registries(app).admin_home_panels
     if panel not in panels:
         panels.append(panel)
 

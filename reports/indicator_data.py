@@ -50,8 +50,8 @@ from reports.indicator_rows import (
 )
 from reports.indicators import REGISTRY, Value, breakdown, compute_all
 from routing.hours import open_periods
-from routing.models import ServiceRating, Shift
-from routing.rota import opening_hours
+from routing.models import ServiceRating
+from routing.rota import opening_hours, resolved_shifts
 
 FILTER_KEYS = ("category", "profession", "territory", "language", "provider")
 UNANSWERED = ("no-answer", "busy", "canceled", "failed")
@@ -325,6 +325,7 @@ def load_hours(
 ) -> tuple[list[Interval], list[Interval]]:
     """The helplines' opening periods and the rota's shifts over the period."""
     opening: list[Interval] = []
+    shifts: list[Interval] = []
     first = local(period.start).date() - timedelta(days=1)
     last = local(period.end).date()
     for helpline in session.scalars(select(Helpline).where(Helpline.id.in_(scope))):
@@ -332,16 +333,11 @@ def load_hours(
         for start, end in open_periods(hours, first, last):
             if end > period.start and start < period.end:
                 opening.append(Interval(helpline.id, start, end))
-    shifts = [
-        Interval(s.helpline_id, s.starts_at, s.ends_at, s.rank)
-        for s in session.scalars(
-            select(Shift).where(
-                Shift.helpline_id.in_(scope),
-                Shift.starts_at < period.end,
-                Shift.ends_at > period.start,
-            )
+        # The resolved rota: patterns with their absences and swaps, and the extra shifts.
+        shifts.extend(
+            Interval(helpline.id, s.starts_at, s.ends_at, s.rank)
+            for s in resolved_shifts(session, helpline, period.start, period.end)
         )
-    ]
     return opening, shifts
 
 

@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing the package (its models, for migrations) must
     # not load its views.
     from routing import (
+        admin_rota,
+        admin_rota_changes,
         admin_views,
         console,
         helpline_settings,
@@ -35,14 +37,21 @@ def init_app(app: Flask) -> None:
     hooks.voicemail_left.connect(notify.on_voicemail_left, weak=False)
     # admin pages
     app.register_blueprint(admin_views.bp)
+    assert admin_rota_changes.bp is admin_rota.bp  # its routes are on the rota's blueprint
+    app.register_blueprint(admin_rota.bp)
+    app.register_blueprint(admin_rota.assets)
+    hooks.add_admin_home_panel(app, admin_rota.holes_panel)
     hooks.add_admin_section(
         app,
         hooks.NavSection(
-            "routing_admin.rota",
+            "routing_rota.rota",
             N_("Planning des gardes"),
             ("admin",),
             20,
-            N_("Qui est de permanence ou en renfort, semaine par semaine."),
+            N_(
+                "Qui est de permanence ou en renfort : semaines types, absences, échanges, "
+                "créneaux non couverts."
+            ),
         ),
     )
     hooks.add_admin_section(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +27,48 @@ class Shift(Base):
     rank: Mapped[str] = mapped_column(String(16), default="on_duty")
 
     user: Mapped[User] = relationship()
+
+
+class RotaPattern(Base):
+    """A nurse's recurring shift: weekdays and local times, every week or every other week."""
+
+    __tablename__ = "rota_patterns"
+    __repr_fields__ = ("user_id", "rank", "weekdays", "starts_local", "ends_local")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rank: Mapped[str] = mapped_column(String(16), default="on_duty")
+    # ISO weekdays counted from Monday = 0, comma-separated: "0,1,2" is Monday to Wednesday.
+    weekdays: Mapped[str] = mapped_column(String(16))
+    # Wall-clock times in the helpline's time zone; an end at or before the start is the next day.
+    starts_local: Mapped[time]
+    ends_local: Mapped[time]
+    every_weeks: Mapped[int] = mapped_column(default=1)
+    first_day: Mapped[date]
+    last_day: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RotaException(Base):
+    """An absence of a nurse, or a swap (a colleague takes her shifts), over local days."""
+
+    __tablename__ = "rota_exceptions"
+    __repr_fields__ = ("kind", "user_id", "first_day", "last_day")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helpline_id: Mapped[int] = mapped_column(ForeignKey("helplines.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # absence | swap
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    replacement_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    replacement: Mapped[User | None] = relationship(foreign_keys=[replacement_id])
 
 
 class Closure(Base):

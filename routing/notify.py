@@ -6,15 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.hooks import CallbackReason
-from hotline.models import Request, User
-from hotline.scope import members
+from hotline.models import Helpline, Request, User
 from hotline.sms import SmsKind, send_sms
 from hotline.sms_rules import callback_confirmation, can_receive_sms, voicemail_alert
-from routing.models import Shift
+from routing.rota import nurses_at
 
 logger = logging.getLogger(__name__)
 
@@ -26,19 +24,11 @@ UNTOLD_REASONS = frozenset({CallbackReason.FOLLOW_UP})
 def on_duty_nurse(session: Session, helpline_id: int, at: datetime) -> User | None:
     """The helpline's nurse on duty (not the backup) at a moment, by its rota: a nurse of that
     helpline only (never one of another programme, whatever the rota says)."""
-    return session.scalars(
-        select(User)
-        .join(Shift, Shift.user_id == User.id)
-        .where(
-            Shift.helpline_id == helpline_id,
-            Shift.rank == "on_duty",
-            Shift.starts_at <= at,
-            Shift.ends_at > at,
-            User.is_active,
-            User.id.in_(members(helpline_id, "nurse")),
-        )
-        .order_by(Shift.starts_at, Shift.id)
-    ).first()
+    helpline = session.get(Helpline, helpline_id)
+    if helpline is None:
+        return None
+    found = nurses_at(session, helpline, at, "on_duty")
+    return session.get(User, found[0]) if found else None
 
 
 def on_callback_promised(

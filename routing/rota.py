@@ -1,18 +1,32 @@
-"""Who the rota offers now: the helpline's opening hours, the nurses on shift, their presence."""
+"""Who the rota offers now: the helpline's opening hours, the resolved rota (patterns, their
+exceptions and the extra shifts), the nurses on shift and their presence."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
 from hotline.scope import members
-from routing.hours import Closure, OpeningHours, parse_schedule
+from routing.hours import Closure, OpeningHours, open_periods, parse_schedule
 from routing.models import Closure as ClosureRow
+from routing.models import RotaException as ExceptionRow
+from routing.models import RotaPattern
 from routing.models import Shift as ShiftRow
-from routing.plan import Nurse, RoutingPlan, Shift, build_routing_plan
+from routing.plan import Nurse, Rank, RoutingPlan, Shift, build_routing_plan
+from routing.rota_rules import (
+    Interval,
+    Pattern,
+    ResolvedShift,
+    RotaException,
+    resolve_rota,
+    uncovered,
+)
+
+INSTANT = timedelta(microseconds=1)
 
 
 def opening_hours(session: Session, helpline: Helpline) -> OpeningHours:
@@ -39,14 +53,110 @@ def in_console(user: User, now: datetime) -> bool:
     return bool(user.is_in_console and seen is not None and now - seen <= CONSOLE_PRESENCE)
 
 
-def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
-    """Who to ring for this helpline at ``now``, from the rota and the nurses' availability."""
-    rows = session.scalars(
-        select(ShiftRow).where(
-            ShiftRow.helpline_id == helpline.id, ShiftRow.starts_at <= now, ShiftRow.ends_at > now
+def pattern_of(row: RotaPattern) -> Pattern:
+    """A stored pattern as the resolver reads it."""
+    return Pattern(
+        row.id,
+        row.user_id,
+        row.rank,  # type: ignore[arg-type]
+        frozenset(int(day) for day in row.weekdays.split(",") if day),
+        row.starts_local,
+        row.ends_local,
+        row.first_day,
+        row.last_day,
+        row.every_weeks,
+    )
+
+
+def exception_of(row: ExceptionRow) -> RotaException:
+    """A stored exception as the resolver reads it."""
+    return RotaException(
+        row.id,
+        row.kind,  # type: ignore[arg-type]
+        row.user_id,
+        row.first_day,
+        row.last_day,
+        row.replacement_id,
+    )
+
+
+def resolved_shifts(
+    session: Session, helpline: Helpline, start: datetime, end: datetime
+) -> list[ResolvedShift]:
+    """The helpline's rota over ``[start, end)``: its patterns with their exceptions, and its
+    extra (one-off) shifts."""
+    tz = ZoneInfo(helpline.timezone)
+    # Exceptions are in local days: widen the window so one cutting an overlapping shift is read.
+    first_day = start.astimezone(tz).date() - timedelta(days=2)
+    last_day = end.astimezone(tz).date() + timedelta(days=1)
+    patterns = session.scalars(
+        select(RotaPattern).where(
+            RotaPattern.helpline_id == helpline.id,
+            RotaPattern.first_day <= last_day,
+            (RotaPattern.last_day.is_(None)) | (RotaPattern.last_day >= first_day),
         )
     ).all()
-    shifts = [Shift(r.user_id, r.starts_at, r.ends_at, r.rank) for r in rows]  # type: ignore[arg-type]
+    exceptions = session.scalars(
+        select(ExceptionRow).where(
+            ExceptionRow.helpline_id == helpline.id,
+            ExceptionRow.first_day <= last_day,
+            ExceptionRow.last_day >= first_day,
+        )
+    ).all()
+    extras = session.scalars(
+        select(ShiftRow).where(
+            ShiftRow.helpline_id == helpline.id,
+            ShiftRow.starts_at < end,
+            ShiftRow.ends_at > start,
+        )
+    ).all()
+    return resolve_rota(
+        [pattern_of(p) for p in patterns],
+        [exception_of(e) for e in exceptions],
+        [(r.id, Shift(r.user_id, r.starts_at, r.ends_at, r.rank)) for r in extras],  # type: ignore[arg-type]
+        start,
+        end,
+        helpline.timezone,
+    )
+
+
+def shifts_at(session: Session, helpline: Helpline, at: datetime) -> list[Shift]:
+    """The shifts of the helpline's resolved rota covering the moment ``at``."""
+    return [r.as_shift() for r in resolved_shifts(session, helpline, at, at + INSTANT)]
+
+
+def nurses_at(session: Session, helpline: Helpline, at: datetime, rank: Rank) -> list[int]:
+    """Ids of the helpline's active nurses with a shift of this rank at ``at``, by shift start."""
+    shifts = [s for s in shifts_at(session, helpline, at) if s.rank == rank]
+    allowed = set(
+        session.scalars(
+            select(User.id).where(
+                User.id.in_({s.user_id for s in shifts}),
+                User.id.in_(members(helpline.id, "nurse")),
+                User.is_active,
+            )
+        )
+    )
+    found: list[int] = []
+    for shift in sorted(shifts, key=lambda s: (s.starts_at, s.user_id)):
+        if shift.user_id in allowed and shift.user_id not in found:
+            found.append(shift.user_id)
+    return found
+
+
+def holes(session: Session, helpline: Helpline, start: datetime, end: datetime) -> list[Interval]:
+    """The open hours of ``[start, end)`` with no nurse on duty on the resolved rota."""
+    tz = ZoneInfo(helpline.timezone)
+    first = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date()
+    periods = open_periods(opening_hours(session, helpline), first, last)
+    return uncovered(periods, resolved_shifts(session, helpline, start, end), start, end)
+
+
+def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
+    """Who to ring for this helpline at ``now``, from the resolved rota and the nurses'
+    availability."""
+    shifts = shifts_at(session, helpline, now)
     # Only the helpline's own nurses: a shift left to someone who is no longer one rings nobody.
     users = session.scalars(
         select(User).where(

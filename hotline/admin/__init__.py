@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, render_template, request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -106,7 +107,16 @@ def index() -> Page:
     sections = [
         s for s in hooks.registries().admin_nav if any(user.has_role(role) for role in s.roles)
     ]
-    return page("admin/index.html", sections=sections)
+    session, at = db_session(), now()
+    shown = [
+        p for p in (panel(session, user, at) for panel in hooks.registries().admin_home_panels) if p
+    ]
+    shown.sort(key=lambda p: p.order)
+    panels = [
+        Markup(render_template(p.template, **p.context))  # noqa: S704 - rendered, escaped by Jinja
+        for p in shown
+    ]
+    return page("admin/index.html", sections=sections, panels=panels)
 
 
 @bp.get("/audit")

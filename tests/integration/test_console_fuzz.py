@@ -77,6 +77,16 @@ CONTRACT_FORM = {
     "urgent_pct": "", "surcharge_rule": "highest", "valid_from": "2026-01-01",
     "valid_to": "2026-12-31",
 }  # fmt: skip
+PATTERN_FORM: dict[str, str | list[str]] = {
+    "rank": "on_duty",
+    "weekdays": ["0", "2"],
+    "starts": "09:00",
+    "ends": "17:00",
+    "every_weeks": "2",
+    "first_day": "2026-11-23",
+    "last_day": "2026-12-31",
+}
+EXCEPTION_FORM = {"kind": "absence", "first_day": "2026-11-24", "last_day": "2026-11-25"}
 REQUEST_FORM = {
     "category": "",
     "outcome": "",
@@ -85,7 +95,7 @@ REQUEST_FORM = {
 }
 NOT_TEXT = {"rank", "unit", "kind", "locale", "holiday_subdivision", "surcharge_rule",
             "memberships", "is_active", "is_open_on_holidays", "pro_rata", "password", "user_id",
-            "week", "category", "outcome"}  # fmt: skip
+            "week", "category", "outcome", "weekdays", "every_weeks", "replacement_id"}  # fmt: skip
 
 
 def _forms(
@@ -94,6 +104,8 @@ def _forms(
     """Each console or admin form: where it is posted and a valid value for each field."""
     return [
         ("/admin/rota/shifts", {**SHIFT_FORM, "user_id": str(ids["nurse"])}),
+        ("/admin/rota/patterns", {**PATTERN_FORM, "user_id": str(ids["nurse"])}),
+        ("/admin/rota/exceptions", {**EXCEPTION_FORM, "user_id": str(ids["nurse"])}),
         ("/admin/closures", CLOSURE_FORM),
         ("/admin/hours", HOURS_FORM),
         ("/admin/greeting", {"greeting": "Bonjour."}),
@@ -116,6 +128,8 @@ def _forms(
         (f"/admin/users/{HUGE_ID}", user_form),
         (f"/finance/contracts/provider/{HUGE_ID}", CONTRACT_FORM),
         (f"/admin/rota/shifts/{HUGE_ID}/delete", {}),
+        (f"/admin/rota/patterns/{HUGE_ID}/end", {"last_day": "2026-11-30"}),
+        (f"/admin/rota/exceptions/{HUGE_ID}/delete", {}),
         (f"/admin/closures/{HUGE_ID}/delete", {}),
         (f"/console/requests/{HUGE_ID}", REQUEST_FORM),
         (f"/console/callbacks/{HUGE_ID}/call", {}),

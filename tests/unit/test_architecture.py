@@ -53,6 +53,8 @@ PURE_MODULES = (
     "routing.hours",
     "routing.hours_grid",
     "routing.plan",
+    "routing.rota_calendar",
+    "routing.rota_rules",
     "routing.story",
     "routing.twiml",
     "interpreter_pool.billing",
