@@ -24,6 +24,7 @@ from interpreter_pool.models import Budget, BudgetAlert, Interpreter, InvoiceChe
 from reports import finance_exports, invoice_checks
 from reports.budget_assignment import ledger_lines
 from reports.finance_context import FinanceView, finance_scope, finance_view
+from reports.finance_filters import problem_ids
 from reports.finance_query import ledger_page, spend_by, telephony_costs, totals
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
@@ -37,6 +38,7 @@ def _common(view: FinanceView) -> dict[str, object]:
         "user": current_user(),
         "filters": view.parsed.filters,
         "problems": [say(problem) for problem in view.parsed.problems],
+        "problem_ids": problem_ids(view.parsed.problems),
         "typed": view.parsed.typed,
         "names": view.names,
         "tz": view.tz_name,

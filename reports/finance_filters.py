@@ -8,7 +8,7 @@ shows. What cannot be understood is left out and said, and the form shows what w
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -116,7 +116,7 @@ def parse_finance_filters(args: Mapping[str, str], choices: FilterChoices) -> Pa
             try:
                 values[attribute] = parse_date(text)
             except ValueError:
-                problems.append(Refusal(BAD_DATE, value=text))
+                problems.append(Refusal(BAD_DATE, value=text, field=name))
     start, end = values.get("date_from"), values.get("date_to")
     if isinstance(start, date) and isinstance(end, date) and start > end:
         problems.append(Refusal(BAD_PERIOD))
@@ -151,3 +151,13 @@ def parse_finance_filters(args: Mapping[str, str], choices: FilterChoices) -> Pa
         else:
             values["page"] = min(page, 100_000)
     return ParsedFinanceFilters(FinanceFilters(**values), problems, typed)  # type: ignore[arg-type]
+
+
+def problem_ids(problems: Sequence[Refusal]) -> dict[str, str]:
+    """The id of the message about each field (a refusal's ``field`` value), by field name: the
+    filters' form gives the message that id and ties its input to it (aria-describedby)."""
+    return {
+        str(problem.values["field"]): f"filter-problem-{number}"
+        for number, problem in enumerate(problems, 1)
+        if "field" in problem.values
+    }

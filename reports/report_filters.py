@@ -80,14 +80,14 @@ class ParsedReport:
     typed: dict[str, str] = field(default_factory=dict)
 
 
-def _date(text: str, problems: list[Refusal]) -> date | None:
+def _date(text: str, problems: list[Refusal], name: str) -> date | None:
     try:
         found = parse_date(text)
     except ValueError:
-        problems.append(Refusal(BAD_DATE, value=text))
+        problems.append(Refusal(BAD_DATE, value=text, field=name))
         return None
     if not 2000 <= found.year <= 2100:
-        problems.append(Refusal(OUT_OF_RANGE, value=text))
+        problems.append(Refusal(OUT_OF_RANGE, value=text, field=name))
         return None
     return found
 
@@ -97,8 +97,8 @@ def parse_report(args: Mapping[str, str], choices: ReportChoices, today: date) -
     checked against ``choices``."""
     typed = {name: args.get(name, "").strip()[:TYPED_MAX] for name in FIELDS if args.get(name)}
     problems: list[Refusal] = []
-    first = _date(typed["from"], problems) if typed.get("from") else None
-    last = _date(typed["to"], problems) if typed.get("to") else None
+    first = _date(typed["from"], problems, "from") if typed.get("from") else None
+    last = _date(typed["to"], problems, "to") if typed.get("to") else None
     first = first or date(today.year if last is None else last.year, 1, 1)
     last = last or max(today, first)
     if first > last:

@@ -26,6 +26,7 @@ from interpreter_pool.languages import language_name
 from interpreter_pool.models import Interpreter, InterpreterLanguage
 from reports import report_figures, report_groups
 from reports.finance_context import finance_scope
+from reports.finance_filters import problem_ids
 from reports.finance_query import languages_in
 from reports.indicator_data import Filters, compute
 from reports.indicator_facts import PARIS, Period
@@ -119,6 +120,7 @@ def index() -> str:
         user=current_user(),
         filters=chosen,
         problems=[say(problem) for problem in parsed.problems],
+        problem_ids=problem_ids(parsed.problems),
         typed=parsed.typed,
         names=names,
         consolidated=consolidated,

@@ -20,7 +20,28 @@
     return td;
   }
 
+  // What changed since the last poll, said once in the live region (never the whole table,
+  // which is redrawn every second, and never by moving the focus).
+  const news = document.getElementById("board-news");
+  let known = null; // request id -> {caller, state}; null until the first poll
+
+  function announce(calls) {
+    const now = new Map(calls.map((call) => [call.request_id, { caller: call.caller, state: call.state_label }]));
+    if (known) {
+      const lines = [];
+      for (const [id, call] of now) {
+        const before = known.get(id);
+        if (!before) lines.push(labels.newCall + " " + call.caller + " — " + call.state);
+        else if (before.state !== call.state) lines.push(call.caller + " — " + call.state);
+      }
+      for (const [id, call] of known) if (!now.has(id)) lines.push(labels.callEnded + " " + call.caller);
+      if (lines.length) news.textContent = lines.join(". ");
+    }
+    known = now;
+  }
+
   function render(state) {
+    announce(state.calls);
     tbody.replaceChildren();
     if (!state.calls.length) {
       const tr = document.createElement("tr");

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from hotline.demo import DemoStack, start_stack
 from hotline.sandbox.clock import ManualClock
+from tests.browser.axe import AxeWatch, axe_source, watch_page
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "screenshots"
@@ -67,14 +68,31 @@ def stack(tmp_path: Path) -> Iterator[DemoStack]:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's script (installed from npm by the first test that needs it)."""
+    return axe_source()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser tab (its own cookies)."""
+def page(browser: Browser, axe_script: str) -> Iterator[Page]:
+    """A fresh browser tab (its own cookies) whose every page is checked by axe-core: a WCAG
+    2.0/2.1 A or AA violation on any of them fails the test at its end."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(5000)
+    watch = watch_page(tab, axe_script)
     yield tab
-    context.close()
+    try:
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def axe(page: Page) -> AxeWatch:
+    """The accessibility watch of the `page` fixture's tab."""
+    return page.__dict__["_axe_watch"]  # type: ignore[no-any-return]
 
 
 def screenshot(page: Page, name: str) -> Path:
