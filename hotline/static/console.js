@@ -1,10 +1,16 @@
-// The nurse's board: polls the calls in progress and runs the browser phone (Voice SDK).
+// The nurse's board: the calls in progress, pushed by the server (server-sent events: on each
+// change the board fetches its state once; slow polling while the stream is broken), and the
+// browser phone (Voice SDK).
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("console-config").textContent);
   const labels = config.labels;
   const tbody = document.querySelector("#calls tbody");
   const updated = document.getElementById("updated");
+  const news = document.getElementById("board-news");
+  let shown = null; // the calls on the board (request id → caller), to tell what changed
+  let receivedAt = 0; // when the state shown was received (the waiting times run on from it)
+  let polling = null; // the slow polling's timer, while the stream is broken
   let currentCall = null;
   let lastRequestId = null;
 
@@ -49,7 +55,11 @@
       }
       tr.appendChild(who);
       tr.appendChild(cell(call.number));
-      tr.appendChild(cell(minutes(call.waiting_s), "num"));
+      // The waiting time runs on in the browser between states: not read out each second.
+      const waiting = cell(minutes(call.waiting_s), "num waiting");
+      waiting.dataset.waitingS = call.waiting_s;
+      waiting.setAttribute("aria-live", "off");
+      tr.appendChild(waiting);
       const stateCell = cell(call.state_label);
       if (call.ringing_me) {
         const tag = document.createElement("span");
@@ -68,23 +78,73 @@
       if (call.ringing_me || call.held_by_me) lastRequestId = call.request_id;
     }
     // The helpline's clock, as the server read it: never the browser's own clock.
-    updated.textContent = labels.updated + " " + state.at_local;
+    updated.textContent = labels.updated + " " + state.at_local + (polling ? " — " + labels.slow : "");
+    receivedAt = Date.now();
+    announce(state.calls);
     for (const item of state.summary || []) {
       const count = document.querySelector('[data-summary="' + item.key + '"] .count');
       if (count) count.textContent = String(item.count);
     }
   }
 
-  async function poll() {
+  // Said once to a screen reader: the calls that came and went (not the first state shown).
+  function announce(calls) {
+    const now = new Map(calls.map((call) => [call.request_id, call.caller]));
+    if (shown !== null) {
+      const said = [];
+      for (const [id, caller] of now) if (!shown.has(id)) said.push(labels.newCall + " : " + caller);
+      for (const [id, caller] of shown) if (!now.has(id)) said.push(labels.callEnded + " : " + caller);
+      if (said.length) news.textContent = said.join(". ");
+    }
+    shown = now;
+  }
+
+  setInterval(() => {
+    const elapsed = Math.floor((Date.now() - receivedAt) / 1000);
+    for (const td of tbody.querySelectorAll("td.waiting")) {
+      td.textContent = minutes(Number(td.dataset.waitingS) + elapsed);
+    }
+  }, 1000);
+
+  // One fetch at a time; a change told meanwhile fetches once more after it.
+  let fetching = false, again = false;
+  async function refresh() {
+    if (fetching) { again = true; return; }
+    fetching = true;
     try {
-      const response = await fetch(config.boardUrl, { credentials: "same-origin" });
-      if (response.ok) render(await response.json());
+      do {
+        again = false;
+        const response = await fetch(config.boardUrl, { credentials: "same-origin" });
+        if (response.ok) render(await response.json());
+      } while (again);
     } catch (error) {
       updated.textContent = String(error);
+    } finally {
+      fetching = false;
     }
   }
-  poll();
-  setInterval(poll, 1000);
+
+  function slowPolling(on) {
+    if (on && polling === null) {
+      polling = setInterval(refresh, config.fallbackMs);
+      refresh();
+    } else if (!on && polling !== null) {
+      clearInterval(polling);
+      polling = null;
+    }
+  }
+
+  function listen() {
+    if (!window.EventSource) { slowPolling(true); return; }
+    const stream = new EventSource(config.streamUrl);
+    stream.addEventListener("open", () => slowPolling(false));
+    stream.addEventListener("changed", refresh);
+    stream.addEventListener("error", () => {
+      slowPolling(true); // the browser reopens the stream itself, unless it was refused
+      if (stream.readyState === EventSource.CLOSED) setTimeout(listen, config.reopenMs);
+    });
+  }
+  listen();
 
   // --- the browser phone ------------------------------------------------------------------
   const phoneState = document.getElementById("phone-state");
