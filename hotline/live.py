@@ -65,11 +65,17 @@ class Subscription:
     def __init__(self, helpline_ids: frozenset[int]) -> None:
         self.helpline_ids = helpline_ids
         self._changed = threading.Event()
+        self.is_ended = False  # the process is stopping: the stream ends (the browser reopens)
 
     def tell(self, helpline_ids: frozenset[int] | None) -> None:
         """A commit touched these helplines (None: any)."""
         if helpline_ids is None or self.helpline_ids & helpline_ids:
             self._changed.set()
+
+    def end(self) -> None:
+        """End the stream now."""
+        self.is_ended = True
+        self._changed.set()
 
     def wait(self, timeout: float) -> bool:
         """Whether something changed within ``timeout`` seconds; the change is then taken (the
@@ -105,6 +111,13 @@ class Broker:
             subscriptions = list(self._subscriptions)
         for subscription in subscriptions:
             subscription.tell(helpline_ids)
+
+    def end_all(self) -> None:
+        """End every open stream of this process (it is stopping)."""
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for subscription in subscriptions:
+            subscription.end()
 
     @property
     def open_count(self) -> int:
@@ -327,6 +340,12 @@ def init_app(app: Flask, listener_factory: Any = None) -> LiveBoard:
         _BOARDS[database] = board
     app.extensions[EXTENSION_KEY] = board
     return board
+
+
+def end_streams() -> None:
+    """End every board stream of this process: a stopping worker is not held by them."""
+    for board in list(_BOARDS.values()):
+        board.broker.end_all()
 
 
 def live_board(app: Flask | None = None) -> LiveBoard:

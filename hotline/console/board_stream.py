@@ -51,6 +51,8 @@ def board_events(
         ends_at = clock() + lifetime_s
         while (left := ends_at - clock()) > 0:
             if subscription.wait(min(heartbeat_s, left)):
+                if subscription.is_ended:
+                    return
                 yield CHANGED
             else:
                 on_heartbeat()

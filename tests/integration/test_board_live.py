@@ -208,6 +208,17 @@ def test_the_stream_says_changed_then_beats_and_ends_and_lets_go() -> None:
     assert broker.open_count == 0
 
 
+def test_a_stopping_worker_ends_its_streams_at_once() -> None:
+    broker = Broker()
+    events = board_events(
+        lambda: broker.subscribe(frozenset({1})), broker.unsubscribe, lambda: None
+    )
+    next(events)
+    broker.end_all()  # what the gunicorn hook does on SIGTERM, SIGINT, SIGQUIT
+    assert list(events) == []
+    assert broker.open_count == 0
+
+
 @pytest.fixture
 def nurse_console(console: FlaskClient, session: Session) -> tuple[FlaskClient, Helpline]:
     helpline = make_helpline(session)
