@@ -326,6 +326,7 @@ def _notify_postgres(session: Session, touched: Touched) -> None:
 
 # One watch per database, whatever number of apps share it (tests build several).
 _BOARDS: weakref.WeakKeyDictionary[Database, LiveBoard] = weakref.WeakKeyDictionary()
+_SQLITE_BROKERS: dict[str, Broker] = {}
 
 
 def init_app(app: Flask, listener_factory: Any = None) -> LiveBoard:
@@ -333,9 +334,14 @@ def init_app(app: Flask, listener_factory: Any = None) -> LiveBoard:
     database: Database = app.extensions["hotline"].database
     board = _BOARDS.get(database)
     if board is None:
-        board = LiveBoard(database, listener_factory=listener_factory)
-        if database.dialect_name != "postgresql":
-            board.listener_factory = None
+        if database.dialect_name == "postgresql":
+            board = LiveBoard(database, listener_factory=listener_factory)
+        else:
+            # Apps of this process on the same SQLite file (the demo's, a test's second worker)
+            # share their boards; SQLite serves one process (several processes: PostgreSQL).
+            url = database.bind.engine.url.render_as_string(hide_password=True)
+            broker = _SQLITE_BROKERS.setdefault(url, Broker())
+            board = LiveBoard(database, broker=broker)
         watch(database, board)
         _BOARDS[database] = board
     app.extensions[EXTENSION_KEY] = board

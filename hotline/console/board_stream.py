@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import update
 from werkzeug.wrappers import Response
 
-from hotline.auth import require_roles, signed_in_user
+from hotline.auth import current_user, require_roles, signed_in_user
 from hotline.console import bp
 from hotline.console.scoping import READERS, visible_ids
 from hotline.live import Subscription, live_board
@@ -78,10 +78,18 @@ def _console_seen(state: AppState, user_id: int) -> Callable[[], None]:
     return seen
 
 
-@bp.get("/board/stream")
-@require_roles(*READERS)
+@bp.get("/api/board/stream")
 def board_stream() -> Response:
-    """The stream of the reader's board (503 when this worker holds its share of streams)."""
+    """The stream of the reader's board: 401 when the session ended (``EventSource`` follows a
+    redirect, and the sign-in page it would load takes the page's flashed messages), 503 when this
+    worker holds its share of streams."""
+    if current_user() is None:
+        return Response("", status=401)
+    return _open_stream()
+
+
+@require_roles(*READERS)
+def _open_stream() -> Response:
     board = live_board()
     if board.broker.open_count >= STREAMS_PER_WORKER:
         return Response("", status=503, headers={"Retry-After": "30"})

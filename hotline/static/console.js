@@ -114,7 +114,8 @@
     try {
       do {
         again = false;
-        const response = await fetch(config.boardUrl, { credentials: "same-origin" });
+        // Not redirected: a session that ended must not load the sign-in page (and its flashes).
+        const response = await fetch(config.boardUrl, { credentials: "same-origin", redirect: "error" });
         if (response.ok) render(await response.json());
       } while (again);
     } catch (error) {
@@ -124,7 +125,9 @@
     }
   }
 
+  let leaving = false; // the page is being left: a stream cut by it is no break
   function slowPolling(on) {
+    if (on && leaving) return;
     if (on && polling === null) {
       polling = setInterval(refresh, config.fallbackMs);
       refresh();
@@ -134,16 +137,22 @@
     }
   }
 
+  let stream = null;
   function listen() {
     if (!window.EventSource) { slowPolling(true); return; }
-    const stream = new EventSource(config.streamUrl);
-    stream.addEventListener("open", () => slowPolling(false));
-    stream.addEventListener("changed", refresh);
-    stream.addEventListener("error", () => {
+    const opened = new EventSource(config.streamUrl);
+    stream = opened;
+    opened.addEventListener("open", () => slowPolling(false));
+    opened.addEventListener("changed", refresh);
+    opened.addEventListener("error", () => {
+      if (leaving || opened !== stream) return;
       slowPolling(true); // the browser reopens the stream itself, unless it was refused
-      if (stream.readyState === EventSource.CLOSED) setTimeout(listen, config.reopenMs);
+      if (opened.readyState === EventSource.CLOSED) setTimeout(listen, config.reopenMs);
     });
   }
+  window.addEventListener("beforeunload", () => { leaving = true; if (stream) stream.close(); });
+  // Back from the browser's cache: the page lives again, with a stream of its own.
+  window.addEventListener("pageshow", (shown) => { if (shown.persisted) { leaving = false; listen(); } });
   listen();
 
   // --- the browser phone ------------------------------------------------------------------
@@ -217,13 +226,14 @@
       document.head.appendChild(script);
     });
     const device = new window.Twilio.Device(await token(), { closeProtection: true });
-    device.on("registered", () => { phoneState.textContent = labels.ready; post(config.presenceUrl, { registered: true }); });
+    // A registration that completes while the page is being left must not say she is here.
+    device.on("registered", () => { phoneState.textContent = labels.ready; if (!leaving) post(config.presenceUrl, { registered: true }); });
     device.on("unregistered", () => { phoneState.textContent = labels.offline; post(config.presenceUrl, { registered: false }); });
     device.on("error", (error) => { phoneState.textContent = String(error && error.message || error); });
     device.on("incoming", wire);
     device.on("tokenWillExpire", async () => device.updateToken(await token()));
-    await device.register();
     window.addEventListener("beforeunload", () => post(config.presenceUrl, { registered: false }));
+    await device.register();
   }
   startPhone().catch((error) => { phoneState.textContent = labels.offline + " " + error.message; });
 })();

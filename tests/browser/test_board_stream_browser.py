@@ -37,8 +37,8 @@ from tests.conftest import call_sid, fresh_database_url, postgres_url
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 NURSE = "amelie.roux@demo.e-care.fr"
-STATE = "/console/api/board"
-STREAM = "/console/board/stream"
+STATE = "/console/api/board?"  # the state (with its ?lang=), not the stream
+STREAM = "/console/api/board/stream"
 ROWS = "#calls tbody tr[data-request-id]"
 SIDS = itertools.count(1)
 

@@ -235,7 +235,7 @@ def test_the_nurses_stream_is_told_of_a_call_to_her_helpline(
     if backend == "postgresql":
         pytest.skip("the test's transaction is never committed: no NOTIFY (see the browser test)")
     console, helpline = nurse_console
-    response = console.get("/console/board/stream", buffered=False)
+    response = console.get("/console/api/board/stream", buffered=False)
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
     chunks = iter(response.response)
@@ -259,7 +259,7 @@ def test_a_worker_holding_its_share_of_streams_refuses_one_more(
     console, _ = nurse_console
     broker = live_board(app).broker
     held = [broker.subscribe(frozenset({1})) for _ in range(STREAMS_PER_WORKER)]
-    response = console.get("/console/board/stream")
+    response = console.get("/console/api/board/stream")
     assert response.status_code == 503
     for subscription in held:
         broker.unsubscribe(subscription)
