@@ -192,6 +192,7 @@ def test_the_board_shows_each_call_within_a_second_across_two_workers_without_po
     # stream is held by one of them, so the other's commits reach it through PostgreSQL.
     workers: set[str] = set()
     calls = 0
+    page.focus("#duty-toggle")  # where the nurse is: the pushes must not move her
     while len(workers) < 2:
         assert calls < 12, "every webhook went to the same worker"
         sid = web.call()  # answered: the call's event is committed
@@ -200,7 +201,8 @@ def test_the_board_shows_each_call_within_a_second_across_two_workers_without_po
         shows(calls, 1500)
         assert time.monotonic() - committed < 1.0, f"call {calls} shown after >1 s"
         workers.add(web.worker_of(sid))
-    expect(page.locator("#board-news")).to_contain_text("Nouvel appel")
+    expect(page.locator("#board-news")).to_contain_text("Nouvel appel")  # said, politely
+    assert page.evaluate("document.activeElement.id") == "duty-toggle"
 
     # A call to the other helpline is not hers: nothing is told to her board; and while nothing
     # happens, nothing is asked.

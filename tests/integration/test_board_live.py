@@ -263,3 +263,8 @@ def test_a_worker_holding_its_share_of_streams_refuses_one_more(
     assert response.status_code == 503
     for subscription in held:
         broker.unsubscribe(subscription)
+
+
+def test_a_stream_without_a_session_is_refused_not_redirected(console: FlaskClient) -> None:
+    # EventSource follows redirects: the sign-in page would take the page's flashed messages.
+    assert console.get("/console/api/board/stream").status_code == 401
