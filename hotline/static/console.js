@@ -166,13 +166,14 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      redirect: "error", // a session that ended: never load the sign-in page (it takes the flashes)
       headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
       body: JSON.stringify(body),
     });
   }
 
   async function token() {
-    const response = await fetch(config.tokenUrl, { credentials: "same-origin" });
+    const response = await fetch(config.tokenUrl, { credentials: "same-origin", redirect: "error" });
     if (!response.ok) throw new Error("token " + response.status);
     return (await response.json()).token;
   }
