@@ -10,9 +10,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from hotline import hooks
+from hotline import hooks, live
 from hotline.db import Database, utcnow
 from hotline.inputs import BoundedIntConverter
+from hotline.live_postgres import PostgresListener
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
 from hotline.web import (
@@ -56,6 +57,7 @@ def create_app(
     )
     app.teardown_appcontext(close_db_session)
     hooks.init_app(app)
+    live.init_app(app, listener_factory=PostgresListener)  # the board's pushes
 
     import callbacks
     import interpreter_pool
@@ -64,6 +66,7 @@ def create_app(
     from hotline import admin, console, headers, i18n, landing, outbox, security, sms
     from hotline.console import (
         board,  # noqa: F401 - the live board, on the console's blueprint
+        board_stream,  # noqa: F401 - the board's server-sent events, on the console's blueprint
         callers,
         lifecycle,  # noqa: F401 - closing and reopening a request, on the console's blueprint
         request_list,  # noqa: F401 - the requests list, on the console's blueprint

@@ -118,6 +118,9 @@ LOCK_TIMEOUT_MS = 2000
 STATEMENT_TIMEOUT_MS = 4000
 BUSY_TIMEOUT_MS = 30000
 LIMITED_BUSY_TIMEOUT_MS = 3000
+# The execution option ``claim`` tags its UPDATE with: the claimed row's id, so that what watches
+# the session's writes (``hotline.live``, the board's pushes) knows which row moved.
+CLAIMED_ROW_OPTION = "hotline_claimed_row"
 
 
 def claim(
@@ -138,7 +141,7 @@ def claim(
         update(model)
         .where(model.id == row_id, model.status == from_status, *conditions)
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{CLAIMED_ROW_OPTION: row_id})
     )
     return bool(getattr(moved, "rowcount", 0) == 1)
 

@@ -1,10 +1,14 @@
-// The nurse's board: polls the calls in progress and runs the browser phone (Voice SDK).
+// The nurse's board: the calls in progress, pushed by the server (server-sent events: on each
+// change the board fetches its state once; slow polling while the stream is broken), and the
+// browser phone (Voice SDK).
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("console-config").textContent);
   const labels = config.labels;
   const tbody = document.querySelector("#calls tbody");
   const updated = document.getElementById("updated");
+  let receivedAt = 0; // when the state shown was received (the waiting times run on from it)
+  let polling = null; // the slow polling's timer, while the stream is broken
   let currentCall = null;
   let lastRequestId = null;
 
@@ -70,7 +74,11 @@
       }
       tr.appendChild(who);
       tr.appendChild(cell(call.number));
-      tr.appendChild(cell(minutes(call.waiting_s), "num"));
+      // The waiting time runs on in the browser between states: not read out each second.
+      const waiting = cell(minutes(call.waiting_s), "num waiting");
+      waiting.dataset.waitingS = call.waiting_s;
+      waiting.setAttribute("aria-live", "off");
+      tr.appendChild(waiting);
       const stateCell = cell(call.state_label);
       if (call.ringing_me) {
         const tag = document.createElement("span");
@@ -89,23 +97,69 @@
       if (call.ringing_me || call.held_by_me) lastRequestId = call.request_id;
     }
     // The helpline's clock, as the server read it: never the browser's own clock.
-    updated.textContent = labels.updated + " " + state.at_local;
+    updated.textContent = labels.updated + " " + state.at_local + (polling ? " — " + labels.slow : "");
+    receivedAt = Date.now();
     for (const item of state.summary || []) {
       const count = document.querySelector('[data-summary="' + item.key + '"] .count');
       if (count) count.textContent = String(item.count);
     }
   }
 
-  async function poll() {
+  setInterval(() => {
+    const elapsed = Math.floor((Date.now() - receivedAt) / 1000);
+    for (const td of tbody.querySelectorAll("td.waiting")) {
+      td.textContent = minutes(Number(td.dataset.waitingS) + elapsed);
+    }
+  }, 1000);
+
+  // One fetch at a time; a change told meanwhile fetches once more after it.
+  let fetching = false, again = false;
+  async function refresh() {
+    if (fetching) { again = true; return; }
+    fetching = true;
     try {
-      const response = await fetch(config.boardUrl, { credentials: "same-origin" });
-      if (response.ok) render(await response.json());
+      do {
+        again = false;
+        // Not redirected: a session that ended must not load the sign-in page (and its flashes).
+        const response = await fetch(config.boardUrl, { credentials: "same-origin", redirect: "error" });
+        if (response.ok) render(await response.json());
+      } while (again);
     } catch (error) {
       updated.textContent = String(error);
+    } finally {
+      fetching = false;
     }
   }
-  poll();
-  setInterval(poll, 1000);
+
+  let leaving = false; // the page is being left: a stream cut by it is no break
+  function slowPolling(on) {
+    if (on && leaving) return;
+    if (on && polling === null) {
+      polling = setInterval(refresh, config.fallbackMs);
+      refresh();
+    } else if (!on && polling !== null) {
+      clearInterval(polling);
+      polling = null;
+    }
+  }
+
+  let stream = null;
+  function listen() {
+    if (!window.EventSource) { slowPolling(true); return; }
+    const opened = new EventSource(config.streamUrl);
+    stream = opened;
+    opened.addEventListener("open", () => slowPolling(false));
+    opened.addEventListener("changed", refresh);
+    opened.addEventListener("error", () => {
+      if (leaving || opened !== stream) return;
+      slowPolling(true); // the browser reopens the stream itself, unless it was refused
+      if (opened.readyState === EventSource.CLOSED) setTimeout(listen, config.reopenMs);
+    });
+  }
+  window.addEventListener("beforeunload", () => { leaving = true; if (stream) stream.close(); });
+  // Back from the browser's cache: the page lives again, with a stream of its own.
+  window.addEventListener("pageshow", (shown) => { if (shown.persisted) { leaving = false; listen(); } });
+  listen();
 
   // --- the browser phone ------------------------------------------------------------------
   const phoneState = document.getElementById("phone-state");
@@ -118,13 +172,14 @@
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      redirect: "error", // a session that ended: never load the sign-in page (it takes the flashes)
       headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
       body: JSON.stringify(body),
     });
   }
 
   async function token() {
-    const response = await fetch(config.tokenUrl, { credentials: "same-origin" });
+    const response = await fetch(config.tokenUrl, { credentials: "same-origin", redirect: "error" });
     if (!response.ok) throw new Error("token " + response.status);
     return (await response.json()).token;
   }
@@ -178,13 +233,14 @@
       document.head.appendChild(script);
     });
     const device = new window.Twilio.Device(await token(), { closeProtection: true });
-    device.on("registered", () => { phoneState.textContent = labels.ready; post(config.presenceUrl, { registered: true }); });
+    // A registration that completes while the page is being left must not say she is here.
+    device.on("registered", () => { phoneState.textContent = labels.ready; if (!leaving) post(config.presenceUrl, { registered: true }); });
     device.on("unregistered", () => { phoneState.textContent = labels.offline; post(config.presenceUrl, { registered: false }); });
     device.on("error", (error) => { phoneState.textContent = String(error && error.message || error); });
     device.on("incoming", wire);
     device.on("tokenWillExpire", async () => device.updateToken(await token()));
-    await device.register();
     window.addEventListener("beforeunload", () => post(config.presenceUrl, { registered: false }));
+    await device.register();
   }
   startPhone().catch((error) => { phoneState.textContent = labels.offline + " " + error.message; });
 })();
