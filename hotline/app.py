@@ -12,6 +12,7 @@ from flask import Flask
 
 from hotline import hooks
 from hotline.db import Database, utcnow
+from hotline.incoming import watch_helpline_changes
 from hotline.inputs import BoundedIntConverter
 from hotline.settings import Settings
 from hotline.telephony.client import build_rest_client
@@ -55,6 +56,7 @@ def create_app(
         _dispatcher=dispatcher,
     )
     app.teardown_appcontext(close_db_session)
+    watch_helpline_changes()
     hooks.init_app(app)
 
     import callbacks

@@ -41,20 +41,21 @@ def in_console(user: User, now: datetime) -> bool:
 
 def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
     """Who to ring for this helpline at ``now``, from the rota and the nurses' availability."""
-    rows = session.scalars(
-        select(ShiftRow).where(
-            ShiftRow.helpline_id == helpline.id, ShiftRow.starts_at <= now, ShiftRow.ends_at > now
-        )
-    ).all()
-    shifts = [Shift(r.user_id, r.starts_at, r.ends_at, r.rank) for r in rows]  # type: ignore[arg-type]
-    # Only the helpline's own nurses: a shift left to someone who is no longer one rings nobody.
-    users = session.scalars(
-        select(User).where(
-            User.id.in_({s.user_id for s in shifts}),
+    # One read: the shifts of now with their nurses (only the helpline's own nurses: a shift
+    # left to someone who is no longer one rings nobody).
+    rows = session.execute(
+        select(ShiftRow, User)
+        .join(User, User.id == ShiftRow.user_id)
+        .where(
+            ShiftRow.helpline_id == helpline.id,
+            ShiftRow.starts_at <= now,
+            ShiftRow.ends_at > now,
             User.id.in_(members(helpline.id, "nurse")),
             User.is_active,
         )
     ).all()
+    shifts = [Shift(r.user_id, r.starts_at, r.ends_at, r.rank) for r, _ in rows]
+    users = list({u.id: u for _, u in rows}.values())
     nurses = [
         Nurse(
             u.id,

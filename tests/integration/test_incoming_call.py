@@ -6,11 +6,11 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
-from hotline.models import Call, Request
+from hotline.models import Call, Request, RequestCounter
 from hotline.services import next_reference
 from tests.conftest import Clock, call_sid, post_signed, voice_form
 from tests.factories import make_professional
@@ -118,12 +118,10 @@ def test_concurrent_first_calls_of_the_year_get_distinct_references(engine: Engi
             references = list(pool.map(allocate, range(12)))
         assert sorted(references) == [f"2031-{n:05d}" for n in range(1, 13)]
     finally:
-        from sqlalchemy import delete
-
-        from hotline.models import RequestCounter
-
         with database.session() as session:
             session.execute(delete(RequestCounter).where(RequestCounter.year == 2031))
+            if engine.dialect.name == "postgresql":
+                session.execute(text("DROP SEQUENCE IF EXISTS request_numbers_2031"))
             session.commit()
 
 
