@@ -98,7 +98,7 @@ def test_key_2_is_answered_before_a_slow_twilio_answers_and_the_nurse_is_rung_af
         assert response.status_code == 200
         assert ET.fromstring(response.data).find("./Dial/Conference") is not None
         # The GP's answer did not wait for Twilio's: it left well before Twilio answered.
-        assert answered - started < TWILIO_DELAY_S / 4
+        assert answered - started < TWILIO_DELAY_S / 2
         assert twilio.answered_at == []
 
         def ring_sent() -> OutboxMessage | None:
