@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import Executable, Integer, Table, bindparam, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -156,11 +156,27 @@ class HelplineCache:
         self._copies.clear()
 
 
-def find_caller(session: Session, e164: str | None) -> Caller | None:
-    """The active professional with this number if exactly one has it, with his structure when
-    he works in exactly one active structure: one read on the phones' number index."""
-    if e164 is None:
-        return None
+@dataclass(frozen=True)
+class _Statements:
+    """The fast path's statements, built and compiled once per backend (bound at each call)."""
+
+    caller: Executable
+    request: Executable
+    leg: Executable
+    event: Executable
+
+
+_BUILT: dict[str, _Statements] = {}
+
+
+def _statements(dialect: str) -> _Statements:
+    built = _BUILT.get(dialect)
+    if built is None:
+        built = _BUILT[dialect] = _build(dialect)
+    return built
+
+
+def _build(dialect: str) -> _Statements:
     in_active_structure = (
         ProfessionalStructure.professional_id == Professional.id,
         Structure.is_active,
@@ -168,7 +184,7 @@ def find_caller(session: Session, e164: str | None) -> Caller | None:
     links = select(ProfessionalStructure.structure_id).join(
         Structure, Structure.id == ProfessionalStructure.structure_id
     )
-    rows = session.execute(
+    caller = (
         select(
             Professional.id,
             Professional.title,
@@ -181,9 +197,63 @@ def find_caller(session: Session, e164: str | None) -> Caller | None:
             .scalar_subquery(),
         )
         .join(ProfessionalPhone, ProfessionalPhone.professional_id == Professional.id)
-        .where(ProfessionalPhone.number == e164, Professional.is_active)
+        .where(ProfessionalPhone.number == bindparam("number"), Professional.is_active)
         .limit(2)
-    ).all()
+    )
+    requests = cast(Table, Request.__table__)
+    request = (
+        insert(requests)
+        .values(
+            reference=reference_of_year(dialect, bindparam("year", type_=Integer)),
+            **{name: bindparam(name) for name in _REQUEST_FIELDS},
+        )
+        .returning(requests.c.id, requests.c.reference)
+    )
+    calls = cast(Table, Call.__table__)
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    leg = upsert(calls).values({name: bindparam(name) for name in _LEG_FIELDS})
+    leg_once = leg.on_conflict_do_update(
+        index_elements=[calls.c.sid],
+        set_={"request_id": leg.excluded.request_id, "helpline_id": leg.excluded.helpline_id},
+        where=calls.c.request_id.is_(None),
+    ).returning(calls.c.id)
+    event = insert(cast(Table, RequestEvent.__table__)).values(
+        {name: bindparam(name) for name in _EVENT_FIELDS}
+    )
+    return _Statements(caller, request, leg_once, event)
+
+
+_REQUEST_FIELDS = (
+    "helpline_id",
+    "professional_id",
+    "structure_id",
+    "caller_number",
+    "is_caller_withheld",
+    "channel",
+    "status",
+    "opened_at",
+)
+_LEG_FIELDS = (
+    "sid",
+    "direction",
+    "status",
+    "from_number",
+    "to_number",
+    "role",
+    "created_at",
+    "request_id",
+    "helpline_id",
+)
+_EVENT_FIELDS = ("request_id", "at", "kind", "call_sid", "detail", "dedupe_key")
+
+
+def find_caller(session: Session, e164: str | None) -> Caller | None:
+    """The active professional with this number if exactly one has it, with his structure when
+    he works in exactly one active structure: one read on the phones' number index."""
+    if e164 is None:
+        return None
+    statement = _statements(session.get_bind().dialect.name).caller
+    rows = session.execute(statement, {"number": e164}).all()
     if len(rows) != 1:
         return None
     professional_id, title, last_name, count, only = rows[0]
@@ -197,38 +267,49 @@ def open_request(
     helpline: HelplineSnapshot,
 ) -> OpenedRequest:
     """Open the request of an incoming call, or find the one a retried webhook opened."""
-    dialect = session.get_bind().dialect.name
+    statements = _statements(session.get_bind().dialect.name)
     number = normalise_caller(voice.from_)
     caller = find_caller(session, number.e164)
-    year = now.astimezone(ZoneInfo(helpline.timezone)).year
     request_id, reference = session.execute(
-        insert(Request)
-        .values(
-            reference=reference_of_year(dialect, year),
-            helpline_id=helpline.id,
-            professional_id=caller.id if caller else None,
-            structure_id=caller.structure_id if caller else None,
-            caller_number=number.e164,
-            is_caller_withheld=number.is_withheld,
-            channel="phone",
-            status=RequestStatus.RECEIVED,
-            opened_at=now,
-        )
-        .returning(Request.id, Request.reference)
+        statements.request,
+        {
+            "year": now.astimezone(ZoneInfo(helpline.timezone)).year,
+            "helpline_id": helpline.id,
+            "professional_id": caller.id if caller else None,
+            "structure_id": caller.structure_id if caller else None,
+            "caller_number": number.e164,
+            "is_caller_withheld": number.is_withheld,
+            "channel": "phone",
+            "status": RequestStatus.RECEIVED,
+            "opened_at": now,
+        },
     ).one()
-    if not _attach_leg(session, dialect, voice, now, request_id, helpline.id):
-        # A retried webhook: its first delivery opened the request already.
+    leg = {
+        "sid": voice.call_sid,
+        "direction": voice.direction,
+        "status": _first_status(voice.call_status),
+        "from_number": voice.from_,
+        "to_number": voice.to,
+        "role": "gp",
+        "created_at": now,
+        "request_id": request_id,
+        "helpline_id": helpline.id,
+    }
+    # The leg's upsert gives it this request unless it has one: then this is a retried webhook
+    # whose first delivery opened the request already.
+    if session.execute(statements.leg, leg).first() is None:
         session.execute(delete(Request).where(Request.id == request_id))
         return _already_opened(session, voice.call_sid)
     session.execute(
-        insert(RequestEvent).values(
-            request_id=request_id,
-            at=now,
-            kind="received",
-            call_sid=voice.call_sid,
-            detail={"caller_known": caller is not None, "caller_withheld": number.is_withheld},
-            dedupe_key=f"received:{voice.call_sid}",
-        )
+        statements.event,
+        {
+            "request_id": request_id,
+            "at": now,
+            "kind": "received",
+            "call_sid": voice.call_sid,
+            "detail": {"caller_known": caller is not None, "caller_withheld": number.is_withheld},
+            "dedupe_key": f"received:{voice.call_sid}",
+        },
     )
     logger.info(
         "request %s opened for call %s from %s",
@@ -237,39 +318,6 @@ def open_request(
         mask_for_log(number.e164),
     )
     return OpenedRequest(request_id, reference, helpline, caller, is_new=True)
-
-
-def _attach_leg(
-    session: Session,
-    dialect: str,
-    voice: VoiceRequest,
-    now: datetime,
-    request_id: int,
-    helpline_id: int,
-) -> bool:
-    """Write the GP's leg with its request (a leg a status callback wrote first is given it);
-    false when the leg belongs to a request already."""
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = upsert(Call).values(
-        sid=voice.call_sid,
-        direction=voice.direction,
-        status=_first_status(voice.call_status),
-        from_number=voice.from_,
-        to_number=voice.to,
-        role="gp",
-        created_at=now,
-        request_id=request_id,
-        helpline_id=helpline_id,
-    )
-    attach = statement.on_conflict_do_update(
-        index_elements=[Call.sid],
-        set_={
-            "request_id": statement.excluded.request_id,
-            "helpline_id": statement.excluded.helpline_id,
-        },
-        where=Call.request_id.is_(None),
-    ).returning(Call.id)
-    return session.execute(attach).first() is not None
 
 
 def _first_status(status: str) -> CallStatus:

@@ -9,22 +9,23 @@ rolled-back transaction took on PostgreSQL are not given again: a gap, never a d
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, String, func, literal, select
+from sqlalchemy import ColumnElement, String, cast, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from hotline.models import RequestCounter
 
 
-def reference_of_year(dialect: str, year: int) -> ColumnElement[str]:
-    """The SQL expression of the next reference of ``year``, to write in a request's INSERT."""
+def reference_of_year(dialect: str, year: int | ColumnElement[int]) -> ColumnElement[str]:
+    """The SQL expression of the next reference of ``year`` (a number or a bound parameter),
+    to write in a request's INSERT."""
     if dialect == "postgresql":
         return func.request_reference(year, type_=String)
     counter = (
         select(RequestCounter.last_number).where(RequestCounter.year == year).scalar_subquery()
     )
     number = func.printf("%05d", func.coalesce(counter, 0) + 1, type_=String)
-    return literal(f"{year}-", String).concat(number)
+    return cast(year, String).concat("-").concat(number)
 
 
 def next_reference(session: Session, year: int) -> str:
