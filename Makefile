@@ -35,6 +35,7 @@ test: lint typecheck lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/webhooks_floor.py --seconds 10 --rounds 3 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/ring_latency.py
 
 clean:

@@ -12,6 +12,7 @@ from flask import Flask
 
 from hotline import hooks, live
 from hotline.db import Database, utcnow
+from hotline.incoming import watch_helpline_changes
 from hotline.inputs import BoundedIntConverter
 from hotline.live_postgres import PostgresListener
 from hotline.settings import Settings
@@ -56,6 +57,7 @@ def create_app(
         _dispatcher=dispatcher,
     )
     app.teardown_appcontext(close_db_session)
+    watch_helpline_changes()
     hooks.init_app(app)
     live.init_app(app, listener_factory=PostgresListener)  # the board's pushes
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,10 +21,13 @@ from sqlalchemy import (
     event,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.inspection import inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+M = TypeVar("M")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -146,14 +151,31 @@ def claim(
     return bool(getattr(moved, "rowcount", 0) == 1)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings each backend needs for concurrent web workers."""
+def insert_once(
+    session: Session, model: type[M], unique: Sequence[str], values: dict[str, Any]
+) -> M | None:
+    """Insert a row unless one with the same ``unique`` columns exists: the new instance, or
+    None. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING), no savepoint: a duplicate
+    delivered at the same moment waits for the first's commit and then inserts nothing."""
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = upsert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+    return session.scalars(statement.returning(model)).first()
+
+
+def make_engine(url: str, *, wait_limited: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine with the settings each backend needs for concurrent web workers.
+
+    ``wait_limited``: its connections cut statements and lock waits short (webhooks' engine),
+    set once when a connection opens rather than by a statement in every transaction.
+    """
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = LIMITED_BUSY_TIMEOUT_MS if wait_limited else BUSY_TIMEOUT_MS
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # A database that does not answer must fail fast: Twilio waits 15 s for a webhook, and the
@@ -161,27 +183,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in make_url(url).query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if wait_limited:
+        options = str(make_url(url).query.get("options", ""))
+        connect_args["options"] = (
+            f"{options} -c lock_timeout={LOCK_TIMEOUT_MS} "
+            f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        ).strip()
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     event.listen(engine, "begin", _postgresql_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     # SQLAlchemy, not the driver, opens transactions: savepoints then work as on PostgreSQL.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    # The busy timeout is the connection's: set for each transaction, as pooled connections serve
-    # webhooks and jobs alike.
-    limited = conn.get_execution_options().get(WAIT_LIMIT_OPTION, False)
-    busy_ms = LIMITED_BUSY_TIMEOUT_MS if limited else BUSY_TIMEOUT_MS
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+    # A connection of a test's outer transaction may be asked for limited waits per transaction;
+    # engines' connections have their busy timeout from ``connect``.
+    if conn.get_execution_options().get(WAIT_LIMIT_OPTION, False):
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={LIMITED_BUSY_TIMEOUT_MS}")
     # Take the write lock up front: concurrent writers wait on busy_timeout instead of failing
     # when a read transaction tries to upgrade (SQLite does not retry that deadlock).
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -201,6 +228,7 @@ class Database:
 
     def __init__(self, bind: Engine | Connection) -> None:
         self.bind = bind
+        self._limited_engine: Engine | None = None
         if isinstance(bind, Connection):
             # A test's outer transaction: commits inside the app release savepoints only.
             self.sessionmaker = sessionmaker(
@@ -209,9 +237,17 @@ class Database:
             self.limited_sessionmaker = self.sessionmaker
         else:
             self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False)
-            self.limited_sessionmaker = sessionmaker(
-                bind=bind.execution_options(**{WAIT_LIMIT_OPTION: True}), expire_on_commit=False
-            )
+            limited: Engine | Connection
+            if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
+                # One in-memory database: its sessions share the engine, limited per transaction.
+                limited = bind.execution_options(**{WAIT_LIMIT_OPTION: True})
+            else:
+                # The webhooks' own pool: its connections carry the short waits, so a webhook's
+                # transaction spends no statement on setting them.
+                limited = self._limited_engine = make_engine(
+                    bind.url.render_as_string(hide_password=False), wait_limited=True
+                )
+            self.limited_sessionmaker = sessionmaker(bind=limited, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -234,3 +270,5 @@ class Database:
         """Close pooled connections (engines only)."""
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+        if self._limited_engine is not None:
+            self._limited_engine.dispose()

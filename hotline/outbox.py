@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from hotline.db import Database, claim
+from hotline.db import Database, claim, insert_once
 from hotline.models import OutboxMessage, OutboxStatus
 from hotline.outbox_lookup import Lookup, look_up_call
 from hotline.outbox_lookup_sms import look_up_message
@@ -102,28 +102,27 @@ def enqueue(
     """Record an intent in the current transaction; the same dedupe key is recorded once."""
     if kind not in KINDS and kind not in PERFORMERS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    if dedupe_key is not None:
-        existing = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).first()
-        if existing is not None:
-            return existing
-    message = OutboxMessage(
-        created_at=now,
-        kind=kind,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        status=OutboxStatus.PENDING,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # The same intent, recorded at the same moment by a duplicate webhook.
-        found = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).one()
-        return found
+    values = {
+        "created_at": now,
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING,
+    }
+    if dedupe_key is None:
+        message = OutboxMessage(**values)
+        session.add(message)
+        session.flush()
+    else:
+        # One statement: the same intent recorded before (or at the same moment, by a duplicate
+        # webhook) inserts nothing, and the recorded one is returned.
+        inserted = insert_once(session, OutboxMessage, ("dedupe_key",), values)
+        if inserted is None:
+            found = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+            ).one()
+            return found
+        message = inserted
     session.info.setdefault(SESSION_KEY, []).append(message.id)
     return message
 

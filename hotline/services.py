@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hotline import reference_lists
 from hotline.callstate import (
@@ -21,6 +21,7 @@ from hotline.callstate import (
     call_status,
     merge_status,
 )
+from hotline.db import insert_once
 from hotline.models import (
     DEFAULT_GREETING,
     Call,
@@ -31,18 +32,24 @@ from hotline.models import (
     ProfessionalPhone,
     ProfessionalStructure,
     Request,
-    RequestCounter,
     RequestEvent,
     RequestStatus,
     Structure,
 )
 from hotline.phones import mask_for_log, normalise_caller
+from hotline.request_numbers import next_reference
 from hotline.scope import adopt_accounts
 from hotline.telephony.parsing import CallStatusCallback, ConferenceEvent, VoiceRequest
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TERMINAL_STATUSES", "log_event", "record_call_status", "start_request"]
+__all__ = [
+    "TERMINAL_STATUSES",
+    "log_event",
+    "next_reference",
+    "record_call_status",
+    "start_request",
+]
 
 
 @dataclass(frozen=True)
@@ -142,26 +149,6 @@ def only_structure_id(session: Session, professional_id: int | None) -> int | No
     return found[0] if len(found) == 1 else None
 
 
-def next_reference(session: Session, year: int) -> str:
-    """The next reference of the year, e.g. 2026-00042; safe under concurrent calls."""
-    for _ in range(3):
-        number = session.execute(
-            update(RequestCounter)
-            .where(RequestCounter.year == year)
-            .values(last_number=RequestCounter.last_number + 1)
-            .returning(RequestCounter.last_number)
-        ).scalar_one_or_none()
-        if number is not None:
-            return f"{year}-{number:05d}"
-        try:
-            with session.begin_nested():
-                session.execute(insert(RequestCounter).values(year=year, last_number=1))
-            return f"{year}-{1:05d}"
-        except IntegrityError:
-            continue  # another call opened the year's counter first: increment it
-    raise RuntimeError(f"could not allocate a reference for {year}")
-
-
 def start_request(
     session: Session, voice: VoiceRequest, now: datetime, default_number: str
 ) -> IncomingCall:
@@ -224,8 +211,13 @@ def start_request(
 
 def request_for_call(session: Session, call_sid: str) -> Request | None:
     """The request a leg belongs to."""
-    call = session.scalars(select(Call).where(Call.sid == call_sid)).first()
-    return call.request if call is not None else None
+    # One read: the request with what its webhooks use (helpline, caller), no lazy loads.
+    return session.scalars(
+        select(Request)
+        .join(Call, Call.request_id == Request.id)
+        .where(Call.sid == call_sid)
+        .options(joinedload(Request.helpline), joinedload(Request.professional))
+    ).first()
 
 
 def log_event(
@@ -239,32 +231,21 @@ def log_event(
     dedupe_key: str | None = None,
 ) -> RequestEvent | None:
     """Write an event of the request; with a dedupe key, only the first delivery is written."""
-    if dedupe_key is not None:
-        already = session.scalars(
-            select(RequestEvent.id).where(
-                RequestEvent.request_id == request.id, RequestEvent.dedupe_key == dedupe_key
-            )
-        ).first()
-        if already is not None:
-            return None
-    event = RequestEvent(
-        request_id=request.id,
-        at=at,
-        kind=kind,
-        call_sid=call_sid,
-        detail=detail or {},
-        dedupe_key=dedupe_key,
-    )
+    values = {
+        "request_id": request.id,
+        "at": at,
+        "kind": kind,
+        "call_sid": call_sid,
+        "detail": detail or {},
+        "dedupe_key": dedupe_key,
+    }
     if dedupe_key is None:
+        event = RequestEvent(**values)
         session.add(event)
         session.flush()
         return event
-    try:
-        with session.begin_nested():
-            session.add(event)
-    except IntegrityError:
-        return None  # the same callback, delivered twice at once
-    return event
+    # One statement; a duplicate (even one delivered at the same moment) writes nothing.
+    return insert_once(session, RequestEvent, ("request_id", "dedupe_key"), values)
 
 
 def record_call_status(session: Session, callback: CallStatusCallback, now: datetime) -> Call:

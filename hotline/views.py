@@ -11,6 +11,7 @@ import logging
 from flask import Response, request
 
 from hotline import hooks, lifecycle, services, voice_twiml
+from hotline import incoming as incoming_calls
 from hotline.models import Request
 from hotline.telephony.parsing import (
     parse_call_status,
@@ -19,7 +20,7 @@ from hotline.telephony.parsing import (
     parse_voice_request,
 )
 from hotline.telephony.webhooks import optional_int_arg, public_url, twilio_blueprint, twiml
-from hotline.web import db_session, now, settings
+from hotline.web import app_state, db_session, now, settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +38,14 @@ def incoming() -> Response:
     """A professional calls the helpline: open a request, greet, offer the menu."""
     voice = parse_voice_request(request.form)
     session = db_session()
-    call = services.start_request(session, voice, now(), settings().hotline_number)
-    caller_name = voice_twiml.spoken_name(call.professional)
-    greeting = call.helpline.greeting
-    # Written now, inside the view: a database that fails here still gets the fallback TwiML
-    # (the commit itself, after the view, is answered the same way by the blueprint).
-    session.flush()
-    return twiml(voice_twiml.greeting_and_menu(greeting, caller_name, _menu_urls(), _prompt()))
+    helpline = app_state().helplines.reached_by(session, voice.to, settings().hotline_number)
+    # Written now, inside the view (statements, not a deferred flush): a database that fails
+    # here still gets the fallback TwiML (the commit, after the view, is answered the same way).
+    opened = incoming_calls.open_request(session, voice, now(), helpline)
+    caller_name = voice_twiml.spoken_name(opened.caller)
+    return twiml(
+        voice_twiml.greeting_and_menu(helpline.greeting, caller_name, _menu_urls(), _prompt())
+    )
 
 
 @bp.post("/menu")

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.telephony.twiml import FRENCH, say_fr
 
-if TYPE_CHECKING:
-    from hotline.models import Professional
+
+class Named(Protocol):
+    """Whom a voice greets: a professional, or the incoming call's copy of one."""
+
+    @property
+    def title(self) -> str | None: ...
+
+    @property
+    def last_name(self) -> str | None: ...
+
 
 MENU_TIMEOUT_S = 6
 MAX_MENU_ATTEMPTS = 3
@@ -120,7 +128,7 @@ def spoken_reference(reference: str) -> str:
     return f"{year}, numéro {int(number)}" if number.isdigit() else reference
 
 
-def spoken_name(professional: Professional | None) -> str | None:
+def spoken_name(professional: Named | None) -> str | None:
     """How a voice names a professional: "docteur Martin"; None when unknown."""
     if professional is None:
         return None

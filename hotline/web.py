@@ -12,6 +12,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
+from hotline.incoming import HelplineCache
 from hotline.outbox import Dispatcher, take_new_ids
 from hotline.settings import Settings
 
@@ -39,6 +40,7 @@ class AppState:
     database: Database
     clock: Callable[[], datetime]
     rest_client_factory: Callable[[], Client]
+    helplines: HelplineCache = field(default_factory=HelplineCache, repr=False)
     _rest_client: Client | None = field(default=None, repr=False)
     _dispatcher: OutboxSender | None = field(default=None, repr=False)
 

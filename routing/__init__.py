@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         admin_views,
         console,
         helpline_settings,
+        hours,
         notify,
         services,
         story,
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
 
     # blueprints
     app.register_blueprint(views.bp)
+    # loaded with the app (before gunicorn forks, with --preload), not by a GP's first key 2
+    hours.load_holiday_calendars()
     # menu
     hooks.add_menu_branch(app, "2", views.menu_branch, name="nurse", prompt=twiml.MENU_PROMPT)
     # signals

@@ -215,6 +215,12 @@ def _zone(tz_name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {tz_name!r}") from exc
 
 
+def load_holiday_calendars(country: str = "FR") -> None:
+    """Load the public-holiday package's calendars now: the first use imports every country's
+    module (a second or more on a busy machine), which must not happen while a GP waits."""
+    holidays.country_holidays(country)
+
+
 @lru_cache(maxsize=512)
 def _public_holidays(country: str, subdiv: str | None, year: int) -> Mapping[date, str]:
     # Cached per year as a read-only dict: HolidayBase grows lazily and is not safe to share.

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
@@ -109,6 +109,8 @@ class RoutingPlan:
     then_voicemail: bool = True
     reason: str | None = None
     opens_at: datetime | None = None
+    # The names of the nurses it rings, by id (for the ringing events).
+    names: Mapping[int, str] = field(default_factory=dict)
 
     def steps(self) -> list[tuple[Target, ...]]:
         """Targets grouped by step, in ringing order."""
@@ -193,4 +195,5 @@ def build_routing_plan(
         is_open=True,
         targets=tuple(targets),
         reason=None if targets else NOBODY_REACHABLE,
+        names={t.nurse_id: by_id[t.nurse_id].display_name for t in targets},
     )

@@ -11,6 +11,7 @@ When every step is exhausted the GP is redirected to voicemail and a callback is
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -117,9 +118,13 @@ def route_to_nurse(
         status=RoutingStatus.RINGING,
         created_at=now,
     )
+    # The first step's deadline is written with the row (``ring_step`` sets the same value).
+    routing.step_deadline_at = ringing.step_deadline(
+        now, max((int(t["timeout_s"]) for t in routing.plan[0]), default=0)
+    )
     session.add(routing)
     session.flush()
-    ring_step(session, routing, 0, now, urls, caller_name)
+    ring_step(session, routing, 0, now, urls, caller_name, names=plan.names)
     return NurseRoute("ringing", room=routing.conference_name)
 
 
@@ -181,8 +186,10 @@ def ring_step(
     now: datetime,
     urls: twiml.NurseUrls,
     caller_name: str | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> None:
-    """Record the intents that ring every target of a step at once."""
+    """Record the intents that ring every target of a step at once (``names``: the nurses'
+    names when known already, else they are read)."""
     request = session.get(Request, routing.request_id)
     assert request is not None
     legs = []
@@ -197,7 +204,10 @@ def ring_step(
             if target["kind"] == "client"
             else target["address"]
         )
-        nurse = session.get(User, target["user_id"])
+        name = (names or {}).get(target["user_id"])
+        if name is None:
+            nurse = session.get(User, target["user_id"])
+            name = nurse.display_name if nurse else None
         legs.append(
             ringing.Leg(
                 person_id=target["user_id"],
@@ -210,7 +220,7 @@ def ring_step(
                     "target": target["kind"],
                     "rank": target["rank"],
                     "user_id": target["user_id"],
-                    "nurse": nurse.display_name if nurse else None,
+                    "nurse": name,
                     "timeout_s": target["timeout_s"],
                 },
             )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from hotline.db import Database
-from hotline.models import Call, Request
+from hotline.models import Call, Request, RequestCounter
 from hotline.services import next_reference
 from tests.conftest import Clock, call_sid, post_signed, voice_form
 from tests.factories import make_professional
@@ -118,12 +119,10 @@ def test_concurrent_first_calls_of_the_year_get_distinct_references(engine: Engi
             references = list(pool.map(allocate, range(12)))
         assert sorted(references) == [f"2031-{n:05d}" for n in range(1, 13)]
     finally:
-        from sqlalchemy import delete
-
-        from hotline.models import RequestCounter
-
         with database.session() as session:
             session.execute(delete(RequestCounter).where(RequestCounter.year == 2031))
+            if engine.dialect.name == "postgresql":
+                session.execute(text("DROP SEQUENCE IF EXISTS request_numbers_2031"))
             session.commit()
 
 
@@ -139,3 +138,27 @@ def test_a_call_placed_from_the_browser_phone_hears_it_places_none_and_is_hung_u
     assert "n'en passe pas" in (say.text or "")
     assert [child.tag for child in root] == ["Say", "Hangup"]
     assert session.scalars(select(Request)).all() == []
+
+
+def test_a_reference_is_taken_without_waiting_for_another_calls_commit(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: there the counter row costs nothing")
+    database = Database(engine)
+    try:
+        with database.session() as session:
+            assert next_reference(session, 2032) == "2032-00001"  # the year's sequence is made
+            session.commit()
+        with database.session() as first, database.session() as second:
+            assert next_reference(first, 2032) == "2032-00002"  # not committed yet
+            # With the year's counter row, this would wait for the first call's commit.
+            second.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            assert next_reference(second, 2032) == "2032-00003"
+            first.rollback()  # its number is not given again: a gap, never a duplicate
+            second.commit()
+        with database.session() as session:
+            assert next_reference(session, 2032) == "2032-00004"
+            session.rollback()
+    finally:
+        with database.session() as session:
+            session.execute(text("DROP SEQUENCE IF EXISTS request_numbers_2032"))
+            session.commit()

@@ -196,12 +196,6 @@ def clean_tree(root: Path) -> Path:
         write_module(root, composition_root, "import flask\n" + features)
     for module in PURE_MODULES:
         write_module(root, module, "import datetime\n")
-    # As in the real one: its models are imported for type hints only, never at run time.
-    write_module(
-        root,
-        "hotline.voice_twiml",
-        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import hotline.models\n",
-    )
     return root
 
 
