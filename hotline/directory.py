@@ -18,7 +18,6 @@ never commit.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import audit
 from hotline.models import Professional, ProfessionalPhone, ProfessionalStructure, Request, User
+from hotline.names import name_key
 from hotline.phones import NOT_A_PHONE, format_for_display, normalise_number
 from hotline.refusals import N_, Refusal
 from hotline.services import log_event, only_structure_id
@@ -103,13 +103,6 @@ def parse_phones(text: str) -> list[PhoneEntry]:
     return list(entries.values())
 
 
-def name_key(first_name: str, last_name: str) -> str:
-    """A name as compared for duplicates: no case, accents, hyphens or extra spaces."""
-    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[-'’.]", " ", text).split())
-
-
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -167,10 +160,10 @@ def namesakes(
 ) -> list[Professional]:
     """Other professionals with the same first and last name."""
     key = name_key(first_name, last_name)
-    query = select(Professional).order_by(Professional.id)
+    query = select(Professional).where(Professional.name_key == key).order_by(Professional.id)
     if other_than is not None:
         query = query.where(Professional.id != other_than)
-    return [p for p in session.scalars(query) if name_key(p.first_name, p.last_name) == key]
+    return list(session.scalars(query))
 
 
 def save_professional(
@@ -281,31 +274,57 @@ def search_professionals(
     return list(session.scalars(query.limit(limit)))
 
 
-def duplicate_flags(session: Session) -> dict[int, list[str]]:
-    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number)."""
+def duplicate_flags(
+    session: Session, professionals: Sequence[Professional]
+) -> dict[int, list[str]]:
+    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number),
+    for these professionals (a page of the directory): three indexed reads, whatever the size
+    of the directory."""
     flags: dict[int, list[str]] = defaultdict(list)
-    by_name: dict[str, list[Professional]] = defaultdict(list)
-    for professional in session.scalars(select(Professional).order_by(Professional.id)):
-        by_name[name_key(professional.first_name, professional.last_name)].append(professional)
-    for group in by_name.values():
-        for professional in group if len(group) > 1 else ():
-            others = ", ".join(str(p.id) for p in group if p is not professional)
-            flags[professional.id].append(f"même nom que la fiche n° {others}")
+    shown = {professional.id: professional for professional in professionals}
+    if not shown:
+        return {}
+    by_name: dict[str, list[int]] = defaultdict(list)
+    keys = {professional.name_key for professional in shown.values()}
+    rows = session.execute(
+        select(Professional.name_key, Professional.id)
+        .where(Professional.name_key.in_(keys))
+        .order_by(Professional.id)
+    )
+    for key, professional_id in rows.tuples():
+        by_name[key].append(professional_id)
+    for professional_id, professional in shown.items():
+        group = by_name.get(professional.name_key, [])
+        if len(group) > 1:
+            others = ", ".join(str(other) for other in group if other != professional_id)
+            flags[professional_id].append(f"même nom que la fiche n° {others}")
+    numbers = {phone.number for professional in shown.values() for phone in professional.phones}
+    rpps_shown = {professional.rpps for professional in shown.values() if professional.rpps}
     by_rpps: dict[str, list[int]] = defaultdict(list)
-    for group in by_name.values():
-        for professional in group:
-            if professional.rpps:
-                by_rpps[professional.rpps].append(professional.id)
+    if rpps_shown:
+        rows = session.execute(
+            select(Professional.rpps, Professional.id)
+            .where(Professional.rpps.in_(rpps_shown))
+            .order_by(Professional.id)
+        )
+        for rpps, professional_id in rows.tuples():
+            by_rpps[str(rpps)].append(professional_id)
     for rpps, ids in by_rpps.items():
         for professional_id in ids if len(ids) > 1 else ():
-            flags[professional_id].append(f"même RPPS ({rpps})")
+            if professional_id in shown:
+                flags[professional_id].append(f"même RPPS ({rpps})")
     by_number: dict[str, set[int]] = defaultdict(set)
-    rows = session.execute(select(ProfessionalPhone.number, ProfessionalPhone.professional_id))
-    for number, professional_id in rows.tuples():
-        by_number[number].add(professional_id)
+    if numbers:
+        rows = session.execute(
+            select(ProfessionalPhone.number, ProfessionalPhone.professional_id)
+            .where(ProfessionalPhone.number.in_(numbers))
+            .order_by(ProfessionalPhone.number, ProfessionalPhone.professional_id)
+        )
+        for number, professional_id in rows.tuples():
+            by_number[number].add(professional_id)
     for number, holders in by_number.items():
         if len(holders) > 1:
-            for professional_id in holders:
+            for professional_id in sorted(holders & shown.keys()):
                 flags[professional_id].append(f"numéro {national(number)} partagé")
     return dict(flags)
 
