@@ -13,12 +13,15 @@ client: no network between the bench and the worker, so the figures are the app'
 prints for each: the time to its first byte, the time to its last byte, its size, and the extra
 memory the worker held while answering it (peak RSS during the request minus RSS before it,
 read from /proc/self/status after resetting the peak through /proc/self/clear_refs), beside the
-floors (300 ms, 50 MB). Figures are printed, never asserted.
+floors (300 ms, 50 MB). Each page is measured in a forked copy of the worker, so that none
+inherits the memory another grew. Figures are printed, never asserted. ``--keep`` keeps the
+seeded schema and ``--schema NAME --requests N`` measures it again without seeding.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -303,38 +306,68 @@ def pages(request_id: int) -> list[Page]:
     ]
 
 
-def run(server: str, requests: int, keep: bool, only: str = "") -> None:
-    """Seed, then open every page and print its figures."""
-    with own_schema(with_driver(server), keep) as url:
+def in_fresh_worker(engine: Engine, client: FlaskClient, path: str) -> str:
+    """One page's figures, measured in a forked copy of the worker (so that no page inherits
+    the memory another one grew): the first visit's extra memory, the second visit's times."""
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the copy: its own database connections, the parent's are left alone
+        os.close(reading)
+        engine.dispose(close=False)
+        _, _, _, extra, _ = measure(client, path)
+        ttfb, total, size, _, status = measure(client, path)
+        flag = "" if ttfb < TTFB_FLOOR_MS and extra < MEMORY_FLOOR_MB else "  over"
+        line = f"{status:>6} {ttfb:>8.0f} ms {total:>7.0f} ms {size / 1024:>7.0f} kB"
+        line += f" {extra:>7.1f} MB{flag}"
+        os.write(writing, line.encode())
+        os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as found:
+        line = found.read().decode()
+    os.waitpid(child, 0)
+    return line or "failed"
+
+
+def measure_pages(url: str, requests: int, only: str) -> None:
+    """Open every page (or those whose label has ``only``) and print its figures."""
+    engine = make_engine(url)
+    app = create_app(settings_for(url), database=Database(engine), clock=lambda: NOW)
+    clients: dict[str, FlaskClient] = {}
+    for role in sorted({page.role for page in pages(1)}):
+        clients[role] = app.test_client()
+        sign_in(clients[role], role)
+    header = f"{'page':<20} {'role':<8} {'status':>6} {'first byte':>11} {'last byte':>10}"
+    header += f" {'size':>10} {'extra mem':>10}   floors: {TTFB_FLOOR_MS:.0f} ms, "
+    header += f"{MEMORY_FLOOR_MB:.0f} MB"
+    print(header)
+    for page in pages(requests - 1):
+        if only in page.label:
+            line = in_fresh_worker(engine, clients[page.role], page.path)
+            print(f"{page.label:<20} {page.role:<8} {line}", flush=True)
+    engine.dispose()
+
+
+def run(server: str, requests: int, keep: bool, only: str = "", schema: str = "") -> None:
+    """Seed (or reuse a kept schema), then open every page and print its figures."""
+    server = with_driver(server)
+    if schema:
+        url = (
+            make_url(server)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+        measure_pages(url, requests, only)
+        return
+    with own_schema(server, keep) as url:
         started = time.perf_counter()
         upgrade(url)
         engine = make_engine(url)
-        database = Database(engine)
-        seed_small(database)
-        print(f"seeding {requests:,} requests…")
+        seed_small(Database(engine))
+        print(f"seeding {requests:,} requests…", flush=True)
         seed_history(engine, requests)
-        print(f"seeded in {time.perf_counter() - started:.0f} s")
-        app = create_app(settings_for(url), database=database, clock=lambda: NOW)
-        clients: dict[str, FlaskClient] = {}
-        for role in sorted({page.role for page in pages(1)}):
-            clients[role] = app.test_client()
-            sign_in(clients[role], role)
-        header = f"{'page':<20} {'role':<8} {'status':>6} {'first byte':>11} {'last byte':>10}"
-        header += f" {'size':>10} {'extra mem':>10}   floors: {TTFB_FLOOR_MS:.0f} ms, "
-        header += f"{MEMORY_FLOOR_MB:.0f} MB"
-        print(header)
-        for page in pages(requests - 1):
-            if only not in page.label:
-                continue
-            client = clients[page.role]
-            measure(client, page.path)  # warm: templates compiled, connections open
-            ttfb, total, size, extra, status = measure(client, page.path)
-            flag = "" if ttfb < TTFB_FLOOR_MS and extra < MEMORY_FLOOR_MB else "  over"
-            print(
-                f"{page.label:<20} {page.role:<8} {status:>6} {ttfb:>8.0f} ms {total:>7.0f} ms"
-                f" {size / 1024:>7.0f} kB {extra:>7.1f} MB{flag}"
-            )
         engine.dispose()
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        measure_pages(url, requests, only)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,8 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the seeded schema")
     parser.add_argument("--pages", default="", help="only the pages whose label has this text")
+    parser.add_argument("--schema", default="", help="measure a schema kept by --keep (no seed)")
     args = parser.parse_args(argv)
-    run(args.url, args.requests, args.keep, args.pages)
+    run(args.url, args.requests, args.keep, args.pages, args.schema)
     return 0
 
 
