@@ -19,6 +19,8 @@ from hotline.phones import normalise_number
 from hotline.refusals import N_, Refusal
 
 PAGE_SIZE = 50
+# The list counts this many matching requests at most (and pages through them).
+COUNT_CAP = 10_000
 SORTS = ("date", "reference")
 DIRECTIONS = ("desc", "asc")
 SEARCH_MAX = 80
@@ -221,6 +223,8 @@ class RequestPage:
     total: int
     page: int
     pages: int
+    # More than COUNT_CAP requests match: ``total`` is COUNT_CAP and the pages stop there.
+    is_capped: bool = False
 
 
 def request_page(
@@ -233,7 +237,11 @@ def request_page(
     """The page of the list the filters ask for (the last one if they ask past it), among the
     requests of these helplines."""
     query = filtered(filters, tz_name, helpline_ids)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    # Counted up to the cap: a region's years of requests are not counted at each visit.
+    capped = query.order_by(None).with_only_columns(Request.id).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    is_capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
     page = min(filters.page, pages)
     rows = session.scalars(
@@ -244,7 +252,7 @@ def request_page(
         .limit(size)
         .offset((page - 1) * size)
     ).all()
-    return RequestPage(list(rows), total, page, pages)
+    return RequestPage(list(rows), total, page, pages, is_capped)
 
 
 def all_requests(

@@ -1,5 +1,5 @@
 """pages indexes: what the console's pages need on a region's years of history (calls by time,
-a caller's requests by time, the codes in use in a helpline's requests, the audit log by object, professionals by the key of their name,
+a caller's requests by time, the codes in use in a helpline's requests, the ledger's languages, the audit log by object, professionals by the key of their name,
 kept in a new column and filled here)
 
 Revision ID: 0027_pages_indexes
@@ -64,6 +64,10 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_requests_helpline_id_language", ["helpline_id", "language"], unique=False
         )
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_ledger_entries_language_helpline_id", ["language", "helpline_id"], unique=False
+        )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(
             "ix_audit_events_object_type_object_id", ["object_type", "object_id"], unique=False
@@ -71,6 +75,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_entries_language_helpline_id")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_object_type_object_id")
     with op.batch_alter_table("requests", schema=None) as batch_op:
