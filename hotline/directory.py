@@ -18,7 +18,6 @@ never commit.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline import audit
 from hotline.models import Professional, ProfessionalPhone, ProfessionalStructure, Request, User
+from hotline.names import name_key
 from hotline.phones import NOT_A_PHONE, format_for_display, normalise_number
 from hotline.refusals import N_, Refusal
 from hotline.services import log_event, only_structure_id
@@ -103,13 +103,6 @@ def parse_phones(text: str) -> list[PhoneEntry]:
     return list(entries.values())
 
 
-def name_key(first_name: str, last_name: str) -> str:
-    """A name as compared for duplicates: no case, accents, hyphens or extra spaces."""
-    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[-'’.]", " ", text).split())
-
-
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -167,10 +160,10 @@ def namesakes(
 ) -> list[Professional]:
     """Other professionals with the same first and last name."""
     key = name_key(first_name, last_name)
-    query = select(Professional).order_by(Professional.id)
+    query = select(Professional).where(Professional.name_key == key).order_by(Professional.id)
     if other_than is not None:
         query = query.where(Professional.id != other_than)
-    return [p for p in session.scalars(query) if name_key(p.first_name, p.last_name) == key]
+    return list(session.scalars(query))
 
 
 def save_professional(
@@ -281,41 +274,65 @@ def search_professionals(
     return list(session.scalars(query.limit(limit)))
 
 
-def _duplicate_groups(session: Session) -> list[tuple[str, str, list[int]]]:
-    """(kind, the shared value, the ids sharing it): same name, same RPPS, same number; records
-    merged into another are left out."""
+def _duplicate_groups(
+    session: Session, professionals: Sequence[Professional]
+) -> list[tuple[str, str, list[int]]]:
+    """(kind, the shared value, the ids sharing it) for these professionals (a page of the
+    directory): same name, same RPPS, same number; records merged into another are left out.
+    Three indexed reads, whatever the size of the directory."""
+    shown = {p.id: p for p in professionals if p.merged_into_id is None}
+    if not shown:
+        return []
+    current = Professional.merged_into_id.is_(None)
     groups: list[tuple[str, str, list[int]]] = []
-    by_name: dict[str, list[Professional]] = defaultdict(list)
-    current = select(Professional).where(Professional.merged_into_id.is_(None))
-    for professional in session.scalars(current.order_by(Professional.id)):
-        by_name[name_key(professional.first_name, professional.last_name)].append(professional)
-    by_rpps: dict[str, list[int]] = defaultdict(list)
-    for key, group in by_name.items():
-        if len(group) > 1:
-            groups.append(("name", key, [p.id for p in group]))
-        for professional in group:
-            if professional.rpps:
-                by_rpps[professional.rpps].append(professional.id)
-    groups += [("rpps", rpps, ids) for rpps, ids in by_rpps.items() if len(ids) > 1]
-    by_number: dict[str, list[int]] = defaultdict(list)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    keys = {professional.name_key for professional in shown.values()}
     rows = session.execute(
-        select(ProfessionalPhone.number, ProfessionalPhone.professional_id)
-        .join(Professional)
-        .where(Professional.merged_into_id.is_(None))
-        .order_by(ProfessionalPhone.professional_id)
+        select(Professional.name_key, Professional.id)
+        .where(Professional.name_key.in_(keys), current)
+        .order_by(Professional.id)
     )
-    for number, professional_id in rows.tuples():
-        if professional_id not in by_number[number]:
-            by_number[number].append(professional_id)
+    for key, professional_id in rows.tuples():
+        by_name[key].append(professional_id)
+    groups += [("name", key, ids) for key, ids in by_name.items() if len(ids) > 1]
+    rpps_shown = {professional.rpps for professional in shown.values() if professional.rpps}
+    by_rpps: dict[str, list[int]] = defaultdict(list)
+    if rpps_shown:
+        rows = session.execute(
+            select(Professional.rpps, Professional.id)
+            .where(Professional.rpps.in_(rpps_shown), current)
+            .order_by(Professional.id)
+        )
+        for rpps, professional_id in rows.tuples():
+            by_rpps[str(rpps)].append(professional_id)
+    groups += [("rpps", rpps, ids) for rpps, ids in by_rpps.items() if len(ids) > 1]
+    numbers = {phone.number for professional in shown.values() for phone in professional.phones}
+    by_number: dict[str, list[int]] = defaultdict(list)
+    if numbers:
+        rows = session.execute(
+            select(ProfessionalPhone.number, ProfessionalPhone.professional_id)
+            .join(Professional)
+            .where(ProfessionalPhone.number.in_(numbers), current)
+            .order_by(ProfessionalPhone.number, ProfessionalPhone.professional_id)
+        )
+        for number, professional_id in rows.tuples():
+            if professional_id not in by_number[number]:
+                by_number[number].append(professional_id)
     groups += [("number", number, ids) for number, ids in by_number.items() if len(ids) > 1]
     return groups
 
 
-def duplicate_flags(session: Session) -> dict[int, list[str]]:
-    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number)."""
+def duplicate_flags(
+    session: Session, professionals: Sequence[Professional]
+) -> dict[int, list[str]]:
+    """Professional id → why it looks like a duplicate (same name, same RPPS, shared number),
+    for these professionals."""
+    shown = {p.id for p in professionals}
     flags: dict[int, list[str]] = defaultdict(list)
-    for kind, value, ids in _duplicate_groups(session):
+    for kind, value, ids in _duplicate_groups(session, professionals):
         for professional_id in ids:
+            if professional_id not in shown:
+                continue
             if kind == "name":
                 others = ", ".join(str(i) for i in ids if i != professional_id)
                 flags[professional_id].append(f"même nom que la fiche n° {others}")
@@ -326,11 +343,17 @@ def duplicate_flags(session: Session) -> dict[int, list[str]]:
     return dict(flags)
 
 
-def duplicate_peers(session: Session) -> dict[int, list[int]]:
-    """Professional id → the ids of the records it may duplicate (to merge), in id order."""
+def duplicate_peers(
+    session: Session, professionals: Sequence[Professional]
+) -> dict[int, list[int]]:
+    """Professional id → the ids of the records it may duplicate (to merge), in id order, for
+    these professionals."""
+    shown = {p.id for p in professionals}
     peers: dict[int, set[int]] = defaultdict(set)
-    for _kind, _value, ids in _duplicate_groups(session):
+    for _kind, _value, ids in _duplicate_groups(session, professionals):
         for professional_id in ids:
+            if professional_id not in shown:
+                continue
             peers[professional_id].update(i for i in ids if i != professional_id)
     return {pid: sorted(others) for pid, others in peers.items()}
 

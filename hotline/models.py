@@ -7,11 +7,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.callstate import CallStatus
 from hotline.db import Base, str_enum, utcnow
+from hotline.names import NAME_KEY_LENGTH, name_key
 
 DEFAULT_GREETING = "Bonjour, vous êtes bien sur la plateforme d'appui aux professionnels de santé."
 DEFAULT_OPENING_HOURS = "mon-fri 09:00-18:00"
@@ -151,8 +162,12 @@ class Professional(Base):
 
     __tablename__ = "professionals"
     __repr_fields__ = ("last_name", "profession")
-    # The directory is searched by name, commune and RPPS (numbers: professional_phones.number).
-    __table_args__ = (Index("ix_professionals_last_name_first_name", "last_name", "first_name"),)
+    # The directory is searched by name, commune and RPPS (numbers: professional_phones.number);
+    # namesakes are found by the name's key.
+    __table_args__ = (
+        Index("ix_professionals_last_name_first_name", "last_name", "first_name"),
+        Index("ix_professionals_name_key", "name_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str | None] = mapped_column(String(20))
@@ -168,6 +183,8 @@ class Professional(Base):
     # The record this duplicate was merged into (``hotline.merge``): kept, inactive, for history.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("professionals.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # ``hotline.names.name_key`` of the first and last name, kept by every flush.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), default="", server_default="")
 
     phones: Mapped[list[ProfessionalPhone]] = relationship(
         back_populates="professional", cascade="all, delete-orphan"
@@ -180,6 +197,12 @@ class Professional(Base):
     def display_name(self) -> str:
         """The name as a nurse reads it: title, first name, last name."""
         return " ".join(p for p in (self.title, self.first_name, self.last_name) if p)
+
+
+@event.listens_for(Professional, "before_insert")
+@event.listens_for(Professional, "before_update")
+def _keep_name_key(_mapper: object, _connection: object, professional: Professional) -> None:
+    professional.name_key = name_key(professional.first_name or "", professional.last_name or "")
 
 
 class ProfessionalPhone(Base):
@@ -253,7 +276,11 @@ class Request(Base):
         Index("ix_requests_opened_at", "opened_at"),
         Index("ix_requests_status_opened_at", "status", "opened_at"),
         Index("ix_requests_caller_number", "caller_number"),
-        Index("ix_requests_professional_id", "professional_id"),
+        # A caller's earlier requests, newest first.
+        Index("ix_requests_professional_id_opened_at", "professional_id", "opened_at"),
+        # The list's choices: the codes in use in a helpline, read by a loose index scan.
+        Index("ix_requests_helpline_id_category", "helpline_id", "category"),
+        Index("ix_requests_helpline_id_language", "helpline_id", "language"),
         Index("ix_requests_nurse_id", "nurse_id"),
     )
 
@@ -343,7 +370,8 @@ class Call(Base):
         ForeignKey("interpreting_sessions.id"), index=True
     )
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Read by time: the telephony costs of a period.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[int | None]
@@ -435,6 +463,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     __repr_fields__ = ("action", "object_type", "object_id")
+    # The log is read by object (and its list of types, a skip over this index).
+    __table_args__ = (Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -4,13 +4,13 @@ its CSV (indexed filters, a page at a time, callers and nurses loaded in one go)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.inputs import parse_id
@@ -19,6 +19,8 @@ from hotline.phones import normalise_number
 from hotline.refusals import N_, Refusal
 
 PAGE_SIZE = 50
+# The list counts this many matching requests at most (and pages through them).
+COUNT_CAP = 10_000
 SORTS = ("date", "reference")
 DIRECTIONS = ("desc", "asc")
 SEARCH_MAX = 80
@@ -221,6 +223,8 @@ class RequestPage:
     total: int
     page: int
     pages: int
+    # More than COUNT_CAP requests match: ``total`` is COUNT_CAP and the pages stop there.
+    is_capped: bool = False
 
 
 def request_page(
@@ -233,7 +237,11 @@ def request_page(
     """The page of the list the filters ask for (the last one if they ask past it), among the
     requests of these helplines."""
     query = filtered(filters, tz_name, helpline_ids)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    # Counted up to the cap: a region's years of requests are not counted at each visit.
+    capped = query.order_by(None).with_only_columns(Request.id).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
+    is_capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
     page = min(filters.page, pages)
     rows = session.scalars(
@@ -244,17 +252,51 @@ def request_page(
         .limit(size)
         .offset((page - 1) * size)
     ).all()
-    return RequestPage(list(rows), total, page, pages)
+    return RequestPage(list(rows), total, page, pages, is_capped)
 
 
 def all_requests(
     session: Session, filters: RequestFilters, tz_name: str, helpline_ids: Sequence[int]
-) -> list[Request]:
-    """Every request of these helplines the filters select (the CSV), callers loaded in one go."""
+) -> Iterator[Request]:
+    """Every request of these helplines the filters select (the CSV), read in batches as they
+    are written, the callers of each batch loaded in one go."""
     query = filtered(filters, tz_name, helpline_ids).options(
         selectinload(Request.professional), selectinload(Request.helpline)
     )
-    return list(session.scalars(query))
+    yield from session.scalars(query.execution_options(yield_per=500))
+
+
+def count_requests(
+    session: Session, filters: RequestFilters, tz_name: str, helpline_ids: Sequence[int]
+) -> int:
+    """How many requests ``all_requests`` gives (one SQL count)."""
+    query = filtered(filters, tz_name, helpline_ids).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(query)) or 0
+
+
+# The codes a column of ``requests`` holds in a helpline, by a loose scan of the index on
+# (helpline_id, column): one index step a code, not a read of the helpline's every request.
+_CODES_IN_USE = """
+WITH RECURSIVE found(code) AS (
+    SELECT min({column}) FROM requests WHERE helpline_id = :helpline_id
+    UNION ALL
+    SELECT (SELECT min(r.{column}) FROM requests r
+            WHERE r.helpline_id = :helpline_id AND r.{column} > found.code)
+    FROM found WHERE found.code IS NOT NULL
+)
+SELECT code FROM found WHERE code IS NOT NULL
+"""
+
+
+def codes_in_use(session: Session, column: str, helpline_ids: Sequence[int]) -> set[str]:
+    """The codes of ``column`` ("category" or "language") the requests of these helplines hold."""
+    if column not in ("category", "language"):
+        raise ValueError(column)
+    statement = text(_CODES_IN_USE.format(column=column))
+    found: set[str] = set()
+    for helpline_id in helpline_ids:
+        found.update(session.scalars(statement, {"helpline_id": helpline_id}))
+    return found
 
 
 def to_complete_count(session: Session, helpline_ids: Sequence[int]) -> int:

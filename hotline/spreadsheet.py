@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -129,13 +130,19 @@ def _csv_cell(value: object, kind: ColumnKind, french: bool) -> object:
     return value
 
 
-def csv_export(sheets: Iterable[Sheet], *, french: bool = True) -> str:
-    """Sheets as one CSV text, each under its name when there are several, its totals last.
+def csv_chunks(
+    sheets: Iterable[Sheet], *, french: bool = True, rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """Sheets as CSV text, a few hundred rows at a time (an export streams: its rows are read
+    as they are written), each sheet under its name when there are several, its totals last.
 
     French number format: ``;`` between cells, a decimal comma, dates as dd/mm/yyyy, and a BOM
     so that a French spreadsheet opens it as is; else ``,``, a decimal point and ISO dates.
     """
     sheets = list(sheets)
+    delimiter = ";" if french else ","
+    if french:
+        yield "\ufeff"
     rows: list[list[object]] = []
     for index, sheet in enumerate(sheets):
         if len(sheets) > 1:
@@ -143,15 +150,23 @@ def csv_export(sheets: Iterable[Sheet], *, french: bool = True) -> str:
                 rows.append([])
             rows.append([sheet.name])
         rows.append([column.title for column in sheet.columns])
-        for row in [*sheet.rows, *([sheet.totals] if sheet.totals else [])]:
+        for row in itertools.chain(sheet.rows, [sheet.totals] if sheet.totals else []):
             rows.append(
                 [
                     _csv_cell(value, column.kind, french)
                     for value, column in zip(row, sheet.columns, strict=True)
                 ]
             )
-    text = csv_text(rows, delimiter=";" if french else ",")
-    return "\ufeff" + text if french else text
+            if len(rows) >= rows_per_chunk:
+                yield csv_text(rows, delimiter=delimiter)
+                rows = []
+    if rows:
+        yield csv_text(rows, delimiter=delimiter)
+
+
+def csv_export(sheets: Iterable[Sheet], *, french: bool = True) -> str:
+    """Sheets as one CSV text (``csv_chunks`` joined)."""
+    return "".join(csv_chunks(sheets, french=french))
 
 
 def sheet_name(name: str, taken: set[str]) -> str:

@@ -108,10 +108,18 @@ class Move:
     by_person: bool
 
 
-def _moves(session: Session, entry_ids: Collection[int] | None = None) -> dict[int, Move]:
+def _moves(
+    session: Session,
+    entry_ids: Collection[int] | None = None,
+    service_times: Collection[datetime] | None = None,
+) -> dict[int, Move]:
     query = select(LedgerEntry.dedupe_key, LedgerEntry.budget_line_id, LedgerEntry.detail).where(
         LedgerEntry.kind == LedgerKind.REASSIGNMENT, LedgerEntry.dedupe_key.like("reassign:%:in")
     )
+    if service_times is not None:
+        # A reassignment's halves keep their entry's service time: read by its index, not the
+        # whole ledger's reassignments.
+        query = query.where(LedgerEntry.service_at.in_(list(service_times)))
     if entry_ids is not None and len(entry_ids) == 1:
         [only] = entry_ids
         query = query.where(LedgerEntry.dedupe_key.like(f"reassign:{only}:%:in"))
@@ -130,7 +138,9 @@ def _moves(session: Session, entry_ids: Collection[int] | None = None) -> dict[i
 def current_line_ids(session: Session, entries: Iterable[LedgerEntry]) -> dict[int, int | None]:
     """The line each entry currently sits on (its own, or its latest reassignment's)."""
     rows = list(entries)
-    moves = _moves(session, {entry.id for entry in rows})
+    if not rows:
+        return {}
+    moves = _moves(session, {entry.id for entry in rows}, {entry.service_at for entry in rows})
     return {
         entry.id: moves[entry.id].line_id if entry.id in moves else entry.budget_line_id
         for entry in rows

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, str_enum
@@ -173,6 +173,8 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
     __repr_fields__ = ("kind", "amount", "interpreting_session_id")
+    # The finance filter's languages, read by a loose scan (``reports.finance_query``).
+    __table_args__ = (Index("ix_ledger_entries_language_helpline_id", "language", "helpline_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     posted_at: Mapped[datetime]

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,25 @@ def as_line(row: Budget) -> Line:
     return Line(row.id, scope, value, row.starts_on, row.ends_on, row.priority)
 
 
+def _spend_by_day(session: Session, budget: Budget, tz: ZoneInfo) -> dict[date, Decimal]:
+    """The line's own entries summed by local day: by PostgreSQL itself (a line of a region's
+    year holds tens of thousands of entries); on SQLite, which knows no time zones, in Python."""
+    own = LedgerEntry.budget_line_id == budget.id
+    by_day: dict[date, Decimal] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone(str(tz), LedgerEntry.service_at), Date).label("day")
+        summed = session.execute(select(day, func.sum(LedgerEntry.amount)).where(own).group_by(day))
+        for found, amount in summed.tuples():
+            by_day[found] = Decimal(amount)
+        return by_day
+    for at, amount in session.execute(
+        select(LedgerEntry.service_at, LedgerEntry.amount).where(own)
+    ):
+        local = at.astimezone(tz).date()
+        by_day[local] = by_day.get(local, Decimal(0)) + Decimal(amount)
+    return by_day
+
+
 def budget_status(
     session: Session, budget: Budget, now: datetime, tz_name: str = "Europe/Paris"
 ) -> BudgetStatus:
@@ -76,11 +95,7 @@ def budget_status(
         ).where(own)
     ).one()
     consumed = Decimal(consumed_sum or 0)
-    rows = session.execute(select(LedgerEntry.service_at, LedgerEntry.amount).where(own))
-    by_day: dict[date, Decimal] = {}
-    for at, amount in rows.tuples():
-        day = at.astimezone(tz).date()
-        by_day[day] = by_day.get(day, Decimal(0)) + Decimal(amount)
+    by_day = _spend_by_day(session, budget, tz)
     amount = Decimal(budget.amount)
     remaining = amount - consumed
     return BudgetStatus(

@@ -14,10 +14,15 @@ from hotline.auth import current_user, visible_helpline_ids
 from hotline.i18n import current_locale
 from hotline.i18n import gettext as _
 from hotline.models import Helpline, Structure
-from hotline.web import db_session, settings
+from hotline.web import db_session, now, settings
 from interpreter_pool.languages import language_name
 from interpreter_pool.models import Budget, Interpreter
-from reports.finance_filters import FilterChoices, ParsedFinanceFilters, parse_finance_filters
+from reports.finance_filters import (
+    FilterChoices,
+    ParsedFinanceFilters,
+    parse_finance_filters,
+    with_default_period,
+)
 from reports.finance_query import Dimension, Scope, languages_in
 
 # Roles that open the finance pages, in a helpline.
@@ -138,4 +143,5 @@ def finance_view() -> FinanceView:
     zones = {helpline_id: zone for helpline_id, _name, zone in helplines}
     chosen = parsed.filters.helpline_id
     tz_name = zones[chosen] if chosen in zones else settings().timezone
+    parsed = with_default_period(parsed, now().astimezone(ZoneInfo(tz_name)).date())
     return FinanceView(scope, parsed, names, tz_name)

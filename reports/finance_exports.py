@@ -8,12 +8,12 @@ import io
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
-from flask import Response, request
+from flask import Response, request, stream_with_context
 from sqlalchemy.orm import Session
 
 from hotline.i18n import gettext as _
 from hotline.i18n import ngettext
-from hotline.spreadsheet import Column, Sheet, csv_export, xlsx_export
+from hotline.spreadsheet import Column, Sheet, csv_chunks, xlsx_export
 from reports.finance_context import FinanceView
 from reports.finance_query import (
     Dimension,
@@ -200,14 +200,16 @@ def summary_sheets(session: Session, view: FinanceView) -> list[Sheet]:
 
 def download(sheets: Sequence[Sheet], fmt: str, stem: str) -> Response:
     """Sheets as a file to download: XLSX, or CSV in the French number format unless the query
-    string asks for ``numbers=intl``."""
+    string asks for ``numbers=intl`` (streamed: its rows are read from the database as the
+    file is sent, within the request's session)."""
     if fmt == "xlsx":
         output = io.BytesIO()
         xlsx_export(sheets, output)
-        body: bytes | str = output.getvalue()
+        body: bytes | Iterator[str] = output.getvalue()
         mimetype, extension = XLSX_MIMETYPE, "xlsx"
     else:
-        body = csv_export(sheets, french=request.args.get("numbers") != "intl")
+        french = request.args.get("numbers") != "intl"
+        body = stream_with_context(csv_chunks(sheets, french=french))
         mimetype, extension = "text/csv", "csv"
     return Response(
         body,

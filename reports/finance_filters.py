@@ -19,6 +19,8 @@ FIELDS = ("from", "to", "helpline", "budget_line", "provider", "language", "stru
 # The budget line filter's value for the entries no line covers.
 UNFUNDED = "none"
 TYPED_MAX = 40
+# Without a period asked for, the pages read the current local month and the eleven before it.
+DEFAULT_MONTHS = 12
 
 BAD_DATE = N_("Date « {value} » illisible : écrivez-la JJ/MM/AAAA ou AAAA-MM-JJ.")
 BAD_PERIOD = N_("La période commence après sa fin : vérifiez les dates « du » et « au ».")
@@ -55,13 +57,16 @@ class FinanceFilters:
     language: str | None = None
     structure_id: int | None = None
     page: int = 1
+    # ``date_from`` is the default period's start, not asked for (left out of the query string).
+    is_default_period: bool = False
 
     def args(self, **changes: object) -> dict[str, str]:
         """The query string of these filters (with ``changes``), empty values left out."""
         shown = replace(self, **changes)  # type: ignore[arg-type]
         budget_line = UNFUNDED if shown.unfunded else str(shown.budget_line_id or "")
+        asked_from = shown.date_from if not shown.is_default_period else None
         values = {
-            "from": shown.date_from.isoformat() if shown.date_from else "",
+            "from": asked_from.isoformat() if asked_from else "",
             "to": shown.date_to.isoformat() if shown.date_to else "",
             "helpline": str(shown.helpline_id or ""),
             "budget_line": budget_line,
@@ -161,3 +166,19 @@ def problem_ids(problems: Sequence[Refusal]) -> dict[str, str]:
         for number, problem in enumerate(problems, 1)
         if "field" in problem.values
     }
+
+
+def default_period_start(today: date) -> date:
+    """The first day of the local month ``DEFAULT_MONTHS - 1`` months before ``today``'s."""
+    months = today.year * 12 + today.month - 1 - (DEFAULT_MONTHS - 1)
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def with_default_period(parsed: ParsedFinanceFilters, today: date) -> ParsedFinanceFilters:
+    """The filters, reading the last ``DEFAULT_MONTHS`` months when no period was typed (a
+    region's years of ledger are not read at each visit); typing an earlier date reads more."""
+    if parsed.typed.get("from") or parsed.typed.get("to"):
+        return parsed
+    start = default_period_start(today)
+    filters = replace(parsed.filters, date_from=start, is_default_period=True)
+    return ParsedFinanceFilters(filters, parsed.problems, parsed.typed)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
@@ -24,6 +24,9 @@ from interpreter_pool.models import InterpretingSession, LedgerEntry, LedgerKind
 from reports.finance_filters import FinanceFilters
 
 PAGE_SIZE = 100
+# Twilio ends a call after 24 hours at most: a leg that ended in a period began at most this
+# long before it (what lets the telephony costs read calls by their indexed creation time).
+LONGEST_CALL = timedelta(days=1)
 # Spend is grouped by one of these.
 Dimension = Literal["month", "language", "provider", "budget_line", "helpline", "structure"]
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -186,11 +189,27 @@ def month_of(column: SQLCoreOperations[datetime], months: Sequence[date], tz: Zo
     )
 
 
-def _span(session: Session, query: Select[Any]) -> tuple[datetime | None, datetime | None]:
-    """The first and last moment of ``query``'s first column."""
-    moment = next(iter(query.subquery().c))
-    row = session.execute(select(func.min(moment), func.max(moment))).one()
-    return row[0], row[1]
+def _months(
+    session: Session,
+    filters: FinanceFilters,
+    tz: ZoneInfo,
+    first: Select[Any],
+    last: Select[Any],
+    slack: timedelta = timedelta(0),
+) -> list[date]:
+    """The local months a grouping by month may meet: from the period's start (else the moment
+    ``first`` reads) to its end (else the moment ``last`` reads, plus ``slack``). Each is read
+    only when the period leaves it open; months without rows cost nothing: only those found
+    come out of the ``GROUP BY``."""
+    start, end = _period(filters, tz)
+    if start is None:
+        start = session.scalar(first)
+    if end is None:
+        latest = session.scalar(last)
+        end = latest + slack if latest is not None else None
+    if start is None or end is None:
+        return []
+    return month_starts(start, max(end, start), tz)
 
 
 def spend_by(
@@ -199,12 +218,11 @@ def spend_by(
     """The entries the filters select, summed by one dimension (months newest first, the rest
     largest amount first)."""
     if dimension == "month":
-        first, last = _span(
-            session, apply_filters(select(LedgerEntry.service_at), filters, scope, tz)
-        )
-        if first is None or last is None:
+        at = LedgerEntry.service_at
+        months = _months(session, filters, tz, select(func.min(at)), select(func.max(at)))
+        if not months:
             return []
-        key: Any = month_of(LedgerEntry.service_at, month_starts(first, last, tz), tz)
+        key: Any = month_of(LedgerEntry.service_at, months, tz)
     else:
         key = {
             "language": LedgerEntry.language,
@@ -247,12 +265,31 @@ def entry_rows(
     yield from session.scalars(query.execution_options(yield_per=500))
 
 
+# A loose scan of the index on (language, helpline_id): one index step a language, not a read
+# of the whole ledger. ``{scoped}`` narrows each step to the person's helplines.
+_LANGUAGES = """
+WITH RECURSIVE found(language) AS (
+    SELECT min(language) FROM ledger_entries WHERE language IS NOT NULL {scoped}
+    UNION ALL
+    SELECT (SELECT min(e.language) FROM ledger_entries e
+            WHERE e.language > found.language {e_scoped})
+    FROM found WHERE found.language IS NOT NULL
+)
+SELECT language FROM found WHERE language IS NOT NULL
+"""
+
+
 def languages_in(session: Session, scope: Scope) -> list[str]:
     """The languages of the entries a person may see (the language filter's choices)."""
-    query = select(LedgerEntry.language).where(LedgerEntry.language.is_not(None)).distinct()
-    if scope.helpline_ids is not None:
-        query = query.where(LedgerEntry.helpline_id.in_(scope.helpline_ids))
-    return sorted(code for code in session.scalars(query) if code)
+    if scope.helpline_ids is None:
+        statement = text(_LANGUAGES.format(scoped="", e_scoped=""))
+    else:
+        statement = text(
+            _LANGUAGES.format(
+                scoped="AND helpline_id IN :helplines", e_scoped="AND e.helpline_id IN :helplines"
+            )
+        ).bindparams(bindparam("helplines", value=list(scope.helpline_ids), expanding=True))
+    return sorted(code for code in session.scalars(statement) if code)
 
 
 def _call_conditions(
@@ -263,13 +300,17 @@ def _call_conditions(
         conditions.append(helpline.in_(scope.helpline_ids))
     start, end = _period(filters, tz)
     if start is not None:
-        conditions.append(at >= start)
+        conditions += [at >= start, Call.created_at >= start - LONGEST_CALL]
     if end is not None:
         conditions.append(at < end)
     if filters.helpline_id is not None:
         conditions.append(helpline == filters.helpline_id)
     if filters.structure_id is not None:
-        conditions.append(Request.structure_id == filters.structure_id)
+        conditions.append(
+            Call.request_id.in_(
+                select(Request.id).where(Request.structure_id == filters.structure_id)
+            )
+        )
     if filters.provider_id is not None:
         conditions.append(Call.interpreter_id == filters.provider_id)
     if filters.language is not None:
@@ -303,16 +344,19 @@ def telephony_costs(
     counts in the month it ended; its helpline is its own, else its request's. Filtered by
     provider, language or budget line, only the calls to interpreters of those sessions count.
     """
-    helpline = func.coalesce(Call.helpline_id, Request.helpline_id)
+    # The request's helpline is read (by its key) only for a leg that has none of its own.
+    request_helpline = (
+        select(Request.helpline_id).where(Request.id == Call.request_id).scalar_subquery()
+    )
+    helpline = func.coalesce(Call.helpline_id, request_helpline)
     at = func.coalesce(Call.ended_at, Call.created_at)
     conditions = _call_conditions(filters, scope, tz, helpline, at)
-    first, last = _span(
-        session,
-        select(at.label("at")).outerjoin(Request, Call.request_id == Request.id).where(*conditions),
-    )
-    if first is None or last is None:
+    # The last from the index on created_at: a leg ends at most LONGEST_CALL after it began.
+    first, last = select(func.min(at)), select(func.max(Call.created_at))
+    months = _months(session, filters, tz, first, last, LONGEST_CALL)
+    if not months:
         return []
-    month = month_of(at, month_starts(first, last, tz), tz).label("month")
+    month = month_of(at, months, tz).label("month")
     currency = func.upper(func.coalesce(Call.price_unit, "USD")).label("currency")
     to_interpreter = case((Call.interpreting_session_id.is_not(None), -Call.price), else_=0)
     rows = session.execute(
@@ -323,7 +367,6 @@ def telephony_costs(
             func.coalesce(func.sum(to_interpreter), 0),
             func.count(Call.id),
         )
-        .outerjoin(Request, Call.request_id == Request.id)
         .where(and_(*conditions))
         .group_by(month, currency)
     ).all()

@@ -141,13 +141,11 @@ def audit_log() -> Page:
         query = query.where(AuditEvent.object_type == object_type)
     if object_id:
         query = query.where(AuditEvent.object_id == object_id)
-    types = session.scalars(
-        select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type)
-    )
+    types = audit.object_types(session)
     return page(
         "admin/audit.html",
         events=list(session.execute(query).tuples()),
-        object_types=list(types),
+        object_types=types,
         object_type=object_type,
         object_id=object_id,
         # The chosen helpline's zone; before any helpline, the deployment's (TIMEZONE).

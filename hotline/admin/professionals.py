@@ -54,12 +54,13 @@ def _professional_summary(professional: Professional) -> dict[str, Any]:
 def _directory_page(session: Session, form: ProfessionalForm, status: int = 200) -> Page:
     query = request.args.get("q", "")
     structure_id = parse_id(request.args.get("structure_id"))
+    found = directory.search_professionals(session, query, structure_id=structure_id)
     return page(
         "admin/directory.html",
         status,
-        professionals=directory.search_professionals(session, query, structure_id=structure_id),
-        flags=directory.duplicate_flags(session),
-        peers=directory.duplicate_peers(session),
+        professionals=found,
+        flags=directory.duplicate_flags(session, found),
+        peers=directory.duplicate_peers(session, found),
         professions=directory.PROFESSIONS,
         query=query,
         structures=structures.all_structures(session),
@@ -116,8 +117,8 @@ def _professional_page(
         namesakes=directory.namesakes(
             session, professional.first_name, professional.last_name, professional.id
         ),
-        flags=directory.duplicate_flags(session).get(professional.id, []),
-        peers=directory.duplicate_peers(session).get(professional.id, []),
+        flags=directory.duplicate_flags(session, [professional]).get(professional.id, []),
+        peers=directory.duplicate_peers(session, [professional]).get(professional.id, []),
         professions=directory.PROFESSIONS,
         form=form,
         workplaces=structures.structures_of(session, professional.id),

@@ -3,10 +3,11 @@ nurse's own use (``hotline.request_list`` owns the query)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from flask import Response, flash, render_template, request
+from flask import Response, flash, render_template, request, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,16 @@ from hotline.request_list import (
     BAD_CHOICE,
     RequestFilters,
     all_requests,
+    codes_in_use,
+    count_requests,
     parse_filters,
     request_page,
 )
 from hotline.spreadsheet import csv_text
 from hotline.web import db_session, now, settings
+
+# The CSV is sent as it is read, this many rows at a time.
+CSV_ROWS_PER_CHUNK = 500
 
 
 def _choices(session: Session, helpline_ids: list[int]) -> dict[str, Any]:
@@ -44,17 +50,14 @@ def _choices(session: Session, helpline_ids: list[int]) -> dict[str, Any]:
     for by_kind in lists.values():
         for key, label in by_kind.get("category", {}).items():
             categories.setdefault(key, _(label))
-    seen = Request.helpline_id.in_(helpline_ids)
-    for code in session.scalars(select(Request.category).where(seen).distinct()):
-        if code:
-            categories.setdefault(code, code)
+    for code in sorted(codes_in_use(session, "category", helpline_ids)):
+        categories.setdefault(code, code)
     locale = current_locale()
     languages = dict(
         sorted(
             (
                 (code, hooks.language_name(code, locale))
-                for code in session.scalars(select(Request.language).where(seen).distinct())
-                if code
+                for code in codes_in_use(session, "language", helpline_ids)
             ),
             key=lambda item: item[1],
         )
@@ -175,8 +178,8 @@ def requests_csv() -> Response:
         text = "\n".join(say(problem) for problem in problems)
         return Response(text, status=400, mimetype="text/plain")
     tz = settings().timezone
-    found = all_requests(session, filters, tz, seen)
-    audit.record(session, me, "export", "request", None, now(), rows=len(found), **filters.args())
+    count = count_requests(session, filters, tz, seen)
+    audit.record(session, me, "export", "request", None, now(), rows=count, **filters.args())
     header = [
         _("Référence"),
         _("Reçue le"),
@@ -191,11 +194,20 @@ def requests_csv() -> Response:
         _("Ligne"),
         _("Clôturée le"),
     ]
-    rows = [list(_row(each, choices["names"], choices["lists"], tz).values()) for each in found]
-    body = "\ufeff" + csv_text([header, *rows])
+
+    def body() -> Iterator[str]:
+        yield "\ufeff" + csv_text([header])
+        rows: list[list[str]] = []
+        for each in all_requests(session, filters, tz, seen):
+            rows.append(list(_row(each, choices["names"], choices["lists"], tz).values()))
+            if len(rows) == CSV_ROWS_PER_CHUNK:
+                yield csv_text(rows)
+                rows = []
+        yield csv_text(rows)
+
     day = now().date().isoformat()
     return Response(
-        body,
+        stream_with_context(body()),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=demandes-{day}.csv"},
     )

@@ -18,6 +18,7 @@ from reports.finance_filters import (
     FilterChoices,
     FinanceFilters,
     parse_finance_filters,
+    with_default_period,
 )
 
 CHOICES = FilterChoices(
@@ -105,3 +106,21 @@ def test_an_unknown_helpline_is_said_in_french() -> None:
     assert say(parsed.problems[0]) == (
         "Permanence « 9 » inconnue ou hors de celles que vous suivez."
     )
+
+
+@pytest.mark.parametrize(
+    ("today", "start"),
+    [
+        (date(2026, 11, 23), date(2025, 12, 1)),
+        (date(2026, 1, 1), date(2025, 2, 1)),
+        (date(2026, 12, 31), date(2026, 1, 1)),
+    ],
+)
+def test_without_a_typed_period_the_pages_read_this_month_and_the_eleven_before(
+    today: date, start: date
+) -> None:
+    parsed = with_default_period(parse_finance_filters({}, FilterChoices()), today)
+    assert parsed.filters.date_from == start and parsed.filters.is_default_period
+    assert parsed.filters.is_empty and "from" not in parsed.filters.args()
+    typed = with_default_period(parse_finance_filters({"to": "2026-03-31"}, FilterChoices()), today)
+    assert typed.filters.date_from is None and not typed.filters.is_default_period
