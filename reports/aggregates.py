@@ -125,6 +125,34 @@ def build_run(session: Session, helpline_id: int, first: date, last: date, now: 
     return written
 
 
+def _days_and_helplines(
+    session: Session,
+    now: datetime,
+    first: date | None,
+    last: date | None,
+    helplines: Sequence[int] | None,
+) -> tuple[set[date], list[int]]:
+    start = first or first_day(session)
+    yesterday = local(now).date() - timedelta(days=1)
+    end = min(last or yesterday, yesterday)
+    if start is None or end < start:
+        return set(), []
+    ids = list(helplines) if helplines is not None else list(session.scalars(select(Helpline.id)))
+    return {start + timedelta(days=n) for n in range((end - start).days + 1)}, ids
+
+
+def days_wanted(
+    session: Session,
+    now: datetime,
+    first: date | None = None,
+    last: date | None = None,
+    helplines: Sequence[int] | None = None,
+) -> int:
+    """How many helpline-days ``build`` would go over (for a progress bar)."""
+    days, ids = _days_and_helplines(session, now, first, last, helplines)
+    return len(days) * len(ids)
+
+
 def build(
     session: Session,
     now: datetime,
@@ -141,13 +169,10 @@ def build(
     ``only_missing``, the days already built are left as they are. Sealed days (their detail
     purged) are never built again: their rows are all that is left of them.
     """
-    start = first or first_day(session)
-    yesterday = local(now).date() - timedelta(days=1)
-    end = min(last or yesterday, yesterday)
-    if start is None or end < start:
+    every, ids = _days_and_helplines(session, now, first, last, helplines)
+    if not every:
         return 0
-    ids = list(helplines) if helplines is not None else list(session.scalars(select(Helpline.id)))
-    every = {start + timedelta(days=n) for n in range((end - start).days + 1)}
+    start, end = min(every), max(every)
     count = 0
     for helpline_id in ids:
         done = built_days(session, helpline_id, start, end, sealed_only=not only_missing)
@@ -155,8 +180,8 @@ def build(
         for run_first, run_last in _runs(wanted):
             build_run(session, helpline_id, run_first, run_last, now)
             count += (run_last - run_first).days + 1
-            if progress is not None:
-                progress((run_last - run_first).days + 1)
+        if progress is not None:
+            progress(len(every))
     return count
 
 

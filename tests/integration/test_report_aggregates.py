@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.db import Database
 from hotline.demo import DEMO_NURSES, seed_demo
 from hotline.demo_year import seed_year
 from hotline.models import Helpline, User
@@ -20,8 +22,11 @@ from reports import aggregate_read, aggregates, indicator_data
 from reports.aggregate_tables import BY_FAMILY, report_builds
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
+from reports.indicators import Value
+from tests.conftest import fresh_database_url
 from tests.integration import indicator_history
 from tests.integration.indicator_history import NOVEMBER
+from tests.integration.test_routing_cli import run
 
 AFTER = datetime(2026, 12, 15, 12, 0, tzinfo=UTC)
 BREAKDOWNS = ("month", "language", "category", "helpline")
@@ -148,3 +153,35 @@ def test_a_generated_year_reads_the_same_from_the_aggregates(app: Flask, session
     assert aggregate_read.built_until(session, scope, year) is not None
     for (p, f), before in zip(asked, raw, strict=True):
         assert_same(before, indicator_data.compute(session, p, scope, f, BREAKDOWNS))
+
+
+def test_hotline_report_rebuild_builds_the_days_asked_and_keeps_the_report_command(
+    backend: str, tmp_path: Path
+) -> None:
+    url = fresh_database_url(backend, tmp_path)
+    database = Database.from_url(url)
+    with database.session() as session:
+        history = indicator_history.build(session)
+        number = session.get(Helpline, history.helpline_id).phone_number  # type: ignore[union-attr]
+        session.commit()
+    code, out = run(url, "report", "--help")
+    assert code == 0 and "rebuild" in out and "--format" in out
+    code, out = run(url, "report", "rebuild", "--help")
+    assert code == 0 and "--from" in out and "--helpline" in out
+
+    code, out = run(url, "report", "rebuild", "--from", "2026-11-01", "--to", "2026-11-30",
+                    "--helpline", number)  # fmt: skip
+
+    assert code == 0, out
+    assert out.startswith("30 helpline-days rebuilt in ")
+    with database.session() as session:
+        days = list(session.scalars(select(report_builds.c.day).order_by(report_builds.c.day)))
+        assert days[0] == date(2026, 11, 1) and days[-1] == date(2026, 11, 30) and len(days) == 30
+        built = indicator_data.compute(session, Period.local(*NOVEMBER), [history.helpline_id])
+        raw_tables = session.scalar(select(func.count()).select_from(BY_FAMILY["requests"].table))
+        assert raw_tables == 11 and dict(built.values)["A01"] == Value(11)
+    code, out = run(url, "report", "rebuild", "--from", "2026-11-30", "--to", "2026-11-01")
+    assert code != 0 and "--to is before --from" in out
+    code, out = run(url, "report", "--from", "2026-11-01")
+    assert code != 0 and "--to, --format, --output" in out
+    database.dispose()
