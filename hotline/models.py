@@ -341,7 +341,7 @@ class Call(Base):
         ForeignKey("interpreting_sessions.id"), index=True
     )
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     duration_s: Mapped[int | None]

@@ -30,7 +30,7 @@ from reports.indicator_loaders import (
     load_sessions,
 )
 from reports.indicator_rows import load_calls, load_queues, load_requests, request_ids
-from reports.indicators import REGISTRY, Value, breakdown, compute_all
+from reports.indicators import REGISTRY, Value, breakdown, breakdown_of_parts, compute_all
 
 FILTER_KEYS = ("category", "profession", "territory", "language", "provider")
 
@@ -123,9 +123,14 @@ def compute(
     facts = load_facts(session, period, scope, filters)
     split: dict[tuple[str, str], Mapping[str, Value]] = {}
     for key in breakdowns:
+        parts = None if key == "month" else facts.split(key)
         for indicator in REGISTRY.values():
             if key in indicator.breakdowns and not indicator.manual:
-                split[(indicator.id, key)] = breakdown(indicator.id, facts, period, key)
+                split[(indicator.id, key)] = (
+                    breakdown(indicator.id, facts, period, key)
+                    if parts is None
+                    else breakdown_of_parts(indicator.id, parts, period)
+                )
     return Values(compute_all(facts, period), split)
 
 
