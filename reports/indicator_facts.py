@@ -32,7 +32,11 @@ class Period:
     end: datetime
 
     def __contains__(self, at: object) -> bool:
-        return isinstance(at, datetime) and self.start <= at < self.end
+        # Called for every row of every indicator: a failed comparison (None, a date) is "out".
+        try:
+            return self.start <= at < self.end  # type: ignore[operator]
+        except TypeError:
+            return False
 
     @classmethod
     def local(cls, first: date, last: date, tz: ZoneInfo = PARIS) -> Period:
