@@ -23,7 +23,7 @@ def main() -> None:
         sys.exit(2)
     state = app.extensions["hotline"]
     scheduler = BlockingScheduler(timezone="UTC")
-    add_jobs(scheduler, state)
+    add_jobs(scheduler, state, app)
 
     def stop(*_: object) -> None:
         scheduler.shutdown(wait=True)

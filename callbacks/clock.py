@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
+from flask import Flask
 
 from callbacks import jobs
+from hotline import hooks
 from hotline.outbox import resend_unsent
 from hotline.web import AppState
 from interpreter_pool.finance import reconcile
@@ -31,8 +33,9 @@ def _guarded(name: str, job: Callable[[], Any]) -> Callable[[], None]:
     return run
 
 
-def add_jobs(scheduler: BaseScheduler, state: AppState) -> None:
-    """Schedule every periodic job of the service on a scheduler."""
+def add_jobs(scheduler: BaseScheduler, state: AppState, app: Flask | None = None) -> None:
+    """Schedule every periodic job of the service on a scheduler (with ``app``, the features'
+    own jobs too: ``hooks.add_clock_job``)."""
     settings = state.settings
     database, clock, root = state.database, state.clock, settings.public_root
     tick = settings.clock_tick_s
@@ -60,6 +63,8 @@ def add_jobs(scheduler: BaseScheduler, state: AppState) -> None:
     every(3600, "language_menus", lambda: recompute_due_menus(database, clock))
     every(600, "sweep_stale_calls",
           lambda: jobs.sweep_stale_calls(database, state.rest_client(), clock))  # fmt: skip
+    for job in hooks.registries(app).clock_jobs if app is not None else ():
+        every(job.seconds, job.name, lambda job=job: job.run(state))  # type: ignore[misc]
     scheduler.add_job(
         _guarded(
             "retention",

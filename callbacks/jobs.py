@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import literal, select, union_all, update
+from sqlalchemy import Select, delete, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
@@ -26,7 +26,7 @@ from callbacks.calling import (
 from callbacks.models import CallbackAttempt, CallbackStatus, CallbackTask
 from callbacks.retention import delete_recordings
 from callbacks.twiml import CallbackUrls
-from hotline import lifecycle
+from hotline import hooks, lifecycle
 from hotline.callstate import TERMINAL_STATUSES, call_status
 from hotline.db import Database
 from hotline.models import Call, Request
@@ -173,11 +173,17 @@ def purge_old_records(
     The rows stay (counts, categories, outcomes, languages, durations and amounts are what the
     reports use); what identifies a person goes. A voicemail is deleted at Twilio first, through
     the outbox (sent now with ``client``, else by the clock's resend): its URL is cleared when
-    Twilio confirms.
+    Twilio confirms. The features are told first (``hooks.retention_due``, in the same
+    transaction): when the reports kept their aggregates of those days, the ended nurse queue
+    entries of the purged requests go too (their plans name the nurses' phones; nothing but the
+    reports reads a queue entry once it ended).
     """
     cutoff = clock() - timedelta(days=round(months * 30.44))
     with job_transaction(database, client, clock, public_root) as session:
+        kept = hooks.before_retention(session, cutoff, clock())
         old = select(Request.id).where(Request.opened_at < cutoff)
+        if kept is not None:
+            forget_queue_entries(session, select(Request.id).where(Request.opened_at < kept))
         purged = session.execute(
             update(Request)
             .where(
@@ -217,6 +223,27 @@ def purge_old_records(
     if count:
         logger.info("retention: %s requests older than %s months purged", count, months)
     return count
+
+
+def forget_queue_entries(session: Session, request_ids: Select[tuple[int]]) -> int:
+    """Delete the ended nurse queue entries (routings) of these requests; return how many."""
+    ended = select(NurseRouting.id).where(
+        NurseRouting.request_id.in_(request_ids),
+        NurseRouting.ended_at.is_not(None),
+        NurseRouting.status != RoutingStatus.RINGING,
+    )
+    session.execute(
+        update(Call)
+        .where(Call.routing_id.in_(ended))
+        .values(routing_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    deleted = session.execute(
+        delete(NurseRouting)
+        .where(NurseRouting.id.in_(ended.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(deleted, "rowcount", 0) or 0)
 
 
 def sweep_stale_calls(

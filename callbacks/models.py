@@ -84,7 +84,7 @@ class CallbackTask(Base):
     follow_up_note: Mapped[str | None] = mapped_column(Text)
     follow_up_recorded_at: Mapped[datetime | None]
     follow_up_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class CallbackAttempt(Base):

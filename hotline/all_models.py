@@ -7,6 +7,7 @@ from callbacks.network import partner_models as network_partner_models
 from hotline import models as hotline_models
 from hotline import sms as sms_models
 from interpreter_pool import models as interpreter_models
+from reports import aggregate_tables as report_models
 from routing import models as routing_models
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "network_meeting_models",
     "network_orientation_models",
     "network_partner_models",
+    "report_models",
     "routing_models",
     "sms_models",
 ]

@@ -402,7 +402,7 @@ def start_stack(
         from callbacks.clock import add_jobs
 
         scheduler = BackgroundScheduler(timezone="UTC")
-        add_jobs(scheduler, app.extensions["hotline"])
+        add_jobs(scheduler, app.extensions["hotline"], app)
         scheduler.start()
     return DemoStack(
         app=app,

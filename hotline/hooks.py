@@ -19,6 +19,11 @@ flush, never commit (the caller's transaction commits once):
   by the callbacks feature once a task, with no sender (like ``callback_wanted``).
 - ``voicemail_left``: a voicemail was attached to a request's callback (``request``,
   ``recording_sid``), once a recording, with no sender.
+- ``retention_due``: the retention purge is about to forget the detail of the requests opened
+  before ``cutoff``; sent with no sender from the clock's job (``before_retention``). A receiver
+  that has kept what it needs of that detail (the reports' aggregates) returns the instant before
+  which it did; the purge deletes the detail only the reports read for the requests opened
+  before that instant, and only anonymises the others.
 
 The application is the sender: a feature connects for its own application with ``connect``, and
 the ground floor sends with ``send``, which calls the receivers in the order they were connected
@@ -79,6 +84,7 @@ presence_closed = _signals.signal("presence-closed")
 callback_wanted = _signals.signal("callback-wanted")
 callback_promised = _signals.signal("callback-promised")
 voicemail_left = _signals.signal("voicemail-left")
+retention_due = _signals.signal("retention-due")
 
 
 class CallbackReason(StrEnum):
@@ -113,6 +119,23 @@ def want_callback(
         now=now,
         recording=recording,
     )
+
+
+def before_retention(session: Session, cutoff: datetime, now: datetime) -> datetime | None:
+    """Tell the features the purge of the requests opened before ``cutoff`` comes; the instant
+    before which one of them kept what it needs of their detail, if any (``retention_due``)."""
+    answers = retention_due.send(None, session=session, cutoff=cutoff, now=now)
+    kept = [answer for _, answer in answers if isinstance(answer, datetime)]
+    return min(min(kept), cutoff) if kept else None
+
+
+@dataclass(frozen=True)
+class ClockJob:
+    """A feature's periodic job for the clock process: ``run(state)`` every ``seconds``."""
+
+    name: str
+    seconds: float
+    run: Callable[[Any], Any]
 
 
 @dataclass(frozen=True)
@@ -285,6 +308,8 @@ class Registries:
     helpline_settings: list[HelplineSettings] = field(default_factory=list)
     # the features' rows that follow a merged professional, in registration order
     merge_handlers: list[MergeHandler] = field(default_factory=list)
+    # the features' periodic jobs, run by the clock process (``callbacks.clock.add_jobs``)
+    clock_jobs: list[ClockJob] = field(default_factory=list)
     # every receiver connected with ``connect``, in order: ``send`` calls them in this order
     receivers: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -358,6 +383,12 @@ def add_board_state(app: Flask, reader: BoardStateReader) -> None:
     readers = registries(app).board_states
     if reader not in readers:
         readers.append(reader)
+
+
+def add_clock_job(app: Flask, job: ClockJob) -> None:
+    """A feature's periodic job, scheduled by the clock (one job a name)."""
+    jobs = registries(app).clock_jobs
+    jobs[:] = [j for j in jobs if j.name != job.name] + [job]
 
 
 def add_board_summary(app: Flask, reader: BoardSummaryReader) -> None:

@@ -117,7 +117,7 @@ class InterpretingSession(Base):
     )
     interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreters.id"))
     connected_call_sid: Mapped[str | None] = mapped_column(String(34))
-    requested_at: Mapped[datetime]
+    requested_at: Mapped[datetime] = mapped_column(index=True)
     deadline_at: Mapped[datetime]
     connected_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]

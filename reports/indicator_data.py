@@ -3,58 +3,36 @@ the registry's pure computations (``reports.indicators``).
 
 Scope is a list of helpline ids (from ``hotline.scope``); filters keep the rows of one category,
 profession, territory, language or provider (``Facts.where``). Medians and P90 are computed in
-Python from the rows for now; the daily aggregates will replace the raw scans later.
+Python from the rows. The days already built into the report aggregates
+(``reports.aggregates``) are read from their tables, the others (today) from the raw rows, so
+the figures stay live and equal to a raw read (``reports.aggregate_read``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callbacks.models import CallbackTask
-from hotline.models import Call, Helpline, Professional, Request
-from interpreter_pool.models import (
-    Budget,
-    Interpreter,
-    InterpreterKind,
-    InterpreterLanguage,
-    InterpretingSession,
-    LedgerEntry,
+from hotline.models import Helpline
+from reports import aggregate_read
+from reports.indicator_facts import Facts, Period
+from reports.indicator_loaders import (
+    load_budgets,
+    load_callbacks,
+    load_hours,
+    load_ledger,
+    load_professionals,
+    load_ratings,
+    load_sessions,
 )
-from reports.indicator_facts import (
-    BudgetFact,
-    CallbackFact,
-    Facts,
-    Interval,
-    Keys,
-    LedgerFact,
-    Period,
-    ProfessionalFact,
-    RatingFact,
-    SessionFact,
-    local,
-)
-from reports.indicator_rows import (
-    complete_keys,
-    first_requests,
-    load_calls,
-    load_queues,
-    load_requests,
-    request_ids,
-)
-from reports.indicators import REGISTRY, Value, breakdown, compute_all
-from routing.hours import open_periods
-from routing.models import ServiceRating
-from routing.rota import opening_hours, resolved_shifts
+from reports.indicator_rows import load_calls, load_queues, load_requests, request_ids
+from reports.indicators import REGISTRY, Value, breakdown, breakdown_of_parts, compute_all
 
 FILTER_KEYS = ("category", "profession", "territory", "language", "provider")
-UNANSWERED = ("no-answer", "busy", "canceled", "failed")
 
 
 @dataclass(frozen=True)
@@ -91,277 +69,41 @@ class Values:
     breakdowns: Mapping[tuple[str, str], Mapping[str, Value]] = field(default_factory=dict)
 
 
-def _with(keys: Keys, **changes: Any) -> Keys:
-    values = {name: getattr(keys, name) for name in Keys.__dataclass_fields__}
-    values.update(changes)
-    return Keys(**values)
-
-
-def load_sessions(
-    session: Session, scope: Sequence[int], period: Period, keys: Mapping[int, Keys]
-) -> list[SessionFact]:
-    """The interpreting sessions asked in the period."""
-    pool = set(
-        session.scalars(
-            select(InterpreterLanguage.language)
-            .join(Interpreter, Interpreter.id == InterpreterLanguage.interpreter_id)
-            .where(Interpreter.is_active, Interpreter.kind == InterpreterKind.INDIVIDUAL)
-        )
-    )
-    charged = session.execute(
-        select(LedgerEntry.interpreting_session_id, LedgerEntry.billable_s)
-        .join(InterpretingSession, InterpretingSession.id == LedgerEntry.interpreting_session_id)
-        .where(
-            LedgerEntry.kind == "charge",
-            InterpretingSession.requested_at >= period.start,
-            InterpretingSession.requested_at < period.end,
-        )
-    )
-    billable = {session_id: seconds for session_id, seconds in charged}
-    rows = session.execute(
-        select(InterpretingSession, Interpreter.kind)
-        .join(Request, Request.id == InterpretingSession.request_id)
-        .outerjoin(Interpreter, Interpreter.id == InterpretingSession.interpreter_id)
-        .where(
-            Request.helpline_id.in_(scope),
-            InterpretingSession.requested_at >= period.start,
-            InterpretingSession.requested_at < period.end,
-        )
-    ).all()
-    legs: dict[int, list[str]] = {}
-    ids = [s.id for s, _ in rows]
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        for session_id, status, answered_at in session.execute(
-            select(Call.interpreting_session_id, Call.status, Call.answered_at).where(
-                Call.interpreting_session_id.in_(chunk), Call.role == "interpreter"
-            )
-        ):
-            unanswered = answered_at is None and str(status) in UNANSWERED
-            legs.setdefault(session_id, []).append("no" if unanswered else "yes")
-    keys = complete_keys(session, keys, [s.request_id for s, _ in rows])
-    facts = []
-    for row, kind in rows:
-        provider = None if row.interpreter_id is None else str(row.interpreter_id)
-        base = keys.get(row.request_id, Keys())
-        rung = legs.get(row.id, [])
-        facts.append(
-            SessionFact(
-                id=row.id,
-                request_id=row.request_id,
-                keys=_with(base, language=row.language, provider=provider),
-                requested_at=row.requested_at,
-                requested_by=row.requested_by,
-                status=str(row.status),
-                outcome=None if row.outcome is None else str(row.outcome),
-                connected_at=row.connected_at,
-                ended_at=row.ended_at,
-                provider_kind=None if kind is None else str(kind),
-                billable_s=billable.get(row.id),
-                legs=len(rung),
-                legs_unanswered=rung.count("no"),
-                is_pool_language=row.language in pool,
-            )
-        )
-    return facts
-
-
-def load_callbacks(
-    session: Session, scope: Sequence[int], period: Period, keys: Mapping[int, Keys]
-) -> list[CallbackFact]:
-    """The callbacks created, due or ended in the period, and those still open at its end."""
-    start, end = period.start, period.end
-    tasks = session.scalars(
-        select(CallbackTask)
-        .join(Request, Request.id == CallbackTask.request_id)
-        .where(
-            Request.helpline_id.in_(scope),
-            CallbackTask.created_at < end,
-            or_(
-                CallbackTask.created_at >= start,
-                CallbackTask.due_at >= start,
-                CallbackTask.done_at.is_(None),
-                CallbackTask.done_at >= start,
-            ),
-        )
-    ).all()
-    keys = complete_keys(session, keys, [t.request_id for t in tasks])
-    return [
-        CallbackFact(
-            id=t.id,
-            request_id=t.request_id,
-            keys=keys.get(t.request_id, Keys()),
-            reason=str(t.reason),
-            created_at=t.created_at,
-            due_at=t.due_at,
-            status=str(t.status),
-            attempts=t.attempts,
-            first_contact_at=t.first_contact_at,
-            done_at=t.done_at,
-            outcome=t.outcome,
-            follow_up_outcome=None if t.follow_up_outcome is None else str(t.follow_up_outcome),
-        )
-        for t in tasks
-    ]
-
-
-def _surcharge(detail: Mapping[str, Any] | None) -> Decimal:
-    lines = (detail or {}).get("lines") or []
-    return sum(
-        (
-            Decimal(str(line.get("amount", "0")))
-            for line in lines
-            if line.get("kind") == "surcharge"
-        ),
-        Decimal("0"),
-    )
-
-
-def load_budgets(session: Session, scope: Sequence[int], period: Period) -> list[BudgetFact]:
-    """The budget lines open in the period that may fund the helplines in scope."""
-    first, last = local(period.start).date(), local(period.end - timedelta(seconds=1)).date()
-    lines = session.scalars(
-        select(Budget)
-        .where(
-            Budget.starts_on <= last,
-            Budget.ends_on >= first,
-            or_(Budget.scope != "helpline", Budget.scope_helpline_id.in_(scope)),
-        )
-        .order_by(Budget.starts_on, Budget.id)
-    )
-    return [BudgetFact(b.id, b.name, b.starts_on, b.ends_on, b.amount, b.hours_cap) for b in lines]
-
-
-def load_ledger(
-    session: Session,
-    scope: Sequence[int],
-    period: Period,
-    budgets: Sequence[BudgetFact],
-    keys: Mapping[int, Keys],
-) -> list[LedgerFact]:
-    """The ledger entries of the period's services, and those of its budget lines since they
-    started (cumulative consumption)."""
-    starts = [local(period.start).date(), *(b.starts_on for b in budgets)]
-    since = Period.local(min(starts), min(starts)).start
-    rows = session.execute(
-        select(LedgerEntry, InterpretingSession.request_id)
-        .outerjoin(
-            InterpretingSession, InterpretingSession.id == LedgerEntry.interpreting_session_id
-        )
-        .where(
-            LedgerEntry.helpline_id.in_(scope),
-            LedgerEntry.service_at >= since,
-            LedgerEntry.service_at < period.end,
-        )
-        .order_by(LedgerEntry.service_at, LedgerEntry.id)
-    ).all()
-    keys = complete_keys(session, keys, [request_id for _, request_id in rows])
-    facts = []
-    for entry, request_id in rows:
-        base = (
-            keys.get(request_id, Keys(helpline=entry.helpline_id))
-            if request_id
-            else Keys(helpline=entry.helpline_id)
-        )
-        provider = None if entry.interpreter_id is None else str(entry.interpreter_id)
-        facts.append(
-            LedgerFact(
-                id=entry.id,
-                keys=_with(base, language=entry.language, provider=provider),
-                kind=str(entry.kind),
-                service_at=entry.service_at,
-                amount=entry.amount,
-                duration_s=entry.duration_s,
-                billable_s=entry.billable_s,
-                surcharge=_surcharge(entry.detail) if str(entry.kind) == "charge" else Decimal(0),
-                interpreting_session_id=entry.interpreting_session_id,
-                budget_line_id=entry.budget_line_id,
-            )
-        )
-    return facts
-
-
-def load_professionals(session: Session, scope: Sequence[int]) -> list[ProfessionalFact]:
-    """The directory, with each professional's first request on the helplines in scope."""
-    first = first_requests(session, scope)
-    rows = session.execute(
-        select(
-            Professional.id,
-            Professional.profession,
-            Professional.territory,
-            Professional.is_active,
-            Professional.created_at,
-        )
-    )
-    return [
-        ProfessionalFact(
-            id=pid,
-            keys=Keys(profession=profession, territory=territory),
-            is_active=active,
-            created_at=created_at,
-            first_request_at=first.get(pid),
-        )
-        for pid, profession, territory, active, created_at in rows
-    ]
-
-
-def load_ratings(
-    session: Session, scope: Sequence[int], period: Period, keys: Mapping[int, Keys]
-) -> list[RatingFact]:
-    """The ratings of the requests opened in the period."""
-    rows = session.execute(
-        select(ServiceRating.request_id, ServiceRating.score, Request.opened_at)
-        .join(Request, Request.id == ServiceRating.request_id)
-        .where(
-            Request.helpline_id.in_(scope),
-            Request.opened_at >= period.start,
-            Request.opened_at < period.end,
-        )
-    ).all()
-    return [RatingFact(rid, keys.get(rid, Keys()), score, at) for rid, score, at in rows]
-
-
-def load_hours(
-    session: Session, scope: Sequence[int], period: Period
-) -> tuple[list[Interval], list[Interval]]:
-    """The helplines' opening periods and the rota's shifts over the period."""
-    opening: list[Interval] = []
-    shifts: list[Interval] = []
-    first = local(period.start).date() - timedelta(days=1)
-    last = local(period.end).date()
-    for helpline in session.scalars(select(Helpline).where(Helpline.id.in_(scope))):
-        hours = opening_hours(session, helpline)
-        for start, end in open_periods(hours, first, last):
-            if end > period.start and start < period.end:
-                opening.append(Interval(helpline.id, start, end))
-        # The resolved rota: patterns with their absences and swaps, and the extra shifts.
-        shifts.extend(
-            Interval(helpline.id, s.starts_at, s.ends_at, s.rank)
-            for s in resolved_shifts(session, helpline, period.start, period.end)
-        )
-    return opening, shifts
-
-
 def load_facts(
     session: Session, period: Period, scope: Sequence[int], filters: Filters | None = None
 ) -> Facts:
-    """Every row family for the period and the helplines in scope, filtered."""
+    """Every row family for the period and the helplines in scope, filtered: the built days
+    from the aggregates, the rest from the raw rows."""
     scope = list(scope)
-    requests, keys, stories = load_requests(session, scope, period)
     budgets = load_budgets(session, scope, period)
     opening, shifts = load_hours(session, scope, period)
     rating = session.scalars(
         select(Helpline.id).where(Helpline.id.in_(scope), Helpline.is_rating_enabled)
     )
+    cut = aggregate_read.built_until(session, scope, period)
+    if cut is None:
+        requests, keys, stories = load_requests(session, scope, period)
+        families: dict[str, list[Any]] = {
+            "requests": requests,
+            "calls": load_calls(session, scope, period, keys, stories),
+            "queues": load_queues(session, scope, period, keys, stories),
+            "sessions": load_sessions(session, scope, period, keys),
+            "callbacks": load_callbacks(session, scope, period, keys),
+            "ledger": load_ledger(session, scope, period, budgets, keys),
+            "ratings": load_ratings(session, scope, period, keys),
+        }
+    else:
+        families = aggregate_read.load_families(session, scope, period, cut, budgets)
     facts = Facts(
-        requests=tuple(requests),
-        calls=tuple(load_calls(session, scope, period, keys, stories)),
-        queues=tuple(load_queues(session, scope, period, keys, stories)),
-        sessions=tuple(load_sessions(session, scope, period, keys)),
-        callbacks=tuple(load_callbacks(session, scope, period, keys)),
-        ledger=tuple(load_ledger(session, scope, period, budgets, keys)),
+        requests=tuple(families["requests"]),
+        calls=tuple(families["calls"]),
+        queues=tuple(families["queues"]),
+        sessions=tuple(families["sessions"]),
+        callbacks=tuple(families["callbacks"]),
+        ledger=tuple(families["ledger"]),
         budgets=tuple(budgets),
         professionals=tuple(load_professionals(session, scope)),
-        ratings=tuple(load_ratings(session, scope, period, keys)),
+        ratings=tuple(families["ratings"]),
         opening=tuple(opening),
         shifts=tuple(shifts),
         rating_helplines=frozenset(rating),
@@ -381,9 +123,14 @@ def compute(
     facts = load_facts(session, period, scope, filters)
     split: dict[tuple[str, str], Mapping[str, Value]] = {}
     for key in breakdowns:
+        parts = None if key == "month" else facts.split(key)
         for indicator in REGISTRY.values():
             if key in indicator.breakdowns and not indicator.manual:
-                split[(indicator.id, key)] = breakdown(indicator.id, facts, period, key)
+                split[(indicator.id, key)] = (
+                    breakdown(indicator.id, facts, period, key)
+                    if parts is None
+                    else breakdown_of_parts(indicator.id, parts, period)
+                )
     return Values(compute_all(facts, period), split)
 
 

@@ -32,7 +32,11 @@ class Period:
     end: datetime
 
     def __contains__(self, at: object) -> bool:
-        return isinstance(at, datetime) and self.start <= at < self.end
+        # Called for every row of every indicator: a failed comparison (None, a date) is "out".
+        try:
+            return self.start <= at < self.end  # type: ignore[operator]
+        except TypeError:
+            return False
 
     @classmethod
     def local(cls, first: date, last: date, tz: ZoneInfo = PARIS) -> Period:
@@ -298,6 +302,27 @@ class Facts:
             changes["opening"] = tuple(i for i in self.opening if i.helpline == value)
             changes["shifts"] = tuple(i for i in self.shifts if i.helpline == value)
         return replace(self, **changes)
+
+    def split(self, key: str) -> dict[Any, Facts]:
+        """``where(key, value)`` for each of ``key_values(key)``, partitioned in one pass."""
+        groups: dict[str, dict[Any, list[Any]]] = {}
+        for f in fields(self):
+            rows = getattr(self, f.name)
+            if isinstance(rows, tuple) and rows and hasattr(rows[0], "keys"):
+                by_value: dict[Any, list[Any]] = {}
+                for r in rows:
+                    by_value.setdefault(getattr(r.keys, key), []).append(r)
+                groups[f.name] = by_value
+        parts: dict[Any, Facts] = {}
+        for value in self.key_values(key):
+            changes: dict[str, Any] = {
+                name: tuple(by_value.get(value, ())) for name, by_value in groups.items()
+            }
+            if key == "helpline":
+                changes["opening"] = tuple(i for i in self.opening if i.helpline == value)
+                changes["shifts"] = tuple(i for i in self.shifts if i.helpline == value)
+            parts[value] = replace(self, **changes)
+        return parts
 
     def key_values(self, key: str) -> list[Any]:
         """The values ``key`` takes in the rows, sorted (None last, as "unknown")."""

@@ -51,9 +51,24 @@ class _Story:
     callbacks: bool = False
 
 
-def request_ids(scope: Sequence[int], period: Period) -> Select[Any]:
-    """The requests the period's indicators read: opened or closed in it, or open at its end."""
+def request_ids(scope: Sequence[int], period: Period, *, opened_only: bool = False) -> Select[Any]:
+    """The requests the period's indicators read: opened or closed in it, or open at its end
+    (``opened_only``: opened in it, or with a leg or a queue entry in it, the older ones being
+    read from the aggregates; their stories are what the period's legs and queues need)."""
     start, end = period.start, period.end
+    if opened_only:
+        legs = select(Call.request_id).where(Call.created_at >= start, Call.created_at < end)
+        queued = select(NurseRouting.request_id).where(
+            NurseRouting.created_at >= start, NurseRouting.created_at < end
+        )
+        return select(Request.id).where(
+            Request.helpline_id.in_(scope),
+            or_(
+                and_(Request.opened_at >= start, Request.opened_at < end),
+                Request.id.in_(legs),
+                Request.id.in_(queued),
+            ),
+        )
     return select(Request.id).where(
         Request.helpline_id.in_(scope),
         or_(
@@ -140,10 +155,10 @@ def _callback_requests(session: Session, ids: Select[Any]) -> set[int]:
 
 
 def load_requests(
-    session: Session, scope: Sequence[int], period: Period
+    session: Session, scope: Sequence[int], period: Period, *, opened_only: bool = False
 ) -> tuple[list[RequestFact], dict[int, Keys], dict[int, _Story]]:
     """The request rows, and the keys and stories of each request (for the other families)."""
-    ids = request_ids(scope, period)
+    ids = request_ids(scope, period, opened_only=opened_only)
     stories = _stories(session, ids)
     with_callback = _callback_requests(session, ids)
     rows = session.execute(

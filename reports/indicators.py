@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reports.indicator_facts import PARIS, UNKNOWN, Facts, Period, iter_months
@@ -77,6 +78,19 @@ def breakdown(indicator_id: str, facts: Facts, period: Period, key: str) -> dict
     return {
         UNKNOWN if value is None else str(value): indicator.compute(facts.where(key, value), period)
         for value in facts.key_values(key)
+    }
+
+
+def breakdown_of_parts(
+    indicator_id: str, parts: Mapping[Any, Facts], period: Period
+) -> dict[str, Value]:
+    """``breakdown`` by a row key, from the rows already split by it (``Facts.split``)."""
+    indicator = REGISTRY[indicator_id]
+    if indicator.compute is None:
+        return {}
+    return {
+        UNKNOWN if value is None else str(value): indicator.compute(part, period)
+        for value, part in parts.items()
     }
 
 

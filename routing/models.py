@@ -129,7 +129,7 @@ class NurseRouting(Base):
     # A transfer: the nurse handing over, and her leg (kept in the room until she hangs up).
     from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     from_call_sid: Mapped[str | None] = mapped_column(String(34))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     ended_at: Mapped[datetime | None]
 
 

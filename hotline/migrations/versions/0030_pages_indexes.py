@@ -15,7 +15,7 @@ from alembic import op
 from hotline.names import name_key
 
 revision = "0027_pages_indexes"
-down_revision = "0026_audit_helpline"
+down_revision = "0027_hook_request_sequences"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0027_hook_request_sequences"
-down_revision = "0026_audit_helpline"
+down_revision = "0027_rota_patterns"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ import hotline.db
 
 
 revision = "0027_rota_patterns"
-down_revision = "0026_audit_helpline"
+down_revision = "0027_adm21_merged_into"
 branch_labels = None
 depends_on = None
 
