@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.callstate import CallStatus, call_status
+from hotline.live import tell_boards
 from hotline.models import (
     Call,
     Helpline,
@@ -268,6 +269,7 @@ def open_request(
 ) -> OpenedRequest:
     """Open the request of an incoming call, or find the one a retried webhook opened."""
     statements = _statements(session.get_bind().dialect.name)
+    tell_boards(session, helpline.id)  # a new call (or its retry) is on the board after commit
     number = normalise_caller(voice.from_)
     caller = find_caller(session, number.e164)
     request_id, reference = session.execute(

@@ -192,6 +192,12 @@ def _touched(session: Session) -> Touched:
     return found
 
 
+def tell_boards(session: Session, helpline_id: int) -> None:
+    """Tell this helpline's boards when the session commits: for rows written by Core
+    statements (the incoming webhook's), which no flush shows."""
+    _touched(session).helpline_ids.add(helpline_id)
+
+
 def _note_row(session: Session, touched: Touched, row: object) -> None:
     """Note the helpline a board-relevant row belongs to, without a query."""
     state = instance_state(row)

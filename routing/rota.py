@@ -4,9 +4,10 @@ exceptions and the extra shifts), the nurses on shift and their presence."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from hotline.models import Helpline, User
@@ -34,10 +35,14 @@ def opening_hours(session: Session, helpline: Helpline) -> OpeningHours:
     closures = session.scalars(
         select(ClosureRow).where(ClosureRow.helpline_id == helpline.id)
     ).all()
+    return _hours_with(helpline, [Closure(c.starts_at, c.ends_at, c.label) for c in closures])
+
+
+def _hours_with(helpline: Helpline, closures: list[Closure]) -> OpeningHours:
     return OpeningHours(
         schedule=parse_schedule(helpline.opening_hours),
         tz_name=helpline.timezone,
-        closures=tuple(Closure(c.starts_at, c.ends_at, c.label) for c in closures),
+        closures=tuple(closures),
         holiday_subdiv=helpline.holiday_subdivision,
         is_open_on_holidays=helpline.is_open_on_holidays,
     )
@@ -85,39 +90,83 @@ def resolved_shifts(
 ) -> list[ResolvedShift]:
     """The helpline's rota over ``[start, end)``: its patterns with their exceptions, and its
     extra (one-off) shifts."""
+    patterns, exceptions, extras, _closures = _rota_rows(session, helpline, start, end)
+    return resolve_rota(patterns, exceptions, extras, start, end, helpline.timezone)
+
+
+def _typed_null(column: Any) -> Any:
+    return cast(null(), column.type)
+
+
+def _rota_rows(
+    session: Session, helpline: Helpline, start: datetime, end: datetime
+) -> tuple[list[Pattern], list[RotaException], list[tuple[int, Shift]], list[Closure]]:
+    """The helpline's patterns, exceptions and extra shifts around ``[start, end)``, and its
+    closures, in one statement (a key press reads them while the GP waits)."""
     tz = ZoneInfo(helpline.timezone)
     # Exceptions are in local days: widen the window so one cutting an overlapping shift is read.
     first_day = start.astimezone(tz).date() - timedelta(days=2)
     last_day = end.astimezone(tz).date() + timedelta(days=1)
-    patterns = session.scalars(
-        select(RotaPattern).where(
-            RotaPattern.helpline_id == helpline.id,
-            RotaPattern.first_day <= last_day,
-            (RotaPattern.last_day.is_(None)) | (RotaPattern.last_day >= first_day),
-        )
-    ).all()
-    exceptions = session.scalars(
-        select(ExceptionRow).where(
-            ExceptionRow.helpline_id == helpline.id,
-            ExceptionRow.first_day <= last_day,
-            ExceptionRow.last_day >= first_day,
-        )
-    ).all()
-    extras = session.scalars(
-        select(ShiftRow).where(
-            ShiftRow.helpline_id == helpline.id,
-            ShiftRow.starts_at < end,
-            ShiftRow.ends_at > start,
-        )
-    ).all()
-    return resolve_rota(
-        [pattern_of(p) for p in patterns],
-        [exception_of(e) for e in exceptions],
-        [(r.id, Shift(r.user_id, r.starts_at, r.ends_at, r.rank)) for r in extras],  # type: ignore[arg-type]
-        start,
-        end,
-        helpline.timezone,
-    )
+    p, e, x, c = RotaPattern, ExceptionRow, ShiftRow, ClosureRow
+
+    def row(kind: str, **values: Any) -> list[Any]:
+        typed = {
+            "id": None, "user_id": p.user_id, "rank": p.rank, "weekdays": p.weekdays,
+            "starts_local": p.starts_local, "ends_local": p.ends_local,
+            "first_day": p.first_day, "last_day": p.last_day, "every_weeks": p.every_weeks,
+            "replacement_id": e.replacement_id, "starts_at": x.starts_at, "ends_at": x.ends_at,
+            "label": c.label,
+        }  # fmt: skip
+        columns: list[Any] = [literal_column(f"'{kind}'", String).label("kind")]
+        for name, model_column in typed.items():
+            value = values.get(name)
+            if value is None:
+                value = cast(null(), Integer) if model_column is None else _typed_null(model_column)
+            columns.append(value.label(name))
+        return columns
+
+    extras = select(
+        *row("extra", id=x.id, user_id=x.user_id, rank=x.rank, starts_at=x.starts_at,
+             ends_at=x.ends_at)
+    ).where(x.helpline_id == helpline.id, x.starts_at < end, x.ends_at > start)  # fmt: skip
+    closures = select(
+        *row("closure", id=c.id, starts_at=c.starts_at, ends_at=c.ends_at, label=c.label)
+    ).where(c.helpline_id == helpline.id)
+    patterns = select(
+        *row("pattern", id=p.id, user_id=p.user_id, rank=p.rank, weekdays=p.weekdays,
+             starts_local=p.starts_local, ends_local=p.ends_local, first_day=p.first_day,
+             last_day=p.last_day, every_weeks=p.every_weeks)
+    ).where(
+        p.helpline_id == helpline.id,
+        p.first_day <= last_day,
+        (p.last_day.is_(None)) | (p.last_day >= first_day),
+    )  # fmt: skip
+    exceptions = select(
+        *row("exception", id=e.id, user_id=e.user_id, weekdays=e.kind, first_day=e.first_day,
+             last_day=e.last_day, replacement_id=e.replacement_id)
+    ).where(
+        e.helpline_id == helpline.id, e.first_day <= last_day, e.last_day >= first_day
+    )  # fmt: skip
+    found: tuple[list[Pattern], list[RotaException], list[tuple[int, Shift]], list[Closure]]
+    found = ([], [], [], [])
+    for r in session.execute(union_all(extras, closures, patterns, exceptions)).mappings():
+        if r["kind"] == "pattern":
+            weekdays = frozenset(int(day) for day in r["weekdays"].split(",") if day)
+            found[0].append(
+                Pattern(r["id"], r["user_id"], r["rank"], weekdays, r["starts_local"],
+                        r["ends_local"], r["first_day"], r["last_day"], r["every_weeks"])
+            )  # fmt: skip
+        elif r["kind"] == "exception":
+            # the exception's kind travels in the weekdays column
+            found[1].append(
+                RotaException(r["id"], r["weekdays"], r["user_id"], r["first_day"],
+                              r["last_day"], r["replacement_id"])
+            )  # fmt: skip
+        elif r["kind"] == "extra":
+            found[2].append((r["id"], Shift(r["user_id"], r["starts_at"], r["ends_at"], r["rank"])))
+        else:
+            found[3].append(Closure(r["starts_at"], r["ends_at"], r["label"]))
+    return found
 
 
 def shifts_at(session: Session, helpline: Helpline, at: datetime) -> list[Shift]:
@@ -155,8 +204,10 @@ def holes(session: Session, helpline: Helpline, start: datetime, end: datetime) 
 
 def routing_plan(session: Session, helpline: Helpline, now: datetime) -> RoutingPlan:
     """Who to ring for this helpline at ``now``, from the resolved rota and the nurses'
-    availability."""
-    shifts = shifts_at(session, helpline, now)
+    availability: two statements (the rota and closures; the nurses on shift)."""
+    patterns, exceptions, extras, closures = _rota_rows(session, helpline, now, now + INSTANT)
+    resolved = resolve_rota(patterns, exceptions, extras, now, now + INSTANT, helpline.timezone)
+    shifts = [r.as_shift() for r in resolved]
     # Only the helpline's own nurses: a shift left to someone who is no longer one rings nobody.
     users = session.scalars(
         select(User).where(
@@ -176,6 +227,5 @@ def routing_plan(session: Session, helpline: Helpline, now: datetime) -> Routing
         )
         for u in users
     ]
-    return build_routing_plan(
-        now, opening_hours(session, helpline), shifts, nurses, helpline.ring_timeout_s
-    )
+    hours = _hours_with(helpline, closures)
+    return build_routing_plan(now, hours, shifts, nurses, helpline.ring_timeout_s)
