@@ -22,7 +22,18 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Executable, Integer, Table, bindparam, delete, event, func, insert, select
+from sqlalchemy import (
+    Executable,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -162,6 +173,7 @@ class _Statements:
     """The fast path's statements, built and compiled once per backend (bound at each call)."""
 
     caller: Executable
+    retry: Executable
     request: Executable
     leg: Executable
     event: Executable
@@ -201,6 +213,17 @@ def _build(dialect: str) -> _Statements:
         .where(ProfessionalPhone.number == bindparam("number"), Professional.is_active)
         .limit(2)
     )
+    # A retried webhook is told by its leg, read with the caller: a retry then opens nothing
+    # (no reference number taken, nothing written).
+    opened = (
+        select(Call.request_id)
+        .where(Call.sid == bindparam("sid"), Call.request_id.is_not(None))
+        .scalar_subquery()
+    )
+    retry = select(opened.label("opened"))
+    known = caller.subquery()
+    retry_sub = retry.subquery()
+    caller = select(retry_sub.c.opened, *known.c).select_from(retry_sub.outerjoin(known, true()))
     requests = cast(Table, Request.__table__)
     request = (
         insert(requests)
@@ -221,7 +244,7 @@ def _build(dialect: str) -> _Statements:
     event = insert(cast(Table, RequestEvent.__table__)).values(
         {name: bindparam(name) for name in _EVENT_FIELDS}
     )
-    return _Statements(caller, request, leg_once, event)
+    return _Statements(caller, retry, request, leg_once, event)
 
 
 _REQUEST_FIELDS = (
@@ -248,17 +271,21 @@ _LEG_FIELDS = (
 _EVENT_FIELDS = ("request_id", "at", "kind", "call_sid", "detail", "dedupe_key")
 
 
-def find_caller(session: Session, e164: str | None) -> Caller | None:
-    """The active professional with this number if exactly one has it, with his structure when
-    he works in exactly one active structure: one read on the phones' number index."""
+def find_caller(
+    session: Session, e164: str | None, call_sid: str
+) -> tuple[int | None, Caller | None]:
+    """The request a first delivery of this call opened already (a retried webhook), and the
+    active professional with this number if exactly one has it, with his structure when he
+    works in exactly one active structure: one read on the legs' and phones' indexes."""
+    statements = _statements(session.get_bind().dialect.name)
     if e164 is None:
-        return None
-    statement = _statements(session.get_bind().dialect.name).caller
-    rows = session.execute(statement, {"number": e164}).all()
-    if len(rows) != 1:
-        return None
-    professional_id, title, last_name, count, only = rows[0]
-    return Caller(professional_id, title, last_name, only if count == 1 else None)
+        return session.execute(statements.retry, {"sid": call_sid}).scalar(), None
+    rows = session.execute(statements.caller, {"number": e164, "sid": call_sid}).all()
+    opened = rows[0][0] if rows else None
+    if len(rows) != 1 or rows[0][1] is None:
+        return opened, None
+    _opened, professional_id, title, last_name, count, only = rows[0]
+    return opened, Caller(professional_id, title, last_name, only if count == 1 else None)
 
 
 def open_request(
@@ -271,7 +298,9 @@ def open_request(
     statements = _statements(session.get_bind().dialect.name)
     tell_boards(session, helpline.id)  # a new call (or its retry) is on the board after commit
     number = normalise_caller(voice.from_)
-    caller = find_caller(session, number.e164)
+    opened, caller = find_caller(session, number.e164, voice.call_sid)
+    if opened is not None:
+        return _already_opened(session, voice.call_sid)
     request_id, reference = session.execute(
         statements.request,
         {
