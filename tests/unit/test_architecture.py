@@ -39,6 +39,7 @@ PURE_MODULES = (
     "hotline.anonymity",
     "hotline.callstate",
     "hotline.finess",
+    "hotline.names",
     "hotline.passwords",
     "hotline.phones",
     "hotline.reference_codes",
