@@ -34,10 +34,10 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.callstate import CallStatus, call_status
+from hotline.db import insert_on_conflict
 from hotline.live import tell_boards
 from hotline.models import (
     Call,
@@ -234,13 +234,16 @@ def _build(dialect: str) -> _Statements:
         .returning(requests.c.id, requests.c.reference)
     )
     calls = cast(Table, Call.__table__)
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    leg = upsert(calls).values({name: bindparam(name) for name in _LEG_FIELDS})
-    leg_once = leg.on_conflict_do_update(
-        index_elements=[calls.c.sid],
-        set_={"request_id": leg.excluded.request_id, "helpline_id": leg.excluded.helpline_id},
-        where=calls.c.request_id.is_(None),
-    ).returning(calls.c.id)
+    # The leg takes this request unless it has one (a retried webhook); textual, so that its
+    # compiled form is cached (SQLAlchemy compiles its dialects' upserts at every execution).
+    leg_once = insert_on_conflict(
+        calls,
+        _LEG_FIELDS,
+        ("sid",),
+        'DO UPDATE SET "request_id" = excluded."request_id", '
+        '"helpline_id" = excluded."helpline_id" WHERE "calls"."request_id" IS NULL',
+        (calls.c.id,),
+    )
     event = insert(cast(Table, RequestEvent.__table__)).values(
         {name: bindparam(name) for name in _EVENT_FIELDS}
     )
