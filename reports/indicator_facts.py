@@ -9,10 +9,12 @@ Times are aware UTC datetimes; months and weekdays are read in the helpline's zo
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,13 @@ UNKNOWN = "unknown"
 SHORT_ABANDON_S = 5
 # Our proposal (no source): a callback is on time when first reached within this of its due time.
 CALLBACK_GRACE = timedelta(hours=2)
+# The families whose rows belong to the period their instant falls in (``Facts.within``).
+ANCHORS = {
+    "calls": "started_at",
+    "queues": "entered_at",
+    "sessions": "requested_at",
+    "ratings": "opened_at",
+}
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,8 @@ class Facts:
     opening: tuple[Interval, ...] = ()
     shifts: tuple[Interval, ...] = ()
     rating_helplines: frozenset[int] = field(default_factory=frozenset)
+    # ``within``'s parts and the anchored families sorted by their instant, made on demand.
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def where(self, key: str, value: Any) -> Facts:
         """The rows whose breakdown ``key`` equals ``value`` (rows without keys are kept)."""
@@ -323,6 +334,54 @@ class Facts:
                 changes["shifts"] = tuple(i for i in self.shifts if i.helpline == value)
             parts[value] = replace(self, **changes)
         return parts
+
+    def within(self, part: Period) -> Facts:
+        """The rows the loaders would give for ``part``, a stretch of the rows' own period (a
+        month of a monthly breakdown): requests opened before its end and opened in it, or
+        closed in it or after, or still open; legs, queue entries, sessions and ratings that
+        started in it; callbacks created before its end and created, due or ended in it or
+        still open; ledger entries before its end; opening hours and shifts overlapping it.
+
+        Each month then reads its own rows instead of the whole period's (the anchored
+        families are sorted once per ``Facts`` and cut by bisection)."""
+        known: Facts | None = self._memo.get(("within", part))
+        if known is not None:
+            return known
+        start, end = part.start, part.end
+        changes: dict[str, Any] = {}
+        for name, anchor in ANCHORS.items():
+            ordered, instants = self._by_anchor(name, anchor)
+            changes[name] = tuple(
+                ordered[bisect_left(instants, start) : bisect_left(instants, end)]
+            )
+        ordered, instants = self._by_anchor("requests", "opened_at")
+        first, after = bisect_left(instants, start), bisect_left(instants, end)
+        carried = tuple(r for r in ordered[:first] if r.closed_at is None or r.closed_at >= start)
+        changes["requests"] = carried + tuple(ordered[first:after])
+        changes["callbacks"] = tuple(
+            t
+            for t in self.callbacks
+            if t.created_at < end
+            and (
+                t.created_at >= start
+                or t.due_at >= start
+                or t.done_at is None
+                or t.done_at >= start
+            )
+        )
+        changes["ledger"] = tuple(e for e in self.ledger if e.service_at < end)
+        changes["opening"] = tuple(i for i in self.opening if i.end > start and i.start < end)
+        changes["shifts"] = tuple(i for i in self.shifts if i.end > start and i.start < end)
+        within = self._memo[("within", part)] = replace(self, **changes)
+        return within
+
+    def _by_anchor(self, name: str, anchor: str) -> tuple[list[Any], list[datetime]]:
+        """A family's rows sorted by their anchor instant, and the instants (kept)."""
+        known = self._memo.get(("sorted", name))
+        if known is None:
+            ordered = sorted(getattr(self, name), key=attrgetter(anchor))
+            known = self._memo[("sorted", name)] = (ordered, [getattr(r, anchor) for r in ordered])
+        return known
 
     def key_values(self, key: str) -> list[Any]:
         """The values ``key`` takes in the rows, sorted (None last, as "unknown")."""
@@ -379,11 +438,37 @@ def count_by(rows: Iterable[Any], key: Callable[[Any], Any]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def in_intervals(at: datetime, intervals: Iterable[Interval], helpline: int | None) -> bool:
-    """Whether ``at`` falls in one of the helpline's intervals."""
-    return any(
-        i.start <= at < i.end for i in intervals if helpline is None or i.helpline == helpline
-    )
+def in_intervals(at: datetime, intervals: Sequence[Interval], helpline: int | None) -> bool:
+    """Whether ``at`` falls in one of the helpline's intervals (any helpline's when None): a
+    bisection in the intervals' starts, kept per tuple of intervals (the same opening hours are
+    asked about for every leg of a period)."""
+    starts, reach = _interval_index(intervals, helpline)
+    index = bisect_right(starts, at) - 1
+    return index >= 0 and reach[index] > at
+
+
+_INTERVAL_INDEXES: dict[tuple[int, int | None], tuple[Any, list[datetime], list[datetime]]] = {}
+
+
+def _interval_index(
+    intervals: Sequence[Interval], helpline: int | None
+) -> tuple[list[datetime], list[datetime]]:
+    """The starts of the helpline's intervals, sorted, and for each the latest end among the
+    intervals starting no later (so overlapping intervals are one union)."""
+    key = (id(intervals), helpline)
+    known = _INTERVAL_INDEXES.get(key)
+    if known is not None and known[0] is intervals:
+        return known[1], known[2]
+    mine = sorted((i.start, i.end) for i in intervals if helpline is None or i.helpline == helpline)
+    starts, reach = [s for s, _ in mine], []
+    latest: datetime | None = None
+    for _, end in mine:
+        latest = end if latest is None or end > latest else latest
+        reach.append(latest)
+    if len(_INTERVAL_INDEXES) > 64:
+        _INTERVAL_INDEXES.clear()
+    _INTERVAL_INDEXES[key] = (intervals, starts, reach)
+    return starts, reach
 
 
 def overlap_s(intervals: Iterable[tuple[datetime, datetime]], window: Period) -> float:

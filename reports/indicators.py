@@ -74,7 +74,10 @@ def breakdown(indicator_id: str, facts: Facts, period: Period, key: str) -> dict
     if indicator.compute is None:
         return {}
     if key == "month":
-        return {label: indicator.compute(facts, month) for label, month in iter_months(period)}
+        return {
+            label: indicator.compute(facts.within(month), month)
+            for label, month in iter_months(period)
+        }
     return {
         UNKNOWN if value is None else str(value): indicator.compute(facts.where(key, value), period)
         for value in facts.key_values(key)

@@ -152,14 +152,10 @@ def f08(facts: Facts, period: Period) -> Value:
     extra: dict[str, Decimal | float | None] = {
         "per_request": ratio(total, len(opened(facts, period)))
     }
-    for role in sorted({c.role for c in facts.calls}):
+    calls = [c for c in facts.calls if c.started_at in period]
+    for role in sorted({c.role for c in calls}):
         extra[role] = sum(
-            (
-                c.price
-                for c in facts.calls
-                if c.role == role and c.price is not None and c.started_at in period
-            ),
-            Decimal("0"),
+            (c.price for c in calls if c.role == role and c.price is not None), Decimal("0")
         )
     return Value(total, extra)
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reports.indicator_facts import (
+    PARIS,
     CallbackFact,
     CallFact,
     Facts,
@@ -245,3 +246,35 @@ def test_a_rate_is_not_additive_its_parts_do_not_add_up() -> None:
     assert {k: v.value for k, v in parts.items()} == {"1": 1.0, "2": 0.0}
     assert REGISTRY["B02"].compute(facts, YEAR).value == 0.5  # type: ignore[misc]
     assert not REGISTRY["B02"].additive
+
+
+def _close(left: Value, right: Value) -> bool:
+    """The same figures (floats to rounding: the rows may be summed in another order)."""
+    if left.items != right.items or set(left.extra) != set(right.extra):
+        return False
+    pairs = [(left.value, right.value)] + [(left.extra[k], right.extra[k]) for k in left.extra]
+    for a, b in pairs:
+        if a is None or b is None:
+            if a is not b:
+                return False
+        elif a != pytest.approx(b):
+            return False
+    return True
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_a_month_computed_on_its_own_rows_is_the_month_computed_on_the_whole_year(
+    facts: Facts,
+) -> None:
+    # Monthly breakdowns compute each month on ``facts.within(month)`` (the rows the loaders
+    # give for that month), not on the whole period's rows: every indicator must agree.
+    for indicator in REGISTRY.values():
+        if indicator.compute is None or "month" not in indicator.breakdowns:
+            continue
+        months = breakdown(indicator.id, facts, YEAR, "month")
+        for month in YEAR.months():
+            label = f"{month.start.astimezone(PARIS).year:04d}-"
+            label += f"{month.start.astimezone(PARIS).month:02d}"
+            whole = indicator.compute(facts, month)
+            assert _close(months[label], whole), (indicator.id, label, months[label], whole)
