@@ -117,20 +117,29 @@ def compute(
     scope: Sequence[int],
     filters: Filters | None = None,
     breakdowns: Iterable[str] = (),
+    only: Iterable[tuple[str, str]] | None = None,
 ) -> Values:
     """Each indicator's value for the period and scope, with the breakdowns asked for (for
-    every indicator that supports them)."""
+    every indicator that supports them, or only the (indicator, key) pairs of ``only``: a page
+    computes the breakdowns it shows, the report's workbook all of them)."""
     facts = load_facts(session, period, scope, filters)
+    wanted = None if only is None else set(only)
     split: dict[tuple[str, str], Mapping[str, Value]] = {}
     for key in breakdowns:
+        indicators = [
+            i
+            for i in REGISTRY.values()
+            if key in i.breakdowns and not i.manual and (wanted is None or (i.id, key) in wanted)
+        ]
+        if not indicators:
+            continue
         parts = None if key == "month" else facts.split(key)
-        for indicator in REGISTRY.values():
-            if key in indicator.breakdowns and not indicator.manual:
-                split[(indicator.id, key)] = (
-                    breakdown(indicator.id, facts, period, key)
-                    if parts is None
-                    else breakdown_of_parts(indicator.id, parts, period)
-                )
+        for indicator in indicators:
+            split[(indicator.id, key)] = (
+                breakdown(indicator.id, facts, period, key)
+                if parts is None
+                else breakdown_of_parts(indicator.id, parts, period)
+            )
     return Values(compute_all(facts, period), split)
 
 

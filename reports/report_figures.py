@@ -26,7 +26,7 @@ from reports.indicators import Value
 from reports.indicators_activity import WEEKDAYS
 from reports.line_charts import day_text, month_text
 from reports.report_charts import ChartTexts, PairTexts, heatmap, paired_bars, stacked_bars
-from reports.report_groups import figure
+from reports.report_groups import PER_HELPLINE, figure
 
 WEEKDAY_NAMES = (N_("lun."), N_("mar."), N_("mer."), N_("jeu."), N_("ven."), N_("sam."),
                  N_("dim."))  # fmt: skip
@@ -45,6 +45,15 @@ def _counts(extra: Mapping[str, object]) -> dict[str, float]:
         for key, n in extra.items()
         if not key.endswith("_pct") and ":" not in key and n is not None
     }
+
+
+# The breakdowns the page's charts and tables read: the period's, and N−1's.
+SHOWN = (
+    *((i, "month") for i in ("A03", "F01", "E01", "E02", "D02")),
+    ("C07", "language"),
+    *((i, "helpline") for i in PER_HELPLINE),
+)
+SHOWN_LAST_YEAR = (("A01", "month"),)
 
 
 def _month_labels(keys: list[str]) -> list[str]:

@@ -4,7 +4,8 @@ category, profession, territory, language or provider; the catalogue's groups as
 tables, and the charts a manager reads at a glance.
 
 The page asks ``reports.indicator_data.compute`` once per period (never a table scan of its own):
-the period's values with their monthly and per-language breakdowns, and N−1's with its months.
+the period's values with the breakdowns its charts and tables show (``report_figures.SHOWN``),
+and N−1's with the months of its line.
 """
 
 from __future__ import annotations
@@ -99,8 +100,10 @@ def index() -> str:
     last_year = same_period_last_year(period)
     consolidated = chosen.helpline is None and len(helplines) > 1
     keys = ("month", "language", "helpline") if consolidated else ("month", "language")
-    values = compute(session, period, scope, filters, breakdowns=keys)
-    before = compute(session, last_year, scope, filters, breakdowns=("month",))
+    values = compute(session, period, scope, filters, keys, only=report_figures.SHOWN)
+    before = compute(
+        session, last_year, scope, filters, ("month",), only=report_figures.SHOWN_LAST_YEAR
+    )
     last_first = last_year.start.astimezone(PARIS).date()
     last_last = _day_before(last_year.end.astimezone(PARIS).date())
     outcomes = {code: _(label) for code, label in FOLLOW_UP_OUTCOMES.items()}

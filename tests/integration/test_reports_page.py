@@ -209,11 +209,15 @@ def test_the_page_asks_the_indicators_once_for_the_period_and_once_for_n_minus_1
     make_user(session, "coordinator", "coordination@example.org")
     assert sign_in(console, "coordination@example.org") == 302
     asked: list[tuple[str, str, tuple[str, ...]]] = []
+    computed: list[set[tuple[str, str]]] = []
 
     def counted(db: Session, period: Period, scope: list[int], filters: Filters,
-                breakdowns: tuple[str, ...] = ()) -> Values:  # fmt: skip
+                breakdowns: tuple[str, ...] = (),
+                only: tuple[tuple[str, str], ...] | None = None) -> Values:  # fmt: skip
         asked.append((period.start.isoformat(), period.end.isoformat(), tuple(breakdowns)))
-        return indicator_data.compute(db, period, scope, filters, breakdowns)
+        values = indicator_data.compute(db, period, scope, filters, breakdowns, only)
+        computed.append(set(values.breakdowns))
+        return values
 
     monkeypatch.setattr(report_views, "compute", counted)
     assert console.get(NOVEMBER).status_code == 200
@@ -221,6 +225,12 @@ def test_the_page_asks_the_indicators_once_for_the_period_and_once_for_n_minus_1
         ("2026-10-31T23:00:00+00:00", "2026-11-30T23:00:00+00:00", ("month", "language")),
         ("2025-10-31T23:00:00+00:00", "2025-11-30T23:00:00+00:00", ("month",)),
     ]
+    # Only the breakdowns the charts and tables show are computed, not every indicator's.
+    assert computed == [
+        {("A03", "month"), ("F01", "month"), ("E01", "month"), ("E02", "month"),
+         ("D02", "month"), ("C07", "language")},
+        {("A01", "month")},
+    ]  # fmt: skip
 
 
 def test_a_change_from_n_minus_1_is_signed_and_rates_move_in_points(app: Flask) -> None:
