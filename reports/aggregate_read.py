@@ -9,6 +9,7 @@ The tables are read with SQLAlchemy Core, as tuples; facts are rebuilt from them
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import MISSING, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -63,15 +64,32 @@ def built_until(session: Session, scope: Sequence[int], period: Period) -> datet
 
 
 def _facts(table: FactTable, rows: Sequence[Any], extra: dict[str, Any] | None = None) -> list[Any]:
+    """The rows as their dataclass: filled field by field without ``__init__`` (frozen
+    dataclasses have no check there; this is the page's hottest loop), rows with the same
+    keys sharing one ``Keys``."""
     width = len(KEY_NAMES)
-    names = table.columns
+    names = ("keys", *table.columns)
     fact = table.fact
+    unstored = [f for f in fields(fact) if f.name not in names]
+    defaults = {f.name: f.default for f in unstored if f.default is not MISSING}
+    made = {f.name: f.default_factory for f in unstored if f.default_factory is not MISSING}
+    shared: dict[tuple[Any, ...], Keys] = {}
+    new = object.__new__
     out = []
     for row in rows:
-        values = dict(zip(names, row[width:], strict=True))
+        key_values = tuple(row[:width])
+        keys = shared.get(key_values)
+        if keys is None:
+            keys = shared[key_values] = Keys(*key_values)
+        obj = new(fact)
+        state = obj.__dict__
+        state.update(defaults)
+        state.update({name: make() for name, make in made.items()})
+        state.update(zip(names, (keys, *row[width:]), strict=True))
         if extra:
-            values.update({name: compute(values, row) for name, compute in extra.items()})
-        out.append(fact(keys=Keys(*row[:width]), **values))
+            values = dict(zip(table.columns, row[width:], strict=True))
+            state.update({name: compute(values, row) for name, compute in extra.items()})
+        out.append(obj)
     return out
 
 
@@ -83,7 +101,7 @@ def _select(table: FactTable, scope: Sequence[int], *where: ColumnElement[bool])
 
 def _anchored(
     session: Session, family: str, scope: Sequence[int], start: datetime, end: datetime
-) -> list[Any]:
+) -> Sequence[Any]:
     """The rows of a family whose anchor instant falls in [start, end)."""
     table = BY_FAMILY[family]
     c = table.table.c
@@ -96,7 +114,7 @@ def _anchored(
         anchor >= start,
         anchor < end,
     )
-    return list(session.execute(query.order_by(anchor)))
+    return session.execute(query.order_by(anchor)).all()
 
 
 def load_families(
@@ -123,7 +141,7 @@ def load_families(
             or_(c.opened_at >= start, c.closed_at >= start, c.closed_at.is_(None)),
         ).order_by(c.opened_at, c.id)
     )
-    families["requests"] = _facts(table, list(rows))
+    families["requests"] = _facts(table, rows.all())
     for family in ("calls", "queues", "ratings"):
         families[family] = _facts(
             BY_FAMILY[family], _anchored(session, family, scope, start, split)
@@ -152,7 +170,7 @@ def load_families(
             ),
         )
     )
-    families["callbacks"] = _facts(table, list(rows))
+    families["callbacks"] = _facts(table, rows.all())
     starts = [local(start).date(), *(b.starts_on for b in budgets)]
     since = min(_midnight(min(starts)), start)
     table = BY_FAMILY["ledger"]
@@ -162,7 +180,7 @@ def load_families(
             table, scope, and_(c.service_at >= since, c.service_at < split), c.day <= before
         ).order_by(c.service_at, c.id)
     )
-    families["ledger"] = _facts(table, list(rows))
+    families["ledger"] = _facts(table, rows.all())
     if split < end:
         _add_raw(session, scope, Period(split, end), families)
     return families
