@@ -25,7 +25,13 @@ from reports import finance_exports, invoice_checks
 from reports.budget_assignment import ledger_lines
 from reports.finance_context import FinanceView, finance_scope, finance_view
 from reports.finance_filters import problem_ids
-from reports.finance_query import ledger_page, spend_by, telephony_costs, totals
+from reports.finance_query import (
+    ledger_page,
+    recent_entries,
+    spend_by,
+    telephony_costs,
+    totals,
+)
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 MAX_INVOICE_BYTES = 1024 * 1024
@@ -91,7 +97,7 @@ def overview() -> str:
         totals=totals(session, filters, scope, tz),
         costs_by_month=finance_exports.costs_rows(by_month, telephony),
         telephony_totals=finance_exports.telephony_totals(telephony),
-        recent=ledger_page(session, filters, scope, tz, size=20).rows,
+        recent=recent_entries(session, filters, scope, tz, size=20),
     )
 
 
