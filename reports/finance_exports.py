@@ -58,13 +58,15 @@ def ledger_sheet(session: Session, view: FinanceView) -> Sheet:
         Column(_("écriture"), "integer", 9),
     ]
 
+    kinds = {kind: _(label) for kind, label in KIND_LABELS.items()}  # once, not once a row
+
     def rows() -> Iterator[list[object]]:
         for entry in entry_rows(session, filters, view.scope, tz):
             local = entry.service_at.astimezone(tz)
             yield [
                 local.date(),
                 local.strftime("%H:%M:%S"),
-                _(KIND_LABELS.get(entry.kind, entry.kind)),
+                kinds.get(entry.kind) or _(entry.kind),
                 names.of("provider", entry.interpreter_id) if entry.interpreter_id else "",
                 entry.language or "",
                 names.of("helpline", entry.helpline_id) if entry.helpline_id else "",

@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from flask.testing import FlaskClient
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
@@ -27,8 +28,14 @@ from tests.factories import (
     make_helpline,
     make_interpreter,
     make_interpreting_session,
+    make_member,
     make_request,
+    make_user,
 )
+from tests.integration.test_console_access import console, sign_in
+from tests.integration.test_page_statements import statements_of
+
+__all__ = ["console"]  # the fixture, imported for these tests
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
@@ -212,3 +219,20 @@ def test_the_retention_purge_keeps_the_telephony_totals(
     session.expire_all()
     assert telephony_costs(session, FinanceFilters(), EVERYONE, PARIS) == before
     _same_as_raw(session, legs)
+
+
+def test_the_overview_and_the_spend_export_run_no_more_statements_and_say_the_same_once_built(
+    console: FlaskClient, session: Session, connection: Connection
+) -> None:
+    legs = _legs(session)
+    regional = make_user(session, "admin", "region@example.org", is_regional_admin=True)
+    make_member(session, regional, legs.a, "admin")
+    assert sign_in(console, regional.email) == 302
+    paths = ("/finance", "/finance/spend.csv", "/finance/spend.csv?from=2026-11-22")
+    statements_of(console, connection, paths[0])  # the first visit may fill caches
+    raw = {path: statements_of(console, connection, path) for path in paths}
+    raw_csv = console.get(paths[1]).get_data(as_text=True)
+    telephony_days.refresh(session, NOW, "Europe/Paris")
+    built = {path: statements_of(console, connection, path) for path in paths}
+    assert built == raw, (raw, built)
+    assert console.get(paths[1]).get_data(as_text=True) == raw_csv
