@@ -23,6 +23,7 @@ from reports.finance_query import (
     Totals,
     entry_rows,
     spend_by,
+    spend_summary,
     telephony_costs,
     totals,
 )
@@ -201,7 +202,6 @@ def costs_sheet(
 def summary_sheets(session: Session, view: FinanceView) -> list[Sheet]:
     """The spend summary: by month, language, provider, budget line (and helpline when several
     are shown), then the costs apart."""
-    summed = totals(session, view.parsed.filters, view.scope, view.tz)
     dimensions: list[tuple[Dimension, str]] = [
         ("month", _("Par mois")),
         ("language", _("Par langue")),
@@ -210,15 +210,15 @@ def summary_sheets(session: Session, view: FinanceView) -> list[Sheet]:
     ]
     if view.is_consolidated:
         dimensions.append(("helpline", _("Par permanence")))
-    # The spend by month is read once, for its sheet and for the costs'.
-    months = spend_by(session, view.parsed.filters, view.scope, view.tz, "month")
+    # Every dimension and the totals read together (the months once, for the costs too).
+    spend, summed = spend_summary(
+        session, view.parsed.filters, view.scope, view.tz, [d for d, _title in dimensions]
+    )
     sheets = [
-        spend_sheet(
-            session, view, dimension, title, summed, months if dimension == "month" else None
-        )
+        spend_sheet(session, view, dimension, title, summed, spend[dimension])
         for dimension, title in dimensions
     ]
-    sheets.append(costs_sheet(session, view, summed, months))
+    sheets.append(costs_sheet(session, view, summed, spend["month"]))
     return sheets
 
 
