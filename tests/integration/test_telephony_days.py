@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from interpreter_pool.models import Interpreter
 from reports import telephony_days
 from reports.finance_filters import FinanceFilters
 from reports.finance_query import Scope, live_telephony_costs, telephony_costs
+from tests.conftest import fresh_database_url
 from tests.factories import (
     make_call,
     make_helpline,
@@ -34,6 +36,7 @@ from tests.factories import (
 )
 from tests.integration.test_console_access import console, sign_in
 from tests.integration.test_page_statements import statements_of
+from tests.integration.test_routing_cli import run
 
 __all__ = ["console"]  # the fixture, imported for these tests
 
@@ -236,3 +239,21 @@ def test_the_overview_and_the_spend_export_run_no_more_statements_and_say_the_sa
     built = {path: statements_of(console, connection, path) for path in paths}
     assert built == raw, (raw, built)
     assert console.get(paths[1]).get_data(as_text=True) == raw_csv
+
+
+def test_hotline_report_rebuild_builds_the_telephony_costs_too(
+    backend: str, tmp_path: Path
+) -> None:
+    url = fresh_database_url(backend, tmp_path)
+    database = Database.from_url(url)
+    with database.session() as session:
+        legs = _legs(session)
+        session.commit()
+    code, out = run(url, "report", "rebuild")
+    assert code == 0, out
+    assert "days of telephony costs rebuilt" in out
+    with database.session() as session:
+        state = telephony_days.build_state(session)
+        assert state is not None and state.timezone == "Europe/Paris"
+        assert session.scalar(select(func.count()).select_from(telephony_days.telephony_days))
+        _same_as_raw(session, legs)
