@@ -37,6 +37,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -208,16 +209,18 @@ def build_days(
 
 
 def _save_state(session: Session, state: BuildState, now: datetime) -> None:
-    session.execute(delete(telephony_build))
-    session.execute(
-        insert(telephony_build).values(
-            id=1,
-            timezone=state.timezone,
-            built_through=state.built_through,
-            priced_before=state.priced_before,
-            built_at=now,
-        )
+    values = {
+        "timezone": state.timezone,
+        "built_through": state.built_through,
+        "priced_before": state.priced_before,
+        "built_at": now,
+    }
+    # Updated in place (the row a concurrent run waits on), inserted the first time only.
+    changed = session.execute(
+        update(telephony_build).where(telephony_build.c.id == 1).values(**values)
     )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(telephony_build).values(id=1, **values))
     session.flush()
 
 
