@@ -8,8 +8,9 @@ service's) up to ``built_through``, the legs of that day whose price was read be
 priced later, or a leg of a later day, is read raw by the finance pages
 (``reports.finance_query.telephony_costs``), so their figures stay exact. The clock's run moves
 ``priced_before`` forward: it rebuilds the days of the legs priced since (a price arriving late
-for an old day) and builds the days ended since. A leg's day, helpline, provider or language
-changed after its price was read (never done by the product) is seen after a rebuild.
+for an old day) and builds the days ended since. A leg's end, helpline, provider or language
+changed after its price was read (not expected: a leg is priced once ended) is seen after a
+rebuild; a price changed after it was read would count twice until the next run.
 Services: they flush, never commit.
 """
 
