@@ -12,13 +12,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.jobs import purge_old_records
+from hotline import hooks
 from hotline.db import Database
 from hotline.models import Call, Helpline
+from hotline.web import app_state
 from interpreter_pool.finance import record_leg_price
 from interpreter_pool.models import Interpreter
 from reports import telephony_days
@@ -257,3 +260,17 @@ def test_hotline_report_rebuild_builds_the_telephony_costs_too(
         assert state is not None and state.timezone == "Europe/Paris"
         assert session.scalar(select(func.count()).select_from(telephony_days.telephony_days))
         _same_as_raw(session, legs)
+
+
+def test_the_clock_runs_the_daily_telephony_costs_job_of_the_reports(
+    app: Flask, session: Session
+) -> None:
+    legs = _legs(session)
+    session.commit()
+    job = next(job for job in hooks.registries(app).clock_jobs if job.name == "telephony_days")
+    assert job.seconds == 900
+    with app.app_context():
+        assert job.run(app_state()) > 0
+    state = telephony_days.build_state(session)
+    assert state is not None and state.built_through == date(2026, 11, 22)
+    _same_as_raw(session, legs)
