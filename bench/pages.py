@@ -45,6 +45,7 @@ from hotline.passwords import hash_password
 from hotline.scope import set_memberships
 from hotline.settings import Settings, with_driver
 from interpreter_pool.models import Budget, Interpreter, InterpreterLanguage
+from reports import telephony_days
 
 TTFB_FLOOR_MS = 300.0
 MEMORY_FLOOR_MB = 50.0
@@ -173,7 +174,8 @@ SEED_SQL = [
               CASE WHEN g % 3 = 0 THEN 'outbound-api' ELSE 'inbound' END,
               '+33600000000', '+33561000000', 'completed',
               :now - (:calls - g) * :call_step, :now - (:calls - g) * :call_step,
-              :now - (:calls - g) * :call_step + interval '6 min', 360, -0.01300, 'USD', :now
+              :now - (:calls - g) * :call_step + interval '6 min', 360, -0.01300, 'USD',
+              :now - (:calls - g) * :call_step + interval '16 min'
        FROM generate_series(1, :calls) g""",
     """INSERT INTO ledger_entries (posted_at, kind, interpreter_id, language, service_at,
            duration_s, billable_s, amount, currency, label, detail, dedupe_key, helpline_id,
@@ -237,6 +239,18 @@ def seed_history(engine: Engine, requests: int) -> None:
     print("  " + ", ".join(f"{name} {value:,}" for name, value in counts.items()))
 
 
+def build_telephony_days(engine: Engine, timezone: str) -> None:
+    """The daily telephony costs, as the clock keeps them (built here at once, the seeded legs
+    having been priced when they ended)."""
+    started = time.perf_counter()
+    with Database(engine).session() as session:
+        if telephony_days.build_state(session) is None:
+            days = telephony_days.build_all(session, NOW, timezone)
+            session.commit()
+            took = time.perf_counter() - started
+            print(f"  telephony costs of {days:,} days built in {took:.1f} s", flush=True)
+
+
 def rss_kb(field: str) -> int:
     """A memory figure of this process from /proc/self/status, in kB."""
     with open("/proc/self/status", encoding="ascii") as status:
@@ -294,7 +308,9 @@ def pages(request_id: int) -> list[Page]:
         Page("ledger", "finance", "/finance/ledger"),
         Page("ledger, last page", "finance", "/finance/ledger?page=100000"),
         Page("ledger CSV", "finance", "/finance/ledger.csv"),
+        Page("ledger XLSX", "finance", "/finance/ledger.xlsx"),
         Page("spend CSV", "finance", "/finance/spend.csv"),
+        Page("spend XLSX", "finance", "/finance/spend.xlsx"),
         Page("request page", "nurse", f"/console/requests/{request_id}"),
         Page("requests list", "nurse", "/console/requests"),
         Page("requests CSV, a month", "nurse", "/console/requests.csv?from=2026-10-23"),
@@ -355,6 +371,10 @@ def run(server: str, requests: int, keep: bool, only: str = "", schema: str = ""
             .update_query_dict({"options": f"-csearch_path={schema}"})
             .render_as_string(hide_password=False)
         )
+        upgrade(url)
+        engine = make_engine(url)
+        build_telephony_days(engine, settings_for(url).timezone)
+        engine.dispose()
         measure_pages(url, requests, only)
         return
     with own_schema(server, keep) as url:
@@ -364,6 +384,7 @@ def run(server: str, requests: int, keep: bool, only: str = "", schema: str = ""
         seed_small(Database(engine))
         print(f"seeding {requests:,} requests…", flush=True)
         seed_history(engine, requests)
+        build_telephony_days(engine, settings_for(url).timezone)
         engine.dispose()
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
         measure_pages(url, requests, only)

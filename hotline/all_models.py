@@ -8,6 +8,7 @@ from hotline import models as hotline_models
 from hotline import sms as sms_models
 from interpreter_pool import models as interpreter_models
 from reports import aggregate_tables as report_models
+from reports import telephony_days as telephony_models
 from routing import models as routing_models
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "report_models",
     "routing_models",
     "sms_models",
+    "telephony_models",
 ]

@@ -379,7 +379,8 @@ class Call(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(12, 5))
     price_unit: Mapped[str | None] = mapped_column(String(3))
     # When Twilio's price was read (the telephony cost); empty while it is still to be read.
-    priced_at: Mapped[datetime | None]
+    # Indexed: the daily telephony costs read the legs priced since their last build.
+    priced_at: Mapped[datetime | None] = mapped_column(index=True)
 
     request: Mapped[Request | None] = relationship()
 

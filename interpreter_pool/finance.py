@@ -268,9 +268,13 @@ def record_leg_price(call: Call, leg: Any, now: datetime) -> None:
     """
     call.duration_s = int(leg.duration or 0)
     if leg.price not in (None, ""):
-        call.price = Decimal(str(leg.price))
-        call.price_unit = leg.price_unit
-        call.priced_at = now
+        price = Decimal(str(leg.price))
+        # Read again unchanged (the reconciliation after the pricing), a price keeps the time
+        # it was first read: the daily telephony costs hold it from then.
+        if call.priced_at is None or call.price != price or call.price_unit != leg.price_unit:
+            call.price = price
+            call.price_unit = leg.price_unit
+            call.priced_at = now
     elif not call.duration_s:
         call.priced_at = now
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,14 @@ from sqlalchemy import Date, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from interpreter_pool.budget import Forecast, crossed, forecast, parse_thresholds, percent
+from interpreter_pool.budget import (
+    BURN_WINDOW_DAYS,
+    Forecast,
+    crossed,
+    forecast,
+    parse_thresholds,
+    percent,
+)
 from interpreter_pool.budget_lines import EntryFacts, Line, Scope, choose_line
 from interpreter_pool.models import Budget, BudgetAlert, LedgerEntry
 
@@ -63,19 +70,30 @@ def as_line(row: Budget) -> Line:
     return Line(row.id, scope, value, row.starts_on, row.ends_on, row.priority)
 
 
-def _spend_by_day(session: Session, budget: Budget, tz: ZoneInfo) -> dict[date, Decimal]:
-    """The line's own entries summed by local day: by PostgreSQL itself (a line of a region's
-    year holds tens of thousands of entries); on SQLite, which knows no time zones, in Python."""
-    own = LedgerEntry.budget_line_id == budget.id
+def _spend_by_day(
+    session: Session, budget: Budget, tz: ZoneInfo, first: date, last: date
+) -> dict[date, Decimal]:
+    """The line's own entries of the local days ``first`` to ``last`` summed by local day: by
+    PostgreSQL itself (a line of a region's year holds tens of thousands of entries); on
+    SQLite, which knows no time zones, in Python."""
     by_day: dict[date, Decimal] = {}
+    if last < first:
+        return by_day
+    own = (
+        LedgerEntry.budget_line_id == budget.id,
+        LedgerEntry.service_at >= datetime.combine(first, time(), tz),
+        LedgerEntry.service_at < datetime.combine(last + timedelta(days=1), time(), tz),
+    )
     if session.get_bind().dialect.name == "postgresql":
         day = cast(func.timezone(str(tz), LedgerEntry.service_at), Date).label("day")
-        summed = session.execute(select(day, func.sum(LedgerEntry.amount)).where(own).group_by(day))
+        summed = session.execute(
+            select(day, func.sum(LedgerEntry.amount)).where(*own).group_by(day)
+        )
         for found, amount in summed.tuples():
             by_day[found] = Decimal(amount)
         return by_day
     for at, amount in session.execute(
-        select(LedgerEntry.service_at, LedgerEntry.amount).where(own)
+        select(LedgerEntry.service_at, LedgerEntry.amount).where(*own)
     ):
         local = at.astimezone(tz).date()
         by_day[local] = by_day.get(local, Decimal(0)) + Decimal(amount)
@@ -95,7 +113,10 @@ def budget_status(
         ).where(own)
     ).one()
     consumed = Decimal(consumed_sum or 0)
-    by_day = _spend_by_day(session, budget, tz)
+    today = now.astimezone(tz).date()
+    # The forecast reads the burn of its window only: the days before it are not summed.
+    window_start = max(budget.starts_on, today - timedelta(days=BURN_WINDOW_DAYS - 1))
+    by_day = _spend_by_day(session, budget, tz, window_start, today)
     amount = Decimal(budget.amount)
     remaining = amount - consumed
     return BudgetStatus(
@@ -107,7 +128,7 @@ def budget_status(
         forecast=forecast(
             by_day.items(),
             remaining,
-            now.astimezone(tz).date(),
+            today,
             budget.starts_on,
             budget.ends_on,
         ),

@@ -12,12 +12,21 @@ def init_app(app: Flask) -> None:
     """Plug the reports into ``app``: the reports page, the finance pages, their sections, the
     aggregates' clock job and their build before the retention purge."""
     # Imported here, not at the top, like the other packages' pages.
-    from reports import aggregates, budget_assignment, budget_views, finance, report_views
+    from reports import (
+        aggregates,
+        budget_assignment,
+        budget_views,
+        finance,
+        report_views,
+        telephony_days,
+    )
     from reports import report_exports as report_exports
 
     # the report aggregates: refreshed by the clock, built before the retention purge
     hooks.add_clock_job(app, hooks.ClockJob("report_aggregates", 3600, aggregates.refresh_job))
     hooks.retention_due.connect(aggregates.on_retention_due, weak=False)
+    # the daily telephony costs the finance pages read: the legs priced since the last run
+    hooks.add_clock_job(app, hooks.ClockJob("telephony_days", 900, telephony_days.refresh_job))
 
     # console pages
     app.register_blueprint(finance.bp)

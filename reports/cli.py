@@ -1,6 +1,6 @@
 """`hotline report`: the yearly report to the funder, written to a file in one transaction,
 with a progress bar when the person watches a terminal; `hotline report rebuild`: the report
-aggregates rebuilt from the raw rows."""
+aggregates and the daily telephony costs rebuilt from the raw rows."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from hotline.commands import helpline_option, in_transaction
 from hotline.models import Helpline
 from hotline.services import helpline_by_number
 from hotline.web import app_state
-from reports import aggregates
+from reports import aggregates, telephony_days
 from reports.report_data import STEPS, Progress, yearly_report
 from reports.report_exports import FORMATS, MODES, write_report
 
@@ -118,13 +118,14 @@ def report(
 @click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last day (yesterday).")
 @helpline_option
 def rebuild(first: datetime | None, last: datetime | None, helpline_number: str | None) -> None:
-    """Rebuild the report aggregates from the raw rows (every day up to yesterday by default;
-    days whose detail the retention purge forgot are kept as they are)."""
+    """Rebuild the report aggregates and the daily telephony costs from the raw rows (every day
+    up to yesterday by default; days whose detail the retention purge forgot are kept as they
+    are)."""
     if first is not None and last is not None and last < first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     now = app_state().clock()
 
-    def run(session: Session) -> int:
+    def run(session: Session) -> tuple[int, int]:
         helplines = (
             None if helpline_number is None else [helpline_by_number(session, helpline_number).id]
         )
@@ -132,11 +133,15 @@ def rebuild(first: datetime | None, last: datetime | None, helpline_number: str 
         end = None if last is None else last.date()
         wanted = aggregates.days_wanted(session, now, start, end, helplines)
         with progress_bar("Agrégats", max(wanted, 1)) as progress:
-            return aggregates.build(session, now, start, end, helplines, progress=progress)
+            built = aggregates.build(session, now, start, end, helplines, progress=progress)
+        # The daily telephony costs hold every helpline: their days are rebuilt for all.
+        return built, telephony_days.rebuild(session, now, settings.timezone, start, end)
 
+    settings = app_state().settings
     started = time.perf_counter()
-    days = in_transaction(run)
+    days, telephony = in_transaction(run)
     click.echo(f"{days} helpline-days rebuilt in {time.perf_counter() - started:.1f} s")
+    click.echo(f"{telephony} days of telephony costs rebuilt")
 
 
 COMMANDS = (report,)

@@ -25,7 +25,7 @@ from reports import finance_exports, invoice_checks
 from reports.budget_assignment import ledger_lines
 from reports.finance_context import FinanceView, finance_scope, finance_view
 from reports.finance_filters import problem_ids
-from reports.finance_query import ledger_page, spend_by, telephony_costs, totals
+from reports.finance_query import ledger_page, recent_entries, spend_summary, telephony_costs
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 MAX_INVOICE_BYTES = 1024 * 1024
@@ -75,10 +75,9 @@ def overview() -> str:
         .where(BudgetAlert.budget_id.in_([status.budget.id for status in budgets]))
         .order_by(BudgetAlert.fired_at.desc())
     ).all()
-    spend = {
-        dimension: spend_by(session, filters, scope, tz, dimension)
-        for dimension in ("month", "language", "provider", "budget_line", "helpline")
-    }
+    spend, summed = spend_summary(
+        session, filters, scope, tz, ("month", "language", "provider", "budget_line", "helpline")
+    )
     telephony = telephony_costs(session, filters, scope, tz)
     by_month = {str(row.key): row.amount for row in spend["month"]}
     return render_template(
@@ -88,10 +87,10 @@ def overview() -> str:
         alerts=alerts,
         spend=spend,
         consolidated=view.is_consolidated,
-        totals=totals(session, filters, scope, tz),
+        totals=summed,
         costs_by_month=finance_exports.costs_rows(by_month, telephony),
         telephony_totals=finance_exports.telephony_totals(telephony),
-        recent=ledger_page(session, filters, scope, tz, size=20).rows,
+        recent=recent_entries(session, filters, scope, tz, size=20),
     )
 
 

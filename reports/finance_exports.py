@@ -4,9 +4,10 @@ page's totals; and the download of sheets in the format asked for."""
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import IO
 
 from flask import Response, request, stream_with_context
 from sqlalchemy.orm import Session
@@ -17,16 +18,20 @@ from hotline.spreadsheet import Column, Sheet, csv_chunks, xlsx_export
 from reports.finance_context import FinanceView
 from reports.finance_query import (
     Dimension,
+    SpendRow,
     TelephonyCost,
     Totals,
     entry_rows,
     spend_by,
+    spend_summary,
     telephony_costs,
     totals,
 )
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
+# An XLSX is sent from its temporary file this many bytes at a time.
+XLSX_CHUNK = 64 * 1024
 KIND_LABELS = {"charge": "séance", "adjustment": "ajustement", "invoice_correction": "correction"}
 
 
@@ -54,13 +59,15 @@ def ledger_sheet(session: Session, view: FinanceView) -> Sheet:
         Column(_("écriture"), "integer", 9),
     ]
 
+    kinds = {kind: _(label) for kind, label in KIND_LABELS.items()}  # once, not once a row
+
     def rows() -> Iterator[list[object]]:
         for entry in entry_rows(session, filters, view.scope, tz):
             local = entry.service_at.astimezone(tz)
             yield [
                 local.date(),
                 local.strftime("%H:%M:%S"),
-                _(KIND_LABELS.get(entry.kind, entry.kind)),
+                kinds.get(entry.kind) or _(entry.kind),
                 names.of("provider", entry.interpreter_id) if entry.interpreter_id else "",
                 entry.language or "",
                 names.of("helpline", entry.helpline_id) if entry.helpline_id else "",
@@ -81,9 +88,15 @@ def ledger_sheet(session: Session, view: FinanceView) -> Sheet:
 
 
 def spend_sheet(
-    session: Session, view: FinanceView, dimension: Dimension, title: str, summed: Totals
+    session: Session,
+    view: FinanceView,
+    dimension: Dimension,
+    title: str,
+    summed: Totals,
+    found: Sequence[SpendRow] | None = None,
 ) -> Sheet:
-    """The spend by one dimension, and the totals of the filters."""
+    """The spend by one dimension (``found`` when already read), and the totals of the
+    filters."""
     heading = {
         "month": _("mois"),
         "language": _("langue"),
@@ -100,7 +113,11 @@ def spend_sheet(
     ]
     rows = [
         [view.names.of(dimension, row.key), row.count, hours(row.billable_s), row.amount]
-        for row in spend_by(session, view.parsed.filters, view.scope, view.tz, dimension)
+        for row in (
+            found
+            if found is not None
+            else spend_by(session, view.parsed.filters, view.scope, view.tz, dimension)
+        )
     ]
     total_row = [_("Total"), summed.count, hours(summed.billable_s), summed.amount]
     return Sheet(title, columns, rows, total_row)
@@ -134,13 +151,16 @@ def telephony_totals(telephony: Sequence[TelephonyCost]) -> list[TelephonyCost]:
     return [found[currency] for currency in sorted(found)]
 
 
-def costs_sheet(session: Session, view: FinanceView, summed: Totals) -> Sheet:
+def costs_sheet(
+    session: Session, view: FinanceView, summed: Totals, months: Sequence[SpendRow] | None = None
+) -> Sheet:
     """Interpreting cost (the ledger, €) and telephony cost (Twilio's price of each leg, in the
-    account's currency) apart, by month, with the totals."""
+    account's currency) apart, by month (``months``: the spend by month, when already read),
+    with the totals."""
     filters = view.parsed.filters
-    by_month = {
-        str(row.key): row.amount for row in spend_by(session, filters, view.scope, view.tz, "month")
-    }
+    if months is None:
+        months = spend_by(session, filters, view.scope, view.tz, "month")
+    by_month = {str(row.key): row.amount for row in months}
     telephony = telephony_costs(session, filters, view.scope, view.tz)
     columns = [
         Column(_("mois"), "text", 10),
@@ -182,7 +202,6 @@ def costs_sheet(session: Session, view: FinanceView, summed: Totals) -> Sheet:
 def summary_sheets(session: Session, view: FinanceView) -> list[Sheet]:
     """The spend summary: by month, language, provider, budget line (and helpline when several
     are shown), then the costs apart."""
-    summed = totals(session, view.parsed.filters, view.scope, view.tz)
     dimensions: list[tuple[Dimension, str]] = [
         ("month", _("Par mois")),
         ("language", _("Par langue")),
@@ -191,28 +210,49 @@ def summary_sheets(session: Session, view: FinanceView) -> list[Sheet]:
     ]
     if view.is_consolidated:
         dimensions.append(("helpline", _("Par permanence")))
+    # Every dimension and the totals read together (the months once, for the costs too).
+    spend, summed = spend_summary(
+        session, view.parsed.filters, view.scope, view.tz, [d for d, _title in dimensions]
+    )
     sheets = [
-        spend_sheet(session, view, dimension, title, summed) for dimension, title in dimensions
+        spend_sheet(session, view, dimension, title, summed, spend[dimension])
+        for dimension, title in dimensions
     ]
-    sheets.append(costs_sheet(session, view, summed))
+    sheets.append(costs_sheet(session, view, summed, spend["month"]))
     return sheets
 
 
 def download(sheets: Sequence[Sheet], fmt: str, stem: str) -> Response:
     """Sheets as a file to download: XLSX, or CSV in the French number format unless the query
-    string asks for ``numbers=intl`` (streamed: its rows are read from the database as the
-    file is sent, within the request's session)."""
+    string asks for ``numbers=intl``. The CSV is streamed (its rows read from the database as
+    the file is sent, within the request's session); the XLSX is written whole to a temporary
+    file first (a zip is only complete at its close), then sent from it in chunks."""
+    headers = {"Content-Disposition": f"attachment; filename={stem}.{fmt}"}
     if fmt == "xlsx":
-        output = io.BytesIO()
-        xlsx_export(sheets, output)
-        body: bytes | Iterator[str] = output.getvalue()
-        mimetype, extension = XLSX_MIMETYPE, "xlsx"
+        # The zip is only whole at the workbook's close: written (row by row) to a temporary
+        # file, then sent from it in chunks, so the worker never holds the file in memory.
+        spooled = tempfile.TemporaryFile()  # noqa: SIM115 - closed once sent
+        try:
+            xlsx_export(sheets, spooled)
+            headers["Content-Length"] = str(spooled.tell())
+            spooled.seek(0)
+        except BaseException:
+            spooled.close()
+            raise
+        body: Iterator[bytes] | Iterator[str] = _file_chunks(spooled)
+        mimetype = XLSX_MIMETYPE
     else:
         french = request.args.get("numbers") != "intl"
         body = stream_with_context(csv_chunks(sheets, french=french))
-        mimetype, extension = "text/csv", "csv"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename={stem}.{extension}"},
-    )
+        mimetype = "text/csv"
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
+def _file_chunks(handle: IO[bytes], size: int = XLSX_CHUNK) -> Iterator[bytes]:
+    """A file's bytes a chunk at a time; the file closed at the end (or when the download
+    stops)."""
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()

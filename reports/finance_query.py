@@ -8,25 +8,43 @@ period read, the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from hotline.models import Call, Request
 from interpreter_pool.models import InterpretingSession, LedgerEntry, LedgerKind
 from reports.finance_filters import FinanceFilters
+from reports.telephony_days import (
+    LONGEST_CALL,
+    BuildState,
+    build_state,
+    leg_instant,
+    midnight,
+    request_helpline,
+    telephony_days,
+)
 
 PAGE_SIZE = 100
-# Twilio ends a call after 24 hours at most: a leg that ended in a period began at most this
-# long before it (what lets the telephony costs read calls by their indexed creation time).
-LONGEST_CALL = timedelta(days=1)
 # Spend is grouped by one of these.
 Dimension = Literal["month", "language", "provider", "budget_line", "helpline", "structure"]
 SelectT = TypeVar("SelectT", bound=Select[Any])
@@ -164,6 +182,19 @@ def ledger_page(
     return LedgerPage(list(rows), summed, page, pages)
 
 
+def recent_entries(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo, size: int
+) -> list[LedgerEntry]:
+    """The ``size`` latest entries the filters select, newest service first (no totals)."""
+    return list(
+        session.scalars(
+            apply_filters(select(LedgerEntry), filters, scope, tz)
+            .order_by(LedgerEntry.service_at.desc(), LedgerEntry.id.desc())
+            .limit(size)
+        )
+    )
+
+
 def month_starts(first: datetime, last: datetime, tz: ZoneInfo) -> list[date]:
     """The first days of the local months from ``first``'s to ``last``'s."""
     day = first.astimezone(tz).date().replace(day=1)
@@ -196,12 +227,13 @@ def _months(
     first: Select[Any],
     last: Select[Any],
     slack: timedelta = timedelta(0),
+    bounds: tuple[datetime | None, datetime | None] | None = None,
 ) -> list[date]:
     """The local months a grouping by month may meet: from the period's start (else the moment
     ``first`` reads) to its end (else the moment ``last`` reads, plus ``slack``). Each is read
     only when the period leaves it open; months without rows cost nothing: only those found
-    come out of the ``GROUP BY``."""
-    start, end = _period(filters, tz)
+    come out of the ``GROUP BY``. ``bounds`` replaces the period's."""
+    start, end = bounds if bounds is not None else _period(filters, tz)
     if start is None:
         start = session.scalar(first)
     if end is None:
@@ -250,9 +282,88 @@ def spend_by(
         SpendRow(row[0], int(row[1]), int(row[2]), Decimal(row[3]).quantize(Decimal("0.01")))
         for row in rows
     ]
+    return _in_order(dimension, found)
+
+
+def _in_order(dimension: Dimension, found: list[SpendRow]) -> list[SpendRow]:
     if dimension == "month":
         return sorted(found, key=lambda row: str(row.key), reverse=True)
     return sorted(found, key=lambda row: (-row.amount, str(row.key)))
+
+
+_KEYS: dict[str, Any] = {
+    "language": LedgerEntry.language,
+    "provider": LedgerEntry.interpreter_id,
+    "budget_line": LedgerEntry.budget_line_id,
+    "helpline": LedgerEntry.helpline_id,
+    "structure": LedgerEntry.structure_id,
+}
+
+
+def spend_summary(
+    session: Session,
+    filters: FinanceFilters,
+    scope: Scope,
+    tz: ZoneInfo,
+    dimensions: Sequence[Dimension],
+) -> tuple[dict[Dimension, list[SpendRow]], Totals]:
+    """The totals of the entries the filters select and their spend by each dimension (as
+    ``totals`` and ``spend_by`` give them). On PostgreSQL the totals and every dimension but
+    the month in one read of the entries (``GROUPING SETS``), not one a dimension; elsewhere
+    one statement each."""
+    if session.get_bind().dialect.name != "postgresql":
+        each = {d: spend_by(session, filters, scope, tz, d) for d in dimensions}
+        return each, totals(session, filters, scope, tz)
+    # The months apart: their key is a CASE over the months' bounds, costly to hash with the rest.
+    spend: dict[Dimension, list[SpendRow]] = {
+        dimension: spend_by(session, filters, scope, tz, dimension)
+        for dimension in dimensions
+        if dimension == "month"
+    }
+    keys: dict[Dimension, Any] = {d: _KEYS[d] for d in dimensions if d != "month"}
+    # The keys computed once per entry in a subquery: the grouping sets name its columns.
+    entries = apply_filters(
+        select(
+            *[key.label(f"by_{dimension}") for dimension, key in keys.items()],
+            LedgerEntry.id,
+            LedgerEntry.duration_s,
+            LedgerEntry.billable_s,
+            LedgerEntry.amount,
+        ),
+        filters,
+        scope,
+        tz,
+    ).subquery()
+    columns = [entries.c[f"by_{dimension}"] for dimension in keys]
+    sets = [tuple_(column) for column in columns] + [text("()")]
+    rows = session.execute(
+        select(
+            *columns,
+            *[func.grouping(column) for column in columns],
+            func.count(entries.c.id),
+            func.coalesce(func.sum(entries.c.duration_s), 0),
+            func.coalesce(func.sum(entries.c.billable_s), 0),
+            func.coalesce(func.sum(entries.c.amount), 0),
+        ).group_by(func.grouping_sets(*sets))
+    ).all()
+    width = len(columns)
+    spend.update({dimension: [] for dimension in keys})
+    summed = Totals()
+    for row in rows:
+        count, duration_s, billable_s = (
+            int(row[2 * width]),
+            int(row[2 * width + 1]),
+            int(row[2 * width + 2]),
+        )
+        amount = Decimal(row[2 * width + 3]).quantize(Decimal("0.01"))
+        grouped = [index for index in range(width) if row[width + index] == 0]
+        if not grouped:
+            summed = Totals(count, duration_s, billable_s, amount)
+            continue
+        index = grouped[0]
+        dimension = list(keys)[index]
+        spend[dimension].append(SpendRow(row[index], count, billable_s, amount))
+    return {d: _in_order(d, spend[d]) for d in dimensions}, summed
 
 
 def entry_rows(
@@ -334,26 +445,39 @@ def _call_conditions(
     return conditions
 
 
-def telephony_costs(
-    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo
-) -> list[TelephonyCost]:
-    """Twilio's own price of the legs the filters select, by local month and currency, newest
-    first: the telephony cost, apart from the interpreting cost (the ledger, in euros).
+def _narrowed(
+    filters: FinanceFilters,
+    tz: ZoneInfo,
+    after: datetime | None,
+    before: datetime | None,
+) -> tuple[datetime | None, datetime | None]:
+    start, end = _period(filters, tz)
+    if after is not None:
+        start = after if start is None else max(start, after)
+    if before is not None:
+        end = before if end is None else min(end, before)
+    return start, end
 
-    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. A leg
-    counts in the month it ended; its helpline is its own, else its request's. Filtered by
-    provider, language or budget line, only the calls to interpreters of those sessions count.
-    """
-    # The request's helpline is read (by its key) only for a leg that has none of its own.
-    request_helpline = (
-        select(Request.helpline_id).where(Request.id == Call.request_id).scalar_subquery()
-    )
-    helpline = func.coalesce(Call.helpline_id, request_helpline)
-    at = func.coalesce(Call.ended_at, Call.created_at)
+
+def live_telephony_costs(
+    session: Session,
+    filters: FinanceFilters,
+    scope: Scope,
+    tz: ZoneInfo,
+    *,
+    after: datetime | None = None,
+) -> list[TelephonyCost]:
+    """``telephony_costs`` read from the raw legs alone (those ending from ``after`` only, when
+    given), one SQL aggregate."""
+    helpline = func.coalesce(Call.helpline_id, request_helpline())
+    at = leg_instant()
     conditions = _call_conditions(filters, scope, tz, helpline, at)
+    if after is not None:
+        conditions += [at >= after, Call.created_at >= after - LONGEST_CALL]
     # The last from the index on created_at: a leg ends at most LONGEST_CALL after it began.
     first, last = select(func.min(at)), select(func.max(Call.created_at))
-    months = _months(session, filters, tz, first, last, LONGEST_CALL)
+    bounds = _narrowed(filters, tz, after, None)
+    months = _months(session, filters, tz, first, last, LONGEST_CALL, bounds)
     if not months:
         return []
     month = month_of(at, months, tz).label("month")
@@ -370,11 +494,131 @@ def telephony_costs(
         .where(and_(*conditions))
         .group_by(month, currency)
     ).all()
-    return sorted(
-        (
-            TelephonyCost(str(row[0]), str(row[1]), Decimal(row[2]), Decimal(row[3]), int(row[4]))
-            for row in rows
-        ),
-        key=lambda cost: (cost.month, cost.currency),
-        reverse=True,
+    return _sorted_costs(
+        TelephonyCost(str(row[0]), str(row[1]), Decimal(row[2]), Decimal(row[3]), int(row[4]))
+        for row in rows
     )
+
+
+def _sorted_costs(costs: Iterable[TelephonyCost]) -> list[TelephonyCost]:
+    """Costs of the same month and currency added up, newest month first."""
+    found: dict[tuple[str, str], TelephonyCost] = {}
+    for cost in costs:
+        key = (cost.month, cost.currency)
+        before = found.get(key)
+        found[key] = (
+            cost
+            if before is None
+            else TelephonyCost(
+                cost.month,
+                cost.currency,
+                before.amount + cost.amount,
+                before.interpreters + cost.interpreters,
+                before.legs + cost.legs,
+            )
+        )
+    return [found[key] for key in sorted(found, reverse=True)]
+
+
+def _built_costs(
+    session: Session, filters: FinanceFilters, scope: Scope, state: BuildState
+) -> list[TelephonyCost]:
+    """The daily rows of the days built within the period, by local month and currency."""
+    c = telephony_days.c
+    conditions: list[ColumnElement[bool]] = [c.day <= state.built_through]
+    if filters.date_from is not None:
+        conditions.append(c.day >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(c.day <= filters.date_to)
+    if scope.helpline_ids is not None:
+        conditions.append(c.helpline_id.in_(scope.helpline_ids))
+    if filters.helpline_id is not None:
+        conditions.append(c.helpline_id == filters.helpline_id)
+    if filters.provider_id is not None:
+        conditions.append(c.interpreter_id == filters.provider_id)
+    if filters.language is not None:
+        conditions.append(c.language == filters.language)
+    rows = session.execute(
+        select(c.day, c.currency, func.sum(c.amount), func.sum(c.interpreters), func.sum(c.legs))
+        .where(*conditions)
+        .group_by(c.day, c.currency)
+    ).all()
+    return [
+        TelephonyCost(
+            row[0].strftime("%Y-%m"), str(row[1]), Decimal(row[2]), Decimal(row[3]), int(row[4])
+        )
+        for row in rows
+    ]
+
+
+def _raw_costs(
+    session: Session,
+    filters: FinanceFilters,
+    scope: Scope,
+    tz: ZoneInfo,
+    state: BuildState,
+    built_end: datetime,
+) -> list[TelephonyCost]:
+    """The legs the daily rows do not hold, read raw: those of the days after them (today), and
+    those of the days built whose price was read after they were (priced since the clock's last
+    run); a few hundred legs, summed by local month here."""
+    helpline = func.coalesce(Call.helpline_id, request_helpline())
+    at = leg_instant()
+    conditions = _call_conditions(filters, scope, tz, helpline, at)
+    after_built = and_(Call.created_at >= built_end - LONGEST_CALL, at >= built_end)
+    priced_late = and_(
+        Call.priced_at >= state.priced_before,
+        Call.created_at < built_end + LONGEST_CALL,
+        at < built_end,
+    )
+    conditions.append(or_(after_built, priced_late))
+    rows = session.execute(
+        select(
+            at,
+            func.upper(func.coalesce(Call.price_unit, "USD")),
+            -Call.price,
+            Call.interpreting_session_id.is_not(None),
+        ).where(and_(*conditions))
+    ).all()
+    return [
+        TelephonyCost(
+            row[0].astimezone(tz).strftime("%Y-%m"),
+            str(row[1]),
+            Decimal(row[2]),
+            Decimal(row[2]) if row[3] else Decimal(0),
+            1,
+        )
+        for row in rows
+    ]
+
+
+def telephony_costs(
+    session: Session, filters: FinanceFilters, scope: Scope, tz: ZoneInfo
+) -> list[TelephonyCost]:
+    """Twilio's own price of the legs the filters select, by local month and currency, newest
+    first: the telephony cost, apart from the interpreting cost (the ledger, in euros).
+
+    Twilio writes a charge as a negative price ("-0.03000"): the cost is its opposite. A leg
+    counts in the month it ended; its helpline is its own, else its request's. Filtered by
+    provider, language or budget line, only the calls to interpreters of those sessions count.
+
+    The days built (``reports.telephony_days``, in the service's time zone) are read from their
+    daily rows; the days after them (today) and the legs priced since the last build from the
+    raw legs, so the figures are those of a raw read (three statements). A structure or a
+    budget line filter, or a helpline in another time zone, reads the raw legs alone.
+    """
+    state = build_state(session)
+    if (
+        state is None
+        or state.timezone != tz.key
+        or filters.structure_id is not None
+        or filters.unfunded
+        or filters.budget_line_id is not None
+    ):
+        return live_telephony_costs(session, filters, scope, tz)
+    built_end = midnight(state.built_through + timedelta(days=1), tz)
+    start, _end = _period(filters, tz)
+    costs = _raw_costs(session, filters, scope, tz, state, built_end)
+    if start is None or start < built_end:
+        costs += _built_costs(session, filters, scope, state)
+    return _sorted_costs(costs)
