@@ -84,7 +84,8 @@ def _facts(table: FactTable, rows: Sequence[Any], extra: dict[str, Any] | None =
         obj = new(fact)
         state = obj.__dict__
         state.update(defaults)
-        state.update({name: make() for name, make in made.items()})
+        if made:
+            state.update({name: make() for name, make in made.items()})
         state.update(zip(names, (keys, *row[width:]), strict=True))
         if extra:
             values = dict(zip(table.columns, row[width:], strict=True))
