@@ -298,8 +298,11 @@ def open_request(
     helpline: HelplineSnapshot,
 ) -> OpenedRequest:
     """Open the request of an incoming call, or find the one a retried webhook opened."""
-    statements = _statements(session.get_bind().dialect.name)
-    tell_boards(session, helpline.id)  # a new call (or its retry) is on the board after commit
+    dialect = session.get_bind().dialect.name
+    statements = _statements(dialect)
+    if dialect != "postgresql":
+        # On PostgreSQL the request's INSERT tells the boards (trigger of migration 0033).
+        tell_boards(session, helpline.id)  # a new call is on the board after commit
     number = normalise_caller(voice.from_)
     opened, caller = find_caller(session, number.e164, voice.call_sid)
     if opened is not None:
