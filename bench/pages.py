@@ -311,6 +311,8 @@ def pages(request_id: int) -> list[Page]:
         Page("ledger XLSX", "finance", "/finance/ledger.xlsx"),
         Page("spend CSV", "finance", "/finance/spend.csv"),
         Page("spend XLSX", "finance", "/finance/spend.xlsx"),
+        Page("board", "nurse", "/console/board"),
+        Page("board JSON", "nurse", "/console/api/board"),
         Page("request page", "nurse", f"/console/requests/{request_id}"),
         Page("requests list", "nurse", "/console/requests"),
         Page("requests CSV, a month", "nurse", "/console/requests.csv?from=2026-10-23"),

@@ -12,10 +12,11 @@ interpreting would be charged today, makes ringing an interpreter wait for a nur
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, cast, func, select
@@ -71,68 +72,102 @@ def as_line(row: Budget) -> Line:
 
 
 def _spend_by_day(
-    session: Session, budget: Budget, tz: ZoneInfo, first: date, last: date
-) -> dict[date, Decimal]:
-    """The line's own entries of the local days ``first`` to ``last`` summed by local day: by
-    PostgreSQL itself (a line of a region's year holds tens of thousands of entries); on
-    SQLite, which knows no time zones, in Python."""
-    by_day: dict[date, Decimal] = {}
-    if last < first:
-        return by_day
+    session: Session, windows: dict[int, tuple[date, date]], tz: ZoneInfo
+) -> dict[int, dict[date, Decimal]]:
+    """Each line's own entries of its local days ``first`` to ``last`` (``windows`` by line id)
+    summed by local day, in one statement: by PostgreSQL itself (a line of a region's year holds
+    tens of thousands of entries); on SQLite, which knows no time zones, in Python."""
+    by_line: dict[int, dict[date, Decimal]] = {line_id: {} for line_id in windows}
+    live = {line_id: w for line_id, w in windows.items() if w[0] <= w[1]}
+    if not live:
+        return by_line
+    first = min(w[0] for w in live.values())
+    last = max(w[1] for w in live.values())
     own = (
-        LedgerEntry.budget_line_id == budget.id,
+        LedgerEntry.budget_line_id.in_(list(live)),
         LedgerEntry.service_at >= datetime.combine(first, time(), tz),
         LedgerEntry.service_at < datetime.combine(last + timedelta(days=1), time(), tz),
     )
     if session.get_bind().dialect.name == "postgresql":
         day = cast(func.timezone(str(tz), LedgerEntry.service_at), Date).label("day")
-        summed = session.execute(
-            select(day, func.sum(LedgerEntry.amount)).where(*own).group_by(day)
+        rows: Any = session.execute(
+            select(LedgerEntry.budget_line_id, day, func.sum(LedgerEntry.amount))
+            .where(*own)
+            .group_by(LedgerEntry.budget_line_id, day)
+        ).tuples()
+    else:
+        rows = (
+            (line_id, at.astimezone(tz).date(), amount)
+            for line_id, at, amount in session.execute(
+                select(
+                    LedgerEntry.budget_line_id, LedgerEntry.service_at, LedgerEntry.amount
+                ).where(*own)
+            ).tuples()
         )
-        for found, amount in summed.tuples():
-            by_day[found] = Decimal(amount)
-        return by_day
-    for at, amount in session.execute(
-        select(LedgerEntry.service_at, LedgerEntry.amount).where(*own)
-    ):
-        local = at.astimezone(tz).date()
-        by_day[local] = by_day.get(local, Decimal(0)) + Decimal(amount)
-    return by_day
+    for line_id, found, amount in rows:
+        window = live[line_id]
+        if window[0] <= found <= window[1]:
+            days = by_line[line_id]
+            days[found] = days.get(found, Decimal(0)) + Decimal(amount)
+    return by_line
 
 
 def budget_status(
     session: Session, budget: Budget, now: datetime, tz_name: str = "Europe/Paris"
 ) -> BudgetStatus:
     """Consumption (the line's own entries), percentage, hours and forecast at ``now``."""
+    return budget_statuses(session, [budget], now, tz_name)[0]
+
+
+def budget_statuses(
+    session: Session, budgets: Sequence[Budget], now: datetime, tz_name: str = "Europe/Paris"
+) -> list[BudgetStatus]:
+    """``budget_status`` of each line, in two statements whatever their number (the totals
+    grouped by line, then the days of the forecasts' windows grouped by line and day)."""
+    if not budgets:
+        return []
     tz = ZoneInfo(tz_name)
-    own = LedgerEntry.budget_line_id == budget.id
-    consumed_sum, seconds = session.execute(
-        select(
-            func.coalesce(func.sum(LedgerEntry.amount), 0),
-            func.coalesce(func.sum(LedgerEntry.billable_s), 0),
-        ).where(own)
-    ).one()
-    consumed = Decimal(consumed_sum or 0)
+    totals = {
+        line_id: (Decimal(amount or 0), int(seconds or 0))
+        for line_id, amount, seconds in session.execute(
+            select(
+                LedgerEntry.budget_line_id,
+                func.coalesce(func.sum(LedgerEntry.amount), 0),
+                func.coalesce(func.sum(LedgerEntry.billable_s), 0),
+            )
+            .where(LedgerEntry.budget_line_id.in_([b.id for b in budgets]))
+            .group_by(LedgerEntry.budget_line_id)
+        ).tuples()
+    }
     today = now.astimezone(tz).date()
     # The forecast reads the burn of its window only: the days before it are not summed.
-    window_start = max(budget.starts_on, today - timedelta(days=BURN_WINDOW_DAYS - 1))
-    by_day = _spend_by_day(session, budget, tz, window_start, today)
-    amount = Decimal(budget.amount)
-    remaining = amount - consumed
-    return BudgetStatus(
-        budget=budget,
-        consumed=consumed.quantize(Decimal("0.01")),
-        remaining=remaining.quantize(Decimal("0.01")),
-        pct=percent(consumed, amount),
-        hours_used=(Decimal(seconds or 0) / 3600).quantize(Decimal("0.01")),
-        forecast=forecast(
-            by_day.items(),
-            remaining,
-            today,
-            budget.starts_on,
-            budget.ends_on,
-        ),
-    )
+    windows = {
+        b.id: (max(b.starts_on, today - timedelta(days=BURN_WINDOW_DAYS - 1)), today)
+        for b in budgets
+    }
+    by_line = _spend_by_day(session, windows, tz)
+    statuses = []
+    for budget in budgets:
+        consumed, seconds = totals.get(budget.id, (Decimal(0), 0))
+        amount = Decimal(budget.amount)
+        remaining = amount - consumed
+        statuses.append(
+            BudgetStatus(
+                budget=budget,
+                consumed=consumed.quantize(Decimal("0.01")),
+                remaining=remaining.quantize(Decimal("0.01")),
+                pct=percent(consumed, amount),
+                hours_used=(Decimal(seconds) / 3600).quantize(Decimal("0.01")),
+                forecast=forecast(
+                    by_line[budget.id].items(),
+                    remaining,
+                    today,
+                    budget.starts_on,
+                    budget.ends_on,
+                ),
+            )
+        )
+    return statuses
 
 
 def budgets_covering(session: Session, day: date) -> list[Budget]:
@@ -157,8 +192,8 @@ def check_line_alerts(
 ) -> list[BudgetAlert]:
     """Record each threshold newly crossed by these lines, once."""
     fired: list[BudgetAlert] = []
-    for budget in budgets:
-        status = budget_status(session, budget, now, tz_name)
+    for status in budget_statuses(session, list(budgets), now, tz_name):
+        budget = status.budget
         for threshold in crossed(
             parse_thresholds(budget.thresholds), status.consumed, budget.amount
         ):

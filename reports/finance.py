@@ -54,11 +54,15 @@ def _budgets(view: FinanceView) -> list[spending.BudgetStatus]:
         [filters.budget_line_id] if filters.budget_line_id is not None else view.names.budget_lines
     )
     query = select(Budget).where(Budget.id.in_(list(ids))).order_by(Budget.starts_on.desc())
+    if filters.budget_line_id is None:
+        # The lines of the period read (the last twelve months unless asked): a region's
+        # earlier years' lines are read by asking for their period or their line.
+        if filters.date_from is not None:
+            query = query.where(Budget.ends_on >= filters.date_from)
+        if filters.date_to is not None:
+            query = query.where(Budget.starts_on <= filters.date_to)
     session = db_session()
-    return [
-        spending.budget_status(session, budget, now(), view.tz_name)
-        for budget in session.scalars(query)
-    ]
+    return spending.budget_statuses(session, list(session.scalars(query)), now(), view.tz_name)
 
 
 @bp.get("")

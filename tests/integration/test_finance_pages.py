@@ -227,3 +227,33 @@ def test_an_invoice_check_shows_seconds_and_totals_is_kept_listed_reopened_and_e
     ).get_data(as_text=True)
     assert console.get(f"/finance/invoice-checks/{kept.id}").status_code == 404
     assert console.get(f"/finance/invoice-checks/{kept.id}.xlsx").status_code == 404
+
+
+def test_the_overview_shows_the_budget_lines_of_the_period_read(
+    console: FlaskClient, session: Session
+) -> None:
+    # A region's earlier years' lines are not summed on every visit: the overview shows the
+    # lines of the period read (the last twelve months by default), another period's lines
+    # when that period is asked for, and any line chosen in the filter.
+    make_helpline(session)
+    today = datetime.now(UTC).date()
+    start, end = today - timedelta(days=100), today + timedelta(days=200)
+    add_budget(session, "Ligne courante", start, end, Decimal(1000))
+    old = add_budget(session, "Ligne ancienne", date(today.year - 3, 1, 1),
+                     date(today.year - 3, 12, 31), Decimal(500))  # fmt: skip
+    make_user(session, "finance", "finance@example.org")
+    assert sign_in(console, "finance@example.org") == 302
+    page = console.get("/finance").get_data(as_text=True)
+    assert 'aria-label="Ligne courante"' in page
+    assert 'aria-label="Ligne ancienne"' not in page
+    asked = console.get(f"/finance?from=01/03/{today.year - 3}&to=30/06/{today.year - 3}")
+    assert 'aria-label="Ligne ancienne"' in asked.get_data(as_text=True)
+    assert 'aria-label="Ligne ancienne"' in console.get(f"/finance?budget_line={old.id}").get_data(
+        as_text=True
+    )
+    none = console.get(f"/finance?from=01/01/{today.year - 10}&to=31/01/{today.year - 10}")
+    assert "Aucune ligne budgétaire sur la période affichée" in none.get_data(as_text=True)
+    english = console.get(
+        f"/finance?from=01/01/{today.year - 10}&to=31/01/{today.year - 10}&lang=en"
+    )
+    assert "No budget line in the period shown" in english.get_data(as_text=True)
