@@ -25,7 +25,8 @@ from reports import finance_exports, invoice_checks
 from reports.budget_assignment import ledger_lines
 from reports.finance_context import FinanceView, finance_scope, finance_view
 from reports.finance_filters import problem_ids
-from reports.finance_query import ledger_page, recent_entries, spend_summary, telephony_costs
+from reports.finance_query import ledger_page, recent_entries, spend_summary
+from reports.telephony_query import telephony_costs
 
 bp = Blueprint("finance", __name__, url_prefix="/finance", template_folder="templates")
 MAX_INVOICE_BYTES = 1024 * 1024

@@ -24,9 +24,9 @@ from reports.finance_query import (
     entry_rows,
     spend_by,
     spend_summary,
-    telephony_costs,
     totals,
 )
+from reports.telephony_query import telephony_costs
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")

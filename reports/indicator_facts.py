@@ -344,9 +344,8 @@ class Facts:
 
         Each month then reads its own rows instead of the whole period's (the anchored
         families are sorted once per ``Facts`` and cut by bisection)."""
-        known: Facts | None = self._memo.get(("within", part))
-        if known is not None:
-            return known
+        if ("within", part) in self._memo:
+            return self._memo[("within", part)]
         start, end = part.start, part.end
         changes: dict[str, Any] = {}
         for name, anchor in ANCHORS.items():
@@ -391,9 +390,6 @@ class Facts:
             if isinstance(rows, tuple) and rows and hasattr(rows[0], "keys"):
                 seen.update(getattr(r.keys, key) for r in rows)
         return sorted(seen, key=lambda v: (v is None, str(v)))
-
-
-# ---- shared statistics -------------------------------------------------------------------
 
 
 def ratio(numerator: float | Decimal, denominator: float | Decimal) -> float | None:

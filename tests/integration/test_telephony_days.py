@@ -26,7 +26,8 @@ from interpreter_pool.finance import record_leg_price
 from interpreter_pool.models import Interpreter
 from reports import telephony_days
 from reports.finance_filters import FinanceFilters
-from reports.finance_query import Scope, live_telephony_costs, telephony_costs
+from reports.finance_query import Scope
+from reports.telephony_query import live_telephony_costs, telephony_costs
 from tests.conftest import fresh_database_url
 from tests.factories import (
     make_call,
