@@ -228,9 +228,9 @@ def seed_history(engine: Engine, requests: int) -> None:
         for statement in SEED_SQL:
             started = time.perf_counter()
             conn.execute(text(statement), params)
-            table = re.search(r"INSERT INTO (\w+)", statement)
+            found = re.search(r"INSERT INTO (\w+)", statement)
             took = time.perf_counter() - started
-            print(f"  seeded {table.group(1) if table else '?'} in {took:.1f} s")
+            print(f"  seeded {found.group(1) if found else '?'} in {took:.1f} s")
         for table in ("professionals", "requests"):  # ids were given: their sequences follow
             sequence = "SELECT setval(pg_get_serial_sequence(:name, 'id'), max(id)) FROM "
             conn.execute(text(sequence + table), {"name": table})

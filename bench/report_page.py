@@ -6,10 +6,13 @@ Run: .venv/bin/python bench/report_page.py --database-url postgresql://postgres@
 A throwaway schema is created in the PostgreSQL database, migrated, seeded with set-based SQL
 (INSERT … SELECT generate_series: requests with their events and legs, nurse queue entries,
 interpreting sessions with their legs and charges, callbacks, ratings), then the aggregates are
-built with the rebuild service (``reports.aggregates.build``) and the yearly reports page is
-fetched through the Flask test client, signed in as a coordinator of every helpline: one
-helpline's last complete year, then the region's (every helpline consolidated). Prints figures
-beside the 1 s target; asserts nothing. The schema is dropped at the end.
+built with the rebuild service (``reports.aggregates.build``), the clock's snapshot job computes
+the page's usual questions ahead (``reports.report_warm.warm``), and the reports page is fetched
+through the Flask test client, signed in as a coordinator of every helpline: one helpline's last
+complete year, the region's (every helpline consolidated), one helpline's year filtered by a
+language (not asked ahead: computed at its first view, then kept), and one helpline's year to
+date (live: today is read raw, so it is computed at every view). Prints figures beside the 1 s
+target; asserts nothing. The schema is dropped at the end.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from hotline.models import Helpline
 from hotline.scope import set_memberships
 from hotline.settings import Settings, with_driver
 from hotline.users import create_user
-from reports import aggregates
+from reports import aggregates, report_warm
+from reports.indicator_facts import PARIS
 
 TARGET_S = 1.0
 PASSWORD = "bench-password-0123"  # noqa: S105 (a throwaway schema's account)
@@ -257,6 +261,16 @@ def benchmark(url: str, args: argparse.Namespace) -> None:
         session.commit()
     build_s = time.perf_counter() - started
     print(f"aggregates built (reports.aggregates.build): {days} helpline-days in {build_s:.1f} s")
+    started = time.perf_counter()
+    with database.session() as session:
+        asked = report_warm.warm(session, now)
+        session.commit()
+    warm_s = time.perf_counter() - started
+    print(
+        f"the clock's snapshot job (reports.report_warm.warm): {asked} questions computed and "
+        f"kept in {warm_s:.1f} s",
+        flush=True,
+    )
     with database.session() as session:
         user = create_user(session, EMAIL, "Coordinatrice", "coordinator", PASSWORD)
         ids = list(session.scalars(select(Helpline.id).order_by(Helpline.id)))
@@ -278,9 +292,19 @@ def benchmark(url: str, args: argparse.Namespace) -> None:
     _sign_in(client)
     year = now.year - 1
     period = f"from=01/01/{year}&to=31/12/{year}"
+    today = now.astimezone(PARIS).date()
+    to_date = f"from=01/01/{today.year}&to={today:%d/%m/%Y}"
     pages = [
         (f"one helpline, {year}", f"/reports?{period}&helpline={ids[0]}"),
         (f"region ({len(ids)} helplines), {year}", f"/reports?{period}"),
+        (
+            f"one helpline, {year} filtered (computed, then kept)",
+            f"/reports?{period}&helpline={ids[0]}&language=ar",
+        ),
+        (
+            f"one helpline, {today.year} to date (live: today read raw)",
+            f"/reports?{to_date}&helpline={ids[0]}",
+        ),
     ]
     print(f"\nGET of the yearly reports page (Flask test client), target {TARGET_S:.1f} s")
     for name, path in pages:

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         budget_views,
         finance,
         report_views,
+        report_warm,
         telephony_days,
     )
     from reports import report_exports as report_exports
@@ -25,6 +26,8 @@ def init_app(app: Flask) -> None:
     # the report aggregates: refreshed by the clock, built before the retention purge
     hooks.add_clock_job(app, hooks.ClockJob("report_aggregates", 3600, aggregates.refresh_job))
     hooks.retention_due.connect(aggregates.on_retention_due, weak=False)
+    # the reports page's usual questions computed ahead from the aggregates (report snapshots)
+    hooks.add_clock_job(app, hooks.ClockJob("report_snapshots", 3600, report_warm.warm_job))
     # the daily telephony costs the finance pages read: the legs priced since the last run
     hooks.add_clock_job(app, hooks.ClockJob("telephony_days", 900, telephony_days.refresh_job))
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     false,
 )
 
@@ -123,6 +124,9 @@ report_builds = Table(
     Column("built_at", UTCDateTime(), nullable=False),
     # Sealed: the retention purge forgot detail of the day; it is never built again.
     Column("is_sealed", Boolean(), nullable=False, default=False, server_default=false()),
+    # A random number drawn at each build: the snapshots' fingerprint sums them, so a day built
+    # again (even at the same instant) is seen (``reports.indicator_cache``).
+    Column("generation", Integer(), nullable=False, default=0, server_default="0"),
     PrimaryKeyConstraint("helpline_id", "day"),
 )
 
@@ -139,3 +143,18 @@ def row_of(fact: Any, helpline_id: int, day: date) -> dict[str, Any]:
 
 
 BY_FAMILY_OF = {t.fact: t for t in FACT_TABLES}
+
+
+# The indicators' values of a period already computed from the aggregates (``reports.
+# indicator_cache``): one row per question (scope, period, filters, breakdowns), valid while its
+# fingerprint (every input the computation read) is unchanged.
+report_snapshots = Table(
+    "report_snapshots",
+    Base.metadata,
+    Column("key", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("key"),
+    Index("ix_report_snapshots_computed_at", "computed_at"),
+)

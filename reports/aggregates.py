@@ -11,6 +11,7 @@ its rows. Services: they flush, never commit.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -119,9 +120,14 @@ def build_run(
         )
     )
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    generation = secrets.randbelow(2**31)
     session.execute(
         insert(report_builds),
-        [{"helpline_id": h, "day": day, "built_at": now} for h in scope for day in days],
+        [
+            {"helpline_id": h, "day": day, "built_at": now, "generation": generation}
+            for h in scope
+            for day in days
+        ],
     )
     session.flush()
     return written

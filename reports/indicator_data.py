@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.db import utcnow
 from hotline.models import Helpline
-from reports import aggregate_read
-from reports.indicator_facts import Facts, Period
+from reports import aggregate_read, indicator_cache
+from reports.indicator_facts import BudgetFact, Facts, Interval, Period
 from reports.indicator_loaders import (
     load_budgets,
     load_callbacks,
@@ -28,6 +30,7 @@ from reports.indicator_loaders import (
     load_professionals,
     load_ratings,
     load_sessions,
+    pool_languages,
 )
 from reports.indicator_rows import load_calls, load_queues, load_requests, request_ids
 from reports.indicators import REGISTRY, Value, breakdown, breakdown_of_parts, compute_all
@@ -69,18 +72,52 @@ class Values:
     breakdowns: Mapping[tuple[str, str], Mapping[str, Value]] = field(default_factory=dict)
 
 
-def load_facts(
-    session: Session, period: Period, scope: Sequence[int], filters: Filters | None = None
-) -> Facts:
-    """Every row family for the period and the helplines in scope, filtered: the built days
-    from the aggregates, the rest from the raw rows."""
+@dataclass(frozen=True)
+class Inputs:
+    """The small inputs of a computation, read first: the budget lines, opening hours and
+    shifts of the period, the helplines asking for ratings, and the instant before which every
+    day is built into the aggregates (None: read raw)."""
+
+    budgets: tuple[BudgetFact, ...]
+    opening: tuple[Interval, ...]
+    shifts: tuple[Interval, ...]
+    rating_helplines: frozenset[int]
+    built_until: datetime | None
+
+    def all_built(self, period: Period) -> bool:
+        """Whether every day of the period is read from the aggregates (nothing live)."""
+        return self.built_until is not None and self.built_until >= period.end
+
+
+def load_inputs(session: Session, period: Period, scope: Sequence[int]) -> Inputs:
+    """The small inputs of the period's computation."""
     scope = list(scope)
-    budgets = load_budgets(session, scope, period)
     opening, shifts = load_hours(session, scope, period)
     rating = session.scalars(
         select(Helpline.id).where(Helpline.id.in_(scope), Helpline.is_rating_enabled)
     )
-    cut = aggregate_read.built_until(session, scope, period)
+    return Inputs(
+        budgets=tuple(load_budgets(session, scope, period)),
+        opening=tuple(opening),
+        shifts=tuple(shifts),
+        rating_helplines=frozenset(rating),
+        built_until=aggregate_read.built_until(session, scope, period),
+    )
+
+
+def load_facts(
+    session: Session,
+    period: Period,
+    scope: Sequence[int],
+    filters: Filters | None = None,
+    inputs: Inputs | None = None,
+) -> Facts:
+    """Every row family for the period and the helplines in scope, filtered: the built days
+    from the aggregates, the rest from the raw rows."""
+    scope = list(scope)
+    inputs = inputs or load_inputs(session, period, scope)
+    budgets = inputs.budgets
+    cut = inputs.built_until
     if cut is None:
         requests, keys, stories = load_requests(session, scope, period)
         families: dict[str, list[Any]] = {
@@ -101,12 +138,12 @@ def load_facts(
         sessions=tuple(families["sessions"]),
         callbacks=tuple(families["callbacks"]),
         ledger=tuple(families["ledger"]),
-        budgets=tuple(budgets),
+        budgets=budgets,
         professionals=tuple(load_professionals(session, scope)),
         ratings=tuple(families["ratings"]),
-        opening=tuple(opening),
-        shifts=tuple(shifts),
-        rating_helplines=frozenset(rating),
+        opening=inputs.opening,
+        shifts=inputs.shifts,
+        rating_helplines=inputs.rating_helplines,
     )
     return (filters or Filters()).apply(facts)
 
@@ -118,11 +155,48 @@ def compute(
     filters: Filters | None = None,
     breakdowns: Iterable[str] = (),
     only: Iterable[tuple[str, str]] | None = None,
+    now: datetime | None = None,
 ) -> Values:
     """Each indicator's value for the period and scope, with the breakdowns asked for (for
     every indicator that supports them, or only the (indicator, key) pairs of ``only``: a page
-    computes the breakdowns it shows, the report's workbook all of them)."""
-    facts = load_facts(session, period, scope, filters)
+    computes the breakdowns it shows, the report's workbook all of them).
+
+    A period whose every day is built is answered from its snapshot when the inputs it was
+    computed from are unchanged, and kept once computed at ``now`` (``reports.indicator_cache``)."""
+    filters = filters or Filters()
+    breakdowns = tuple(breakdowns)
+    only = None if only is None else tuple(only)
+    inputs = load_inputs(session, period, scope)
+    kept: tuple[str, str] | None = None
+    if inputs.all_built(period):
+        small = (
+            inputs.budgets,
+            inputs.opening,
+            inputs.shifts,
+            sorted(inputs.rating_helplines),
+            sorted(pool_languages(session)),
+        )
+        kept = (
+            indicator_cache.question(scope, period, filters, breakdowns, only),
+            indicator_cache.fingerprint(session, scope, period, small),
+        )
+        found = indicator_cache.read(session, *kept)
+        if found is not None:
+            return Values(*found)
+    values = _computed(
+        load_facts(session, period, scope, filters, inputs), period, breakdowns, only
+    )
+    if kept is not None:
+        indicator_cache.store(session, *kept, values.values, values.breakdowns, now or utcnow())
+    return values
+
+
+def _computed(
+    facts: Facts,
+    period: Period,
+    breakdowns: Iterable[str],
+    only: Iterable[tuple[str, str]] | None,
+) -> Values:
     wanted = None if only is None else set(only)
     split: dict[tuple[str, str], Mapping[str, Value]] = {}
     for key in breakdowns:
@@ -143,4 +217,13 @@ def compute(
     return Values(compute_all(facts, period), split)
 
 
-__all__ = ["FILTER_KEYS", "Filters", "Values", "compute", "load_facts", "request_ids"]
+__all__ = [
+    "FILTER_KEYS",
+    "Filters",
+    "Inputs",
+    "Values",
+    "compute",
+    "load_facts",
+    "load_inputs",
+    "request_ids",
+]

@@ -3,9 +3,10 @@ earlier (N−1), per helpline or consolidated over the helplines the person foll
 category, profession, territory, language or provider; the catalogue's groups as tiles and
 tables, and the charts a manager reads at a glance.
 
-The page asks ``reports.indicator_data.compute`` once per period (never a table scan of its own):
-the period's values with the breakdowns its charts and tables show (``report_figures.SHOWN``),
-and N−1's with the months of its line.
+The page asks ``reports.indicator_data.compute`` once per period (never a table scan of its own,
+``reports.report_warm.page_values``): the period's values with the breakdowns its charts and
+tables show (``report_figures.SHOWN``), and N−1's with the months of its line; a period whose
+days are all built is read from its snapshot once computed (``reports.indicator_cache``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from reports import report_figures, report_groups
 from reports.finance_context import finance_scope
 from reports.finance_filters import problem_ids
 from reports.finance_query import languages_in
-from reports.indicator_data import Filters, compute
+from reports.indicator_data import Filters
 from reports.indicator_facts import PARIS, Period
 from reports.indicators import same_period_last_year
 from reports.report_filters import ReportChoices, parse_report
+from reports.report_warm import page_values
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 # Programme manager (coordinator), finance officer, administrator.
@@ -99,11 +101,7 @@ def index() -> str:
     period = Period.local(chosen.first, chosen.last)
     last_year = same_period_last_year(period)
     consolidated = chosen.helpline is None and len(helplines) > 1
-    keys = ("month", "language", "helpline") if consolidated else ("month", "language")
-    values = compute(session, period, scope, filters, keys, only=report_figures.SHOWN)
-    before = compute(
-        session, last_year, scope, filters, ("month",), only=report_figures.SHOWN_LAST_YEAR
-    )
+    values, before = page_values(session, period, scope, filters, consolidated, now())
     last_first = last_year.start.astimezone(PARIS).date()
     last_last = _day_before(last_year.end.astimezone(PARIS).date())
     outcomes = {code: _(label) for code, label in FOLLOW_UP_OUTCOMES.items()}

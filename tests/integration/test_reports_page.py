@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from reports import indicator_data, report_views
+from reports import indicator_data, report_warm
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
 from reports.report_groups import change
@@ -213,13 +214,14 @@ def test_the_page_asks_the_indicators_once_for_the_period_and_once_for_n_minus_1
 
     def counted(db: Session, period: Period, scope: list[int], filters: Filters,
                 breakdowns: tuple[str, ...] = (),
-                only: tuple[tuple[str, str], ...] | None = None) -> Values:  # fmt: skip
+                only: tuple[tuple[str, str], ...] | None = None,
+                now: datetime | None = None) -> Values:  # fmt: skip
         asked.append((period.start.isoformat(), period.end.isoformat(), tuple(breakdowns)))
-        values = indicator_data.compute(db, period, scope, filters, breakdowns, only)
+        values = indicator_data.compute(db, period, scope, filters, breakdowns, only, now)
         computed.append(set(values.breakdowns))
         return values
 
-    monkeypatch.setattr(report_views, "compute", counted)
+    monkeypatch.setattr(report_warm, "compute", counted)
     assert console.get(NOVEMBER).status_code == 200
     assert asked == [
         ("2026-10-31T23:00:00+00:00", "2026-11-30T23:00:00+00:00", ("month", "language")),
