@@ -23,11 +23,11 @@ def init_app(app: Flask) -> None:
     )
     from reports import report_exports as report_exports
 
-    # the report aggregates: refreshed by the clock, built before the retention purge
-    hooks.add_clock_job(app, hooks.ClockJob("report_aggregates", 3600, aggregates.refresh_job))
+    # the report aggregates: refreshed by the clock (then the reports page's usual questions
+    # computed ahead: the report snapshots), built before the retention purge
+    job = hooks.ClockJob("report_aggregates", 3600, report_warm.refresh_and_warm_job)
+    hooks.add_clock_job(app, job)
     hooks.retention_due.connect(aggregates.on_retention_due, weak=False)
-    # the reports page's usual questions computed ahead from the aggregates (report snapshots)
-    hooks.add_clock_job(app, hooks.ClockJob("report_snapshots", 3600, report_warm.warm_job))
     # the daily telephony costs the finance pages read: the legs priced since the last run
     hooks.add_clock_job(app, hooks.ClockJob("telephony_days", 900, telephony_days.refresh_job))
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from callbacks.jobs import job_transaction
 from hotline.models import Helpline
 from hotline.web import AppState
-from reports import indicator_cache, report_figures
+from reports import aggregates, indicator_cache, report_figures
 from reports.indicator_data import Filters, Values, compute, load_inputs
 from reports.indicator_facts import Period, local
 from reports.indicators import same_period_last_year
@@ -82,9 +82,12 @@ def warm(session: Session, now: datetime) -> int:
     return asked
 
 
-def warm_job(state: AppState) -> int:
-    """The clock's job: ``warm`` in one transaction."""
+def refresh_and_warm_job(state: AppState) -> int:
+    """The clock's job: the aggregates' refresh (``reports.aggregates.refresh_job``), then
+    ``warm`` in a transaction of its own, so a snapshot a rebuilt day made stale is computed
+    again before a manager asks for it. Returns the days built."""
+    days = aggregates.refresh_job(state)
     with job_transaction(state.database) as session:
         asked = warm(session, state.clock())
-    logger.info("report snapshots: %d questions asked", asked)
-    return asked
+    logger.info("report aggregates: %d helpline-days built, %d questions asked", days, asked)
+    return days

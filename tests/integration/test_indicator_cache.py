@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from hotline import hooks
 from hotline.models import Helpline, Professional
+from hotline.web import app_state
 from interpreter_pool.models import Interpreter
 from reports import aggregates, indicator_data, report_warm
 from reports.aggregate_tables import BY_FAMILY, report_builds, report_snapshots
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
+from tests.conftest import Clock
 from tests.integration import indicator_history
 from tests.integration.indicator_history import NOVEMBER
 from tests.integration.test_report_aggregates import assert_same
@@ -172,22 +174,25 @@ def test_a_period_reaching_a_day_not_built_is_live_and_never_kept(session: Sessi
 
 
 def test_the_clock_asks_the_pages_usual_questions_ahead_and_the_page_finds_them(
-    app: Flask, session: Session
+    app: Flask, session: Session, clock: Clock
 ) -> None:
-    job = next(job for job in hooks.registries(app).clock_jobs if job.name == "report_snapshots")
-    assert job.seconds == 3600 and job.run is report_warm.warm_job
     history = indicator_history.build(session)
-    now = datetime(2028, 1, 10, 9, 0, tzinfo=UTC)
-    aggregates.build(session, now)
+    session.commit()
+    clock.at = datetime(2028, 1, 10, 9, 0, tzinfo=UTC)
     helplines = list(session.scalars(select(Helpline.id).order_by(Helpline.id)))
     scopes = [[h] for h in helplines] + ([helplines] if len(helplines) > 1 else [])
+    job = next(job for job in hooks.registries(app).clock_jobs if job.name == "report_aggregates")
+    assert job.seconds == 3600
 
-    # The last complete year and its N−1, and the year to date's N−1 (the year to date is live).
-    asked = report_warm.warm(session, now)
+    # The aggregates' refresh, then the last complete year and its N−1, and the year to date's
+    # N−1 (the year to date itself is live), for each helpline and for all of them.
+    with app.app_context():
+        assert job.run(app_state()) > 400
+    session.expire_all()
 
-    assert asked == 3 * len(scopes)
     kept = session.execute(select(report_snapshots.c.key, report_snapshots.c.computed_at)).all()
-    assert len(kept) == asked
+    assert len(kept) == 3 * len(scopes)
+    assert {at for _, at in kept} == {clock.at}
     year = Period.local(date(2027, 1, 1), date(2027, 12, 31))
     values, before = report_warm.page_values(
         session, year, [history.helpline_id], Filters(), consolidated=False
@@ -200,16 +205,12 @@ def test_the_clock_asks_the_pages_usual_questions_ahead_and_the_page_finds_them(
         session.execute(select(report_snapshots.c.key, report_snapshots.c.computed_at)).all()
     )
     # A second run computes nothing again; snapshots not computed for 35 days are forgotten.
-    assert report_warm.warm(session, now + timedelta(hours=1)) == asked
+    later = clock.at + timedelta(hours=1)
+    assert report_warm.warm(session, later) == len(kept)
     assert sorted(kept) == sorted(
         session.execute(select(report_snapshots.c.key, report_snapshots.c.computed_at)).all()
     )
-    report_warm.warm(session, now + timedelta(days=36))
-    assert (
-        session.scalar(
-            select(func.count())
-            .select_from(report_snapshots)
-            .where(report_snapshots.c.computed_at < now + timedelta(days=1))
-        )
-        == 0
+    report_warm.warm(session, later + timedelta(days=36))
+    assert session.scalar(select(func.min(report_snapshots.c.computed_at))) == later + timedelta(
+        days=36
     )
