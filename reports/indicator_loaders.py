@@ -248,16 +248,18 @@ def load_professionals(session: Session, scope: Sequence[int]) -> list[Professio
             Professional.created_at,
         )
     )
-    return [
-        ProfessionalFact(
-            id=pid,
-            keys=Keys(profession=profession, territory=territory),
-            is_active=active,
-            created_at=created_at,
-            first_request_at=first.get(pid),
-        )
-        for pid, profession, territory, active, created_at in rows
-    ]
+    # A region's directory is tens of thousands of rows read at every computation: rows with
+    # the same profession and territory share one ``Keys``.
+    shared: dict[tuple[str | None, str | None], Keys] = {}
+    out = []
+    for pid, profession, territory, active, created_at in rows:
+        keys = shared.get((profession, territory))
+        if keys is None:
+            keys = shared[(profession, territory)] = Keys(
+                profession=profession, territory=territory
+            )
+        out.append(ProfessionalFact(pid, keys, active, created_at, first.get(pid)))
+    return out
 
 
 def load_ratings(
