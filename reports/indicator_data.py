@@ -169,10 +169,11 @@ def compute(
     inputs = load_inputs(session, period, scope)
     kept: tuple[str, str] | None = None
     if inputs.all_built(period):
+        # In an order of their own (the rows' query order is not the point).
         small = (
-            inputs.budgets,
-            inputs.opening,
-            inputs.shifts,
+            sorted(map(repr, inputs.budgets)),
+            sorted(map(repr, inputs.opening)),
+            sorted(map(repr, inputs.shifts)),
             sorted(inputs.rating_helplines),
             sorted(pool_languages(session)),
         )
