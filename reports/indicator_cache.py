@@ -10,8 +10,9 @@ The fingerprint: the report_builds rows of the scope up to the period's last day
 latest build, the sealed ones, the sum of their build generations: any rebuild or seal changes
 it), the budget lines, opening hours and shifts of the period, the helplines asking for ratings,
 the pool's languages, the directory's rows the computation reads (profession, territory, active,
-registration, merge), and the source of the ``reports`` package (a new definition of an
-indicator is a new fingerprint). Services: they flush, never commit.
+registration, merge) and each professional's first request before the period's end, and the
+source of the ``reports`` package (a new definition of an indicator is a new fingerprint).
+Services: they flush, never commit.
 """
 
 from __future__ import annotations
@@ -26,22 +27,31 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, text
+from sqlalchemy import bindparam, case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from hotline.db import insert_on_conflict
-from hotline.models import Professional
+from hotline.models import Professional, Request
 from reports.aggregate_tables import report_builds, report_snapshots
 from reports.indicator_facts import Period, local
 from reports.indicator_spec import Number, Value
 
 Breakdowns = Mapping[tuple[str, str], Mapping[str, Value]]
 
-# The directory's rows a computation reads, hashed by PostgreSQL (SQLite hashes them here).
+# The directory's rows a computation reads (those registered before the period's end: a
+# professional registered later is in no figure of it unless a request of the period is his,
+# which his first request says), and each professional's first request on the helplines in
+# scope when it came before the period's end; hashed by PostgreSQL (SQLite hashes them here).
 _DIRECTORY_PG = text(
     "SELECT md5(string_agg(concat_ws('|', id, profession, territory, is_active, created_at, "
-    "merged_into_id), ',' ORDER BY id)) FROM professionals"
+    "merged_into_id), ',' ORDER BY id)) FROM professionals WHERE created_at < :end"
 )
+_FIRST_REQUESTS_PG = text(
+    "SELECT md5(string_agg(concat_ws('|', professional_id, first), ',' ORDER BY professional_id)) "
+    "FROM (SELECT professional_id, min(opened_at) AS first FROM requests "
+    "WHERE helpline_id IN :scope AND professional_id IS NOT NULL AND opened_at < :end "
+    "GROUP BY professional_id) AS firsts"
+).bindparams(bindparam("scope", expanding=True))
 
 
 @cache
@@ -72,9 +82,12 @@ def question(
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
 
 
-def _directory(session: Session) -> str:
+def _directory(session: Session, scope: Sequence[int], end: datetime) -> str:
     if session.get_bind().dialect.name == "postgresql":
-        return str(session.scalar(_DIRECTORY_PG))
+        params = {"end": end, "scope": list(scope)}
+        return (
+            f"{session.scalar(_DIRECTORY_PG, params)}/{session.scalar(_FIRST_REQUESTS_PG, params)}"
+        )
     rows = session.execute(
         select(
             Professional.id,
@@ -83,9 +96,21 @@ def _directory(session: Session) -> str:
             Professional.is_active,
             Professional.created_at,
             Professional.merged_into_id,
-        ).order_by(Professional.id)
-    )
-    return hashlib.sha256(repr(rows.all()).encode()).hexdigest()
+        )
+        .where(Professional.created_at < end)
+        .order_by(Professional.id)
+    ).all()
+    firsts = session.execute(
+        select(Request.professional_id, func.min(Request.opened_at))
+        .where(
+            Request.helpline_id.in_(list(scope)),
+            Request.professional_id.is_not(None),
+            Request.opened_at < end,
+        )
+        .group_by(Request.professional_id)
+        .order_by(Request.professional_id)
+    ).all()
+    return hashlib.sha256(repr((rows, firsts)).encode()).hexdigest()
 
 
 def fingerprint(
@@ -106,7 +131,7 @@ def fingerprint(
     digest = hashlib.sha256(code_version().encode())
     digest.update(repr(tuple(builds)).encode())
     digest.update(repr(tuple(small)).encode())
-    digest.update(_directory(session).encode())
+    digest.update(_directory(session, scope, period.end).encode())
     return digest.hexdigest()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from hotline import hooks
-from hotline.models import Helpline, Professional
+from hotline.models import Helpline, Professional, Request
 from hotline.web import app_state
 from interpreter_pool.models import Interpreter
 from reports import aggregates, indicator_data, report_warm
@@ -20,6 +20,7 @@ from reports.aggregate_tables import BY_FAMILY, report_builds, report_snapshots
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
 from tests.conftest import Clock
+from tests.factories import make_professional
 from tests.integration import indicator_history
 from tests.integration.indicator_history import NOVEMBER
 from tests.integration.test_report_aggregates import assert_same
@@ -119,6 +120,26 @@ def test_a_directory_change_computes_again(session: Session) -> None:
 
     first, second = _fingerprint_after(session, leave)
     assert first != second
+
+
+def test_an_old_request_given_to_another_professional_computes_again(session: Session) -> None:
+    def link(s: Session, _history: object) -> None:
+        newcomer = make_professional(s, "+33561777777", created_at=AFTER)
+        oldest = s.scalar(select(func.min(Request.id)).where(Request.professional_id.is_not(None)))
+        s.execute(update(Request).where(Request.id == oldest).values(professional_id=newcomer.id))
+
+    first, second = _fingerprint_after(session, link)
+    assert first != second
+
+
+def test_a_professional_registered_after_the_period_does_not_compute_again(
+    session: Session,
+) -> None:
+    def register(s: Session, _history: object) -> None:
+        make_professional(s, "+33561777777", created_at=AFTER)
+
+    first, second = _fingerprint_after(session, register)
+    assert first == second
 
 
 def test_a_budget_line_changed_computes_again(session: Session) -> None:
