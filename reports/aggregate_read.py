@@ -118,14 +118,30 @@ def _anchored(
     return session.execute(query.order_by(anchor)).all()
 
 
+FAMILIES = ("requests", "calls", "queues", "sessions", "callbacks", "ledger", "ratings")
+
+
+def load_live(
+    session: Session, scope: Sequence[int], period: Period, until: datetime
+) -> dict[str, list[Any]]:
+    """Each row family of [until, end) (the days not built: today) from the raw rows; empty
+    when every day of the period is built."""
+    families: dict[str, list[Any]] = {family: [] for family in FAMILIES}
+    if until < period.end:
+        _add_raw(session, scope, Period(until, period.end), families)
+    return families
+
+
 def load_families(
     session: Session,
     scope: Sequence[int],
     period: Period,
     until: datetime,
     budgets: Sequence[BudgetFact],
+    live: dict[str, list[Any]] | None = None,
 ) -> dict[str, list[Any]]:
-    """Each row family of the period: [start, until) from the tables, [until, end) raw."""
+    """Each row family of the period: [start, until) from the tables, [until, end) raw (or
+    ``live``, when ``load_live`` already read them)."""
     start, end = period.start, period.end
     split = min(until, end)
     before = local(split - timedelta(microseconds=1)).date()
@@ -183,7 +199,9 @@ def load_families(
     )
     families["ledger"] = _facts(table, rows.all())
     if split < end:
-        _add_raw(session, scope, Period(split, end), families)
+        rest = live if live is not None else load_live(session, scope, period, split)
+        for family in FAMILIES:
+            families[family] += rest[family]
     return families
 
 
@@ -203,4 +221,4 @@ def _add_raw(
     families["ratings"] += load_ratings(session, scope, rest, keys)
 
 
-__all__ = ["PARIS", "built_until", "load_families"]
+__all__ = ["FAMILIES", "PARIS", "built_until", "load_families", "load_live"]

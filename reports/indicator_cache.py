@@ -1,17 +1,18 @@
-"""The indicators' values of a period, kept once computed: a period whose every day is built into
-the report aggregates reads nothing but those tables and a few small ones (budget lines, opening
-hours, rota, directory, pool), so its values only change when one of them does. A snapshot row
-holds the values of one question (scope, period, filters, breakdowns asked) with the fingerprint
-of everything the computation read; it is served while the fingerprint is the same, computed
-again (and replaced) when it differs. A period reaching a day not built yet (today) is live and
-never kept.
+"""The indicators' values of a period, kept once computed: the days of a period built into the
+report aggregates are read from those tables and a few small ones (budget lines, opening hours,
+rota, directory, pool), the days not built yet (today) from a few raw rows, so its values only
+change when one of them does. A snapshot row holds the values of one question (scope, period,
+filters, breakdowns asked) with the fingerprint of everything the computation read; it is served
+while the fingerprint is the same, computed again (and replaced) when it differs. A period with
+no day built (before the first build) is read raw and never kept.
 
 The fingerprint: the report_builds rows of the scope up to the period's last day (how many, the
 latest build, the sealed ones, the sum of their build generations: any rebuild or seal changes
 it), the budget lines, opening hours and shifts of the period, the helplines asking for ratings,
 the pool's languages, the directory's rows the computation reads (profession, territory, active,
 registration, merge) and each professional's first request before the period's end, and the
-source of the ``reports`` package (a new definition of an indicator is a new fingerprint).
+source of the ``reports`` package (a new definition of an indicator is a new fingerprint); the
+caller adds the raw rows of the days not built, row by row (``indicator_data.compute``).
 Services: they flush, never commit.
 """
 

@@ -111,9 +111,10 @@ def load_facts(
     scope: Sequence[int],
     filters: Filters | None = None,
     inputs: Inputs | None = None,
+    live: dict[str, list[Any]] | None = None,
 ) -> Facts:
     """Every row family for the period and the helplines in scope, filtered: the built days
-    from the aggregates, the rest from the raw rows."""
+    from the aggregates, the rest from the raw rows (``live``, when already read)."""
     scope = list(scope)
     inputs = inputs or load_inputs(session, period, scope)
     budgets = inputs.budgets
@@ -130,7 +131,7 @@ def load_facts(
             "ratings": load_ratings(session, scope, period, keys),
         }
     else:
-        families = aggregate_read.load_families(session, scope, period, cut, budgets)
+        families = aggregate_read.load_families(session, scope, period, cut, budgets, live)
     facts = Facts(
         requests=tuple(families["requests"]),
         calls=tuple(families["calls"]),
@@ -161,34 +162,35 @@ def compute(
     every indicator that supports them, or only the (indicator, key) pairs of ``only``: a page
     computes the breakdowns it shows, the report's workbook all of them).
 
-    A period whose every day is built is answered from its snapshot when the inputs it was
-    computed from are unchanged, and kept once computed at ``now`` (``reports.indicator_cache``)."""
+    A period read from the aggregates is answered from its snapshot when the inputs it was
+    computed from are unchanged (the days not built yet, today, read raw and compared row by
+    row), and kept once computed at ``now`` (``reports.indicator_cache``)."""
     filters = filters or Filters()
     breakdowns = tuple(breakdowns)
     only = None if only is None else tuple(only)
     inputs = load_inputs(session, period, scope)
-    kept: tuple[str, str] | None = None
-    if inputs.all_built(period):
-        # In an order of their own (the rows' query order is not the point).
-        small = (
-            sorted(map(repr, inputs.budgets)),
-            sorted(map(repr, inputs.opening)),
-            sorted(map(repr, inputs.shifts)),
-            sorted(inputs.rating_helplines),
-            sorted(pool_languages(session)),
-        )
-        kept = (
-            indicator_cache.question(scope, period, filters, breakdowns, only),
-            indicator_cache.fingerprint(session, scope, period, small),
-        )
-        found = indicator_cache.read(session, *kept)
-        if found is not None:
-            return Values(*found)
-    values = _computed(
-        load_facts(session, period, scope, filters, inputs), period, breakdowns, only
+    if inputs.built_until is None:  # nothing built: a raw read, never kept
+        facts = load_facts(session, period, scope, filters, inputs)
+        return _computed(facts, period, breakdowns, only)
+    live = aggregate_read.load_live(session, scope, period, inputs.built_until)
+    # In an order of their own (the rows' query order is not the point).
+    small = (
+        inputs.built_until.isoformat(),
+        sorted(map(repr, inputs.budgets)),
+        sorted(map(repr, inputs.opening)),
+        sorted(map(repr, inputs.shifts)),
+        sorted(inputs.rating_helplines),
+        sorted(pool_languages(session)),
+        {family: sorted(map(repr, rows)) for family, rows in live.items()},
     )
-    if kept is not None:
-        indicator_cache.store(session, *kept, values.values, values.breakdowns, now or utcnow())
+    key = indicator_cache.question(scope, period, filters, breakdowns, only)
+    mark = indicator_cache.fingerprint(session, scope, period, small)
+    found = indicator_cache.read(session, key, mark)
+    if found is not None:
+        return Values(*found)
+    facts = load_facts(session, period, scope, filters, inputs, live)
+    values = _computed(facts, period, breakdowns, only)
+    indicator_cache.store(session, key, mark, values.values, values.breakdowns, now or utcnow())
     return values
 
 

@@ -1,6 +1,7 @@
 """A fully built period's values are kept once computed and served again while nothing they were
 computed from has changed; a rebuilt or sealed day, a budget line, the directory, the pool or
-the opening hours compute them again; a period reaching a day not built yet is never kept."""
+the opening hours compute them again; a period reaching days not built yet (today) is kept with
+those days' raw rows, and any change among them computes it again."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from reports.aggregate_tables import BY_FAMILY, report_builds, report_snapshots
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
 from tests.conftest import Clock
-from tests.factories import make_professional
+from tests.factories import make_professional, make_request
 from tests.integration import indicator_history
 from tests.integration.indicator_history import NOVEMBER
 from tests.integration.test_report_aggregates import assert_same
@@ -181,17 +182,56 @@ def test_nothing_changed_keeps_the_same_fingerprint_and_a_later_day_does_not_cou
     assert first == second
 
 
-def test_a_period_reaching_a_day_not_built_is_live_and_never_kept(session: Session) -> None:
+def test_a_period_reaching_days_not_built_is_kept_with_their_raw_rows_and_a_change_there_counts(
+    session: Session,
+) -> None:
     history = indicator_history.build(session)
     scope = [history.helpline_id]
     aggregates.build(session, AFTER, last=date(2026, 11, 20))
     november = Period.local(*NOVEMBER)
-
-    live = indicator_data.compute(session, november, scope)
-
-    assert _kept(session) == {}
+    live = indicator_data.compute(session, november, scope, None, BREAKDOWNS)
     a01 = live.values["A01"]
-    assert a01 is not None and a01.value > 0
+    assert a01 is not None and isinstance(a01.value, int) and a01.value > 0
+    (first,) = _kept(session).values()
+
+    # Nothing changed: served again, though the days from the 21st are read raw each time.
+    for table in BY_FAMILY.values():
+        session.execute(table.table.delete())
+    assert_same(live, indicator_data.compute(session, november, scope, None, BREAKDOWNS))
+    assert list(_kept(session).values()) == [first]
+
+    # A request opened on a day not built yet: computed again, and counted.
+    make_request(
+        session,
+        reference="2026-89999",
+        helpline_id=history.helpline_id,
+        opened_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+    )
+    again = indicator_data.compute(session, november, scope, None, BREAKDOWNS)
+    (second,) = _kept(session).values()
+    assert second != first
+    new = again.values["A01"]
+    # From the wiped tables (the 1st to the 20th) and the raw days: the 21st to the 30th.
+    raw = session.scalar(
+        select(func.count())
+        .select_from(Request)
+        .where(
+            Request.helpline_id == history.helpline_id,
+            Request.opened_at >= datetime(2026, 11, 20, 23, 0, tzinfo=UTC),
+            Request.opened_at < november.end,
+        )
+    )
+    assert new is not None and new.value == raw
+
+    # A row of those days changed (the new request closed): computed again.
+    session.execute(
+        update(Request)
+        .where(Request.reference == "2026-89999")
+        .values(closed_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    )
+    indicator_data.compute(session, november, scope, None, BREAKDOWNS)
+    (third,) = _kept(session).values()
+    assert third != second
 
 
 def test_the_clock_asks_the_pages_usual_questions_ahead_and_the_page_finds_them(
