@@ -47,11 +47,13 @@ _DIRECTORY_PG = text(
     "SELECT md5(string_agg(concat_ws('|', id, profession, territory, is_active, created_at, "
     "merged_into_id), ',' ORDER BY id)) FROM professionals WHERE created_at < :end"
 )
+# Per professional, the index on (professional_id, opened_at) finds his first request: a few
+# index reads each, where grouping the scope's requests would read them all.
 _FIRST_REQUESTS_PG = text(
-    "SELECT md5(string_agg(concat_ws('|', professional_id, first), ',' ORDER BY professional_id)) "
-    "FROM (SELECT professional_id, min(opened_at) AS first FROM requests "
-    "WHERE helpline_id IN :scope AND professional_id IS NOT NULL AND opened_at < :end "
-    "GROUP BY professional_id) AS firsts"
+    "SELECT md5(string_agg(concat_ws('|', p.id, f.first), ',' ORDER BY p.id)) "
+    "FROM professionals AS p CROSS JOIN LATERAL (SELECT min(r.opened_at) AS first "
+    "FROM requests AS r WHERE r.professional_id = p.id AND r.helpline_id IN :scope "
+    "AND r.opened_at < :end) AS f WHERE f.first IS NOT NULL"
 ).bindparams(bindparam("scope", expanding=True))
 
 

@@ -18,7 +18,7 @@ from hotline.db import Database
 from hotline.demo import DEMO_NURSES, seed_demo
 from hotline.demo_year import seed_year
 from hotline.models import Helpline, User
-from reports import aggregate_read, aggregates, indicator_data
+from reports import aggregate_read, aggregates, indicator_data, indicator_rows
 from reports.aggregate_tables import BY_FAMILY, report_builds
 from reports.indicator_data import Filters, Values
 from reports.indicator_facts import Period
@@ -185,3 +185,14 @@ def test_hotline_report_rebuild_builds_the_days_asked_and_keeps_the_report_comma
     code, out = run(url, "report", "--from", "2026-11-01")
     assert code != 0 and "--to, --format, --output" in out
     database.dispose()
+
+
+def test_requests_read_by_id_or_through_their_query_give_the_same_figures(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = indicator_history.build(session)
+    scope = [history.helpline_id]
+    period = Period.local(*NOVEMBER)
+    by_id = indicator_data.compute(session, period, scope, None, BREAKDOWNS)
+    monkeypatch.setattr(indicator_rows, "FEW", 0)  # every read goes through the query
+    assert_same(by_id, indicator_data.compute(session, period, scope, None, BREAKDOWNS))
