@@ -97,7 +97,9 @@ def _local_start(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tz)
 
 
-def _period(filters: FinanceFilters, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+def filter_period(filters: FinanceFilters, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The filters' dates as instants: the local start of the first day, of the day after the
+    last (None where the filters leave the period open)."""
     start = _local_start(filters.date_from, tz) if filters.date_from else None
     end = _local_start(filters.date_to + timedelta(days=1), tz) if filters.date_to else None
     return start, end
@@ -110,7 +112,7 @@ def entry_conditions(
     conditions: list[ColumnElement[bool]] = []
     if scope.helpline_ids is not None:
         conditions.append(LedgerEntry.helpline_id.in_(scope.helpline_ids))
-    start, end = _period(filters, tz)
+    start, end = filter_period(filters, tz)
     if start is not None:
         conditions.append(LedgerEntry.service_at >= start)
     if end is not None:
@@ -208,7 +210,7 @@ def month_of(column: SQLCoreOperations[datetime], months: Sequence[date], tz: Zo
     )
 
 
-def _months(
+def months_spanned(
     session: Session,
     filters: FinanceFilters,
     tz: ZoneInfo,
@@ -221,7 +223,7 @@ def _months(
     ``first`` reads) to its end (else the moment ``last`` reads, plus ``slack``). Each is read
     only when the period leaves it open; months without rows cost nothing: only those found
     come out of the ``GROUP BY``. ``bounds`` replaces the period's."""
-    start, end = bounds if bounds is not None else _period(filters, tz)
+    start, end = bounds if bounds is not None else filter_period(filters, tz)
     if start is None:
         start = session.scalar(first)
     if end is None:
@@ -239,7 +241,7 @@ def spend_by(
     largest amount first)."""
     if dimension == "month":
         at = LedgerEntry.service_at
-        months = _months(session, filters, tz, select(func.min(at)), select(func.max(at)))
+        months = months_spanned(session, filters, tz, select(func.min(at)), select(func.max(at)))
         if not months:
             return []
         key: Any = month_of(LedgerEntry.service_at, months, tz)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -32,9 +31,11 @@ from sqlalchemy import bindparam, case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from hotline.db import insert_on_conflict
-from hotline.models import Professional, Request
+from hotline.models import Professional
 from reports.aggregate_tables import report_builds, report_snapshots
 from reports.indicator_facts import Period, local
+from reports.indicator_loaders import DIRECTORY_COLUMNS
+from reports.indicator_rows import first_requests
 from reports.indicator_spec import Number, Value
 
 Breakdowns = Mapping[tuple[str, str], Mapping[str, Value]]
@@ -70,7 +71,7 @@ def code_version() -> str:
 def question(
     scope: Sequence[int],
     period: Period,
-    filters: object,
+    filters: Mapping[str, str | None],
     breakdowns: Iterable[str],
     only: Iterable[tuple[str, str]] | None,
 ) -> str:
@@ -78,7 +79,7 @@ def question(
     asked = {
         "scope": sorted(scope),
         "period": [period.start.isoformat(), period.end.isoformat()],
-        "filters": asdict(filters),  # type: ignore[call-overload]
+        "filters": dict(filters),
         "breakdowns": list(breakdowns),
         "only": None if only is None else sorted([list(pair) for pair in only]),
     }
@@ -92,27 +93,11 @@ def _directory(session: Session, scope: Sequence[int], end: datetime) -> str:
             f"{session.scalar(_DIRECTORY_PG, params)}/{session.scalar(_FIRST_REQUESTS_PG, params)}"
         )
     rows = session.execute(
-        select(
-            Professional.id,
-            Professional.profession,
-            Professional.territory,
-            Professional.is_active,
-            Professional.created_at,
-            Professional.merged_into_id,
-        )
+        select(*DIRECTORY_COLUMNS, Professional.merged_into_id)
         .where(Professional.created_at < end)
         .order_by(Professional.id)
     ).all()
-    firsts = session.execute(
-        select(Request.professional_id, func.min(Request.opened_at))
-        .where(
-            Request.helpline_id.in_(list(scope)),
-            Request.professional_id.is_not(None),
-            Request.opened_at < end,
-        )
-        .group_by(Request.professional_id)
-        .order_by(Request.professional_id)
-    ).all()
+    firsts = sorted((pid, at) for pid, at in first_requests(session, scope).items() if at < end)
     return hashlib.sha256(repr((rows, firsts)).encode()).hexdigest()
 
 

@@ -11,7 +11,7 @@ the figures stay live and equal to a raw read (``reports.aggregate_read``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -183,7 +183,7 @@ def compute(
         sorted(pool_languages(session)),
         {family: sorted(map(repr, rows)) for family, rows in live.items()},
     )
-    key = indicator_cache.question(scope, period, filters, breakdowns, only)
+    key = indicator_cache.question(scope, period, asdict(filters), breakdowns, only)
     mark = indicator_cache.fingerprint(session, scope, period, small)
     found = indicator_cache.read(session, key, mark)
     if found is not None:

@@ -236,18 +236,20 @@ def load_ledger(
     return facts
 
 
+# The directory's columns the indicators read (``reports.indicator_cache`` fingerprints them).
+DIRECTORY_COLUMNS = (
+    Professional.id,
+    Professional.profession,
+    Professional.territory,
+    Professional.is_active,
+    Professional.created_at,
+)
+
+
 def load_professionals(session: Session, scope: Sequence[int]) -> list[ProfessionalFact]:
     """The directory, with each professional's first request on the helplines in scope."""
     first = first_requests(session, scope)
-    rows = session.execute(
-        select(
-            Professional.id,
-            Professional.profession,
-            Professional.territory,
-            Professional.is_active,
-            Professional.created_at,
-        )
-    )
+    rows = session.execute(select(*DIRECTORY_COLUMNS))
     # A region's directory is tens of thousands of rows read at every computation: rows with
     # the same profession and territory share one ``Keys``.
     shared: dict[tuple[str | None, str | None], Keys] = {}

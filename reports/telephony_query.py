@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -27,9 +27,9 @@ from reports.finance_filters import FinanceFilters
 from reports.finance_query import (
     Scope,
     TelephonyCost,
-    _months,
-    _period,
+    filter_period,
     month_of,
+    months_spanned,
 )
 from reports.telephony_days import (
     LONGEST_CALL,
@@ -41,10 +41,6 @@ from reports.telephony_days import (
     telephony_days,
 )
 
-PAGE_SIZE = 100
-# Spend is grouped by one of these.
-Dimension = Literal["month", "language", "provider", "budget_line", "helpline", "structure"]
-
 
 def _call_conditions(
     filters: FinanceFilters, scope: Scope, tz: ZoneInfo, helpline: Any, at: Any
@@ -52,7 +48,7 @@ def _call_conditions(
     conditions: list[ColumnElement[bool]] = [Call.price.is_not(None)]
     if scope.helpline_ids is not None:
         conditions.append(helpline.in_(scope.helpline_ids))
-    start, end = _period(filters, tz)
+    start, end = filter_period(filters, tz)
     if start is not None:
         conditions += [at >= start, Call.created_at >= start - LONGEST_CALL]
     if end is not None:
@@ -94,7 +90,7 @@ def _narrowed(
     after: datetime | None,
     before: datetime | None,
 ) -> tuple[datetime | None, datetime | None]:
-    start, end = _period(filters, tz)
+    start, end = filter_period(filters, tz)
     if after is not None:
         start = after if start is None else max(start, after)
     if before is not None:
@@ -120,7 +116,7 @@ def live_telephony_costs(
     # The last from the index on created_at: a leg ends at most LONGEST_CALL after it began.
     first, last = select(func.min(at)), select(func.max(Call.created_at))
     bounds = _narrowed(filters, tz, after, None)
-    months = _months(session, filters, tz, first, last, LONGEST_CALL, bounds)
+    months = months_spanned(session, filters, tz, first, last, LONGEST_CALL, bounds)
     if not months:
         return []
     month = month_of(at, months, tz).label("month")
@@ -260,7 +256,7 @@ def telephony_costs(
     ):
         return live_telephony_costs(session, filters, scope, tz)
     built_end = midnight(state.built_through + timedelta(days=1), tz)
-    start, _end = _period(filters, tz)
+    start, _end = filter_period(filters, tz)
     costs = _raw_costs(session, filters, scope, tz, state, built_end)
     if start is None or start < built_end:
         costs += _built_costs(session, filters, scope, state)
